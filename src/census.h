@@ -1,0 +1,46 @@
+/* census.h: a partition of objects into kinds, with counts and sizes.
+ *
+ * Pure data: built from a walk, formatted by report.c, compared later by
+ * diffs.  Knows nothing of targets or memory, so it is tested on
+ * synthetic input.  */
+#ifndef HI_CENSUS_H
+#define HI_CENSUS_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct hi_row {
+	const char *kind;	/* owned by the census */
+	uint64_t count;
+	uint64_t size;
+};
+
+struct hi_census {
+	struct hi_row *rows;	/* indexed by kind id */
+	size_t nrows, caprows;
+	uint32_t *buckets;	/* name hash -> kind id + 1 */
+	size_t nbuckets;
+	uint64_t objects, size;
+	char by[8];		/* "kind" or "type" */
+};
+
+void hi_census_init(struct hi_census *c, const char *by);
+void hi_census_free(struct hi_census *c);
+
+/* The id of kind NAME, added with zero count if new.  UINT32_MAX on
+ * out-of-memory.  */
+uint32_t hi_census_kind(struct hi_census *c, const char *name);
+
+static inline void hi_census_add(struct hi_census *c, uint32_t kind, uint64_t size)
+{
+	c->rows[kind].count++;
+	c->rows[kind].size += size;
+	c->objects++;
+	c->size += size;
+}
+
+/* Rows with a nonzero count, sorted as heapy sorts a partition: size
+ * descending, then kind name in code-point order (count is no tiebreak).  Returns a malloc'd
+ * array of *N row copies (kind strings still owned by C), or NULL.  */
+struct hi_row *hi_census_sorted(const struct hi_census *c, size_t *n);
+
+#endif

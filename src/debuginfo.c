@@ -1,0 +1,593 @@
+/* debuginfo.c: modules, symbols and DWARF layouts (see debuginfo.h).  */
+#include "config.h"
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "debuginfo.h"
+#include "error.h"
+#include "target.h"
+
+/* A name -> DIE index over the top-level types of every unit.  */
+struct name_entry {
+	struct name_entry *next;
+	Dwarf *dw;
+	Dwarf_Off off;
+	char name[];
+};
+
+struct sym_entry {
+	struct sym_entry *next;
+	uint64_t addr, size;
+	char name[];
+};
+
+#define NBUCKETS 16384
+#define NSYMBUCKETS 8192
+
+struct hi_dbg {
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	Dwarf *dw;
+	Dwarf_Addr bias;
+	pid_t pid;
+	char *python_path, *exe_path, *debug_path;
+	char name_version[16];
+	struct name_entry *tags[NBUCKETS];	/* struct/union/enum tags */
+	struct name_entry *typedefs[NBUCKETS];
+	struct sym_entry *syms[NSYMBUCKETS];
+	int syms_loaded;
+	double index_seconds;
+};
+
+static unsigned hash_str(const char *s)
+{
+	unsigned h = 2166136261u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* ---- finding ELF files of a process, container-aware ---- */
+
+static pid_t report_pid;
+
+/* Files named in /proc/PID/maps live in the target's mount namespace: look
+ * through /proc/PID/root first, so a process in a container resolves its
+ * own libpython, then fall back to libdwfl's default.  */
+static int find_elf_in_root(Dwfl_Module *mod, void **userdata, const char *modname,
+			    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	if (report_pid > 0 && modname && modname[0] == '/') {
+		char path[4096];
+		snprintf(path, sizeof path, "/proc/%d/root%s", (int)report_pid, modname);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			*file_name = strdup(path);
+			*elfp = NULL;
+			return fd;
+		}
+	}
+	return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
+}
+
+static char *debuginfo_path = NULL;
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = find_elf_in_root,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+/* ---- symbols ---- */
+
+static int module_symbol(Dwfl_Module *mod, const char *name, uint64_t *addr, uint64_t *size)
+{
+	int n = dwfl_module_getsymtab(mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *s = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, NULL);
+		if (s && sym.st_shndx != SHN_UNDEF && strcmp(s, name) == 0) {
+			*addr = a;
+			if (size)
+				*size = sym.st_size;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void load_syms(struct hi_dbg *d)
+{
+	d->syms_loaded = 1;
+	int n = dwfl_module_getsymtab(d->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *s = dwfl_module_getsym_info(d->mod, i, &sym, &a, NULL, NULL, NULL);
+		if (!s || !*s || sym.st_shndx == SHN_UNDEF)
+			continue;
+		int t = GELF_ST_TYPE(sym.st_info);
+		if (t != STT_OBJECT && t != STT_FUNC && t != STT_NOTYPE)
+			continue;
+		size_t len = strlen(s);
+		struct sym_entry *e = malloc(sizeof *e + len + 1);
+		if (!e)
+			return;
+		memcpy(e->name, s, len + 1);
+		e->addr = a;
+		e->size = sym.st_size;
+		unsigned b = hash_str(s) % NSYMBUCKETS;
+		/* Keep the first definition: .symtab and .dynsym repeat names. */
+		struct sym_entry *x;
+		for (x = d->syms[b]; x; x = x->next)
+			if (strcmp(x->name, s) == 0)
+				break;
+		if (x) {
+			free(e);
+			continue;
+		}
+		e->next = d->syms[b];
+		d->syms[b] = e;
+	}
+}
+
+int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *size)
+{
+	if (!d->syms_loaded)
+		load_syms(d);
+	for (struct sym_entry *e = d->syms[hash_str(name) % NSYMBUCKETS]; e; e = e->next)
+		if (strcmp(e->name, name) == 0) {
+			*addr = e->addr;
+			if (size)
+				*size = e->size;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- the DWARF type index ---- */
+
+static void index_die(struct hi_dbg *d, Dwarf *dw, Dwarf_Die *die)
+{
+	int tag = dwarf_tag(die);
+	struct name_entry **table;
+	if (tag == DW_TAG_typedef) {
+		table = d->typedefs;
+	} else if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+		   tag == DW_TAG_enumeration_type) {
+		if (dwarf_hasattr(die, DW_AT_declaration))
+			return;
+		table = d->tags;
+	} else {
+		return;
+	}
+	const char *name = dwarf_diename(die);
+	if (!name)
+		return;
+	unsigned b = hash_str(name) % NBUCKETS;
+	for (struct name_entry *e = table[b]; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return;	/* first complete definition wins */
+	size_t len = strlen(name);
+	struct name_entry *e = malloc(sizeof *e + len + 1);
+	if (!e)
+		return;
+	memcpy(e->name, name, len + 1);
+	e->dw = dw;
+	e->off = dwarf_dieoffset(die);
+	e->next = table[b];
+	table[b] = e;
+}
+
+static void index_dwarf(struct hi_dbg *d, Dwarf *dw)
+{
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie, subdie;
+	uint8_t unit_type;
+	Dwarf_Half version;
+	while (dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0) {
+		Dwarf_Die child;
+		if (dwarf_child(&cudie, &child) != 0)
+			continue;
+		do
+			index_die(d, dw, &child);
+		while (dwarf_siblingof(&child, &child) == 0);
+	}
+}
+
+static int lookup_type(struct hi_dbg *d, const char *type, Dwarf_Die *out)
+{
+	const char *name = type;
+	int want_tag = 0;
+	if (strncmp(type, "struct ", 7) == 0) {
+		name = type + 7;
+		want_tag = 1;
+	} else if (strncmp(type, "union ", 6) == 0) {
+		name = type + 6;
+		want_tag = 1;
+	}
+	unsigned b = hash_str(name) % NBUCKETS;
+	if (!want_tag) {
+		for (struct name_entry *e = d->typedefs[b]; e; e = e->next)
+			if (strcmp(e->name, name) == 0) {
+				Dwarf_Die td;
+				if (!dwarf_offdie(e->dw, e->off, &td))
+					return -1;
+				if (dwarf_peel_type(&td, out) != 0)
+					return -1;
+				/* A typedef of an incomplete struct: find its definition. */
+				if (dwarf_hasattr(out, DW_AT_declaration) && dwarf_diename(out)) {
+					char buf[256];
+					snprintf(buf, sizeof buf, "struct %s", dwarf_diename(out));
+					return lookup_type(d, buf, out);
+				}
+				return 0;
+			}
+	}
+	for (struct name_entry *e = d->tags[b]; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return dwarf_offdie(e->dw, e->off, out) ? 0 : -1;
+	return -1;
+}
+
+/* Resolve DIE's DW_AT_type to the underlying type (typedefs and qualifiers
+ * peeled).  If that is a declaration, look up its definition by name.  */
+static int type_of(struct hi_dbg *d, Dwarf_Die *die, Dwarf_Die *out)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die t;
+	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &t))
+		return -1;
+	if (dwarf_peel_type(&t, out) != 0)
+		return -1;
+	if (dwarf_hasattr(out, DW_AT_declaration) && dwarf_diename(out)) {
+		char buf[256];
+		snprintf(buf, sizeof buf, "struct %s", dwarf_diename(out));
+		return lookup_type(d, buf, out);
+	}
+	return 0;
+}
+
+int64_t hi_dbg_sizeof(struct hi_dbg *d, const char *type)
+{
+	Dwarf_Die die;
+	Dwarf_Word size;
+	if (lookup_type(d, type, &die) < 0 || dwarf_aggregate_size(&die, &size) != 0)
+		return -1;
+	return (int64_t)size;
+}
+
+static int member_offset(Dwarf_Die *m, uint64_t *off)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word w;
+	if (!dwarf_attr_integrate(m, DW_AT_data_member_location, &attr)) {
+		*off = 0;	/* union members have none */
+		return 0;
+	}
+	if (dwarf_formudata(&attr, &w) != 0)
+		return -1;
+	*off = w;
+	return 0;
+}
+
+/* Find member NAME (one path component) in aggregate AGG, descending into
+ * anonymous members.  On success *m is the member and *off its offset.  */
+static int find_member(struct hi_dbg *d, Dwarf_Die *agg, const char *name, size_t len,
+		       Dwarf_Die *m, uint64_t *off, int depth)
+{
+	Dwarf_Die child;
+	if (depth > 8 || dwarf_child(agg, &child) != 0)
+		return -1;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		const char *n = dwarf_diename(&child);
+		uint64_t o;
+		if (member_offset(&child, &o) < 0)
+			continue;
+		if (n && strlen(n) == len && strncmp(n, name, len) == 0) {
+			*m = child;
+			*off = o;
+			return 0;
+		}
+		if (!n) {
+			Dwarf_Die sub;
+			uint64_t suboff;
+			if (type_of(d, &child, &sub) == 0 &&
+			    find_member(d, &sub, name, len, m, &suboff, depth + 1) == 0) {
+				*off = o + suboff;
+				return 0;
+			}
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi_field *f)
+{
+	Dwarf_Die agg, m, mt;
+	if (lookup_type(d, type, &agg) < 0)
+		return -1;
+	uint64_t total = 0;
+	const char *p = path;
+	for (;;) {
+		size_t len = strcspn(p, ".");
+		uint64_t off;
+		if (find_member(d, &agg, p, len, &m, &off, 0) < 0)
+			return -1;
+		total += off;
+		if (type_of(d, &m, &mt) < 0)
+			return -1;
+		if (p[len] == '\0')
+			break;
+		agg = mt;
+		p += len + 1;
+	}
+	Dwarf_Word size = 0;
+	f->offset = total;
+	f->elem_size = 0;
+	f->count = 1;
+	f->bit_offset = f->bit_size = 0;
+	Dwarf_Attribute attr;
+	Dwarf_Word w;
+	if (dwarf_attr_integrate(&m, DW_AT_bit_size, &attr) && dwarf_formudata(&attr, &w) == 0) {
+		f->bit_size = (unsigned)w;
+		uint64_t bitpos;
+		if (dwarf_attr_integrate(&m, DW_AT_data_bit_offset, &attr) &&
+		    dwarf_formudata(&attr, &w) == 0) {
+			/* DWARF 4+: bits from the start of the enclosing struct;
+			 * member_offset() returned 0 for such a member. */
+			bitpos = w;
+		} else if (dwarf_attr_integrate(&m, DW_AT_bit_offset, &attr) &&
+			   dwarf_formudata(&attr, &w) == 0) {
+			/* DWARF 2/3: counted from the most significant bit of a
+			 * storage unit of DW_AT_byte_size bytes. */
+			Dwarf_Word unit = 4;
+			Dwarf_Attribute ba;
+			if (dwarf_attr_integrate(&m, DW_AT_byte_size, &ba))
+				dwarf_formudata(&ba, &unit);
+			bitpos = unit * 8 - w - f->bit_size;
+		} else {
+			bitpos = 0;
+		}
+		f->offset += bitpos / 8;
+		f->bit_offset = bitpos % 8;
+		f->size = (f->bit_offset + f->bit_size + 7) / 8;
+		return 0;
+	}
+	if (dwarf_tag(&mt) == DW_TAG_array_type) {
+		Dwarf_Die et;
+		Dwarf_Word esize;
+		if (type_of(d, &mt, &et) == 0 && dwarf_aggregate_size(&et, &esize) == 0) {
+			f->elem_size = esize;
+			if (dwarf_aggregate_size(&mt, &size) == 0 && esize)
+				f->count = size / esize;
+			else
+				f->count = 0;	/* flexible array member */
+		}
+	} else if (dwarf_aggregate_size(&mt, &size) != 0) {
+		size = 0;
+	}
+	f->size = size;
+	return 0;
+}
+
+/* ---- opening ---- */
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* "python3.11", "libpython3.11.so.1.0", "libpython3.8d.so" -> "3.11".  */
+static void version_from_name(const char *path, char *out, size_t size)
+{
+	const char *b = base_name(path);
+	const char *p = strstr(b, "python");
+	out[0] = '\0';
+	if (!p)
+		return;
+	p += 6;
+	size_t n = 0;
+	while (n + 1 < size && ((p[n] >= '0' && p[n] <= '9') || p[n] == '.') &&
+	       !(p[n] == '.' && (p[n + 1] < '0' || p[n + 1] > '9')))
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+struct find_ctx {
+	Dwfl_Module *python;	/* module defining _PyRuntime */
+	Dwfl_Module *named;	/* a module named like python, if any */
+	Dwfl_Module *exe;
+	const char *exe_name;
+	int pass;
+};
+
+static int find_python_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+	(void)ud;
+	(void)start;
+	struct find_ctx *c = arg;
+	const char *b = base_name(name);
+	int pythonish = strstr(b, "python") != NULL;
+	if (c->pass == 0 && pythonish && !c->named)
+		c->named = mod;
+	if (c->pass == 0 && !pythonish)
+		return DWARF_CB_OK;
+	if (c->pass == 1 && pythonish)
+		return DWARF_CB_OK;	/* already tried */
+	uint64_t a;
+	if (module_symbol(mod, "_PyRuntime", &a, NULL) == 0) {
+		c->python = mod;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
+{
+	struct find_ctx c = { 0 };
+	dwfl_getmodules(d->dwfl, find_python_cb, &c, 0);
+	if (!c.python) {
+		c.pass = 1;
+		dwfl_getmodules(d->dwfl, find_python_cb, &c, 0);
+	}
+	if (!c.python) {
+		if (c.named) {
+			const char *mname = dwfl_module_info(c.named, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+			char v[16];
+			version_from_name(mname ? mname : "", v, sizeof v);
+			if (v[0] && (v[0] == '2' || (strncmp(v, "3.", 2) == 0 && atoi(v + 2) < 7)))
+				hi_error("%s: CPython %s is not supported (it has no _PyRuntime); heapinspect needs CPython 3.8 or newer",
+					 who, v);
+			else
+				hi_error("%s: %s has no _PyRuntime symbol; is it a CPython 3.8+ interpreter? (a fully stripped binary needs its debug symbols installed)",
+					 who, mname ? mname : "python");
+		} else {
+			hi_error("%s: not a CPython process (no libpython or python executable defining _PyRuntime is mapped)",
+				 who);
+		}
+		return NULL;
+	}
+	d->mod = c.python;
+	const char *mname = dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	d->python_path = strdup(mname ? mname : "?");
+	version_from_name(d->python_path, d->name_version, sizeof d->name_version);
+
+	double t0 = hi_now();
+	d->dw = dwfl_module_getdwarf(d->mod, &d->bias);
+	if (!d->dw) {
+		const char *v = d->name_version[0] ? d->name_version : "3";
+		hi_error("%s: no debug information for %s (%s); install its debug symbols (Debian/Ubuntu: apt-get install python%s-dbg; Fedora: dnf debuginfo-install python%s) or set DEBUGINFOD_URLS",
+			 who, d->python_path, dwfl_errmsg(-1), v, v);
+		return NULL;
+	}
+	const char *mainfile = NULL, *debugfile = NULL;
+	dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+	d->debug_path = strdup(debugfile ? debugfile : (mainfile ? mainfile : d->python_path));
+	index_dwarf(d, d->dw);
+	Dwarf *alt = dwarf_getalt(d->dw);
+	if (alt)
+		index_dwarf(d, alt);
+	d->index_seconds = hi_now() - t0;
+	if (hi_dbg_sizeof(d, "PyObject") < 0) {
+		hi_error("%s: the debug information of %s does not describe PyObject; it is not CPython's, or it is incomplete",
+			 who, d->python_path);
+		return NULL;
+	}
+	return d;
+}
+
+struct hi_dbg *hi_dbg_open_pid(pid_t pid)
+{
+	char who[32];
+	snprintf(who, sizeof who, "pid %d", (int)pid);
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", who);
+		return NULL;
+	}
+	d->pid = pid;
+	d->dwfl = dwfl_begin(&proc_callbacks);
+	if (!d->dwfl) {
+		hi_error("%s: libdwfl: %s", who, dwfl_errmsg(-1));
+		free(d);
+		return NULL;
+	}
+	report_pid = pid;
+	int r = dwfl_linux_proc_report(d->dwfl, pid);
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	if (r != 0) {
+		if (r == ENOENT)
+			hi_error("%s: no such process; check the pid with ps or pgrep", who);
+		else
+			hi_error("%s: cannot read its memory map (/proc/%d/maps): %s", who, (int)pid,
+				 r > 0 ? strerror(r) : dwfl_errmsg(-1));
+		hi_dbg_close(d);
+		return NULL;
+	}
+	char link[64], exe[4096];
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(link, exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		d->exe_path = strdup(exe);
+	}
+	if (!finish_open(d, who)) {
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct hi_dbg *hi_dbg_open_file(const char *path)
+{
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", path);
+		return NULL;
+	}
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl || !dwfl_report_offline(d->dwfl, path, path, -1)) {
+		hi_error("%s: cannot open: %s", path, dwfl_errmsg(-1));
+		hi_dbg_close(d);
+		return NULL;
+	}
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	if (!finish_open(d, path)) {
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+void hi_dbg_close(struct hi_dbg *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < NBUCKETS; i++) {
+		for (struct name_entry *e = d->tags[i], *n; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+		for (struct name_entry *e = d->typedefs[i], *n; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+	}
+	for (int i = 0; i < NSYMBUCKETS; i++)
+		for (struct sym_entry *e = d->syms[i], *n; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+	if (d->dwfl)
+		dwfl_end(d->dwfl);
+	free(d->python_path);
+	free(d->exe_path);
+	free(d->debug_path);
+	free(d);
+}
+
+const char *hi_dbg_python_path(const struct hi_dbg *d) { return d->python_path; }
+const char *hi_dbg_exe_path(const struct hi_dbg *d) { return d->exe_path; }
+const char *hi_dbg_debug_path(const struct hi_dbg *d) { return d->debug_path; }
+const char *hi_dbg_name_version(const struct hi_dbg *d) { return d->name_version; }
+double hi_dbg_index_seconds(const struct hi_dbg *d) { return d->index_seconds; }

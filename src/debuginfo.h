@@ -1,0 +1,65 @@
+/* debuginfo.h: what the target's own debug information says.
+ *
+ * Finds, among the modules mapped into a process (or in one ELF file, for
+ * tests), the one that defines _PyRuntime: libpython in shared builds, the
+ * python executable in static ones.  Answers symbol addresses (relocated to
+ * where the module is loaded) and struct layouts from its DWARF: sizes and
+ * member offsets, looked up by name.  Every layout heapinspect uses comes
+ * from here; there are no per-version offset tables.
+ *
+ * Debug info is found the standard way (embedded, build-id files under
+ * /usr/lib/debug as Debian's -dbg packages install them, .gnu_debuglink,
+ * debuginfod when DEBUGINFOD_URLS is set), including DWZ alt files.  */
+#ifndef HI_DEBUGINFO_H
+#define HI_DEBUGINFO_H
+#include <stdint.h>
+#include <sys/types.h>
+
+struct hi_dbg;
+
+/* A member of a struct, found by a dotted path ("interpreters.head").
+ * For an array member, elem_size and count describe its elements; for
+ * anything else elem_size is 0 and count is 1.  */
+struct hi_field {
+	uint64_t offset;
+	uint64_t size;
+	uint64_t elem_size;
+	uint64_t count;
+	unsigned bit_offset;	/* for a bitfield: its lowest bit within the */
+	unsigned bit_size;	/* byte at OFFSET (little-endian); else 0 */
+};
+
+/* Report the modules of live process PID and find its Python.  Returns NULL
+ * with hi_errmsg() set: not a CPython process, too old a CPython, no debug
+ * information (naming the package to install).  */
+struct hi_dbg *hi_dbg_open_pid(pid_t pid);
+
+/* Open one ELF file (libpython or a static python) at load address 0. */
+struct hi_dbg *hi_dbg_open_file(const char *path);
+
+void hi_dbg_close(struct hi_dbg *d);
+
+/* Paths: the module holding the Python runtime, the main executable (NULL
+ * for a file), and the file the DWARF was read from.  Owned by D.  */
+const char *hi_dbg_python_path(const struct hi_dbg *d);
+const char *hi_dbg_exe_path(const struct hi_dbg *d);
+const char *hi_dbg_debug_path(const struct hi_dbg *d);
+/* "3.11" as read from the module name, or "" if it does not say.  */
+const char *hi_dbg_name_version(const struct hi_dbg *d);
+
+/* Address (relocated) and size of a symbol of the Python module.
+ * Returns 0, or -1 if absent.  */
+int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *size);
+
+/* sizeof a type named by typedef or tag ("PyObject", "struct _is").
+ * Returns -1 if the DWARF has no such complete type.  */
+int64_t hi_dbg_sizeof(struct hi_dbg *d, const char *type);
+
+/* Offset and size of member PATH of TYPE.  Looks through anonymous
+ * struct/union members.  Returns 0, or -1 if absent.  */
+int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi_field *f);
+
+/* Seconds spent indexing DWARF, for `info -v` and benchmarks.  */
+double hi_dbg_index_seconds(const struct hi_dbg *d);
+
+#endif

@@ -1,0 +1,138 @@
+/* kind.c: see kind.h.  */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kind.h"
+
+void hi_kind_compose(char *out, size_t size, int is_static, const char *tp_name,
+		     const char *module, const char *name)
+{
+	if (is_static) {
+		/* __module__ is tp_name up to its last dot, else "builtins". */
+		if (strchr(tp_name, '.'))
+			snprintf(out, size, "%s", tp_name);
+		else
+			snprintf(out, size, "builtins.%s", tp_name);
+	} else {
+		snprintf(out, size, "%s.%s", module ? module : "<unknown module>", name);
+	}
+}
+
+struct alias_ctx {
+	struct hi_py *py;
+	const char *prefix;
+};
+
+static int alias_cb(uint64_t key, uint64_t value, void *arg)
+{
+	struct alias_ctx *c = arg;
+	struct hi_py *py = c->py;
+	char name[128], full[160];
+	if (!hi_py_type(py, value) || hi_py_str(py, key, name, sizeof name) < 0)
+		return 0;
+	snprintf(full, sizeof full, "%s%s", c->prefix, name);
+	uint64_t *slot = u64map_get(&py->types_alias, value);
+	if (slot) {
+		/* Same table: the alphabetically last name wins.  */
+		char *old = py->alias_names[*slot];
+		if (strncmp(old, c->prefix, strlen(c->prefix)) == 0 &&
+		    (strchr(old, '.') != NULL) == (c->prefix[0] != '\0') && strcmp(old, full) >= 0)
+			return 0;
+		char *copy = strdup(full);
+		if (copy) {
+			free(old);
+			py->alias_names[*slot] = copy;
+		}
+		return 0;
+	}
+	char **nn = realloc(py->alias_names, (py->nalias + 1) * sizeof *nn);
+	if (!nn)
+		return 1;
+	py->alias_names = nn;
+	if (!(nn[py->nalias] = strdup(full)))
+		return 1;
+	u64map_put(&py->types_alias, value, py->nalias++);
+	return 0;
+}
+
+static uint64_t main_interp(struct hi_py *py)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t in = 0;
+	if (hi_has(l->rt_interp_main) && hi_mem_u64(py->mem, py->runtime + l->rt_interp_main.off, &in) == 0 && in)
+		return in;
+	/* The list is newest first: the main interpreter is last.  */
+	if (hi_mem_u64(py->mem, py->runtime + l->rt_interp_head.off, &in) < 0)
+		return 0;
+	for (int n = 0; in && n < 4096; n++) {
+		uint64_t next;
+		if (hi_mem_u64(py->mem, in + l->is_next.off, &next) < 0 || !next)
+			break;
+		in = next;
+	}
+	return in;
+}
+
+void hi_kind_load_aliases(struct hi_py *py)
+{
+	const struct hi_layout *l = &py->l;
+	if (py->aliases_loaded)
+		return;
+	py->aliases_loaded = 1;
+	uint64_t interp = main_interp(py), modules = 0, builtins = 0;
+	if (!interp)
+		return;
+	if (hi_has(l->is_modules))
+		hi_mem_u64(py->mem, interp + l->is_modules.off, &modules);
+	if (hi_has(l->is_builtins))
+		hi_mem_u64(py->mem, interp + l->is_builtins.off, &builtins);
+	/* types first, so that builtins bindings override them.  */
+	if (modules && hi_py_is(py, modules, HI_B_DICT)) {
+		uint64_t mod = hi_py_dict_get_str(py, modules, "types"), md;
+		if (mod && hi_py_is(py, mod, HI_B_MODULE) &&
+		    hi_mem_u64(py->mem, mod + l->md_dict.off, &md) == 0 && md) {
+			struct alias_ctx c = { py, "types." };
+			hi_py_dict_foreach(py, md, alias_cb, &c);
+		}
+	}
+	if (builtins && hi_py_is(py, builtins, HI_B_DICT)) {
+		struct alias_ctx c = { py, "" };
+		/* A builtins binding replaces a types one outright.  */
+		size_t before = py->nalias;
+		(void)before;
+		hi_py_dict_foreach(py, builtins, alias_cb, &c);
+	}
+}
+
+const char *hi_kind_type_name(struct hi_py *py, struct hi_type *t)
+{
+	if (t->name)
+		return t->name;
+	char buf[512];
+	if (t->builtin == HI_B_FUNCTION) {
+		snprintf(buf, sizeof buf, "function");
+	} else if (t->builtin == HI_B_MODULE) {
+		snprintf(buf, sizeof buf, "module");
+	} else {
+		hi_kind_load_aliases(py);
+		uint64_t *slot = u64map_get(&py->types_alias, t->addr);
+		if (slot) {
+			snprintf(buf, sizeof buf, "%s", py->alias_names[*slot]);
+		} else if (t->static_type) {
+			hi_kind_compose(buf, sizeof buf, 1, t->tp_name, NULL, NULL);
+		} else {
+			char module[256], name[256];
+			const struct hi_layout *l = &py->l;
+			uint64_t modobj = t->dict ? hi_py_dict_get_str(py, t->dict, "__module__") : 0;
+			uint64_t nameobj = 0;
+			int have_mod = modobj && hi_py_str(py, modobj, module, sizeof module) >= 0;
+			if (!(hi_has(l->ht_name) && hi_mem_u64(py->mem, t->addr + l->ht_name.off, &nameobj) == 0 &&
+			      hi_py_str(py, nameobj, name, sizeof name) >= 0))
+				snprintf(name, sizeof name, "%s", t->tp_name);
+			hi_kind_compose(buf, sizeof buf, 0, NULL, have_mod ? module : NULL, name);
+		}
+	}
+	t->name = strdup(buf);
+	return t->name ? t->name : "?";
+}

@@ -1,0 +1,74 @@
+/* mem.h: every read of target memory goes through here.
+ *
+ * Reads are served from a cache of 64 KiB chunks, each filled by one bulk
+ * read, so walking a heap costs one system call per chunk, not per word.
+ * The cache is only valid while the target is stopped: hi_mem_invalidate()
+ * drops it when the target resumes.
+ *
+ * Backends: a live process (process_vm_readv, falling back to pread on
+ * /proc/PID/mem when the syscall is missing or forbidden) or a memory image
+ * (a list of address ranges held in this process, for tests and saved
+ * images).  Nothing here can write to the target.  */
+#ifndef HI_MEM_H
+#define HI_MEM_H
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#define HI_CHUNK_SHIFT 16
+#define HI_CHUNK_SIZE ((size_t)1 << HI_CHUNK_SHIFT)
+
+struct hi_mem;
+
+struct hi_mem_stats {
+	unsigned long long chunk_fills;	/* bulk reads issued */
+	unsigned long long bytes_read;	/* bytes brought in */
+	unsigned long long faults;	/* reads that hit unmapped memory */
+	int fallback;			/* 1 when reading /proc/PID/mem */
+};
+
+/* Open a reader on a live process.  Returns NULL with hi_errmsg() set. */
+struct hi_mem *hi_mem_open_pid(pid_t pid);
+
+/* Open a reader on an image: an empty set of ranges, filled by
+ * hi_mem_image_add.  */
+struct hi_mem *hi_mem_open_image(void);
+
+/* Add [addr, addr+len) with contents DATA (copied).  Ranges must not
+ * overlap.  Returns 0 or -1 (out of memory).  */
+int hi_mem_image_add(struct hi_mem *m, uint64_t addr, const void *data, size_t len);
+
+void hi_mem_close(struct hi_mem *m);
+
+/* Read LEN bytes at ADDR into DST.  Returns 0, or -1 if any byte is not
+ * readable (unmapped, or the process is gone); then DST is unspecified.
+ * Does not touch hi_errmsg(): callers add context.  */
+int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len);
+
+/* Drop all cached contents (the target ran).  */
+void hi_mem_invalidate(struct hi_mem *m);
+
+const struct hi_mem_stats *hi_mem_stats(const struct hi_mem *m);
+
+/* Did the last failed read fail because the process is gone?  */
+int hi_mem_target_gone(const struct hi_mem *m);
+
+static inline int hi_mem_u64(struct hi_mem *m, uint64_t addr, uint64_t *out)
+{
+	return hi_mem_read(m, addr, out, 8);
+}
+
+static inline int hi_mem_i64(struct hi_mem *m, uint64_t addr, int64_t *out)
+{
+	return hi_mem_read(m, addr, out, 8);
+}
+
+/* Read an unsigned integer of SIZE bytes (1, 2, 4 or 8), zero-extended. */
+int hi_mem_uint(struct hi_mem *m, uint64_t addr, size_t size, uint64_t *out);
+
+/* Read a NUL-terminated string of at most MAX-1 bytes into BUF.  Returns its
+ * length, or -1 if unreadable or not terminated within MAX bytes.  */
+ssize_t hi_mem_cstr(struct hi_mem *m, uint64_t addr, char *buf, size_t max);
+
+#endif

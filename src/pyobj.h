@@ -1,0 +1,120 @@
+/* pyobj.h: reading CPython objects out of target memory.
+ *
+ * A struct hi_py ties together the memory reader, the layout and the
+ * addresses of the built-in type objects, and caches what it learns about
+ * each type (flags, sizes, name, kind).  Everything it reads is validated:
+ * a pointer that cannot be read, a length out of range or a type that does
+ * not look like a type makes the call fail, never crash.  */
+#ifndef HI_PYOBJ_H
+#define HI_PYOBJ_H
+#include <stdint.h>
+#include <sys/types.h>
+#include "debuginfo.h"
+#include "layout.h"
+#include "mem.h"
+#include "u64map.h"
+
+/* Built-in types heapinspect knows by their C symbol.  */
+enum hi_builtin {
+	HI_B_NONE = 0,
+	HI_B_OBJECT, HI_B_TYPE, HI_B_LIST, HI_B_TUPLE, HI_B_DICT, HI_B_SET,
+	HI_B_FROZENSET, HI_B_STR, HI_B_BYTES, HI_B_BYTEARRAY, HI_B_INT, HI_B_BOOL,
+	HI_B_FLOAT, HI_B_COMPLEX, HI_B_MODULE, HI_B_FUNCTION, HI_B_CODE,
+	HI_B_FRAME, HI_B_GEN, HI_B_CORO, HI_B_ASYNCGEN, HI_B_CELL, HI_B_METHOD,
+	HI_B_ODICT, HI_B_NONETYPE, HI_B_DEQUE,
+	HI_B_COUNT
+};
+
+/* tp_flags bits that have been stable since 3.8. */
+#define HI_TPFLAGS_HEAPTYPE (1ul << 9)
+#define HI_TPFLAGS_HAVE_GC (1ul << 14)
+/* 3.11: MANAGED_DICT at bit 4; 3.12+: MANAGED_DICT bit 4, MANAGED_WEAKREF
+ * bit 3 (together "PREHEADER"); 3.13: INLINE_VALUES bit 2.  Which of these
+ * exist is decided from the DWARF of the target (see pyobj.c).  */
+
+struct hi_type {
+	uint64_t addr;
+	uint64_t flags;
+	int64_t basicsize, itemsize;
+	uint64_t base;		/* tp_base */
+	uint64_t dict;		/* tp_dict */
+	int64_t dictoffset;
+	enum hi_builtin builtin;	/* itself a known built-in */
+	enum hi_builtin family;	/* nearest known built-in base */
+	int is_gc;		/* HAVE_GC */
+	int static_type;	/* not a heap type */
+	uint32_t kind;		/* census kind id (census.h), or UINT32_MAX */
+	uint32_t dict_kind;	/* kind of its instances' __dict__ */
+	char *name;		/* heapy display name */
+	char *tp_name;		/* tp_name as read */
+};
+
+struct hi_py {
+	struct hi_mem *mem;
+	struct hi_dbg *dbg;
+	struct hi_layout l;
+	char version[32];	/* "3.11.7" */
+	unsigned version_hex;	/* 0x030b07f0, or 0 if unknown */
+	int minor;		/* 11 */
+	uint64_t runtime;	/* &_PyRuntime */
+	uint64_t builtin_addr[HI_B_COUNT];
+	uint64_t managed_dict_flag, managed_weakref_flag, inline_values_flag;
+	/* Type cache: type address -> index into types.  */
+	struct u64map type_index;
+	struct hi_type **types;	/* stable pointers: entries never move */
+	size_t ntypes, captypes;
+	/* The `types` module's aliases: type address -> "types.Name". */
+	struct u64map types_alias;
+	char **alias_names;
+	size_t nalias;
+	int aliases_loaded;
+	int type_depth;		/* recursion guard for base chains */
+	/* Diagnostics of the current walk. */
+	unsigned long long bad_reads;
+};
+
+/* Set up from debug info and a reader.  Reads the version (Py_Version,
+ * or the string Py_GetVersion() built at start-up).  WHO prefixes errors.
+ * Returns 0 or -1.  The target must be stopped if reading memory.  */
+int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const char *who);
+void hi_py_fini(struct hi_py *py);
+
+/* Forget per-stop state (the type cache keeps static facts only).  */
+void hi_py_reset(struct hi_py *py);
+
+/* Read an object's type pointer.  0 on failure.  */
+uint64_t hi_py_type_of(struct hi_py *py, uint64_t obj);
+
+/* Type information, cached.  NULL if TYPE does not look like a type.  */
+struct hi_type *hi_py_type(struct hi_py *py, uint64_t type);
+
+/* Is OBJ an instance of the built-in B (exactly, or a subclass)?  */
+int hi_py_is(struct hi_py *py, uint64_t obj, enum hi_builtin b);
+
+/* Read a str object as UTF-8 into BUF (NUL-terminated, truncated to SIZE).
+ * Returns its length in bytes, or -1 if OBJ is not a readable str.  */
+ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size);
+
+/* Call FN for each (key, value) of dict DICT, in table order.  Stops early
+ * when FN returns nonzero.  Returns 0, or -1 if the dict is unreadable.
+ * Bounded by the table size; garbage lengths fail the call.  */
+typedef int (*hi_dict_fn)(uint64_t key, uint64_t value, void *arg);
+int hi_py_dict_foreach(struct hi_py *py, uint64_t dict, hi_dict_fn fn, void *arg);
+
+/* Look up str key NAME in DICT.  Returns the value, or 0.  */
+uint64_t hi_py_dict_get_str(struct hi_py *py, uint64_t dict, const char *name);
+
+/* Dict internals used by sizes and iteration.  */
+struct hi_dictkeys {
+	uint64_t addr;
+	int64_t refcnt;
+	uint64_t size;		/* number of index slots (DK_SIZE) */
+	unsigned index_bytes;	/* total bytes of the index table */
+	int kind;		/* 0 general, 1 unicode, 2 split (3.11+); -1 before */
+	uint64_t entry_size;
+	int64_t usable, nentries;
+	uint64_t entries;	/* address of the first entry */
+};
+int hi_py_dictkeys(struct hi_py *py, uint64_t keys, struct hi_dictkeys *k);
+
+#endif

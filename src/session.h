@@ -1,0 +1,38 @@
+/* session.h: one attached target and everything learned about it.
+ *
+ * Attaching checks that the process can be traced (a brief stop), loads
+ * its debug information and layouts, and lets it run.  Each command then
+ * brackets its reading with hi_session_stop / hi_session_resume, so the
+ * target runs between commands and is never left stopped.  */
+#ifndef HI_SESSION_H
+#define HI_SESSION_H
+#include <sys/types.h>
+#include "debuginfo.h"
+#include "mem.h"
+#include "pyobj.h"
+#include "target.h"
+
+struct hi_session {
+	pid_t pid;
+	int attached;
+	char who[32];		/* "pid 1234", the prefix of every error */
+	struct hi_target target;
+	struct hi_mem *mem;
+	struct hi_dbg *dbg;
+	struct hi_py py;
+};
+
+/* Attach to PID.  Returns 0, or -1 with hi_errmsg() set; the target is
+ * running either way.  */
+int hi_session_attach(struct hi_session *s, pid_t pid);
+
+/* Stop the target for reading (drops every cache).  0 or -1.  */
+int hi_session_stop(struct hi_session *s);
+
+/* Let it run again.  */
+void hi_session_resume(struct hi_session *s);
+
+/* Forget the target (it is running).  Safe on an unattached session.  */
+void hi_session_detach(struct hi_session *s);
+
+#endif

@@ -1,0 +1,101 @@
+/* u64map.c: see u64map.h.  */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "u64map.h"
+
+static inline size_t slot_of(uint64_t key, size_t cap)
+{
+	/* Fibonacci hashing: addresses are aligned, so mix the low bits away. */
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
+}
+
+void u64map_init(struct u64map *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void u64map_free(struct u64map *m)
+{
+	free(m->keys);
+	free(m->vals);
+	u64map_init(m);
+}
+
+void u64map_clear(struct u64map *m)
+{
+	if (m->cap) {
+		memset(m->keys, 0, m->cap * sizeof *m->keys);
+	}
+	m->len = 0;
+}
+
+static int grow(struct u64map *m)
+{
+	size_t ncap = m->cap ? m->cap * 2 : 64;
+	uint64_t *nk = calloc(ncap, sizeof *nk);
+	uint64_t *nv = malloc(ncap * sizeof *nv);
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return -1;
+	}
+	for (size_t i = 0; i < m->cap; i++) {
+		uint64_t k = m->keys[i];
+		if (!k)
+			continue;
+		size_t s = slot_of(k, ncap);
+		while (nk[s])
+			s = (s + 1) & (ncap - 1);
+		nk[s] = k;
+		nv[s] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = nk;
+	m->vals = nv;
+	m->cap = ncap;
+	return 0;
+}
+
+static int insert(struct u64map *m, uint64_t key, uint64_t val, int overwrite)
+{
+	if ((m->len + 1) * 2 > m->cap && grow(m) < 0)
+		return -1;
+	size_t s = slot_of(key, m->cap);
+	while (m->keys[s]) {
+		if (m->keys[s] == key) {
+			if (overwrite)
+				m->vals[s] = val;
+			return 0;
+		}
+		s = (s + 1) & (m->cap - 1);
+	}
+	m->keys[s] = key;
+	m->vals[s] = val;
+	m->len++;
+	return 1;
+}
+
+int u64map_put(struct u64map *m, uint64_t key, uint64_t val)
+{
+	return insert(m, key, val, 1) < 0 ? -1 : 0;
+}
+
+int u64map_add(struct u64map *m, uint64_t key, uint64_t val)
+{
+	return insert(m, key, val, 0);
+}
+
+uint64_t *u64map_get(const struct u64map *m, uint64_t key)
+{
+	if (!m->cap || !key)
+		return NULL;
+	size_t s = slot_of(key, m->cap);
+	while (m->keys[s]) {
+		if (m->keys[s] == key)
+			return &m->vals[s];
+		s = (s + 1) & (m->cap - 1);
+	}
+	return NULL;
+}

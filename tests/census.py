@@ -1,0 +1,139 @@
+"""Census fidelity: heapinspect against the ground truth computed inside
+each target, on every CPython 3.8+ found on the machine.
+
+For each interpreter: the target plants populations and records
+gc.get_objects() by type with sys.getsizeof; heapinspect attaches and
+partitions.  Every type with >= 50 tracked objects must agree within 1% in
+count and size; planted populations must agree exactly; the target must be
+running after every command.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Tap, Target, find_pythons, heapinspect, label, tmpfile, within, SRCDIR  # noqa: E402
+
+WORKLOAD = os.path.join(SRCDIR, 'workloads', 'census_target.py')
+
+
+def rows_of(out):
+    data = json.loads(out)
+    return data, {r['kind']: (r['count'], r['size']) for r in data['rows']}
+
+
+def check(tap, python):
+    name = label(python)
+    truth_path = tmpfile('.json')
+    try:
+        target = Target([python, WORKLOAD, truth_path])
+    except Exception as e:
+        tap.ok(False, '%s: start the workload' % name, e)
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap -by type -format json'])
+        if not tap.ok(rc == 0, '%s: heap -by type -format json exits 0' % name, err):
+            return
+        run, state = target.running()
+        tap.ok(run, '%s: target running after heap -by type (state %s)' % (name, state))
+        data, rows = rows_of(out)
+        tap.ok(data['pid'] == target.pid and data['by'] == 'type' and data['python'] == truth['version'],
+               '%s: JSON names pid, partition and version %s' % (name, truth['version']),
+               'got pid %s by %s python %s' % (data['pid'], data['by'], data['python']))
+
+        bad = []
+        checked = 0
+        for kind, (count, size) in sorted(truth['by_type'].items()):
+            if count < 50:
+                continue
+            checked += 1
+            got = rows.get(kind, (0, 0))
+            if not (within(got[0], count, 0.01) and within(got[1], size, 0.01)):
+                bad.append('%s: truth %d objects %d bytes, heapinspect %d objects %d bytes'
+                           % (kind, count, size, got[0], got[1]))
+        tap.ok(not bad and checked >= 5,
+               '%s: %d types with >= 50 objects match count and size within 1%%' % (name, checked),
+               '\n'.join(bad))
+
+        total_truth = sum(c for c, _ in truth['by_type'].values())
+        tap.ok(within(data['objects'], total_truth, 0.01),
+               '%s: total objects %d within 1%% of truth %d' % (name, data['objects'], total_truth))
+
+        for kind, (count, size) in sorted(truth['planted'].items()):
+            got = rows.get(kind, (0, 0))
+            tap.ok(tuple(got) == (count, size), '%s: planted %s exactly %d objects, %d bytes' % (name, kind, count, size),
+                   'heapinspect: %d objects, %d bytes' % tuple(got))
+
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap -format json'])
+        if tap.ok(rc == 0, '%s: heap -format json exits 0' % name, err):
+            data, kinds = rows_of(out)
+            want = tuple(truth['dict_of_withdict'])
+            got = kinds.get('dict of __main__.WithDict', (0, 0))
+            tap.ok(tuple(got) == want, '%s: "dict of __main__.WithDict" exactly %d dicts, %d bytes' % (name, want[0], want[1]),
+                   'heapinspect: %d, %d' % tuple(got))
+            dict_total = sum(c for k, (c, s) in kinds.items() if k == 'dict (no owner)' or k.startswith('dict of '))
+            tap.ok(dict_total == rows.get('dict', (0, 0))[0],
+                   '%s: dict kinds add up to the dict type (%d)' % (name, dict_total),
+                   'by type: %d' % rows.get('dict', (0, 0))[0])
+            tap.ok(kinds.get('list') == rows.get('list'), '%s: list row equal by kind and by type' % name)
+
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap'])
+        lines = out.splitlines()
+        tap.ok(rc == 0 and len(lines) >= 3 and lines[0].startswith('Partition of a set of ')
+               and lines[1] == ' Index  Count   %     Size   % Cumulative  % Kind (class / dict of class)',
+               '%s: heap prints heapy\'s table' % name, out + err)
+        run, state = target.running()
+        tap.ok(run, '%s: target running after heap (state %s)' % (name, state))
+
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'info'])
+        tap.ok(rc == 0 and ('python:       CPython %s' % truth['version']) in out and 'interpreters: 1' in out,
+               '%s: info names the version and one interpreter' % name, out + err)
+    finally:
+        target.close()
+        os.unlink(truth_path)
+
+
+def check_frozen(tap, python):
+    """After gc.freeze() every object sits on the permanent generation."""
+    name = label(python)
+    truth_path = tmpfile('.json')
+    try:
+        target = Target([python, WORKLOAD, truth_path, '--freeze'])
+    except Exception as e:
+        tap.ok(False, '%s: start the frozen workload' % name, e)
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'info -format tcl', '-e', 'heap -by type -format json'])
+        if not tap.ok(rc == 0, '%s (frozen): info and heap exit 0' % name, err):
+            return
+        lines = out.splitlines()  # the info dict (a script result), then the JSON
+        data, rows = rows_of(lines[1])
+        count, size = truth['planted']['__main__.Planted']
+        tap.ok(tuple(rows.get('__main__.Planted', (0, 0))) == (count, size),
+               '%s (frozen): planted objects found on the permanent generation' % name,
+               'heapinspect: %s' % (rows.get('__main__.Planted'),))
+        tap.ok('permanent' in lines[0] and int(lines[0].split('permanent')[1].split()[0].strip('}')) >= 12345,
+               '%s (frozen): info counts the permanent generation' % name, lines[0])
+    finally:
+        target.close()
+        os.unlink(truth_path)
+
+
+def main():
+    tap = Tap()
+    pythons = find_pythons()
+    if not pythons:
+        tap.skip('census', 'no CPython 3.8+ found')
+    for python in pythons:
+        check(tap, python)
+        check_frozen(tap, python)
+    return tap.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Shared helpers for heapinspect's integration tests (TAP producers).
+
+Environment (set by `make check`): HEAPINSPECT, the binary under test;
+LAUNCH, the helper that lets any tracer attach; HI_SRCDIR, the tests dir.
+HEAPINSPECT_PYTHONS may list interpreters (colon-separated) to test instead
+of every CPython found on the machine.
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HEAPINSPECT = os.environ.get('HEAPINSPECT', './heapinspect')
+LAUNCH = os.environ.get('LAUNCH', './tests/launch')
+SRCDIR = os.environ.get('HI_SRCDIR', os.path.dirname(os.path.abspath(__file__)))
+
+
+def find_pythons():
+    """Every CPython 3.8+ on the machine: pyenv builds and Debian's."""
+    env = os.environ.get('HEAPINSPECT_PYTHONS')
+    if env:
+        return [p for p in env.split(':') if p]
+    found = []
+    for d in sorted(glob.glob('/root/.pyenv/versions/3.*')):
+        m = re.match(r'3\.(\d+)', os.path.basename(d))
+        exe = glob.glob(os.path.join(d, 'bin', 'python3.*[0-9]'))
+        if m and int(m.group(1)) >= 8 and exe:
+            found.append(sorted(exe, key=len)[0])
+    if os.path.exists('/usr/bin/python3.11'):
+        found.append('/usr/bin/python3.11')
+    return found
+
+
+def label(python):
+    if python.startswith('/usr/bin/'):
+        return 'debian-' + os.path.basename(python)
+    m = re.search(r'versions/([^/]+)/', python)
+    return 'pyenv-' + (m.group(1) if m else os.path.basename(python))
+
+
+class Tap:
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, desc, diag=None):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+        print('%s %d - %s' % ('ok' if cond else 'not ok', self.n, desc))
+        if not cond and diag:
+            for line in str(diag).splitlines():
+                print('# ' + line)
+        sys.stdout.flush()
+        return cond
+
+    def skip(self, desc, why):
+        self.n += 1
+        print('ok %d - %s # SKIP %s' % (self.n, desc, why))
+
+    def done(self):
+        print('1..%d' % self.n)
+        return 1 if self.failed else 0
+
+
+class Target:
+    """A workload started through LAUNCH; waits for its "ready" line."""
+
+    def __init__(self, argv, timeout=120):
+        self.proc = subprocess.Popen([LAUNCH] + argv, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     universal_newlines=True)
+        self.pid = self.proc.pid
+        deadline = time.time() + timeout
+        line = ''
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line or line.strip() == 'ready':
+                break
+        if line.strip() != 'ready':
+            err = self.proc.stderr.read() if self.proc.poll() is not None else ''
+            self.close()
+            raise RuntimeError('target %s did not get ready: %s' % (argv, err))
+
+    def state(self):
+        """One-letter state from /proc/PID/stat, '' if gone."""
+        try:
+            with open('/proc/%d/stat' % self.pid) as f:
+                return f.read().rsplit(')', 1)[1].split()[0]
+        except OSError:
+            return ''
+
+    def running(self):
+        """Not stopped: not 't' (traced) nor 'T' (stopped)."""
+        s = self.state()
+        return s not in ('t', 'T', ''), s
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except Exception:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def heapinspect(args, timeout=300):
+    """Run heapinspect; returns (exit status, stdout, stderr)."""
+    p = subprocess.run([HEAPINSPECT] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       universal_newlines=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def within(a, b, rel):
+    return abs(a - b) <= rel * max(abs(b), 1)
+
+
+def tmpfile(suffix=''):
+    fd, path = tempfile.mkstemp(prefix='heapinspect-test-', suffix=suffix)
+    os.close(fd)
+    return path
