@@ -482,7 +482,12 @@ static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 	}
 	const char *mainfile = NULL, *debugfile = NULL;
 	dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
-	d->debug_path = strdup(debugfile ? debugfile : (mainfile ? mainfile : d->python_path));
+	const char *shown = debugfile ? debugfile : (mainfile ? mainfile : d->python_path);
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "/proc/%d/root/", (int)d->pid);
+	if (d->pid > 0 && strncmp(shown, prefix, strlen(prefix)) == 0)
+		shown += strlen(prefix) - 1;	/* the target's own view of the path */
+	d->debug_path = strdup(shown);
 	index_dwarf(d, d->dw);
 	Dwarf *alt = dwarf_getalt(d->dw);
 	if (alt)
@@ -496,8 +501,18 @@ static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 	return d;
 }
 
+/* HEAPINSPECT_DEBUGINFO_PATH replaces libdwfl's search path for separate
+ * debug files (default ":.debug:/usr/lib/debug"), as eu-stack's
+ * --debuginfo-path does.  */
+static void set_debuginfo_path(void)
+{
+	const char *p = getenv("HEAPINSPECT_DEBUGINFO_PATH");
+	debuginfo_path = (p && *p) ? (char *)p : NULL;
+}
+
 struct hi_dbg *hi_dbg_open_pid(pid_t pid)
 {
+	set_debuginfo_path();
 	char who[32];
 	snprintf(who, sizeof who, "pid %d", (int)pid);
 	struct hi_dbg *d = calloc(1, sizeof *d);
@@ -540,6 +555,7 @@ struct hi_dbg *hi_dbg_open_pid(pid_t pid)
 
 struct hi_dbg *hi_dbg_open_file(const char *path)
 {
+	set_debuginfo_path();
 	struct hi_dbg *d = calloc(1, sizeof *d);
 	if (!d) {
 		hi_error("%s: out of memory", path);

@@ -19,6 +19,17 @@ void hi_kind_compose(char *out, size_t size, int is_static, const char *tp_name,
 	}
 }
 
+static void add_alias(struct hi_py *py, uint64_t type, const char *name)
+{
+	char **nn = realloc(py->alias_names, (py->nalias + 1) * sizeof *nn);
+	if (!nn)
+		return;
+	py->alias_names = nn;
+	if (!(nn[py->nalias] = strdup(name)))
+		return;
+	u64map_put(&py->types_alias, type, py->nalias++);
+}
+
 struct alias_ctx {
 	struct hi_py *py;
 	const char *prefix;
@@ -46,14 +57,48 @@ static int alias_cb(uint64_t key, uint64_t value, void *arg)
 		}
 		return 0;
 	}
-	char **nn = realloc(py->alias_names, (py->nalias + 1) * sizeof *nn);
-	if (!nn)
-		return 1;
-	py->alias_names = nn;
-	if (!(nn[py->nalias] = strdup(full)))
-		return 1;
-	u64map_put(&py->types_alias, value, py->nalias++);
+	add_alias(py, value, full);
 	return 0;
+}
+
+/* What the `types` module binds, for a target that has not imported it
+ * (heapy always has: it imports `types` itself).  These are the aliases
+ * Lib/types.py defines from C types in 3.8-3.13, found by their symbols;
+ * MIN_MINOR is the first version whose types.py has the name.  */
+static const struct {
+	const char *sym;
+	const char *alias;
+	int min_minor;
+} types_fallback[] = {
+	{ "PyCFunction_Type", "types.BuiltinMethodType", 8 },
+	{ "PyMethod_Type", "types.MethodType", 8 },
+	{ "PyCode_Type", "types.CodeType", 8 },
+	{ "PyFrame_Type", "types.FrameType", 8 },
+	{ "PyTraceBack_Type", "types.TracebackType", 8 },
+	{ "PyCell_Type", "types.CellType", 8 },
+	{ "PyGen_Type", "types.GeneratorType", 8 },
+	{ "PyCoro_Type", "types.CoroutineType", 8 },
+	{ "PyAsyncGen_Type", "types.AsyncGeneratorType", 8 },
+	{ "PyDictProxy_Type", "types.MappingProxyType", 8 },
+	{ "_PyMethodWrapper_Type", "types.MethodWrapperType", 8 },
+	{ "PyWrapperDescr_Type", "types.WrapperDescriptorType", 8 },
+	{ "PyMethodDescr_Type", "types.MethodDescriptorType", 8 },
+	{ "PyClassMethodDescr_Type", "types.ClassMethodDescriptorType", 8 },
+	{ "PyGetSetDescr_Type", "types.GetSetDescriptorType", 8 },
+	{ "PyMemberDescr_Type", "types.MemberDescriptorType", 8 },
+	{ "_PyNone_Type", "types.NoneType", 10 },
+	{ "PyEllipsis_Type", "types.EllipsisType", 10 },
+	{ "_PyNotImplemented_Type", "types.NotImplementedType", 10 },
+};
+
+static void load_types_fallback(struct hi_py *py)
+{
+	for (size_t i = 0; i < sizeof types_fallback / sizeof types_fallback[0]; i++) {
+		uint64_t addr;
+		if (py->minor >= types_fallback[i].min_minor &&
+		    hi_dbg_symbol(py->dbg, types_fallback[i].sym, &addr, NULL) == 0)
+			add_alias(py, addr, types_fallback[i].alias);
+	}
 }
 
 static uint64_t main_interp(struct hi_py *py)
@@ -81,26 +126,28 @@ void hi_kind_load_aliases(struct hi_py *py)
 		return;
 	py->aliases_loaded = 1;
 	uint64_t interp = main_interp(py), modules = 0, builtins = 0;
-	if (!interp)
+	if (!interp) {
+		load_types_fallback(py);
 		return;
+	}
 	if (hi_has(l->is_modules))
 		hi_mem_u64(py->mem, interp + l->is_modules.off, &modules);
 	if (hi_has(l->is_builtins))
 		hi_mem_u64(py->mem, interp + l->is_builtins.off, &builtins);
 	/* types first, so that builtins bindings override them.  */
+	int have_types = 0;
 	if (modules && hi_py_is(py, modules, HI_B_DICT)) {
 		uint64_t mod = hi_py_dict_get_str(py, modules, "types"), md;
 		if (mod && hi_py_is(py, mod, HI_B_MODULE) &&
 		    hi_mem_u64(py->mem, mod + l->md_dict.off, &md) == 0 && md) {
 			struct alias_ctx c = { py, "types." };
-			hi_py_dict_foreach(py, md, alias_cb, &c);
+			have_types = hi_py_dict_foreach(py, md, alias_cb, &c) == 0;
 		}
 	}
+	if (!have_types)
+		load_types_fallback(py);
 	if (builtins && hi_py_is(py, builtins, HI_B_DICT)) {
 		struct alias_ctx c = { py, "" };
-		/* A builtins binding replaces a types one outright.  */
-		size_t before = py->nalias;
-		(void)before;
 		hi_py_dict_foreach(py, builtins, alias_cb, &c);
 	}
 }

@@ -58,10 +58,13 @@ static int parse_pid(const char *s, pid_t *out)
  * script's own error rather than heapinspect's.  */
 static void report_tcl_error(struct hi_app *app)
 {
-	const char *msg = Tcl_GetStringResult(app->interp);
+	/* Hold the result: reading errorCode may replace it.  */
+	Tcl_Obj *res = Tcl_GetObjResult(app->interp);
+	Tcl_IncrRefCount(res);
 	Tcl_Obj *code = Tcl_GetVar2Ex(app->interp, "errorCode", NULL, TCL_GLOBAL_ONLY);
 	int ours = code && strncmp(Tcl_GetString(code), "HEAPINSPECT", 11) == 0;
-	fprintf(stderr, "heapinspect: %s\n", msg);
+	fprintf(stderr, "heapinspect: %s\n", Tcl_GetString(res));
+	Tcl_DecrRefCount(res);
 	if (!ours && app->verbose) {
 		Tcl_Obj *info = Tcl_GetVar2Ex(app->interp, "errorInfo", NULL, TCL_GLOBAL_ONLY);
 		if (info)

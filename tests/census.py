@@ -124,6 +124,30 @@ def check_frozen(tap, python):
         os.unlink(truth_path)
 
 
+NO_TYPES = ('import sys\n'
+            'print("ready" if "types" not in sys.modules else "types-loaded", flush=True)\n'
+            'sys.stdin.readline()\n')
+
+
+def check_without_types_module(tap, python):
+    """heapy always has `types` imported; a target may not.  The names must
+    be heapy's either way."""
+    name = label(python)
+    try:
+        target = Target([python, '-S', '-c', NO_TYPES], timeout=30)
+    except Exception as e:
+        tap.skip('%s (no types module): names' % name, 'this interpreter imports types at start-up (%s)' % e)
+        return
+    try:
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap -format json'])
+        kinds = rows_of(out)[1] if rc == 0 else {}
+        tap.ok('types.WrapperDescriptorType' in kinds and 'builtins.wrapper_descriptor' not in kinds,
+               '%s (no types module): descriptors are named types.WrapperDescriptorType' % name,
+               err or ', '.join(sorted(kinds)))
+    finally:
+        target.close()
+
+
 def main():
     tap = Tap()
     pythons = find_pythons()
@@ -132,6 +156,7 @@ def main():
     for python in pythons:
         check(tap, python)
         check_frozen(tap, python)
+        check_without_types_module(tap, python)
     return tap.done()
 
 

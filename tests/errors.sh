@@ -1,0 +1,115 @@
+#!/bin/sh
+# errors.sh: every failure gives one line with the pid, what failed and
+# the remedy, the right exit status, and leaves the target running.
+. "${HI_SRCDIR:-$(dirname "$0")}/test-subr.sh"
+
+out=$WORK/out
+err=$WORK/err
+hi() { "$HEAPINSPECT" "$@" >"$out" 2>"$err"; }
+one_line() { [ "$(wc -l <"$err")" = 1 ]; }
+
+# ---- usage errors: exit 2 ----
+for args in "" "attach" "attach notapid" "attach 0" "attach 1 -e" "bogus" "attach 1"; do
+	# shellcheck disable=SC2086
+	hi $args
+	rc=$?
+	[ $rc = 2 ] && grep -q "heapinspect: " "$err"
+	ok $? "usage error '$args' exits 2 with a message (got $rc)" "$err"
+done
+hi --help
+[ $? = 0 ] && grep -q '^Usage: heapinspect attach PID' "$out"
+ok $? "--help prints usage and exits 0" "$out"
+hi --version
+[ $? = 0 ] && grep -Eq '^heapinspect [0-9]+\.[0-9]+' "$out"
+ok $? "--version prints the version and exits 0" "$out"
+
+# ---- no such process ----
+nopid=$(( $(cat /proc/sys/kernel/pid_max) - 1 ))
+while [ -d "/proc/$nopid" ]; do nopid=$((nopid - 1)); done
+hi attach "$nopid" -e heap
+rc=$?
+[ $rc = 1 ] && one_line && grep -q "pid $nopid: no such process" "$err"
+ok $? "a missing pid exits 1: no such process" "$err"
+
+# ---- not a CPython process ----
+start_target sleeper sh -c 'echo ready; exec sleep 300'
+spid=$pid
+hi attach "$spid" -e heap
+rc=$?
+[ $rc = 1 ] && one_line && grep -q "pid $spid: not a CPython process" "$err"
+ok $? "a non-Python process exits 1: not a CPython process" "$err"
+running "$spid"
+ok $? "the non-Python process runs on (state $(state "$spid"))"
+
+py=$(target_python)
+if [ -z "$py" ]; then
+	skip "Python targets" "no python3 found"
+	finish
+	exit
+fi
+start_target pytarget "$py" -c 'import sys; print("ready", flush=True); sys.stdin.readline()'
+ppid_=$pid
+
+# ---- no debug information ----
+if [ "$py" = /usr/bin/python3.11 ]; then
+	HEAPINSPECT_DEBUGINFO_PATH=/nonexistent hi attach "$ppid_" -e heap
+	rc=$?
+	[ $rc = 1 ] && one_line && grep -q "pid $ppid_: no debug information for /usr/bin/python3.11" "$err" &&
+		grep -q "apt-get install python3.11-dbg" "$err" && grep -q DEBUGINFOD_URLS "$err"
+	ok $? "a Python without debug info exits 1 and names python3.11-dbg" "$err"
+	running "$ppid_"
+	ok $? "the target runs on after the debug-info error (state $(state "$ppid_"))"
+else
+	skip "no debug information" "needs Debian's /usr/bin/python3.11"
+fi
+
+# ---- permission: another user without CAP_SYS_PTRACE ----
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+		"$HEAPINSPECT" attach "$ppid_" -e heap >"$out" 2>"$err"
+	rc=$?
+	[ $rc = 1 ] && one_line && grep -q "pid $ppid_: cannot attach: operation not permitted" "$err" &&
+		grep -Eq "uid 0|CAP_SYS_PTRACE|ptrace_scope" "$err"
+	ok $? "an unprivileged user gets the reason and a remedy" "$err"
+	running "$ppid_"
+	ok $? "the target runs on after the permission error (state $(state "$ppid_"))"
+else
+	skip "permission denied" "needs root and setpriv"
+fi
+
+# ---- already traced by another tracer ----
+if command -v strace >/dev/null 2>&1; then
+	strace -p "$ppid_" -o /dev/null 2>/dev/null &
+	spid_=$!
+	TARGETS="$TARGETS $spid_"
+	for _ in $(seq 100); do
+		grep -q "TracerPid:[[:space:]]*$spid_" "/proc/$ppid_/status" 2>/dev/null && break
+		sleep 0.05
+	done
+	hi attach "$ppid_" -e heap
+	rc=$?
+	[ $rc = 1 ] && one_line && grep -q "already traced by pid $spid_ (strace)" "$err"
+	ok $? "a process traced by strace: the error names the tracer" "$err"
+	kill "$spid_" 2>/dev/null
+	wait "$spid_" 2>/dev/null
+	for _ in $(seq 50); do running "$ppid_" && break; sleep 0.05; done
+	running "$ppid_"
+	ok $? "the target runs on after the tracer conflict (state $(state "$ppid_"))"
+else
+	skip "already traced" "strace not installed"
+fi
+
+# ---- a Tcl error in the script: exit 1, target running ----
+hi attach "$ppid_" -e 'heap -format nonsense'
+rc=$?
+[ $rc = 1 ] && grep -q 'bad format "nonsense"' "$err"
+ok $? "a bad command option exits 1 with Tcl's message" "$err"
+running "$ppid_"
+ok $? "the target runs on after a script error (state $(state "$ppid_"))"
+
+# ---- the Tcl interpreter keeps Tcl's own info ----
+hi attach "$ppid_" -e 'set x 1; info exists x'
+[ $? = 0 ] && [ "$(cat "$out")" = 1 ]
+ok $? "'info exists' is still Tcl's" "$err"
+
+finish

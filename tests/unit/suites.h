@@ -1,0 +1,12 @@
+/* suites.h: the unit-test suites.  Each test-*.c defines one register
+ * function that adds its suite to the CUnit registry (returns 0 on
+ * success); list it here and in hi_unit_suites (tests/unit/suites.c).  */
+#ifndef HI_UNIT_SUITES_H
+#define HI_UNIT_SUITES_H
+
+typedef int (*hi_suite_fn)(void);
+extern const hi_suite_fn hi_unit_suites[];
+
+int hi_suite_census(void);
+
+#endif

@@ -1,0 +1,49 @@
+/* tap.c: run every registered CUnit suite and report each test as a TAP
+ * line, so automake's TAP driver counts unit tests one by one alongside
+ * the integration tests.  Suites register themselves through the table in
+ * suites.h.  */
+#include "config.h"
+#include <stdio.h>
+#include <string.h>
+#include <CUnit/Basic.h>
+#include <CUnit/TestRun.h>
+#include "suites.h"
+
+static int ntests;
+
+static void on_complete(const CU_pTest test, const CU_pSuite suite, const CU_pFailureRecord failure)
+{
+	ntests++;
+	if (!failure) {
+		printf("ok %d - %s: %s\n", ntests, suite->pName, test->pName);
+		return;
+	}
+	printf("not ok %d - %s: %s\n", ntests, suite->pName, test->pName);
+	for (CU_pFailureRecord f = failure; f; f = f->pNext)
+		printf("# %s:%u: %s\n", f->strFileName ? f->strFileName : "?", f->uiLineNumber,
+		       f->strCondition ? f->strCondition : "");
+}
+
+static void on_suite_init_failure(const CU_pSuite suite)
+{
+	ntests++;
+	printf("not ok %d - %s: suite setup failed\n", ntests, suite->pName);
+}
+
+int main(void)
+{
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	for (int i = 0; hi_unit_suites[i]; i++)
+		if (hi_unit_suites[i]() != 0) {
+			fprintf(stderr, "cannot register suite %d\n", i);
+			return 1;
+		}
+	CU_set_test_complete_handler(on_complete);
+	CU_set_suite_init_failure_handler(on_suite_init_failure);
+	CU_run_all_tests();
+	unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
+	printf("1..%d\n", ntests);
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
