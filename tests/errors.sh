@@ -107,6 +107,16 @@ ok $? "a bad command option exits 1 with Tcl's message" "$err"
 running "$ppid_"
 ok $? "the target runs on after a script error (state $(state "$ppid_"))"
 
+# ---- the target exits between two commands ----
+start_target doomed "$py" -c 'import sys; print("ready", flush=True); sys.stdin.readline()'
+dpid=$pid
+( sleep 0.5; kill -9 "$dpid" ) &
+hi attach "$dpid" -e heap -e 'after 1500' -e heap
+rc=$?
+[ $rc = 1 ] && one_line && grep -Eq "pid $dpid: (the process exited|no such process)" "$err" &&
+	grep -q "^Partition of a set of" "$out"
+ok $? "a target that dies between commands: first heap printed, then one error line, exit 1" "$err"
+
 # ---- the Tcl interpreter keeps Tcl's own info ----
 hi attach "$ppid_" -e 'set x 1; info exists x'
 [ $? = 0 ] && [ "$(cat "$out")" = 1 ]

@@ -9,6 +9,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/heapinspect-test.XXXXXX")
 
 cleanup() {
 	for p in $TARGETS; do kill -9 "$p" 2>/dev/null; done
+	pkill -P $$ sleep 2>/dev/null
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -34,15 +35,14 @@ finish() {
 	[ "$tap_failed" = 0 ]
 }
 
-# start_target NAME CMD...: run CMD under LAUNCH in the background, stdin
-# held open, wait until it prints "ready" (or 20 s); sets $pid.
+# start_target NAME CMD...: run CMD under LAUNCH in the background, its
+# stdin a pipe that stays open (each target has its own), and wait until it
+# prints "ready" (or 20 s); sets $pid.
 start_target() {
 	name=$1
 	shift
-	mkfifo "$WORK/$name.in"
-	"$LAUNCH" "$@" <"$WORK/$name.in" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+	sleep 3600 | "$LAUNCH" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
 	pid=$!
-	exec 9>"$WORK/$name.in"	# keep the target's stdin open
 	TARGETS="$TARGETS $pid"
 	for _ in $(seq 200); do
 		grep -q '^ready' "$WORK/$name.out" 2>/dev/null && return 0

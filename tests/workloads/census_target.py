@@ -11,8 +11,8 @@ Populations planted (exact counts are checked):
   12345 instances of Planted (plain attributes)
     777 instances of PlantedDict (a dict subclass, holding a list each)
     321 instances of WithDict whose __dict__ has been materialized
-plus functions, closures and cells, suspended generators, sets, frozensets
-and a second thread, so the common GC-tracked kinds are all present.
+plus functions, closures and cells, suspended generators (and their frames
+before 3.11), bound methods, sets, frozensets and a second thread, so the common GC-tracked kinds are all present.
 """
 import gc
 import json
@@ -64,6 +64,7 @@ for g in generators:
     next(g)
 sets = [{(i, 'a', None), frozenset([(i,)])} for i in range(400)]
 nested = [[[i], (i, [i])] for i in range(500)]
+bound_methods = [p.__init__ for p in planted[:150]]
 
 stop = threading.Event()
 worker = threading.Thread(target=stop.wait, name='waiter', daemon=True)
