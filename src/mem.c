@@ -240,11 +240,16 @@ int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 			unsigned first = off / PAGE, last = (off + n - 1) / PAGE;
 			for (unsigned p = first; p <= last; p++)
 				if (!(c->valid & (1u << p))) {
+					/* A live page is all or nothing; an image range
+					 * may cover part of a page: ask it exactly.  */
+					if (!m->pid && image_fill(m, addr, out, n) == n)
+						goto next;
 					m->stats.faults++;
 					return -1;
 				}
 		}
 		memcpy(out, c->data + off, n);
+next:
 		out += n;
 		addr += n;
 		len -= n;

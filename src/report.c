@@ -16,38 +16,156 @@ static int percent(uint64_t part, uint64_t whole)
 	return atoi(buf);
 }
 
-/* heapy passes each row through textwrap.wrap(width=100,
- * subsequent_indent=45 spaces): only kind names over 55 characters wrap.
- * Break after a space or hyphen where one fits, else hard at the width.  */
+/* ---- heapy's line wrapping ----
+ * heapy passes each row through Python's textwrap.wrap(row, width=100,
+ * subsequent_indent=' ' * len(prefix)).  Only kind names that do not fit
+ * wrap.  What follows is that algorithm: split into whitespace runs and
+ * words (a word breaks after a hyphen between letters, as textwrap's
+ * break_on_hyphens does), fill lines greedily, cut a word longer than a
+ * line, drop whitespace at line ends and at the start of later lines.
+ * Widths count code points, as Python's len() does.  */
+
+struct chunk {
+	size_t start, len;	/* bytes into the text */
+};
+
+static int is_letter(const char *t, size_t len, size_t i)
+{
+	unsigned char c = (unsigned char)t[i];
+	if (i >= len)
+		return 0;
+	return c >= 0x80 || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* textwrap's hyphenated-word rule: break after the '-' at I when it is
+ * preceded by two letters or by letter-hyphen-letter, and followed by a
+ * letter, an optional hyphen and a letter.  */
+static int hyphen_break(const char *t, size_t len, size_t i)
+{
+	if (t[i] != '-')
+		return 0;
+	int before = (i >= 2 && is_letter(t, len, i - 2) && is_letter(t, len, i - 1)) ||
+		     (i >= 3 && is_letter(t, len, i - 3) && t[i - 2] == '-' && is_letter(t, len, i - 1));
+	size_t j = i + 1;
+	if (!is_letter(t, len, j))
+		return 0;
+	j++;
+	if (j < len && t[j] == '-')
+		j++;
+	return before && is_letter(t, len, j);
+}
+
+static size_t cp_len(const char *t, size_t start, size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)t[start + i] & 0xc0) != 0x80)
+			k++;
+	return k;
+}
+
+/* Bytes of the first N code points of T[start..start+len).  */
+static size_t cp_bytes(const char *t, size_t start, size_t len, size_t n)
+{
+	size_t i = 0, k = 0;
+	while (i < len) {
+		if (((unsigned char)t[start + i] & 0xc0) != 0x80) {
+			if (k == n)
+				break;
+			k++;
+		}
+		i++;
+	}
+	return i;
+}
+
+static int is_space_chunk(const char *t, struct chunk c)
+{
+	return c.len && t[c.start] == ' ';
+}
+
 static void put_wrapped(FILE *out, const char *prefix, const char *name)
 {
-	const int width = 100, indent = 45;
-	size_t plen = strlen(prefix), nlen = strlen(name);
-	if (plen + nlen <= (size_t)width) {
+	const size_t width_total = 100;
+	size_t plen = strlen(prefix), nlen = strlen(name), len = plen + nlen;
+	char *t = malloc(len + 1);
+	struct chunk *ch = malloc((len + 1) * sizeof *ch);
+	if (!t || !ch) {
 		fprintf(out, "%s%s\n", prefix, name);
+		free(t);
+		free(ch);
 		return;
 	}
-	fputs(prefix, out);
-	size_t room = width - plen, pos = 0;
-	while (nlen - pos > room) {
-		size_t cut = 0;
-		for (size_t i = room; i > 0; i--)
-			if (name[pos + i - 1] == '-' || name[pos + i - 1] == ' ') {
-				cut = i;
-				break;
+	memcpy(t, prefix, plen);
+	memcpy(t + plen, name, nlen + 1);
+	for (size_t i = 0; i < len; i++)
+		if (t[i] == '\t' || t[i] == '\n' || t[i] == '\r' || t[i] == '\v' || t[i] == '\f')
+			t[i] = ' ';
+	size_t n = 0;
+	for (size_t i = 0; i < len;) {
+		size_t j = i;
+		if (t[i] == ' ') {
+			while (j < len && t[j] == ' ')
+				j++;
+		} else {
+			while (j < len && t[j] != ' ') {
+				if (hyphen_break(t, len, j)) {
+					j++;
+					break;
+				}
+				j++;
 			}
-		if (!cut)
-			cut = room;
-		size_t keep = cut;
-		while (keep > 0 && name[pos + keep - 1] == ' ')
-			keep--;
-		fprintf(out, "%.*s\n%*s", (int)keep, name + pos, indent, "");
-		pos += cut;
-		while (name[pos] == ' ')
-			pos++;
-		room = width - indent;
+		}
+		ch[n++] = (struct chunk){ i, j - i };
+		i = j;
 	}
-	fprintf(out, "%s\n", name + pos);
+	size_t indent = cp_len(prefix, 0, plen), k = 0;
+	int lines = 0;
+	while (k < n) {
+		size_t ind = lines ? indent : 0;
+		size_t width = width_total > ind ? width_total - ind : 0;
+		if (lines && is_space_chunk(t, ch[k]))
+			k++;
+		size_t first = k, cur = 0;
+		struct chunk part = { 0, 0 };
+		while (k < n && cur + cp_len(t, ch[k].start, ch[k].len) <= width) {
+			cur += cp_len(t, ch[k].start, ch[k].len);
+			k++;
+		}
+		if (k < n && cp_len(t, ch[k].start, ch[k].len) > width) {
+			/* A word longer than a line: take what fits, preferring to
+			 * cut after a hyphen.  */
+			size_t space_left = width < 1 ? 1 : width - cur;
+			size_t end = cp_bytes(t, ch[k].start, ch[k].len, space_left);
+			for (size_t h = end; h-- > 1;)
+				if (t[ch[k].start + h] == '-') {
+					size_t x;
+					for (x = 0; x < h && t[ch[k].start + x] == '-'; x++)
+						;
+					if (x < h)
+						end = h + 1;
+					break;
+				}
+			part = (struct chunk){ ch[k].start, end };
+			ch[k].start += end;
+			ch[k].len -= end;
+		}
+		size_t last = k;	/* whole chunks [first, last) then PART */
+		if (!part.len && last > first && is_space_chunk(t, ch[last - 1]))
+			last--;
+		if (last > first || part.len) {
+			fprintf(out, "%*s", (int)ind, "");
+			for (size_t i = first; i < last; i++)
+				fwrite(t + ch[i].start, 1, ch[i].len, out);
+			fwrite(t + part.start, 1, part.len, out);
+			fputc('\n', out);
+			lines++;
+		}
+		if (k < n && ch[k].len == 0)
+			k++;
+	}
+	free(t);
+	free(ch);
 }
 
 int hi_report_table(FILE *out, const struct hi_census *c, int all)
@@ -59,6 +177,10 @@ int hi_report_table(FILE *out, const struct hi_census *c, int all)
 	int by_type = c->by[0] == 't';
 	fprintf(out, "Partition of a set of %" PRIu64 " object%s. Total size = %" PRIu64 " bytes.\n",
 		c->objects, c->objects == 1 ? "" : "s", c->size);
+	if (n == 0) {	/* heapy prints the column header only above rows */
+		free(rows);
+		return 0;
+	}
 	fprintf(out, " Index  Count   %%     Size   %% Cumulative  %% %s\n",
 		by_type ? "Type" : "Kind (class / dict of class)");
 	size_t shown = (!all && n >= 12) ? 10 : n;

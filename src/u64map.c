@@ -4,10 +4,11 @@
 #include <string.h>
 #include "u64map.h"
 
-static inline size_t slot_of(uint64_t key, size_t cap)
+/* Fibonacci hashing: the top bits of the product depend on every bit of
+ * the key (aligned addresses have dull low bits).  */
+static inline size_t slot_of(uint64_t key, unsigned shift)
 {
-	/* Fibonacci hashing: addresses are aligned, so mix the low bits away. */
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & (cap - 1);
+	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> shift);
 }
 
 void u64map_init(struct u64map *m)
@@ -33,6 +34,7 @@ void u64map_clear(struct u64map *m)
 static int grow(struct u64map *m)
 {
 	size_t ncap = m->cap ? m->cap * 2 : 64;
+	unsigned nshift = m->cap ? m->shift - 1 : 64 - 6;
 	uint64_t *nk = calloc(ncap, sizeof *nk);
 	uint64_t *nv = malloc(ncap * sizeof *nv);
 	if (!nk || !nv) {
@@ -44,7 +46,7 @@ static int grow(struct u64map *m)
 		uint64_t k = m->keys[i];
 		if (!k)
 			continue;
-		size_t s = slot_of(k, ncap);
+		size_t s = slot_of(k, nshift);
 		while (nk[s])
 			s = (s + 1) & (ncap - 1);
 		nk[s] = k;
@@ -55,6 +57,7 @@ static int grow(struct u64map *m)
 	m->keys = nk;
 	m->vals = nv;
 	m->cap = ncap;
+	m->shift = nshift;
 	return 0;
 }
 
@@ -62,7 +65,7 @@ static int insert(struct u64map *m, uint64_t key, uint64_t val, int overwrite)
 {
 	if ((m->len + 1) * 2 > m->cap && grow(m) < 0)
 		return -1;
-	size_t s = slot_of(key, m->cap);
+	size_t s = slot_of(key, m->shift);
 	while (m->keys[s]) {
 		if (m->keys[s] == key) {
 			if (overwrite)
@@ -91,7 +94,7 @@ uint64_t *u64map_get(const struct u64map *m, uint64_t key)
 {
 	if (!m->cap || !key)
 		return NULL;
-	size_t s = slot_of(key, m->cap);
+	size_t s = slot_of(key, m->shift);
 	while (m->keys[s]) {
 		if (m->keys[s] == key)
 			return &m->vals[s];

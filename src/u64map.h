@@ -12,6 +12,7 @@ struct u64map {
 	uint64_t *vals;
 	size_t cap;		/* power of two, or 0 before first insert */
 	size_t len;
+	unsigned shift;		/* 64 - log2(cap) */
 };
 
 void u64map_init(struct u64map *m);

@@ -5,5 +5,10 @@
 
 const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_census,
+	hi_suite_report,
+	hi_suite_u64map,
+	hi_suite_mem,
+	hi_suite_kind,
+	hi_suite_layout,
 	NULL,
 };

@@ -8,5 +8,10 @@ typedef int (*hi_suite_fn)(void);
 extern const hi_suite_fn hi_unit_suites[];
 
 int hi_suite_census(void);
+int hi_suite_report(void);
+int hi_suite_u64map(void);
+int hi_suite_mem(void);
+int hi_suite_kind(void);
+int hi_suite_layout(void);
 
 #endif
