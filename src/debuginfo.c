@@ -220,6 +220,9 @@ static int lookup_type(struct hi_dbg *d, const char *type, Dwarf_Die *out)
 	} else if (strncmp(type, "union ", 6) == 0) {
 		name = type + 6;
 		want_tag = 1;
+	} else if (strncmp(type, "enum ", 5) == 0) {
+		name = type + 5;
+		want_tag = 1;
 	}
 	unsigned b = hash_str(name) % NBUCKETS;
 	if (!want_tag) {
@@ -386,6 +389,24 @@ int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi
 	}
 	f->size = size;
 	return 0;
+}
+
+int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int64_t *out)
+{
+	Dwarf_Die e, child;
+	if (lookup_type(d, type, &e) < 0 || dwarf_tag(&e) != DW_TAG_enumeration_type || dwarf_child(&e, &child) != 0)
+		return -1;
+	do {
+		const char *n = dwarf_diename(&child);
+		Dwarf_Attribute attr;
+		Dwarf_Sword v;
+		if (dwarf_tag(&child) == DW_TAG_enumerator && n && strcmp(n, name) == 0 &&
+		    dwarf_attr(&child, DW_AT_const_value, &attr) && dwarf_formsdata(&attr, &v) == 0) {
+			*out = v;
+			return 0;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
 }
 
 /* ---- opening ---- */

@@ -59,6 +59,10 @@ int64_t hi_dbg_sizeof(struct hi_dbg *d, const char *type);
  * struct/union members.  Returns 0, or -1 if absent.  */
 int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi_field *f);
 
+/* The value of enumerator NAME of enum TYPE ("enum _framestate").
+ * Returns 0, or -1 if absent.  */
+int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int64_t *out);
+
 /* Seconds spent indexing DWARF, for `info -v` and benchmarks.  */
 double hi_dbg_index_seconds(const struct hi_dbg *d);
 

@@ -132,6 +132,34 @@ static const struct mbr_spec members[] = {
 	M(gen_iframe, OPT, "PyGenObject", "gi_iframe"),
 	M(gen_code, OPT, "PyGenObject", "gi_code"),
 	M(gen_frame, OPT, "PyGenObject", "gi_frame"),
+	M(gen_name, REQ, "PyGenObject", "gi_name"),
+	M(gen_qualname, REQ, "PyGenObject", "gi_qualname"),
+	M(gen_frame_state, OPT, "PyGenObject", "gi_frame_state"),
+
+	M(f_localsplus, OPT, "struct _frame", "f_localsplus"),
+	M(f_valuestack, OPT, "struct _frame", "f_valuestack"),
+	M(f_stacktop, OPT, "struct _frame", "f_stacktop"),
+	M(f_stackdepth, OPT, "struct _frame", "f_stackdepth"),
+	M(iframe_previous, OPT, "struct _PyInterpreterFrame", "previous"),
+	M(iframe_frame_obj, OPT, "struct _PyInterpreterFrame", "frame_obj"),
+	M(iframe_locals, OPT, "struct _PyInterpreterFrame", "f_locals"),
+	M(iframe_func, OPT, "struct _PyInterpreterFrame", "f_funcobj", "f_func"),
+	M(iframe_stacktop, OPT, "struct _PyInterpreterFrame", "stacktop"),
+	M(iframe_owner, OPT, "struct _PyInterpreterFrame", "owner"),
+	M(ts_cframe, OPT, "struct _ts", "cframe"),
+	M(cframe_current, OPT, "struct _PyCFrame", "current_frame"),
+	M(ts_current_frame, OPT, "struct _ts", "current_frame"),
+	M(ts_frame, OPT, "struct _ts", "frame"),
+
+	M(memberdef_name, REQ, "struct PyMemberDef", "name"),
+	M(memberdef_type, REQ, "struct PyMemberDef", "type"),
+	M(memberdef_offset, REQ, "struct PyMemberDef", "offset"),
+	M(setentry_key, REQ, "setentry", "key"),
+	M(dk_lookup, OPT, "struct _dictkeysobject", "dk_lookup"),
+	M(dv_size, OPT, "struct _dictvalues", "size"),
+	M(dv_valid, OPT, "struct _dictvalues", "valid"),
+	M(dq_leftblock, OPT, "dequeobject", "leftblock"),
+	M(dq_rightlink, OPT, "struct BLOCK", "rightlink"),
 };
 
 struct size_spec {
@@ -160,6 +188,7 @@ static const struct size_spec sizes[] = {
 	S(sizeof_code_extra, OPT, "_PyCodeObjectExtra"),
 	S(sizeof_opcache, OPT, "_PyOpcache"),
 	S(sizeof_frame, REQ, "struct _frame"),
+	S(sizeof_memberdef, REQ, "struct PyMemberDef"),
 };
 
 int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)
@@ -197,6 +226,12 @@ int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)
 		}
 		*out = v < 0 ? 0 : (uint32_t)v;
 	}
+	/* Enumerators (3.11+): when a generator's frame is gone, and which
+	 * interpreter frames are C-stack shims.  */
+	if (hi_dbg_enum_value(d, "enum _framestate", "FRAME_CLEARED", &l->frame_cleared) < 0)
+		l->frame_cleared = -1;
+	if (hi_dbg_enum_value(d, "enum _frameowner", "FRAME_OWNED_BY_CSTACK", &l->owned_by_cstack) < 0)
+		l->owned_by_cstack = -1;
 	/* Variants that need one of two members. */
 	if (!hi_has(l->is_gc) && !hi_has(l->rt_gc)) {
 		hi_error("%s: unsupported CPython layout: neither struct _is nor _PyRuntime has a member gc (%s)",

@@ -83,6 +83,19 @@ struct hi_layout {
 	struct hi_mbr iframe_localsplus, iframe_code;
 	struct hi_mbr gen_iframe, gen_code, gen_frame;
 	struct hi_mbr code_ncellvars, code_nfreevars;
+	/* referents: frames and threads */
+	struct hi_mbr f_localsplus, f_valuestack, f_stacktop, f_stackdepth;
+	struct hi_mbr iframe_previous, iframe_frame_obj, iframe_locals, iframe_func, iframe_stacktop,
+		iframe_owner;
+	struct hi_mbr ts_cframe, cframe_current, ts_current_frame, ts_frame;
+	struct hi_mbr gen_name, gen_qualname, gen_frame_state;
+	int64_t frame_cleared, owned_by_cstack;	/* enum values, or -1 */
+	/* referents: slots, sets, dicts, deques */
+	struct hi_mbr memberdef_name, memberdef_type, memberdef_offset;
+	uint32_t sizeof_memberdef;
+	struct hi_mbr setentry_key, dk_lookup;
+	struct hi_mbr dv_size, dv_valid;
+	struct hi_mbr dq_leftblock, dq_rightlink;
 };
 
 /* Fill L from D.  Returns 0, or -1 with hi_errmsg() naming the first

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "error.h"
 #include "pyobj.h"
+#include "typetable.h"
 
 #define TPFLAGS_TYPE_SUBCLASS (1ul << 31)
 #define MAX_TP_NAME 256
@@ -13,33 +14,6 @@
 #define MAX_BASICSIZE (1 << 24)
 #define MAX_ITEMSIZE (1 << 16)
 #define MAX_DICT_LOG2 40
-
-static const struct {
-	enum hi_builtin b;
-	const char *sym;
-} builtin_syms[] = {
-	{ HI_B_OBJECT, "PyBaseObject_Type" },	{ HI_B_TYPE, "PyType_Type" },
-	{ HI_B_LIST, "PyList_Type" },		{ HI_B_TUPLE, "PyTuple_Type" },
-	{ HI_B_DICT, "PyDict_Type" },		{ HI_B_SET, "PySet_Type" },
-	{ HI_B_FROZENSET, "PyFrozenSet_Type" },	{ HI_B_STR, "PyUnicode_Type" },
-	{ HI_B_BYTES, "PyBytes_Type" },		{ HI_B_BYTEARRAY, "PyByteArray_Type" },
-	{ HI_B_INT, "PyLong_Type" },		{ HI_B_BOOL, "PyBool_Type" },
-	{ HI_B_FLOAT, "PyFloat_Type" },		{ HI_B_COMPLEX, "PyComplex_Type" },
-	{ HI_B_MODULE, "PyModule_Type" },	{ HI_B_FUNCTION, "PyFunction_Type" },
-	{ HI_B_CODE, "PyCode_Type" },		{ HI_B_FRAME, "PyFrame_Type" },
-	{ HI_B_GEN, "PyGen_Type" },		{ HI_B_CORO, "PyCoro_Type" },
-	{ HI_B_ASYNCGEN, "PyAsyncGen_Type" },	{ HI_B_CELL, "PyCell_Type" },
-	{ HI_B_METHOD, "PyMethod_Type" },	{ HI_B_ODICT, "PyODict_Type" },
-	{ HI_B_NONETYPE, "_PyNone_Type" },	{ HI_B_DEQUE, "deque_type" },
-};
-
-/* Types that some versions create at run time (no symbol), by tp_name. */
-static const struct {
-	enum hi_builtin b;
-	const char *tp_name;
-} builtin_names[] = {
-	{ HI_B_DEQUE, "collections.deque" },
-};
 
 static void format_version_hex(unsigned hex, char *out, size_t size)
 {
@@ -100,10 +74,28 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 		hi_error("%s: no _PyRuntime symbol in %s", who, hi_dbg_python_path(dbg));
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof builtin_syms / sizeof builtin_syms[0]; i++) {
-		uint64_t a;
-		if (hi_dbg_symbol(dbg, builtin_syms[i].sym, &a, NULL) == 0)
-			py->builtin_addr[builtin_syms[i].b] = a;
+	u64map_init(&py->desc_of_addr);
+	py->desc_off = calloc(hi_ntypedescs, sizeof *py->desc_off);
+	if (!py->desc_off) {
+		hi_error("%s: out of memory", who);
+		return -1;
+	}
+	for (int i = 0; i < hi_ntypedescs; i++) {
+		const struct hi_typedesc *td = &hi_typedescs[i];
+		for (int k = 0; k < HI_DESC_SYMS && td->syms[k]; k++) {
+			uint64_t a;
+			if (hi_dbg_symbol(dbg, td->syms[k], &a, NULL) < 0)
+				continue;
+			u64map_put(&py->desc_of_addr, a, (uint64_t)i + 1);
+			if (td->family && !py->builtin_addr[td->family])
+				py->builtin_addr[td->family] = a;
+		}
+		for (int k = 0; k < HI_DESC_MEMBERS; k++) {
+			struct hi_field f;
+			py->desc_off[i][k] = HI_ABSENT;
+			if (td->members[k] && hi_dbg_field(dbg, td->cstruct, td->members[k], &f) == 0 && f.size == 8)
+				py->desc_off[i][k] = (uint32_t)f.offset;
+		}
 	}
 	if (!py->builtin_addr[HI_B_TYPE] || !py->builtin_addr[HI_B_OBJECT]) {
 		hi_error("%s: %s has no PyType_Type/PyBaseObject_Type symbols; not a CPython runtime",
@@ -153,6 +145,9 @@ void hi_py_reset(struct hi_py *py)
 void hi_py_fini(struct hi_py *py)
 {
 	free_types(py);
+	free(py->desc_off);
+	py->desc_off = NULL;
+	u64map_free(&py->desc_of_addr);
 	free(py->types);
 	free(py->alias_names);
 	u64map_free(&py->type_index);
@@ -176,12 +171,20 @@ static int read_word(struct hi_py *py, uint64_t addr, struct hi_mbr m, uint64_t 
 	return hi_mem_uint(py->mem, addr + m.off, m.size ? m.size : 8, out);
 }
 
-static enum hi_builtin builtin_of(struct hi_py *py, uint64_t addr)
+/* The typetable entry describing exactly the type at ADDR, or -1.  */
+static int desc_of(struct hi_py *py, uint64_t addr)
 {
-	for (int b = 1; b < HI_B_COUNT; b++)
-		if (py->builtin_addr[b] == addr)
-			return (enum hi_builtin)b;
-	return HI_B_NONE;
+	uint64_t *v = u64map_get(&py->desc_of_addr, addr);
+	return v ? (int)*v - 1 : -1;
+}
+
+/* Entry for a type created at run time (no symbol), by its tp_name.  */
+static int desc_by_name(const char *tp_name)
+{
+	for (int i = 0; i < hi_ntypedescs; i++)
+		if (hi_typedescs[i].tp_name && strcmp(hi_typedescs[i].tp_name, tp_name) == 0)
+			return i;
+	return -1;
 }
 
 struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
@@ -193,7 +196,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 		return *slot == UINT64_MAX ? NULL : py->types[*slot];
 
 	struct hi_layout *l = &py->l;
-	struct hi_type t = { .addr = addr, .kind = UINT32_MAX, .dict_kind = UINT32_MAX };
+	struct hi_type t = { .addr = addr, .kind = UINT32_MAX, .dict_kind = UINT32_MAX, .desc = -1 };
 	uint64_t meta, metaflags, name_ptr, v;
 	char name[MAX_TP_NAME];
 	int ok = 1;
@@ -221,14 +224,11 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 			t.dictoffset = (int64_t)v;
 		t.is_gc = (t.flags & HI_TPFLAGS_HAVE_GC) != 0;
 		t.static_type = !(t.flags & HI_TPFLAGS_HEAPTYPE);
-		t.builtin = builtin_of(py, addr);
-		t.family = t.builtin;
-		for (size_t i = 0; !t.builtin && i < sizeof builtin_names / sizeof builtin_names[0]; i++)
-			if (strcmp(name, builtin_names[i].tp_name) == 0)
-				t.builtin = builtin_names[i].b;
-		t.family = t.builtin;
+		t.desc = desc_of(py, addr);
+		if (t.desc < 0 && !t.static_type)
+			t.desc = desc_by_name(name);
 		uint64_t b = t.base;
-		for (int depth = 0; !t.family && b && depth < MAX_BASE_DEPTH; depth++) {
+		for (int depth = 0; t.desc < 0 && b && depth < MAX_BASE_DEPTH; depth++) {
 			/* Bases are resolved through the cache; the depth guard
 			 * stops a tp_base cycle in corrupt memory.  */
 			struct hi_type *bt = NULL;
@@ -238,13 +238,15 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 				py->type_depth--;
 			}
 			if (bt) {
-				t.family = bt->family;
+				t.desc = bt->desc;
 				break;
 			}
-			t.family = builtin_of(py, b);
 			if (read_word(py, b, l->tp_base, &b) < 0)
 				break;
 		}
+		t.family = t.desc >= 0 ? hi_typedescs[t.desc].family : HI_B_NONE;
+		/* The family's own type (dict, not defaultdict or a subclass). */
+		t.builtin = t.family && py->builtin_addr[t.family] == addr ? t.family : HI_B_NONE;
 		t.tp_name = strdup(name);
 	}
 	if (py->ntypes == py->captypes) {

@@ -39,8 +39,9 @@ struct hi_type {
 	uint64_t base;		/* tp_base */
 	uint64_t dict;		/* tp_dict */
 	int64_t dictoffset;
-	enum hi_builtin builtin;	/* itself a known built-in */
-	enum hi_builtin family;	/* nearest known built-in base */
+	enum hi_builtin builtin;	/* itself the built-in of its family */
+	enum hi_builtin family;	/* family of the nearest described base */
+	int desc;		/* that base's typetable entry, or -1 */
 	int is_gc;		/* HAVE_GC */
 	int static_type;	/* not a heap type */
 	uint32_t kind;		/* census kind id (census.h), or UINT32_MAX */
@@ -58,6 +59,10 @@ struct hi_py {
 	int minor;		/* 11 */
 	uint64_t runtime;	/* &_PyRuntime */
 	uint64_t builtin_addr[HI_B_COUNT];
+	/* typetable entries: type address -> entry index + 1, and each
+	 * entry's member offsets (HI_ABSENT where this version lacks one).  */
+	struct u64map desc_of_addr;
+	uint32_t (*desc_off)[16];
 	uint64_t managed_dict_flag, managed_weakref_flag, inline_values_flag;
 	/* Type cache: type address -> index into types.  */
 	struct u64map type_index;
