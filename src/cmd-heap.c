@@ -80,9 +80,12 @@ static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	}
 	if (app->verbose)
 		fprintf(stderr,
-			"heapinspect: %s: %llu objects on %d interpreter(s), paused %.1f ms, %llu bad type pointers, %llu unreadable fields, %llu broken GC lists\n",
-			app->session.who, (unsigned long long)info->objects, info->ninterps,
-			app->session.target.last_pause * 1e3, (unsigned long long)diag.bad_type,
+			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"
+			"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of undecoded C types; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
+			app->session.who, (unsigned long long)c.objects, (unsigned long long)diag.gc_objects,
+			(unsigned long long)diag.frames, info->ninterps, app->session.target.last_pause * 1e3,
+			app->session.who, (unsigned long long)diag.bad_type, (unsigned long long)diag.bad_ptr,
+			(unsigned long long)diag.undecoded, (unsigned long long)diag.inconsistent,
 			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
 	if (format == F_TABLE)
 		hi_report_table(app->out, &c, all);

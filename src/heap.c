@@ -7,6 +7,7 @@
 #include "heap.h"
 #include "kind.h"
 #include "pysize.h"
+#include "referents.h"
 #include "u64map.h"
 
 struct objvec {
@@ -14,70 +15,90 @@ struct objvec {
 	size_t n, cap;
 };
 
-static int collect(uint64_t obj, int interp, void *arg)
+static int vec_push(struct objvec *v, uint64_t x)
 {
-	(void)interp;
-	struct objvec *v = arg;
 	if (v->n == v->cap) {
 		size_t ncap = v->cap ? v->cap * 2 : 65536;
 		uint64_t *na = realloc(v->addr, ncap * sizeof *na);
 		if (!na)
-			return 1;
+			return -1;
 		v->addr = na;
 		v->cap = ncap;
 	}
-	v->addr[v->n++] = obj;
+	v->addr[v->n++] = x;
 	return 0;
 }
 
-/* The address of OBJ's __dict__ pointer, as _PyObject_GetDictPtr finds it,
- * without creating anything: the managed-dict slot before the object
- * (3.11+), or tp_dictoffset (negative: counted from the end of a
- * variable-size object).  0 if it has none.  */
-static uint64_t dict_ptr_addr(struct hi_py *py, uint64_t obj, const struct hi_type *t)
+/* The closure walk: a visited set and an explicit stack (no recursion,
+ * whatever the depth of the heap).  */
+struct closure {
+	struct u64map seen;
+	struct objvec stack;
+	struct hi_heap_diag *diag;
+	int oom;
+};
+
+static void reach(uint64_t ref, void *arg)
 {
-	if (py->managed_dict_flag && (t->flags & py->managed_dict_flag))
-		return obj - 3 * 8;
-	if (t->dictoffset > 0)
-		return obj + (uint64_t)t->dictoffset;
-	if (t->dictoffset < 0) {
-		int64_t n;
-		if (hi_mem_i64(py->mem, obj + py->l.ob_size.off, &n) < 0)
-			return 0;
-		if (n < 0)
-			n = -n;
-		uint64_t size = (uint64_t)t->basicsize + (uint64_t)n * (uint64_t)t->itemsize;
-		size = (size + 7) & ~7ull;
-		return obj + size + (uint64_t)t->dictoffset;
+	struct closure *w = arg;
+	if (ref & 7) {	/* objects are at least 8-byte aligned */
+		w->diag->bad_ptr++;
+		return;
 	}
-	return 0;
+	int r = u64map_add(&w->seen, ref, 1);
+	if (r < 0 || (r == 1 && vec_push(&w->stack, ref) < 0))
+		w->oom = 1;
 }
 
-/* The dict OBJ owns, or 0.  */
-static uint64_t owned_dict(struct hi_py *py, uint64_t obj, const struct hi_type *t)
+static int gc_root(uint64_t obj, int interp, void *arg)
 {
-	uint64_t slot = dict_ptr_addr(py, obj, t), d;
-	if (!slot || hi_mem_u64(py->mem, slot, &d) < 0)
-		return 0;
-	/* 3.12's managed slot holds values instead of a dict when tagged. */
-	if (d & 1)
-		return 0;
-	return d;
+	(void)interp;
+	struct closure *w = arg;
+	w->diag->gc_objects++;
+	reach(obj, w);
+	return w->oom;
+}
+
+/* Walk from the roots; the objects found, in order, go to OUT.  */
+static int close_over(struct hi_py *py, struct closure *w, struct objvec *out)
+{
+	while (w->stack.n && !w->oom) {
+		uint64_t obj = w->stack.addr[--w->stack.n];
+		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
+		if (!t) {
+			w->diag->bad_type++;
+			continue;
+		}
+		if (vec_push(out, obj) < 0)
+			return -1;
+		switch (hi_referents(py, obj, t, reach, w)) {
+		case HI_REF_UNDECODED: w->diag->undecoded++; break;
+		case HI_REF_BAD: w->diag->inconsistent++; break;
+		default: break;
+		}
+	}
+	return w->oom ? -1 : 0;
 }
 
 int hi_heap_census(struct hi_py *py, enum hi_partition by, struct hi_census *c, struct hi_gcinfo *info,
 		   struct hi_heap_diag *diag, const char *who)
 {
 	struct objvec v = { 0 };
+	struct closure w = { .diag = diag };
 	memset(diag, 0, sizeof *diag);
+	u64map_init(&w.seen);
 	py->bad_reads = 0;
-	if (hi_gc_walk(py, info, collect, &v, who) < 0) {
-		free(v.addr);
-		return -1;
+	int rc = hi_gc_walk(py, info, gc_root, &w, who);
+	for (int i = 0; rc == 0 && i < info->ninterps; i++)
+		diag->frames += hi_thread_roots(py, info->interps[i].addr, reach, &w);
+	if (rc == 0 && close_over(py, &w, &v) < 0) {
+		hi_error("%s: out of memory after %zu objects", who, v.n);
+		rc = -1;
 	}
-	if (v.n < info->objects) {
+	u64map_free(&w.seen);
+	free(w.stack.addr);
+	if (rc < 0) {
 		free(v.addr);
-		hi_error("%s: out of memory collecting %llu objects", who, (unsigned long long)info->objects);
 		return -1;
 	}
 	hi_kind_load_aliases(py);
@@ -93,7 +114,7 @@ int hi_heap_census(struct hi_py *py, enum hi_partition by, struct hi_census *c, 
 			struct hi_type *t = hi_py_type(py, hi_py_type_of(py, v.addr[i]));
 			if (!t)
 				continue;
-			uint64_t d = owned_dict(py, v.addr[i], t);
+			uint64_t d = hi_py_owned_dict(py, v.addr[i], t);
 			if (!d)
 				continue;
 			uint64_t *o = u64map_get(&owners, d);
@@ -107,10 +128,8 @@ int hi_heap_census(struct hi_py *py, enum hi_partition by, struct hi_census *c, 
 	for (size_t i = 0; i < v.n; i++) {
 		uint64_t obj = v.addr[i];
 		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
-		if (!t) {
-			diag->bad_type++;
-			continue;
-		}
+		if (!t)
+			continue;	/* counted by the walk */
 		uint32_t kind;
 		uint64_t *k;
 		if (by == HI_BY_KIND && t->builtin == HI_B_DICT) {

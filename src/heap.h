@@ -1,9 +1,12 @@
 /* heap.h: the census of a stopped target.
  *
- * Collects the objects on every GC list, finds which dicts are some
- * object's __dict__ (tp_dictoffset, or the managed-dict slot of 3.11+), and
- * partitions everything by heapy's kind (or by type) with sys.getsizeof
- * sizes.  The target must be stopped for the whole call.  */
+ * Every live object heapinspect can reach: the objects on every GC list and
+ * the running frames of every thread are the roots, and the census is
+ * their closure through referents.c, each object counted once.  Then it
+ * finds which dicts are some object's __dict__ (tp_dictoffset, or the
+ * managed-dict slot of 3.11+), and partitions everything by heapy's kind
+ * (or by type) with sys.getsizeof sizes.  The target must be stopped for
+ * the whole call.  */
 #ifndef HI_HEAP_H
 #define HI_HEAP_H
 #include "census.h"
@@ -11,7 +14,12 @@
 #include "pyobj.h"
 
 struct hi_heap_diag {
-	uint64_t bad_type;	/* objects whose type pointer was unreadable */
+	uint64_t gc_objects;	/* roots on the GC lists */
+	uint64_t frames;	/* running frames walked as roots */
+	uint64_t bad_type;	/* referents whose type did not check out: skipped */
+	uint64_t bad_ptr;	/* null-looking or misaligned referents: skipped */
+	uint64_t undecoded;	/* objects of C types whose references are unknown */
+	uint64_t inconsistent;	/* objects whose memory did not add up */
 	uint64_t bad_reads;	/* fields that could not be read (sizes approximated) */
 };
 

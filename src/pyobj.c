@@ -115,6 +115,14 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 		py->managed_weakref_flag = 1ul << 3;
 	if (hi_has(py->l.dv_embedded))
 		py->inline_values_flag = 1ul << 2;
+	if (hi_has(py->l.dv_embedded))
+		py->managed = HI_MANAGED_313;
+	else if (py->managed_weakref_flag)
+		py->managed = HI_MANAGED_312;
+	else if (py->managed_dict_flag)
+		py->managed = HI_MANAGED_311;
+	hi_dbg_symbol(dbg, "lookdict", &py->lookdict_fn, NULL);
+	hi_dbg_symbol(dbg, "_dummy_struct", &py->set_dummy, NULL);
 	return 0;
 }
 
@@ -358,6 +366,37 @@ ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size)
 	}
 	buf[out] = '\0';
 	return (ssize_t)out;
+}
+
+uint64_t hi_py_dict_slot(struct hi_py *py, uint64_t obj, const struct hi_type *t)
+{
+	if (py->managed && (t->flags & py->managed_dict_flag))
+		return obj - 3 * 8;
+	if (t->dictoffset > 0)
+		return obj + (uint64_t)t->dictoffset;
+	if (t->dictoffset < 0) {
+		/* Counted from the end of a variable-size object. */
+		int64_t n;
+		if (hi_mem_i64(py->mem, obj + py->l.ob_size.off, &n) < 0)
+			return 0;
+		if (n < 0)
+			n = -n;
+		uint64_t size = (uint64_t)t->basicsize + (uint64_t)n * (uint64_t)t->itemsize;
+		size = (size + 7) & ~7ull;
+		return obj + size + (uint64_t)t->dictoffset;
+	}
+	return 0;
+}
+
+uint64_t hi_py_owned_dict(struct hi_py *py, uint64_t obj, const struct hi_type *t)
+{
+	uint64_t slot = hi_py_dict_slot(py, obj, t), d;
+	if (!slot || hi_mem_u64(py->mem, slot, &d) < 0)
+		return 0;
+	/* 3.12's managed word holds values, not a dict, when tagged. */
+	if (py->managed == HI_MANAGED_312 && (d & 1))
+		return 0;
+	return d;
 }
 
 int hi_py_dictkeys(struct hi_py *py, uint64_t keys, struct hi_dictkeys *k)

@@ -64,6 +64,13 @@ struct hi_py {
 	struct u64map desc_of_addr;
 	uint32_t (*desc_off)[16];
 	uint64_t managed_dict_flag, managed_weakref_flag, inline_values_flag;
+	/* Where a managed __dict__ lives (3.11+), chosen by layout:
+	 * HI_MANAGED_311 values at obj-4 words, dict at obj-3;
+	 * HI_MANAGED_312 one tagged dict-or-values word at obj-3;
+	 * HI_MANAGED_313 dict pointer at obj-3, values inline after the object. */
+	enum { HI_MANAGED_NONE, HI_MANAGED_311, HI_MANAGED_312, HI_MANAGED_313 } managed;
+	uint64_t lookdict_fn;	/* 3.8-3.10: the general (non-str keys) lookup */
+	uint64_t set_dummy;	/* the set's deleted-entry marker */
 	/* Type cache: type address -> index into types.  */
 	struct u64map type_index;
 	struct hi_type **types;	/* stable pointers: entries never move */
@@ -108,6 +115,13 @@ int hi_py_dict_foreach(struct hi_py *py, uint64_t dict, hi_dict_fn fn, void *arg
 
 /* Look up str key NAME in DICT.  Returns the value, or 0.  */
 uint64_t hi_py_dict_get_str(struct hi_py *py, uint64_t dict, const char *name);
+
+/* The address of OBJ's __dict__ pointer as _PyObject_GetDictPtr finds it,
+ * without creating anything (3.11+: the managed slot), or 0.  */
+uint64_t hi_py_dict_slot(struct hi_py *py, uint64_t obj, const struct hi_type *t);
+
+/* The dict OBJ owns (materialized), or 0.  */
+uint64_t hi_py_owned_dict(struct hi_py *py, uint64_t obj, const struct hi_type *t);
 
 /* Dict internals used by sizes and iteration.  */
 struct hi_dictkeys {

@@ -20,6 +20,7 @@ import sys
 import os
 import threading
 import time
+import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from heapy_kinds import kind_of_type  # noqa: E402
@@ -83,9 +84,18 @@ def ground_truth():
     by_type = {}
     for o in objs:
         name = kind_of_type(type(o))
-        entry = by_type.setdefault(name, [0, 0])
+        # The third field says whether every instance of this type is on
+        # the GC lists, so that this truth sees them all: a GC type, but not
+        # tuple or dict (untracked when they hold only atoms), not type
+        # (static types are never tracked) and not frames (before 3.11 a
+        # running frame is tracked only once it outlives its call).
+        t = type(o)
+        always = (bool(t.__flags__ & (1 << 14)) and
+                  not issubclass(t, (tuple, dict, type, types.FrameType)))
+        entry = by_type.setdefault(name, [0, 0, always])
         entry[0] += 1
         entry[1] += sys.getsizeof(o)
+        entry[2] = entry[2] and always
     withdict_dicts = [vars(w) for w in with_dict if gc.is_tracked(vars(w))]
     truth = {
         'version': sys.version.split()[0],

@@ -1,0 +1,28 @@
+/* referents.h: what an object references, decoded from target memory.
+ *
+ * For each object the references its type's tp_traverse visits (what
+ * gc.get_referents reports), plus heapy's additions: code objects' fields
+ * (code has no tp_traverse) and heap types' names.  Every count and
+ * pointer read from the target is bounded; a referent is reported as a raw
+ * address and validated by the caller.  */
+#ifndef HI_REFERENTS_H
+#define HI_REFERENTS_H
+#include "pyobj.h"
+
+typedef void (*hi_ref_fn)(uint64_t ref, void *arg);
+
+enum hi_ref_result {
+	HI_REF_DONE = 0,	/* referents reported (possibly none) */
+	HI_REF_UNDECODED = 1,	/* a GC type heapinspect cannot decode */
+	HI_REF_BAD = 2,		/* its memory was inconsistent; partly reported */
+};
+
+enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg);
+
+/* The references held by the running frames of every thread of the
+ * interpreter at INTERP (3.11+ interpreter frames live outside the heap;
+ * before 3.11 each frame is an object and the thread's frame is reported).
+ * Returns the number of frames visited.  */
+unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg);
+
+#endif
