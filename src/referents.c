@@ -298,7 +298,9 @@ static int instance_dict_refs(struct hi_py *py, uint64_t obj, struct hi_type *t,
 	if (managed && py->managed == HI_MANAGED_312) {
 		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) < 0 || !word)
 			return 0;
-		return (word & 1) ? values_refs(py, word - 1, t, fn, arg) : (fn(word, arg), 0);
+		/* Tagged: the word is the values pointer minus one (3.12's
+		 * _PyDictOrValues_SetValues).  */
+		return (word & 1) ? values_refs(py, word + 1, t, fn, arg) : (fn(word, arg), 0);
 	}
 	if (managed && py->managed == HI_MANAGED_313 && (t->flags & py->inline_values_flag)) {
 		/* Values inline after the object; a materialized dict shares them. */
@@ -375,16 +377,16 @@ unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, v
 		uint64_t f = 0;
 		if (hi_has(l->ts_current_frame)) {	/* 3.13 */
 			hi_mem_u64(py->mem, ts + l->ts_current_frame.off, &f);
+		} else if (hi_has(l->ts_frame)) {	/* <= 3.10: a frame object */
+			if (hi_mem_u64(py->mem, ts + l->ts_frame.off, &f) == 0 && f) {
+				fn(f, arg);	/* its f_back chain follows from it */
+				frames++;
+			}
+			f = 0;
 		} else if (hi_has(l->ts_cframe)) {	/* 3.11, 3.12 */
 			uint64_t cf;
 			if (hi_mem_u64(py->mem, ts + l->ts_cframe.off, &cf) == 0 && cf)
 				rd_ptr(py, cf, l->cframe_current, &f);
-		} else if (hi_has(l->ts_frame)) {	/* <= 3.10: a frame object */
-			if (hi_mem_u64(py->mem, ts + l->ts_frame.off, &f) == 0 && f) {
-				fn(f, arg);
-				frames++;
-			}
-			f = 0;
 		}
 		for (int n = 0; f && n < MAX_FRAMES; n++) {
 			int64_t owner = -1;
