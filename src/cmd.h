@@ -14,6 +14,8 @@ struct hi_app {
 	struct hi_session session;
 	int verbose;
 	FILE *out;
+	int terminate;		/* SIGTERM/SIGHUP arrived: leave after detaching */
+	Tcl_AsyncHandler async;	/* turns a signal into a script error */
 };
 
 struct hi_cmd {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "error.h"
 #include "heap.h"
+#include "interrupt.h"
 #include "kind.h"
 #include "pysize.h"
 #include "referents.h"
@@ -62,7 +63,10 @@ static int gc_root(uint64_t obj, int interp, void *arg)
 /* Walk from the roots; the objects found, in order, go to OUT.  */
 static int close_over(struct hi_py *py, struct closure *w, struct objvec *out)
 {
+	unsigned long polled = 0;
 	while (w->stack.n && !w->oom) {
+		if ((++polled & 0xffff) == 0 && hi_interrupted())
+			return 1;	/* cancelled: unwind, the caller resumes */
 		uint64_t obj = w->stack.addr[--w->stack.n];
 		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
 		if (!t) {
@@ -91,9 +95,15 @@ int hi_heap_census(struct hi_py *py, enum hi_partition by, struct hi_census *c, 
 	int rc = hi_gc_walk(py, info, gc_root, &w, who);
 	for (int i = 0; rc == 0 && i < info->ninterps; i++)
 		diag->frames += hi_thread_roots(py, info->interps[i].addr, reach, &w);
-	if (rc == 0 && close_over(py, &w, &v) < 0) {
-		hi_error("%s: out of memory after %zu objects", who, v.n);
-		rc = -1;
+	if (rc == 0) {
+		int r = close_over(py, &w, &v);
+		if (r > 0) {
+			hi_error("%s: interrupted after %zu objects; the target runs on", who, v.n);
+			rc = -1;
+		} else if (r < 0) {
+			hi_error("%s: out of memory after %zu objects", who, v.n);
+			rc = -1;
+		}
 	}
 	u64map_free(&w.seen);
 	free(w.stack.addr);

@@ -1,11 +1,15 @@
 /* main.c: heapinspect's command line.
  *
- *   heapinspect attach PID -e SCRIPT [-e SCRIPT]... [-v]
- *   heapinspect --help | --version
+ *   heapinspect attach PID [-e SCRIPT]... [-v]         scripts, or the shell
+ *   heapinspect attach PID -f FILE [ARG]...            a Tcl batch file
+ *   heapinspect -f FILE [ARG]...                       the file attaches itself
+ *   heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...
+ *   heapinspect                                        the shell, unattached
  *
  * Exit status: 0 success, 1 a runtime error (the message says what and
- * how to fix it), 2 a usage error.  The target is detached on every path;
- * should heapinspect itself die, the kernel detaches it.  */
+ * how to fix it), 2 a usage error, 128+N when signal N ended a script.
+ * The target is detached on every path; should heapinspect itself die,
+ * the kernel detaches it.  */
 #include "config.h"
 #include <errno.h>
 #include <limits.h>
@@ -13,26 +17,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <tcl.h>
+#include <time.h>
+#include <unistd.h>
 #include "cmd.h"
 #include "error.h"
+#include "interrupt.h"
+#include "shell.h"
 
 static const char usage_text[] =
-	"Usage: heapinspect attach PID -e SCRIPT [-e SCRIPT]... [-v]\n"
+	"Usage: heapinspect attach PID [-e SCRIPT]... [-v]\n"
+	"       heapinspect attach PID -f FILE [ARG]...\n"
+	"       heapinspect -f FILE [ARG]...\n"
+	"       heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...\n"
 	"       heapinspect --help | --version\n"
 	"\n"
 	"Look inside a running CPython 3.8+ process from outside: stop it for a\n"
 	"moment with ptrace, read its memory and debug information, and report its\n"
 	"objects the way heapy does.  Nothing is injected into the target.\n"
 	"\n"
-	"  attach PID      the process to inspect\n"
+	"  attach PID      the process to inspect; without -e or -f, open the shell\n"
+	"  run ... -- PROG start PROG, wait for its Python, then inspect it\n"
 	"  -e SCRIPT       evaluate SCRIPT, a Tcl command string; may repeat\n"
+	"  -f FILE [ARG]   evaluate a Tcl file with argv set to the ARGs\n"
 	"  -v, --verbose   report pauses and diagnostics on stderr\n"
 	"  -h, --help      show this help\n"
 	"  -V, --version   show the version\n"
 	"\n"
-	"Commands: heap [-all] [-by kind|type] [-format table|json|tcl], info,\n"
-	"attach PID, detach, help [NAME].  Example:\n"
+	"Commands: heap, more, all, setrel, clearrel, diff, info, attach, detach,\n"
+	"help, quit; and all of Tcl.  Type 'help' in the shell.  Example:\n"
 	"  heapinspect attach 1234 -e heap\n";
 
 static int usage_error(const char *fmt, const char *arg)
@@ -54,28 +69,200 @@ static int parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
-/* Print SCRIPT's error: the message, and Tcl's traceback when it is the
- * script's own error rather than heapinspect's.  */
-static void report_tcl_error(struct hi_app *app)
+/* ---- the Tcl side ---- */
+
+static struct hi_app *the_app;
+
+static void mark_async(void)
 {
-	/* Hold the result: reading errorCode may replace it.  */
+	if (the_app && the_app->async)
+		Tcl_AsyncMark(the_app->async);
+}
+
+/* Between two commands of a script, a pending signal becomes an error that
+ * unwinds the script; the target is never stopped at that point.  */
+static int on_async(ClientData cd, Tcl_Interp *interp, int code)
+{
+	(void)cd;
+	int sig = hi_interrupted();
+	if (!sig || !interp)
+		return code;
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf("interrupted by %s", sig == SIGINT ? "Ctrl-C" : strsignal(sig)));
+	Tcl_SetErrorCode(interp, "HEAPINSPECT", "INTERRUPTED", NULL);
+	return TCL_ERROR;
+}
+
+/* `exit` anywhere ends the process through Tcl_Exit: let the target go
+ * first.  */
+static void detach_on_exit(ClientData cd)
+{
+	struct hi_app *app = cd;
+	hi_session_detach(&app->session);
+	fflush(app->out);
+}
+
+static void app_init(struct hi_app *app, const char *argv0, int verbose)
+{
+	memset(app, 0, sizeof *app);
+	app->verbose = verbose;
+	app->out = stdout;
+	the_app = app;
+	Tcl_FindExecutable(argv0);
+	app->interp = Tcl_CreateInterp();
+	if (Tcl_Init(app->interp) != TCL_OK && verbose)
+		fprintf(stderr, "heapinspect: Tcl library not found (%s); built-in commands only\n",
+			Tcl_GetStringResult(app->interp));
+	hi_commands_register(app);
+	Tcl_Eval(app->interp, "interp alias {} quit {} exit");
+	Tcl_CreateExitHandler(detach_on_exit, app);
+	app->async = Tcl_AsyncCreate(on_async, app);
+	hi_interrupt_install(mark_async);
+	/* A closed pipe (heapinspect ... | head) must end with a clean detach,
+	 * not a signal death in the middle of a walk.  */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int app_finish(struct hi_app *app, int status)
+{
+	hi_session_detach(&app->session);
+	Tcl_DeleteExitHandler(detach_on_exit, app);
+	if (fflush(stdout) != 0 && !status && errno != EPIPE) {
+		fprintf(stderr, "heapinspect: cannot write output: %s\n", strerror(errno));
+		status = HI_E_RUNTIME;
+	}
+	Tcl_DeleteInterp(app->interp);
+	return status;
+}
+
+/* Report a failed script: the message, with the file and line for a batch
+ * file, and Tcl's traceback under -v when the error is the script's own.  */
+static int script_failed(struct hi_app *app, const char *file)
+{
 	Tcl_Obj *res = Tcl_GetObjResult(app->interp);
 	Tcl_IncrRefCount(res);
-	Tcl_Obj *code = Tcl_GetVar2Ex(app->interp, "errorCode", NULL, TCL_GLOBAL_ONLY);
-	int ours = code && strncmp(Tcl_GetString(code), "HEAPINSPECT", 11) == 0;
-	fprintf(stderr, "heapinspect: %s\n", Tcl_GetString(res));
+	Tcl_Obj *opts = Tcl_GetReturnOptions(app->interp, TCL_ERROR), *v = NULL;
+	Tcl_IncrRefCount(opts);
+	int line = 0, ours = 0;
+	if (Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorline", -1), &v) == TCL_OK && v)
+		Tcl_GetIntFromObj(NULL, v, &line);
+	if (Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorcode", -1), &v) == TCL_OK && v)
+		ours = strncmp(Tcl_GetString(v), "HEAPINSPECT", 11) == 0;
+	if (file && line)
+		fprintf(stderr, "heapinspect: %s:%d: %s\n", file, line, Tcl_GetString(res));
+	else
+		fprintf(stderr, "heapinspect: %s\n", Tcl_GetString(res));
+	if (!ours && app->verbose && Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorinfo", -1), &v) == TCL_OK && v)
+		fprintf(stderr, "%s\n", Tcl_GetString(v));
+	Tcl_DecrRefCount(opts);
 	Tcl_DecrRefCount(res);
-	if (!ours && app->verbose) {
-		Tcl_Obj *info = Tcl_GetVar2Ex(app->interp, "errorInfo", NULL, TCL_GLOBAL_ONLY);
-		if (info)
-			fprintf(stderr, "%s\n", Tcl_GetString(info));
+	int sig = hi_interrupted();
+	return sig ? 128 + sig : HI_E_RUNTIME;
+}
+
+static int run_scripts(struct hi_app *app, const char **scripts, int nscripts, const char *file, char **fargs,
+		       int nfargs)
+{
+	for (int i = 0; i < nscripts; i++) {
+		if (Tcl_EvalEx(app->interp, scripts[i], -1, TCL_EVAL_GLOBAL) != TCL_OK)
+			return script_failed(app, NULL);
+		const char *res = Tcl_GetStringResult(app->interp);
+		if (*res)
+			printf("%s\n", res);
+		fflush(stdout);
 	}
+	if (file) {
+		Tcl_Obj *argv = Tcl_NewListObj(0, NULL);
+		for (int i = 0; i < nfargs; i++)
+			Tcl_ListObjAppendElement(NULL, argv, Tcl_NewStringObj(fargs[i], -1));
+		Tcl_SetVar2Ex(app->interp, "argv", NULL, argv, TCL_GLOBAL_ONLY);
+		Tcl_SetVar2Ex(app->interp, "argc", NULL, Tcl_NewIntObj(nfargs), TCL_GLOBAL_ONLY);
+		Tcl_SetVar2Ex(app->interp, "argv0", NULL, Tcl_NewStringObj(file, -1), TCL_GLOBAL_ONLY);
+		if (Tcl_EvalFile(app->interp, file) != TCL_OK)
+			return script_failed(app, file);
+	}
+	return 0;
+}
+
+/* ---- run: start a program and wait for its Python ---- */
+
+static pid_t start_program(char **argv)
+{
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		fcntl(pfd[1], F_SETFD, FD_CLOEXEC);
+		signal(SIGPIPE, SIG_DFL);
+		execvp(argv[0], argv);
+		int e = errno;
+		if (write(pfd[1], &e, sizeof e) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pfd[1]);
+	int e = 0;
+	if (pid > 0 && read(pfd[0], &e, sizeof e) == sizeof e) {
+		waitpid(pid, NULL, 0);
+		close(pfd[0]);
+		errno = e;
+		return -1;
+	}
+	close(pfd[0]);
+	return pid;
+}
+
+/* Attach once the program's interpreter is up (its runtime has an
+ * interpreter and __main__ is imported), within 30 s.  */
+static int attach_when_ready(struct hi_app *app, pid_t pid, const char *prog)
+{
+	char last[1024] = "";
+	for (int i = 0; i < 300; i++) {
+		int st;
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			hi_error("%s (pid %d) exited with status %d before heapinspect could attach", prog, (int)pid,
+				 WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+			return -1;
+		}
+		if (hi_interrupted())
+			break;
+		if (hi_session_attach(&app->session, pid) == 0) {
+			if (hi_session_ready(&app->session))
+				return 0;
+			hi_session_detach(&app->session);
+			snprintf(last, sizeof last, "pid %d: the Python runtime is not initialized yet", (int)pid);
+		} else {
+			snprintf(last, sizeof last, "%s", hi_errmsg());
+		}
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	hi_error("%s", last[0] ? last : "interrupted");
+	return -1;
+}
+
+static void stop_program(pid_t pid)
+{
+	if (waitpid(pid, NULL, WNOHANG) == pid)
+		return;
+	kill(pid, SIGTERM);
+	for (int i = 0; i < 30; i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return;
+		nanosleep(&ts, NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
 }
 
 int main(int argc, char **argv)
 {
 	const char **scripts = calloc(argc > 0 ? argc : 1, sizeof *scripts);
-	int nscripts = 0, verbose = 0, have_pid = 0;
+	int nscripts = 0, verbose = 0, have_pid = 0, run = 0, nfargs = 0;
+	const char *file = NULL;
+	char **fargs = NULL, **prog = NULL;
 	pid_t pid = 0;
 	if (!scripts)
 		return HI_E_RUNTIME;
@@ -96,54 +283,64 @@ int main(int argc, char **argv)
 			if (i + 1 >= argc)
 				return usage_error("%s needs a script", a);
 			scripts[nscripts++] = argv[++i];
-		} else if (!strcmp(a, "attach")) {
+		} else if (!strcmp(a, "-f")) {
+			if (i + 1 >= argc)
+				return usage_error("%s needs a file", a);
+			file = argv[++i];
+			/* The file's own arguments: the rest, or up to "--" with run. */
+			fargs = argv + i + 1;
+			while (i + 1 < argc && !(run && !strcmp(argv[i + 1], "--"))) {
+				i++;
+				nfargs++;
+			}
+		} else if (!strcmp(a, "attach") && !have_pid && !run) {
 			if (i + 1 >= argc)
 				return usage_error("%s needs a PID", a);
 			if (parse_pid(argv[++i], &pid) < 0)
 				return usage_error("'%s' is not a process id", argv[i]);
 			have_pid = 1;
+		} else if (!strcmp(a, "run") && !have_pid && !run && i == 1) {
+			run = 1;
+		} else if (!strcmp(a, "--") && run) {
+			if (i + 1 >= argc)
+				return usage_error("%s", "run needs a program after --");
+			prog = argv + i + 1;
+			break;
 		} else {
 			return usage_error("unknown argument '%s'", a);
 		}
 	}
-	if (!have_pid)
-		return usage_error("%s", "nothing to do: give 'attach PID'");
-	if (!nscripts)
-		return usage_error("%s", "give a script with -e (for example -e heap); the interactive shell is not built yet");
+	if (run && !prog)
+		return usage_error("%s", "run needs -- PROGRAM [ARG]...");
 
-	/* A closed pipe (heapinspect ... | head) must end with a clean detach,
-	 * not a signal death in the middle of a walk.  */
-	signal(SIGPIPE, SIG_IGN);
-
-	struct hi_app app = { .verbose = verbose, .out = stdout };
-	Tcl_FindExecutable(argv[0]);
-	app.interp = Tcl_CreateInterp();
-	if (Tcl_Init(app.interp) != TCL_OK && verbose)
-		fprintf(stderr, "heapinspect: Tcl library not found (%s); built-in commands only\n",
-			Tcl_GetStringResult(app.interp));
-	hi_commands_register(&app);
-
+	struct hi_app *app = malloc(sizeof *app);
+	if (!app)
+		return HI_E_RUNTIME;
+	app_init(app, argv[0], verbose);
 	int status = 0;
-	if (hi_session_attach(&app.session, pid) < 0) {
+	pid_t child = 0;
+	if (run) {
+		if ((child = start_program(prog)) < 0) {
+			fprintf(stderr, "heapinspect: cannot run %s: %s\n", prog[0], strerror(errno));
+			status = HI_E_RUNTIME;
+		} else if (attach_when_ready(app, child, prog[0]) < 0) {
+			fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
+			status = HI_E_RUNTIME;
+		}
+	} else if (have_pid && hi_session_attach(&app->session, pid) < 0) {
 		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 		status = HI_E_RUNTIME;
 	}
-	for (int i = 0; i < nscripts && !status; i++) {
-		if (Tcl_Eval(app.interp, scripts[i]) != TCL_OK) {
-			report_tcl_error(&app);
-			status = HI_E_RUNTIME;
-			break;
-		}
-		const char *res = Tcl_GetStringResult(app.interp);
-		if (*res)
-			printf("%s\n", res);
+	if (!status) {
+		if (nscripts || file)
+			status = run_scripts(app, scripts, nscripts, file, fargs, nfargs);
+		else
+			status = hi_shell_run(app);
 	}
-	if (fflush(stdout) != 0 && !status && errno != EPIPE) {
-		fprintf(stderr, "heapinspect: cannot write output: %s\n", strerror(errno));
-		status = HI_E_RUNTIME;
-	}
-	hi_session_detach(&app.session);
-	Tcl_DeleteInterp(app.interp);
+	status = app_finish(app, status);
+	if (child > 0)
+		stop_program(child);
+	free(app);
 	free(scripts);
 	return status;
 }

@@ -32,6 +32,10 @@ int hi_session_stop(struct hi_session *s);
 /* Let it run again.  */
 void hi_session_resume(struct hi_session *s);
 
+/* Has the target's Python finished starting (an interpreter exists and
+ * __main__ is imported)?  Stops it briefly to look.  */
+int hi_session_ready(struct hi_session *s);
+
 /* Forget the target (it is running).  Safe on an unattached session.  */
 void hi_session_detach(struct hi_session *s);
 

@@ -9,7 +9,7 @@ hi() { "$HEAPINSPECT" "$@" >"$out" 2>"$err"; }
 one_line() { [ "$(wc -l <"$err")" = 1 ]; }
 
 # ---- usage errors: exit 2 ----
-for args in "" "attach" "attach notapid" "attach 0" "attach 1 -e" "bogus" "attach 1"; do
+for args in "attach" "attach notapid" "attach 0" "attach 1 -e" "bogus" "run" "run -e heap" "run --" "attach 1 run" "-f"; do
 	# shellcheck disable=SC2086
 	hi $args
 	rc=$?

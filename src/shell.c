@@ -1,0 +1,270 @@
+/* shell.c: see shell.h.  */
+#include "config.h"
+#include <stdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <readline/history.h>
+#include <readline/readline.h>
+#include "error.h"
+#include "interrupt.h"
+#include "shell.h"
+
+#define HISTORY_MAX 1000
+#define PROMPT "(heapinspect) "
+#define PROMPT2 "...> "
+
+static struct hi_app *shell_app;
+static int line_cancelled;
+static char *hist_file;
+
+/* `exit` (and `quit`) end the process through Tcl_Exit: save the history
+ * on the way out.  */
+static void save_history(ClientData cd)
+{
+	(void)cd;
+	if (hist_file) {
+		write_history(hist_file);
+		history_truncate_file(hist_file, HISTORY_MAX);
+	}
+}
+
+/* Ctrl-C while readline waits: drop the line, as a shell does.  */
+static int on_signal_while_reading(void)
+{
+	if (hi_interrupted()) {
+		if (hi_interrupted() != SIGINT) {	/* TERM, HUP: leave */
+			shell_app->terminate = hi_interrupted();
+			rl_done = 1;
+			line_cancelled = 1;
+			return 0;
+		}
+		hi_interrupt_clear();
+		line_cancelled = 1;
+		rl_replace_line("", 0);
+		rl_done = 1;
+	}
+	return 0;
+}
+
+/* ---- completion ---- */
+
+static char **candidates;
+static size_t ncandidates;
+
+static void add_candidate(const char *s)
+{
+	char **n = realloc(candidates, (ncandidates + 1) * sizeof *n);
+	if (!n)
+		return;
+	candidates = n;
+	candidates[ncandidates++] = strdup(s);
+}
+
+static void clear_candidates(void)
+{
+	for (size_t i = 0; i < ncandidates; i++)
+		free(candidates[i]);
+	free(candidates);
+	candidates = NULL;
+	ncandidates = 0;
+}
+
+static char *next_candidate(const char *text, int state)
+{
+	static size_t i, len;
+	if (!state) {
+		i = 0;
+		len = strlen(text);
+	}
+	while (i < ncandidates) {
+		const char *c = candidates[i++];
+		if (c && strncmp(c, text, len) == 0)
+			return strdup(c);
+	}
+	return NULL;
+}
+
+static const struct hi_cmd *find_cmd(const char *name, size_t len)
+{
+	for (int i = 0; hi_commands[i]; i++)
+		if (strlen(hi_commands[i]->name) == len && strncmp(hi_commands[i]->name, name, len) == 0)
+			return hi_commands[i];
+	return NULL;
+}
+
+/* Options of CMD from its usage text ("?-all? ?-by kind|type?"), and the
+ * values an option takes when the previous word is that option.  */
+static void add_options(const struct hi_cmd *cmd, const char *prev)
+{
+	const char *u = cmd->usage;
+	while (*u) {
+		u += strspn(u, " ?[]");
+		size_t n = strcspn(u, " ?[]");
+		if (n == 0)
+			break;
+		char word[64];
+		snprintf(word, sizeof word, "%.*s", (int)n, u);
+		if (word[0] == '-' && !prev) {
+			add_candidate(word);
+		} else if (word[0] == '-' && prev && strcmp(word, prev) == 0) {
+			/* the values follow: "kind|type" */
+			const char *v = u + n;
+			v += strspn(v, " ");
+			size_t m = strcspn(v, " ?]");
+			char vals[128];
+			snprintf(vals, sizeof vals, "%.*s", (int)m, v);
+			for (char *tok = strtok(vals, "|"); tok; tok = strtok(NULL, "|"))
+				if (tok[0] != '-' && strchr(tok, 'A') == NULL)
+					add_candidate(tok);
+			return;
+		}
+		u += n;
+	}
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	(void)end;
+	rl_attempted_completion_over = 1;	/* no file names */
+	clear_candidates();
+	/* The command word is the first word of the current command. */
+	int cmd_start = start;
+	while (cmd_start > 0 && rl_line_buffer[cmd_start - 1] != ';' && rl_line_buffer[cmd_start - 1] != '[' &&
+	       rl_line_buffer[cmd_start - 1] != '{')
+		cmd_start--;
+	while (rl_line_buffer[cmd_start] == ' ')
+		cmd_start++;
+	if (cmd_start == start) {
+		for (int i = 0; hi_commands[i]; i++)
+			add_candidate(hi_commands[i]->name);
+		if (Tcl_Eval(shell_app->interp, HI_TCL_INFO " commands") == TCL_OK) {
+			Tcl_Obj *list = Tcl_GetObjResult(shell_app->interp);
+			int n;
+			Tcl_Obj **v;
+			if (Tcl_ListObjGetElements(NULL, list, &n, &v) == TCL_OK)
+				for (int i = 0; i < n; i++)
+					if (strcmp(Tcl_GetString(v[i]), HI_TCL_INFO + 6) != 0)
+						add_candidate(Tcl_GetString(v[i]));
+		}
+		Tcl_ResetResult(shell_app->interp);
+	} else {
+		size_t len = strcspn(rl_line_buffer + cmd_start, " ");
+		const struct hi_cmd *cmd = find_cmd(rl_line_buffer + cmd_start, len);
+		if (cmd) {
+			/* The word before this one, if it is an option. */
+			char prev[64] = "";
+			int e = start - 1;
+			while (e > 0 && rl_line_buffer[e] == ' ')
+				e--;
+			int b = e;
+			while (b > 0 && rl_line_buffer[b - 1] != ' ')
+				b--;
+			if (e >= b && rl_line_buffer[b] == '-')
+				snprintf(prev, sizeof prev, "%.*s", e - b + 1, rl_line_buffer + b);
+			add_options(cmd, prev[0] ? prev : NULL);
+			if (prev[0] && ncandidates == 0)
+				add_options(cmd, NULL);
+		}
+	}
+	return rl_completion_matches(text, next_candidate);
+}
+
+/* ---- the loop ---- */
+
+static char *history_path(void)
+{
+	const char *env = getenv("HEAPINSPECT_HISTORY");
+	if (env)
+		return *env ? strdup(env) : NULL;
+	const char *home = getenv("HOME");
+	if (!home || !*home)
+		return NULL;
+	size_t n = strlen(home) + 32;
+	char *p = malloc(n);
+	if (p)
+		snprintf(p, n, "%s/.heapinspect_history", home);
+	return p;
+}
+
+static void print_result(struct hi_app *app, int rc)
+{
+	const char *res = Tcl_GetStringResult(app->interp);
+	if (rc == TCL_OK) {
+		if (*res)
+			printf("%s\n", res);
+	} else {
+		fprintf(stderr, "heapinspect: %s\n", res);
+	}
+	fflush(stdout);
+}
+
+int hi_shell_run(struct hi_app *app)
+{
+	shell_app = app;
+	char *hist = hist_file = history_path();
+	using_history();
+	stifle_history(HISTORY_MAX);
+	if (hist)
+		read_history(hist);
+	Tcl_CreateExitHandler(save_history, NULL);
+	rl_readline_name = "heapinspect";
+	rl_attempted_completion_function = complete;
+	rl_signal_event_hook = on_signal_while_reading;
+	rl_basic_word_break_characters = " \t\n[]{};\"";
+
+	Tcl_DString cmd;
+	Tcl_DStringInit(&cmd);
+	int status = 0;
+	for (;;) {
+		line_cancelled = 0;
+		char *line = readline(Tcl_DStringLength(&cmd) ? PROMPT2 : PROMPT);
+		if (!line) {	/* Ctrl-D */
+			if (Tcl_DStringLength(&cmd)) {
+				Tcl_DStringSetLength(&cmd, 0);
+				continue;
+			}
+			putchar('\n');
+			break;
+		}
+		if (line_cancelled) {
+			free(line);
+			Tcl_DStringSetLength(&cmd, 0);
+			if (app->terminate) {
+				status = 128 + app->terminate;
+				break;
+			}
+			putchar('\n');
+			continue;
+		}
+		Tcl_DStringAppend(&cmd, line, -1);
+		Tcl_DStringAppend(&cmd, "\n", 1);
+		free(line);
+		if (!Tcl_CommandComplete(Tcl_DStringValue(&cmd)))
+			continue;
+		char *text = Tcl_DStringValue(&cmd);
+		size_t len = strlen(text);
+		while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+			text[--len] = '\0';
+		if (len) {
+			add_history(text);
+			hi_interrupt_clear();
+			int rc = Tcl_EvalEx(app->interp, text, -1, TCL_EVAL_GLOBAL);
+			print_result(app, rc);
+			hi_interrupt_clear();
+		}
+		Tcl_DStringSetLength(&cmd, 0);
+		/* SIGTERM and SIGHUP end the shell; Ctrl-C only the command. */
+		if (app->terminate) {
+			status = 128 + app->terminate;
+			break;
+		}
+	}
+	Tcl_DStringFree(&cmd);
+	Tcl_DeleteExitHandler(save_history, NULL);
+	save_history(NULL);
+	free(hist);
+	hist_file = NULL;
+	clear_candidates();
+	return status;
+}
