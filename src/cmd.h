@@ -7,6 +7,8 @@
 #define HI_CMD_H
 #include <stdio.h>
 #include <tcl.h>
+#include "baseline.h"
+#include "census.h"
 #include "session.h"
 
 struct hi_app {
@@ -16,6 +18,13 @@ struct hi_app {
 	FILE *out;
 	int terminate;		/* SIGTERM/SIGHUP arrived: leave after detaching */
 	Tcl_AsyncHandler async;	/* turns a signal into a script error */
+	struct hi_baseline baseline;	/* setrel's, for baseline.pid */
+	/* The last table shown, for `more` and `all`.  */
+	enum { HI_LAST_NONE, HI_LAST_HEAP, HI_LAST_DIFF } last;
+	struct hi_census last_census;	/* HI_LAST_HEAP */
+	size_t last_next;		/* next row for `more` */
+	struct hi_census last_a, last_b;	/* HI_LAST_DIFF: A and B */
+	char last_what[256];		/* what A was */
 };
 
 struct hi_cmd {
@@ -26,7 +35,8 @@ struct hi_cmd {
 	Tcl_ObjCmdProc *proc;
 };
 
-extern const struct hi_cmd hi_cmd_attach, hi_cmd_detach, hi_cmd_heap, hi_cmd_help, hi_cmd_info;
+extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_heap,
+	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
 
 /* Where Tcl's own `info` lives once ours takes its name.  */
 #define HI_TCL_INFO "::tcl::builtin_info"
@@ -43,5 +53,23 @@ int hi_cmd_fail(Tcl_Interp *interp);
 
 /* Stop the attached target for reading, or fail with a Tcl error.  */
 int hi_cmd_stop(struct hi_app *app);
+
+/* Take a census of the attached target (stop, walk, resume).  BASELINE and
+ * RECORD as in struct hi_heap_opts.  Returns TCL_OK or TCL_ERROR.  */
+struct hi_baseline;
+int hi_cmd_census(struct hi_app *app, int by_type, const struct hi_baseline *baseline, struct u64map *record,
+		  struct hi_census *out);
+
+/* A census as a Tcl dict {pid python objects size by rows {{kind count
+ * size} ...}} (rows in table order), and back.  */
+Tcl_Obj *hi_census_to_tcl(Tcl_Interp *interp, const struct hi_census *c, pid_t pid, const char *python);
+int hi_census_from_tcl(Tcl_Interp *interp, Tcl_Obj *obj, struct hi_census *c);
+
+/* Remember C as the last table (for `more` and `all`); takes ownership. */
+void hi_cmd_set_last_census(struct hi_app *app, struct hi_census *c, size_t next);
+
+/* Parse "-format table|json|csv|tcl" style options: returns the index of
+ * VALUE in CHOICES or -1 with the Tcl error set.  */
+int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices, const char *what);
 
 #endif

@@ -1,17 +1,26 @@
 /* commands.c: the command table and shared helpers (see cmd.h).  */
 #include "config.h"
+#include <stdlib.h>
+#include <string.h>
 #include "cmd.h"
 #include "error.h"
+#include "heap.h"
 
 const struct hi_cmd *const hi_commands[] = {
-	&hi_cmd_attach, &hi_cmd_detach, &hi_cmd_heap, &hi_cmd_help, &hi_cmd_info, NULL,
+	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_heap,
+	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_quit,	  &hi_cmd_setrel, NULL,
 };
 
 void hi_commands_register(struct hi_app *app)
 {
 	Tcl_Eval(app->interp, "rename ::info " HI_TCL_INFO);
+	hi_baseline_init(&app->baseline);
+	hi_census_init(&app->last_census, "kind");
+	hi_census_init(&app->last_a, "kind");
+	hi_census_init(&app->last_b, "kind");
 	for (int i = 0; hi_commands[i]; i++)
-		Tcl_CreateObjCommand(app->interp, hi_commands[i]->name, hi_commands[i]->proc, app, NULL);
+		if (hi_commands[i]->proc)
+			Tcl_CreateObjCommand(app->interp, hi_commands[i]->name, hi_commands[i]->proc, app, NULL);
 }
 
 int hi_cmd_fail(Tcl_Interp *interp)
@@ -26,4 +35,125 @@ int hi_cmd_stop(struct hi_app *app)
 	if (hi_session_stop(&app->session) < 0)
 		return hi_cmd_fail(app->interp);
 	return TCL_OK;
+}
+
+int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices, const char *what)
+{
+	int idx;
+	if (Tcl_GetIndexFromObj(interp, value, choices, what, 0, &idx) != TCL_OK)
+		return -1;
+	return idx;
+}
+
+int hi_cmd_census(struct hi_app *app, int by_type, const struct hi_baseline *baseline, struct u64map *record,
+		  struct hi_census *out)
+{
+	struct hi_gcinfo *info = malloc(sizeof *info);
+	struct hi_heap_diag diag;
+	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, baseline, record };
+	if (!info) {
+		hi_error("out of memory");
+		return hi_cmd_fail(app->interp);
+	}
+	if (hi_cmd_stop(app) != TCL_OK) {
+		free(info);
+		return TCL_ERROR;
+	}
+	int rc = hi_heap_census(&app->session.py, &opts, out, info, &diag, app->session.who);
+	hi_session_resume(&app->session);
+	if (rc == 0 && app->verbose)
+		fprintf(stderr,
+			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"
+			"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of undecoded C types; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
+			app->session.who, (unsigned long long)out->objects, (unsigned long long)diag.gc_objects,
+			(unsigned long long)diag.frames, info->ninterps, app->session.target.last_pause * 1e3,
+			app->session.who, (unsigned long long)diag.bad_type, (unsigned long long)diag.bad_ptr,
+			(unsigned long long)diag.undecoded, (unsigned long long)diag.inconsistent,
+			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
+	free(info);
+	return rc < 0 ? hi_cmd_fail(app->interp) : TCL_OK;
+}
+
+Tcl_Obj *hi_census_to_tcl(Tcl_Interp *ip, const struct hi_census *c, pid_t pid, const char *python)
+{
+	size_t n;
+	struct hi_row *rows = hi_census_sorted(c, &n);
+	Tcl_Obj *d = Tcl_NewDictObj(), *list = Tcl_NewListObj(0, NULL);
+	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("pid", -1), Tcl_NewIntObj(pid));
+	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("python", -1), Tcl_NewStringObj(python ? python : "", -1));
+	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("objects", -1), Tcl_NewWideIntObj((Tcl_WideInt)c->objects));
+	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("size", -1), Tcl_NewWideIntObj((Tcl_WideInt)c->size));
+	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("by", -1), Tcl_NewStringObj(c->by, -1));
+	for (size_t i = 0; rows && i < n; i++) {
+		Tcl_Obj *r = Tcl_NewDictObj();
+		Tcl_DictObjPut(ip, r, Tcl_NewStringObj("kind", -1), Tcl_NewStringObj(rows[i].kind, -1));
+		Tcl_DictObjPut(ip, r, Tcl_NewStringObj("count", -1), Tcl_NewWideIntObj((Tcl_WideInt)rows[i].count));
+		Tcl_DictObjPut(ip, r, Tcl_NewStringObj("size", -1), Tcl_NewWideIntObj((Tcl_WideInt)rows[i].size));
+		Tcl_ListObjAppendElement(ip, list, r);
+	}
+	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("rows", -1), list);
+	free(rows);
+	return d;
+}
+
+static int dict_wide(Tcl_Interp *ip, Tcl_Obj *d, const char *key, Tcl_WideInt *out)
+{
+	Tcl_Obj *v;
+	if (Tcl_DictObjGet(ip, d, Tcl_NewStringObj(key, -1), &v) != TCL_OK)
+		return TCL_ERROR;
+	if (!v) {
+		Tcl_SetObjResult(ip, Tcl_ObjPrintf("not a heapinspect census: no \"%s\"", key));
+		return TCL_ERROR;
+	}
+	return Tcl_GetWideIntFromObj(ip, v, out);
+}
+
+int hi_census_from_tcl(Tcl_Interp *ip, Tcl_Obj *obj, struct hi_census *c)
+{
+	Tcl_Obj *rows, *by;
+	int n;
+	Tcl_Obj **v;
+	if (Tcl_DictObjGet(ip, obj, Tcl_NewStringObj("rows", -1), &rows) != TCL_OK)
+		return TCL_ERROR;
+	if (!rows) {
+		Tcl_SetObjResult(ip, Tcl_NewStringObj("not a heapinspect census: no \"rows\"", -1));
+		return TCL_ERROR;
+	}
+	if (Tcl_DictObjGet(ip, obj, Tcl_NewStringObj("by", -1), &by) != TCL_OK)
+		return TCL_ERROR;
+	hi_census_init(c, by && strcmp(Tcl_GetString(by), "type") == 0 ? "type" : "kind");
+	if (Tcl_ListObjGetElements(ip, rows, &n, &v) != TCL_OK)
+		return TCL_ERROR;
+	for (int i = 0; i < n; i++) {
+		Tcl_Obj *kind;
+		Tcl_WideInt count, size;
+		if (Tcl_DictObjGet(ip, v[i], Tcl_NewStringObj("kind", -1), &kind) != TCL_OK || !kind ||
+		    dict_wide(ip, v[i], "count", &count) != TCL_OK || dict_wide(ip, v[i], "size", &size) != TCL_OK ||
+		    count < 0 || size < 0) {
+			if (!kind)
+				Tcl_SetObjResult(ip, Tcl_NewStringObj("not a heapinspect census: a row without a kind", -1));
+			hi_census_free(c);
+			return TCL_ERROR;
+		}
+		uint32_t k = hi_census_kind(c, Tcl_GetString(kind));
+		if (k == UINT32_MAX) {
+			hi_census_free(c);
+			Tcl_SetObjResult(ip, Tcl_NewStringObj("out of memory", -1));
+			return TCL_ERROR;
+		}
+		c->rows[k].count += (uint64_t)count;
+		c->rows[k].size += (uint64_t)size;
+		c->objects += (uint64_t)count;
+		c->size += (uint64_t)size;
+	}
+	return TCL_OK;
+}
+
+void hi_cmd_set_last_census(struct hi_app *app, struct hi_census *c, size_t next)
+{
+	hi_census_free(&app->last_census);
+	app->last_census = *c;
+	app->last_next = next;
+	app->last = HI_LAST_HEAP;
+	memset(c, 0, sizeof *c);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "error.h"
 #include "heap.h"
+#include "identity.h"
 #include "interrupt.h"
 #include "kind.h"
 #include "pysize.h"
@@ -84,9 +85,10 @@ static int close_over(struct hi_py *py, struct closure *w, struct objvec *out)
 	return w->oom ? -1 : 0;
 }
 
-int hi_heap_census(struct hi_py *py, enum hi_partition by, struct hi_census *c, struct hi_gcinfo *info,
-		   struct hi_heap_diag *diag, const char *who)
+int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_census *c,
+		   struct hi_gcinfo *info, struct hi_heap_diag *diag, const char *who)
 {
+	enum hi_partition by = opts->by;
 	struct objvec v = { 0 };
 	struct closure w = { .diag = diag };
 	memset(diag, 0, sizeof *diag);
@@ -140,6 +142,15 @@ int hi_heap_census(struct hi_py *py, enum hi_partition by, struct hi_census *c, 
 		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
 		if (!t)
 			continue;	/* counted by the walk */
+		if (opts->baseline || opts->record) {
+			uint64_t key = hi_identity_key(py, obj, t);
+			if (opts->record && u64map_put(opts->record, obj, key) < 0) {
+				rc = -1;
+				break;
+			}
+			if (opts->baseline && hi_baseline_has(opts->baseline, obj, key))
+				continue;	/* an old object */
+		}
 		uint32_t kind;
 		uint64_t *k;
 		if (by == HI_BY_KIND && t->builtin == HI_B_DICT) {
@@ -166,9 +177,11 @@ int hi_heap_census(struct hi_py *py, enum hi_partition by, struct hi_census *c, 
 		hi_census_add(c, kind, hi_py_sizeof(py, obj, t));
 	}
 	diag->bad_reads = py->bad_reads;
+	if (rc < 0)
+		hi_error("%s: out of memory recording %zu objects", who, v.n);
 	u64map_free(&owners);
 	u64map_free(&kind_of_type);
 	u64map_free(&dict_kind_of_type);
 	free(v.addr);
-	return 0;
+	return rc;
 }

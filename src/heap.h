@@ -9,6 +9,7 @@
  * the whole call.  */
 #ifndef HI_HEAP_H
 #define HI_HEAP_H
+#include "baseline.h"
 #include "census.h"
 #include "gcwalk.h"
 #include "pyobj.h"
@@ -25,10 +26,20 @@ struct hi_heap_diag {
 
 enum hi_partition { HI_BY_KIND, HI_BY_TYPE };
 
+struct hi_heap_opts {
+	enum hi_partition by;
+	/* Relative census: leave out every object the baseline already had
+	 * (same address, same identity key).  NULL: count everything.  */
+	const struct hi_baseline *baseline;
+	/* If not NULL, filled with address -> identity key of every object
+	 * (what setrel remembers).  */
+	struct u64map *record;
+};
+
 /* Build C (initialized by the caller with hi_census_init) for the target
  * behind PY.  INFO receives the per-list counts.  Returns 0, or -1 with
  * hi_errmsg() set (WHO prefixes it).  */
-int hi_heap_census(struct hi_py *py, enum hi_partition by, struct hi_census *c, struct hi_gcinfo *info,
-		   struct hi_heap_diag *diag, const char *who);
+int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_census *c,
+		   struct hi_gcinfo *info, struct hi_heap_diag *diag, const char *who);
 
 #endif

@@ -160,6 +160,12 @@ static const struct mbr_spec members[] = {
 	M(dv_valid, OPT, "struct _dictvalues", "valid"),
 	M(dq_leftblock, OPT, "dequeobject", "leftblock"),
 	M(dq_rightlink, OPT, "struct BLOCK", "rightlink"),
+	M(float_val, REQ, "PyFloatObject", "ob_fval"),
+	M(complex_val, REQ, "PyComplexObject", "cval"),
+	M(bytes_sval, REQ, "PyBytesObject", "ob_sval"),
+	M(co_firstlineno, OPT, "PyCodeObject", "co_firstlineno"),
+	M(co_name, OPT, "PyCodeObject", "co_name"),
+	M(co_filename, OPT, "PyCodeObject", "co_filename"),
 };
 
 struct size_spec {

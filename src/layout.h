@@ -96,6 +96,8 @@ struct hi_layout {
 	struct hi_mbr setentry_key, dk_lookup;
 	struct hi_mbr dv_size, dv_valid;
 	struct hi_mbr dq_leftblock, dq_rightlink;
+	/* identity digests */
+	struct hi_mbr float_val, complex_val, bytes_sval, co_firstlineno, co_name, co_filename;
 };
 
 /* Fill L from D.  Returns 0, or -1 with hi_errmsg() naming the first

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "baseline.h"
 #include "report.h"
 
 /* Percent of PART in WHOLE as heapy prints it: int('%.0f' % (a*100.0/b)),
@@ -168,24 +169,23 @@ static void put_wrapped(FILE *out, const char *prefix, const char *name)
 	free(ch);
 }
 
-int hi_report_table(FILE *out, const struct hi_census *c, int all)
+static const char *column_header(const struct hi_census *c)
 {
-	size_t n;
-	struct hi_row *rows = hi_census_sorted(c, &n);
-	if (!rows)
-		return -1;
-	int by_type = c->by[0] == 't';
-	fprintf(out, "Partition of a set of %" PRIu64 " object%s. Total size = %" PRIu64 " bytes.\n",
-		c->objects, c->objects == 1 ? "" : "s", c->size);
-	if (n == 0) {	/* heapy prints the column header only above rows */
-		free(rows);
-		return 0;
-	}
-	fprintf(out, " Index  Count   %%     Size   %% Cumulative  %% %s\n",
-		by_type ? "Type" : "Kind (class / dict of class)");
-	size_t shown = (!all && n >= 12) ? 10 : n;
+	return c->by[0] == 't' ? " Index  Count   %     Size   % Cumulative  % Type"
+			       : " Index  Count   %     Size   % Cumulative  % Kind (class / dict of class)";
+}
+
+/* Rows [START, ...) of ROWS: 10 and a "more" line when 12 or more remain,
+ * else all of them (heapy's Printer).  Cumulative sizes count from row 0.
+ * Returns the index after the last row printed.  */
+static size_t put_rows(FILE *out, const struct hi_census *c, const struct hi_row *rows, size_t n, size_t start,
+		       int all)
+{
+	size_t end = (!all && n - start >= 12) ? start + 10 : n;
 	uint64_t cum = 0;
-	for (size_t i = 0; i < shown; i++) {
+	for (size_t i = 0; i < start; i++)
+		cum += rows[i].size;
+	for (size_t i = start; i < end; i++) {
 		char prefix[96];
 		cum += rows[i].size;
 		snprintf(prefix, sizeof prefix, "%6zu %6" PRIu64 " %3d %8" PRIu64 " %3d %9" PRIu64 " %3d ", i,
@@ -193,10 +193,131 @@ int hi_report_table(FILE *out, const struct hi_census *c, int all)
 			 percent(rows[i].size, c->size), cum, percent(cum, c->size));
 		put_wrapped(out, prefix, rows[i].kind);
 	}
-	if (shown < n)
-		fprintf(out, "<%zu more rows. Type e.g. 'heap -all' to view.>\n", n - shown);
+	if (end < n)
+		fprintf(out, "<%zu more rows. Type e.g. 'more' to view.>\n", n - end);
+	return end;
+}
+
+int hi_report_table(FILE *out, const struct hi_census *c, int all)
+{
+	size_t n;
+	struct hi_row *rows = hi_census_sorted(c, &n);
+	if (!rows)
+		return -1;
+	fprintf(out, "Partition of a set of %" PRIu64 " object%s. Total size = %" PRIu64 " bytes.\n",
+		c->objects, c->objects == 1 ? "" : "s", c->size);
+	if (n) {	/* heapy prints the column header only above rows */
+		fprintf(out, "%s\n", column_header(c));
+		put_rows(out, c, rows, n, 0, all);
+	}
 	free(rows);
 	return 0;
+}
+
+long hi_report_more(FILE *out, const struct hi_census *c, size_t start)
+{
+	size_t n;
+	struct hi_row *rows = hi_census_sorted(c, &n);
+	if (!rows)
+		return -1;
+	if (start >= n) {
+		free(rows);
+		return (long)n;
+	}
+	fprintf(out, "%s\n", column_header(c));
+	size_t next = put_rows(out, c, rows, n, start, 0);
+	free(rows);
+	return (long)next;
+}
+
+/* A CSV field: quoted when it holds a comma, quote or line break.  */
+static void csv_field(FILE *out, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+int hi_report_csv(FILE *out, const struct hi_census *c)
+{
+	size_t n;
+	struct hi_row *rows = hi_census_sorted(c, &n);
+	if (!rows)
+		return -1;
+	fputs("index,count,count_percent,size,size_percent,cumulative,cumulative_percent,kind\n", out);
+	uint64_t cum = 0;
+	for (size_t i = 0; i < n; i++) {
+		cum += rows[i].size;
+		fprintf(out, "%zu,%" PRIu64 ",%d,%" PRIu64 ",%d,%" PRIu64 ",%d,", i, rows[i].count,
+			percent(rows[i].count, c->objects), rows[i].size, percent(rows[i].size, c->size), cum,
+			percent(cum, c->size));
+		csv_field(out, rows[i].kind);
+		fputc('\n', out);
+	}
+	free(rows);
+	return 0;
+}
+
+void hi_report_diff_table(FILE *out, const struct hi_diff *d, const char *what, int all)
+{
+	int64_t dobj = (int64_t)d->objects_b - (int64_t)d->objects_a;
+	int64_t dsize = (int64_t)d->size_b - (int64_t)d->size_a;
+	fprintf(out, "Difference from %s (A) to now (B).\n", what);
+	fprintf(out, "A: %" PRIu64 " objects, %" PRIu64 " bytes.  B: %" PRIu64 " objects, %" PRIu64
+		" bytes.  B-A: %+" PRId64 " objects, %+" PRId64 " bytes.\n",
+		d->objects_a, d->size_a, d->objects_b, d->size_b, dobj, dsize);
+	if (!d->n) {
+		fputs("No kind changed.\n", out);
+		return;
+	}
+	fputs(" Index   Count  dCount      Size      dSize Kind (class / dict of class)\n", out);
+	size_t end = (!all && d->n >= 12) ? 10 : d->n;
+	for (size_t i = 0; i < end; i++) {
+		const struct hi_diff_row *r = &d->rows[i];
+		fprintf(out, "%6zu %7" PRIu64 " %+7" PRId64 " %9" PRIu64 " %+10" PRId64 " %s\n", i, r->count_b,
+			hi_diff_dcount(r), r->size_b, hi_diff_dsize(r), r->kind);
+	}
+	if (end < d->n)
+		fprintf(out, "<%zu more rows. Type e.g. 'all' to view.>\n", d->n - end);
+}
+
+void hi_report_diff_json(FILE *out, const struct hi_diff *d, pid_t pid, const char *python)
+{
+	fprintf(out, "{\"pid\": %d, \"python\": ", (int)pid);
+	hi_json_string(out, python ? python : "");
+	fprintf(out,
+		", \"a\": {\"objects\": %" PRIu64 ", \"size\": %" PRIu64 "}, \"b\": {\"objects\": %" PRIu64
+		", \"size\": %" PRIu64 "}, \"rows\": [",
+		d->objects_a, d->size_a, d->objects_b, d->size_b);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct hi_diff_row *r = &d->rows[i];
+		fputs(i ? ", {\"kind\": " : "{\"kind\": ", out);
+		hi_json_string(out, r->kind);
+		fprintf(out,
+			", \"count_a\": %" PRIu64 ", \"count_b\": %" PRIu64 ", \"dcount\": %" PRId64
+			", \"size_a\": %" PRIu64 ", \"size_b\": %" PRIu64 ", \"dsize\": %" PRId64 "}",
+			r->count_a, r->count_b, hi_diff_dcount(r), r->size_a, r->size_b, hi_diff_dsize(r));
+	}
+	fputs("]}\n", out);
+}
+
+void hi_report_diff_csv(FILE *out, const struct hi_diff *d)
+{
+	fputs("kind,count_a,count_b,dcount,size_a,size_b,dsize\n", out);
+	for (size_t i = 0; i < d->n; i++) {
+		const struct hi_diff_row *r = &d->rows[i];
+		csv_field(out, r->kind);
+		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRId64 "\n", r->count_a,
+			r->count_b, hi_diff_dcount(r), r->size_a, r->size_b, hi_diff_dsize(r));
+	}
 }
 
 void hi_json_string(FILE *out, const char *s)

@@ -231,7 +231,7 @@ static void twelve_rows_cut_at_ten(void)
 	CU_ASSERT_EQUAL(count_lines(t), 2 + 10 + 1);
 	CU_ASSERT_STRING_EQUAL(line_at(t, 2), "     0      1   8      100   8       100   8 k00");
 	CU_ASSERT_STRING_EQUAL(line_at(t, 11), "     9      1   8      100   8      1000  83 k09");
-	CU_ASSERT_STRING_EQUAL(line_at(t, 12), "<2 more rows. Type e.g. 'heap -all' to view.>");
+	CU_ASSERT_STRING_EQUAL(line_at(t, 12), "<2 more rows. Type e.g. 'more' to view.>");
 	free(t);
 
 	/* ALL shows every row and no "more" line. */
@@ -245,7 +245,7 @@ static void twelve_rows_cut_at_ten(void)
 	fill_kinds(&c, 13);
 	t = table_of(&c, 0);
 	CU_ASSERT_EQUAL(count_lines(t), 2 + 10 + 1);
-	CU_ASSERT_STRING_EQUAL(line_at(t, 12), "<3 more rows. Type e.g. 'heap -all' to view.>");
+	CU_ASSERT_STRING_EQUAL(line_at(t, 12), "<3 more rows. Type e.g. 'more' to view.>");
 	free(t);
 	hi_census_free(&c);
 }
