@@ -8,6 +8,7 @@ typedef int (*hi_suite_fn)(void);
 extern const hi_suite_fn hi_unit_suites[];
 
 int hi_suite_census(void);
+int hi_suite_baseline(void);
 int hi_suite_report(void);
 int hi_suite_u64map(void);
 int hi_suite_mem(void);
