@@ -134,7 +134,7 @@ static void explain_eperm(pid_t pid)
 			 target_uid);
 	} else if (scope == 1 && !has_cap) {
 		snprintf(why, sizeof why,
-			 "yama ptrace_scope is 1 (only a parent may trace); run as root or set kernel.yama.ptrace_scope=0 (sysctl)");
+			 "yama ptrace_scope is 1 (only a parent may trace); run as root, set kernel.yama.ptrace_scope=0, or start the target with 'heapinspect run -- PROGRAM'");
 	} else if (!has_cap) {
 		snprintf(why, sizeof why,
 			 "heapinspect lacks CAP_SYS_PTRACE (in a container: docker run --cap-add=SYS_PTRACE)");
