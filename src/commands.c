@@ -64,11 +64,12 @@ int hi_cmd_census(struct hi_app *app, int by_type, const struct hi_baseline *bas
 	if (rc == 0 && app->verbose)
 		fprintf(stderr,
 			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"
-			"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of undecoded C types; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
+			"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of C types not followed, %llu followed only through __dict__ and tp_members; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
 			app->session.who, (unsigned long long)out->objects, (unsigned long long)diag.gc_objects,
 			(unsigned long long)diag.frames, info->ninterps, app->session.target.last_pause * 1e3,
 			app->session.who, (unsigned long long)diag.bad_type, (unsigned long long)diag.bad_ptr,
-			(unsigned long long)diag.undecoded, (unsigned long long)diag.inconsistent,
+			(unsigned long long)diag.undecoded, (unsigned long long)diag.generic,
+			(unsigned long long)diag.inconsistent,
 			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
 	free(info);
 	return rc < 0 ? hi_cmd_fail(app->interp) : TCL_OK;

@@ -78,6 +78,7 @@ static int close_over(struct hi_py *py, struct closure *w, struct objvec *out)
 			return -1;
 		switch (hi_referents(py, obj, t, reach, w)) {
 		case HI_REF_UNDECODED: w->diag->undecoded++; break;
+		case HI_REF_GENERIC: w->diag->generic++; break;
 		case HI_REF_BAD: w->diag->inconsistent++; break;
 		default: break;
 		}

@@ -247,13 +247,17 @@ static int gen_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 
 /* ---- instances of classes ---- */
 
-/* __slots__: the T_OBJECT members of each heap type up the base chain, as
- * subtype_traverse visits them.  */
-static void slot_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
+/* The T_OBJECT members of each type up the base chain: for heap types
+ * their __slots__ (as subtype_traverse visits them); with STATIC_TOO, also
+ * the members C types declare, up to the first base heapinspect knows.  */
+static int member_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, int static_too, hi_ref_fn fn, void *arg)
 {
 	const struct hi_layout *l = &py->l;
 	struct hi_type *b = t;
-	for (int depth = 0; b && !b->static_type && depth < MAX_SLOT_BASES; depth++) {
+	int found = 0;
+	for (int depth = 0; b && (static_too || !b->static_type) && depth < MAX_SLOT_BASES; depth++) {
+		if (static_too && b != t && b->desc >= 0)
+			break;
 		uint64_t members;
 		if (rd_ptr(py, b->addr, l->tp_members, &members) == 0 && members)
 			for (int i = 0; i < MAX_MEMBERS; i++) {
@@ -263,11 +267,14 @@ static void slot_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_
 				    rd_int(py, md, l->memberdef_type, &type) < 0 ||
 				    rd_int(py, md, l->memberdef_offset, &off) < 0)
 					break;
-				if ((type == T_OBJECT || type == T_OBJECT_EX) && off > 0 && off < b->basicsize)
+				if ((type == T_OBJECT || type == T_OBJECT_EX) && off > 0 && off < b->basicsize) {
 					visit_ptr(py, obj + (uint64_t)off, fn, arg);
+					found = 1;
+				}
 			}
 		b = b->base ? hi_py_type(py, b->base) : NULL;
 	}
+	return found;
 }
 
 /* Attribute values stored without a dict (3.11+), for the first N keys of
@@ -324,7 +331,7 @@ static int instance_dict_refs(struct hi_py *py, uint64_t obj, struct hi_type *t,
 
 enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
 {
-	int rc = 0, decoded = 1;
+	int rc = 0;
 	switch (t->family) {
 	case HI_B_TUPLE: rc = tuple_refs(py, obj, fn, arg); break;
 	case HI_B_LIST: rc = list_refs(py, obj, fn, arg); break;
@@ -345,10 +352,17 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 		return HI_REF_DONE;
 	}
 	default:
-		if (t->desc >= 0 && desc_has_members(py, t->desc))
+		if (t->desc >= 0 && desc_has_members(py, t->desc)) {
 			visit_members(py, obj, t->desc, fn, arg);
-		else if (t->static_type && t->is_gc)
-			decoded = 0;	/* a C type of its own, e.g. _io.TextIOWrapper */
+		} else if (t->static_type && t->is_gc) {
+			/* A C type of its own (_io.TextIOWrapper, ...): follow what
+			 * it declares, its __dict__ and object members.  */
+			uint64_t d = hi_py_owned_dict(py, obj, t);
+			if (d)
+				fn(d, arg);
+			int m = member_refs(py, obj, t, 1, fn, arg);
+			return (d || m) ? HI_REF_GENERIC : HI_REF_UNDECODED;
+		}
 		break;
 	}
 	/* Members a dict subtype adds (OrderedDict's, defaultdict's). */
@@ -356,13 +370,10 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 		visit_members(py, obj, t->desc, fn, arg);
 	/* Instances of classes: slots and __dict__ (subtype_traverse). */
 	if (!t->static_type) {
-		slot_refs(py, obj, t, fn, arg);
+		member_refs(py, obj, t, 0, fn, arg);
 		if (instance_dict_refs(py, obj, t, fn, arg) < 0)
 			rc = -1;
-		decoded = 1;
 	}
-	if (!decoded)
-		return HI_REF_UNDECODED;
 	return rc < 0 ? HI_REF_BAD : HI_REF_DONE;
 }
 

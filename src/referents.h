@@ -15,6 +15,8 @@ enum hi_ref_result {
 	HI_REF_DONE = 0,	/* referents reported (possibly none) */
 	HI_REF_UNDECODED = 1,	/* a GC type heapinspect cannot decode */
 	HI_REF_BAD = 2,		/* its memory was inconsistent; partly reported */
+	HI_REF_GENERIC = 3,	/* a C type followed only through what it declares:
+				 * its __dict__ and tp_members object members */
 };
 
 enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg);

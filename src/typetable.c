@@ -69,6 +69,11 @@ const struct hi_typedesc hi_typedescs[] = {
 	{ HI_B_NONE, { "Py_GenericAliasType" }, NULL, "gaobject", { "origin", "args", "parameters" } },
 	{ HI_B_NONE, { "PyDictKeys_Type", "PyDictItems_Type", "PyDictValues_Type" }, NULL, "_PyDictViewObject",
 	  { "dv_dict" } },
+	/* Common C types of the standard library (static up to 3.9, created
+	 * at run time from 3.10). */
+	{ HI_B_NONE, { "lru_cache_type" }, "functools._lru_cache_wrapper", "lru_cache_object",
+	  { "cache", "func", "kwd_mark", "cache_info_type", "dict" } },
+	{ HI_B_NONE, { "partial_type" }, "functools.partial", "partialobject", { "fn", "args", "kw", "dict" } },
 	/* Iterators. */
 	{ HI_B_NONE, { "PyListIter_Type" }, NULL, "listiterobject", { "it_seq" } },
 	{ HI_B_NONE, { "PyListRevIter_Type" }, NULL, "listreviterobject", { "it_seq" } },

@@ -82,6 +82,12 @@ class Target:
             if not line or line.strip() == 'ready':
                 break
         if line.strip() != 'ready':
+            # A target that died may not be reaped yet: give it a moment,
+            # so its stderr (the reason) is not lost.
+            try:
+                self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                pass
             err = self.proc.stderr.read() if self.proc.poll() is not None else ''
             self.close()
             raise RuntimeError('target %s did not get ready: %s' % (argv, err))
