@@ -4,14 +4,14 @@
 #include <string.h>
 #include "error.h"
 #include "gcwalk.h"
-#include "u64map.h"
+#include "addrset.h"
 
 /* The low two bits of _gc_next/_gc_prev carry flags (collecting,
  * finalized, unreachable, and in 3.14 the incremental GC's space bit).  */
 #define GC_PTR_MASK (~(uint64_t)3)
 #define MAX_THREADS 1000000
 
-static int walk_list(struct hi_py *py, struct hi_gclist *gl, struct u64map *seen, hi_gc_fn fn,
+static int walk_list(struct hi_py *py, struct hi_gclist *gl, struct hi_addrset *seen, hi_gc_fn fn,
 		     void *arg, int interp, int *stop)
 {
 	uint64_t next;
@@ -24,7 +24,7 @@ static int walk_list(struct hi_py *py, struct hi_gclist *gl, struct u64map *seen
 			gl->broken = 1;
 			break;
 		}
-		int r = u64map_add(seen, next, 1);
+		int r = hi_addrset_add(seen, next);
 		if (r <= 0) {	/* seen before: a cycle, or out of memory */
 			gl->broken = 1;
 			break;
@@ -72,9 +72,9 @@ static void gc_lists(struct hi_py *py, struct hi_interp *in, uint64_t gcstate)
 int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg, const char *who)
 {
 	const struct hi_layout *l = &py->l;
-	struct u64map seen;
+	struct hi_addrset seen;
 	memset(info, 0, sizeof *info);
-	u64map_init(&seen);
+	hi_addrset_init(&seen);
 
 	uint64_t interp;
 	if (hi_mem_u64(py->mem, py->runtime + l->rt_interp_head.off, &interp) < 0) {
@@ -121,7 +121,7 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 		for (int k = 0; k < in->nlists && !stop; k++) {
 			if (walk_list(py, &in->lists[k], &seen, fn, arg, i, &stop) < 0) {
 				if (hi_mem_target_gone(py->mem)) {
-					u64map_free(&seen);
+					hi_addrset_free(&seen);
 					hi_error("%s: the process exited during the walk", who);
 					return -1;
 				}
@@ -131,6 +131,6 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 			info->broken_lists += in->lists[k].broken;
 		}
 	}
-	u64map_free(&seen);
+	hi_addrset_free(&seen);
 	return 0;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
+#include "addrset.h"
 #include "heap.h"
 #include "identity.h"
 #include "interrupt.h"
@@ -31,23 +32,30 @@ static int vec_push(struct objvec *v, uint64_t x)
 	return 0;
 }
 
-/* The closure walk: a visited set and an explicit stack (no recursion,
- * whatever the depth of the heap).  */
-struct closure {
-	struct u64map seen;
-	struct objvec stack;
+/* One census: a walk with an explicit stack (no recursion, whatever the
+ * depth of the heap) and a visited set, that classifies each object as it
+ * first meets it.  Exact dicts wait to the end, when every owner is known. */
+struct walk {
+	struct hi_py *py;
+	const struct hi_heap_opts *opts;
+	struct hi_census *c;
 	struct hi_heap_diag *diag;
+	struct hi_addrset seen;
+	struct objvec stack;
+	struct objvec dicts;	/* exact dicts to name once owners are known */
+	struct u64map owners;	/* dict -> its lowest-addressed owner */
+	uint32_t no_owner;
 	int oom;
 };
 
 static void reach(uint64_t ref, void *arg)
 {
-	struct closure *w = arg;
+	struct walk *w = arg;
 	if (ref & 7) {	/* objects are at least 8-byte aligned */
 		w->diag->bad_ptr++;
 		return;
 	}
-	int r = u64map_add(&w->seen, ref, 1);
+	int r = hi_addrset_add(&w->seen, ref);
 	if (r < 0 || (r == 1 && vec_push(&w->stack, ref) < 0))
 		w->oom = 1;
 }
@@ -55,15 +63,82 @@ static void reach(uint64_t ref, void *arg)
 static int gc_root(uint64_t obj, int interp, void *arg)
 {
 	(void)interp;
-	struct closure *w = arg;
+	struct walk *w = arg;
 	w->diag->gc_objects++;
 	reach(obj, w);
 	return w->oom;
 }
 
-/* Walk from the roots; the objects found, in order, go to OUT.  */
-static int close_over(struct hi_py *py, struct closure *w, struct objvec *out)
+/* The census kind of objects of type T (not exact dicts by kind).  */
+static uint32_t kind_of(struct walk *w, struct hi_type *t)
 {
+	if (t->kind == UINT32_MAX)
+		t->kind = hi_census_kind(w->c, hi_kind_type_name(w->py, t));
+	return t->kind;
+}
+
+/* "dict of X" for dicts owned by objects of type OT.  */
+static uint32_t dict_kind_of(struct walk *w, struct hi_type *ot)
+{
+	if (ot->dict_kind == UINT32_MAX) {
+		char name[600];
+		snprintf(name, sizeof name, "dict of %s", hi_kind_type_name(w->py, ot));
+		ot->dict_kind = hi_census_kind(w->c, name);
+	}
+	return ot->dict_kind;
+}
+
+static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind)
+{
+	if (kind == UINT32_MAX) {
+		w->oom = 1;
+		return;
+	}
+	hi_census_add(w->c, kind, hi_py_sizeof(w->py, obj, t));
+}
+
+static void visit(struct walk *w, uint64_t obj, struct hi_type *t)
+{
+	struct hi_py *py = w->py;
+	const struct hi_heap_opts *o = w->opts;
+	switch (hi_referents(py, obj, t, reach, w)) {
+	case HI_REF_UNDECODED: w->diag->undecoded++; break;
+	case HI_REF_GENERIC: w->diag->generic++; break;
+	case HI_REF_BAD: w->diag->inconsistent++; break;
+	default: break;
+	}
+	/* Owners first: an old object may own a new dict.  */
+	if (o->by == HI_BY_KIND && (t->dictoffset || (py->managed && (t->flags & py->managed_dict_flag)))) {
+		uint64_t d = hi_py_owned_dict(py, obj, t);
+		if (d) {
+			uint64_t *own = u64map_get(&w->owners, d);
+			if (!own) {
+				if (u64map_put(&w->owners, d, obj) < 0)
+					w->oom = 1;
+			} else if (obj < *own) {
+				*own = obj;
+			}
+		}
+	}
+	if (o->baseline || o->record) {
+		uint64_t key = hi_identity_key(py, obj, t);
+		if (o->record && u64map_put(o->record, obj, key) < 0)
+			w->oom = 1;
+		if (o->baseline && hi_baseline_has(o->baseline, obj, key))
+			return;	/* an old object: walked, not counted */
+	}
+	if (o->by == HI_BY_KIND && t->builtin == HI_B_DICT) {
+		if (vec_push(&w->dicts, obj) < 0)
+			w->oom = 1;
+		return;
+	}
+	count(w, obj, t, kind_of(w, t));
+}
+
+/* Walk from the roots.  Returns 0, 1 when interrupted, -1 out of memory. */
+static int close_over(struct walk *w)
+{
+	struct hi_py *py = w->py;
 	unsigned long polled = 0;
 	while (w->stack.n && !w->oom) {
 		if ((++polled & 0xffff) == 0 && hi_interrupted())
@@ -74,14 +149,18 @@ static int close_over(struct hi_py *py, struct closure *w, struct objvec *out)
 			w->diag->bad_type++;
 			continue;
 		}
-		if (vec_push(out, obj) < 0)
-			return -1;
-		switch (hi_referents(py, obj, t, reach, w)) {
-		case HI_REF_UNDECODED: w->diag->undecoded++; break;
-		case HI_REF_GENERIC: w->diag->generic++; break;
-		case HI_REF_BAD: w->diag->inconsistent++; break;
-		default: break;
-		}
+		visit(w, obj, t);
+	}
+	if (w->oom)
+		return -1;
+	/* Now every owner is known: name the dicts.  */
+	for (size_t i = 0; i < w->dicts.n && !w->oom; i++) {
+		uint64_t d = w->dicts.addr[i];
+		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, d));
+		uint64_t *own = u64map_get(&w->owners, d);
+		struct hi_type *ot = own ? hi_py_type(py, hi_py_type_of(py, *own)) : NULL;
+		if (t)
+			count(w, d, t, ot ? dict_kind_of(w, ot) : w->no_owner);
 	}
 	return w->oom ? -1 : 0;
 }
@@ -89,100 +168,35 @@ static int close_over(struct hi_py *py, struct closure *w, struct objvec *out)
 int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_census *c,
 		   struct hi_gcinfo *info, struct hi_heap_diag *diag, const char *who)
 {
-	enum hi_partition by = opts->by;
-	struct objvec v = { 0 };
-	struct closure w = { .diag = diag };
+	struct walk w = { .py = py, .opts = opts, .c = c, .diag = diag };
 	memset(diag, 0, sizeof *diag);
-	u64map_init(&w.seen);
+	hi_addrset_init(&w.seen);
+	u64map_init(&w.owners);
 	py->bad_reads = 0;
+	/* Kind ids belong to this census.  */
+	for (size_t i = 0; i < py->ntypes; i++)
+		py->types[i]->kind = py->types[i]->dict_kind = UINT32_MAX;
+	hi_kind_load_aliases(py);
+	w.no_owner = opts->by == HI_BY_KIND ? hi_census_kind(c, "dict (no owner)") : 0;
+
 	int rc = hi_gc_walk(py, info, gc_root, &w, who);
 	for (int i = 0; rc == 0 && i < info->ninterps; i++)
 		diag->frames += hi_thread_roots(py, info->interps[i].addr, reach, &w);
 	if (rc == 0) {
-		int r = close_over(py, &w, &v);
+		int r = close_over(&w);
 		if (r > 0) {
-			hi_error("%s: interrupted after %zu objects; the target runs on", who, v.n);
+			hi_error("%s: interrupted after %llu objects; the target runs on", who,
+				 (unsigned long long)c->objects);
 			rc = -1;
 		} else if (r < 0) {
-			hi_error("%s: out of memory after %zu objects", who, v.n);
+			hi_error("%s: out of memory after %llu objects", who, (unsigned long long)c->objects);
 			rc = -1;
 		}
 	}
-	u64map_free(&w.seen);
-	free(w.stack.addr);
-	if (rc < 0) {
-		free(v.addr);
-		return -1;
-	}
-	hi_kind_load_aliases(py);
-
-	/* dict address -> lowest owner address (heapy takes the first edge of
-	 * its sorted owner graph).  */
-	struct u64map owners, kind_of_type, dict_kind_of_type;
-	u64map_init(&owners);
-	u64map_init(&kind_of_type);
-	u64map_init(&dict_kind_of_type);
-	if (by == HI_BY_KIND)
-		for (size_t i = 0; i < v.n; i++) {
-			struct hi_type *t = hi_py_type(py, hi_py_type_of(py, v.addr[i]));
-			if (!t)
-				continue;
-			uint64_t d = hi_py_owned_dict(py, v.addr[i], t);
-			if (!d)
-				continue;
-			uint64_t *o = u64map_get(&owners, d);
-			if (!o)
-				u64map_put(&owners, d, v.addr[i]);
-			else if (v.addr[i] < *o)
-				*o = v.addr[i];
-		}
-
-	uint32_t no_owner = by == HI_BY_KIND ? hi_census_kind(c, "dict (no owner)") : 0;
-	for (size_t i = 0; i < v.n; i++) {
-		uint64_t obj = v.addr[i];
-		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
-		if (!t)
-			continue;	/* counted by the walk */
-		if (opts->baseline || opts->record) {
-			uint64_t key = hi_identity_key(py, obj, t);
-			if (opts->record && u64map_put(opts->record, obj, key) < 0) {
-				rc = -1;
-				break;
-			}
-			if (opts->baseline && hi_baseline_has(opts->baseline, obj, key))
-				continue;	/* an old object */
-		}
-		uint32_t kind;
-		uint64_t *k;
-		if (by == HI_BY_KIND && t->builtin == HI_B_DICT) {
-			uint64_t *o = u64map_get(&owners, obj);
-			struct hi_type *ot = o ? hi_py_type(py, hi_py_type_of(py, *o)) : NULL;
-			if (!ot) {
-				kind = no_owner;
-			} else if ((k = u64map_get(&dict_kind_of_type, ot->addr))) {
-				kind = (uint32_t)*k;
-			} else {
-				char name[600];
-				snprintf(name, sizeof name, "dict of %s", hi_kind_type_name(py, ot));
-				kind = hi_census_kind(c, name);
-				u64map_put(&dict_kind_of_type, ot->addr, kind);
-			}
-		} else if ((k = u64map_get(&kind_of_type, t->addr))) {
-			kind = (uint32_t)*k;
-		} else {
-			kind = hi_census_kind(c, hi_kind_type_name(py, t));
-			u64map_put(&kind_of_type, t->addr, kind);
-		}
-		if (kind == UINT32_MAX)
-			continue;
-		hi_census_add(c, kind, hi_py_sizeof(py, obj, t));
-	}
 	diag->bad_reads = py->bad_reads;
-	if (rc < 0)
-		hi_error("%s: out of memory recording %zu objects", who, v.n);
-	u64map_free(&owners);
-	u64map_free(&kind_of_type);
-	u64map_free(&dict_kind_of_type);
-	free(v.addr);
+	hi_addrset_free(&w.seen);
+	u64map_free(&w.owners);
+	free(w.stack.addr);
+	free(w.dicts.addr);
 	return rc;
 }

@@ -36,6 +36,9 @@ struct hi_mem {
 	struct image_range *ranges;
 	size_t nranges;
 	struct hi_mem_stats stats;
+	/* The chunk read last: most reads land next to the one before.  */
+	uint64_t memo_base;
+	struct chunk *memo;
 };
 
 _Static_assert(PAGES_PER_CHUNK <= 16, "valid mask too narrow");
@@ -82,6 +85,7 @@ int hi_mem_image_add(struct hi_mem *m, uint64_t addr, const void *data, size_t l
 
 void hi_mem_invalidate(struct hi_mem *m)
 {
+	m->memo = NULL;
 	for (size_t i = 0; i < m->nchunks; i++)
 		free(m->chunks[i]);
 	m->nchunks = 0;
@@ -231,11 +235,17 @@ int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 		if (n > len)
 			n = len;
 		struct chunk *c;
-		uint64_t *slot = u64map_get(&m->index, (base >> HI_CHUNK_SHIFT) + 1);
-		if (slot)
-			c = m->chunks[*slot];
-		else if (!(c = fill_chunk(m, base)))
-			return -1;
+		if (m->memo && m->memo_base == base) {
+			c = m->memo;
+		} else {
+			uint64_t *slot = u64map_get(&m->index, (base >> HI_CHUNK_SHIFT) + 1);
+			if (slot)
+				c = m->chunks[*slot];
+			else if (!(c = fill_chunk(m, base)))
+				return -1;
+			m->memo = c;
+			m->memo_base = base;
+		}
 		if (c->valid != 0xffff) {
 			unsigned first = off / PAGE, last = (off + n - 1) / PAGE;
 			for (unsigned p = first; p <= last; p++)

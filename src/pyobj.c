@@ -135,6 +135,7 @@ static void free_types(struct hi_py *py)
 	}
 	py->ntypes = 0;
 	u64map_clear(&py->type_index);
+	memset(py->type_memo, 0, sizeof py->type_memo);
 	for (size_t i = 0; i < py->nalias; i++)
 		free(py->alias_names[i]);
 	py->nalias = 0;
@@ -199,9 +200,16 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 {
 	if (!addr || (addr & 7))
 		return NULL;
+	unsigned m = (unsigned)(addr >> 4) & 63;
+	if (py->type_memo[m].addr == addr)
+		return py->type_memo[m].t;
 	uint64_t *slot = u64map_get(&py->type_index, addr);
-	if (slot)
-		return *slot == UINT64_MAX ? NULL : py->types[*slot];
+	if (slot) {
+		struct hi_type *found = *slot == UINT64_MAX ? NULL : py->types[*slot];
+		py->type_memo[m].addr = addr;
+		py->type_memo[m].t = found;
+		return found;
+	}
 
 	struct hi_layout *l = &py->l;
 	struct hi_type t = { .addr = addr, .kind = UINT32_MAX, .dict_kind = UINT32_MAX, .desc = -1 };

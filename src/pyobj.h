@@ -81,6 +81,9 @@ struct hi_py {
 	size_t nalias;
 	int aliases_loaded;
 	int type_depth;		/* recursion guard for base chains */
+	/* Direct-mapped memo in front of type_index: a walk meets few types,
+	 * over and over.  */
+	struct { uint64_t addr; struct hi_type *t; } type_memo[64];
 	/* Diagnostics of the current walk. */
 	unsigned long long bad_reads;
 };
