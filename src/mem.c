@@ -15,7 +15,9 @@
 #define PAGES_PER_CHUNK (HI_CHUNK_SIZE / PAGE)
 
 struct chunk {
+	uint64_t base;
 	uint16_t valid;		/* bit i: page i of the chunk is readable */
+	uint8_t used;		/* clock bit: read since the hand last passed */
 	unsigned char data[HI_CHUNK_SIZE];
 };
 
@@ -26,20 +28,33 @@ struct image_range {
 };
 
 struct hi_mem {
+	struct hi_mem_memo memo;	/* first: see mem.h */
 	pid_t pid;		/* 0 for an image */
 	int memfd;		/* /proc/PID/mem once we fell back, else -1 */
 	int use_pread;
 	int gone;		/* last read failed with ESRCH */
 	struct u64map index;	/* chunk number + 1 -> index into chunks */
-	struct chunk **chunks;
-	size_t nchunks, capchunks;
+	struct chunk **chunks;	/* buffers, kept across stops and reused */
+	size_t nchunks;		/* holding data now */
+	size_t nalloc;		/* allocated */
+	size_t maxchunks;	/* the cache's bound */
+	size_t hand;		/* clock hand for eviction */
 	struct image_range *ranges;
 	size_t nranges;
 	struct hi_mem_stats stats;
 	/* The chunk read last: most reads land next to the one before.  */
-	uint64_t memo_base;
-	struct chunk *memo;
+	struct chunk *last;
 };
+
+static size_t cache_bound(void)
+{
+	const char *e = getenv("HEAPINSPECT_CACHE_MB");
+	long mb = e ? atol(e) : HI_CACHE_MB_DEFAULT;
+	if (mb < 1)
+		mb = 1;
+	size_t n = (size_t)mb * (1 << 20) / HI_CHUNK_SIZE;
+	return n < 4 ? 4 : n;	/* the clock never evicts the chunk in use */
+}
 
 _Static_assert(PAGES_PER_CHUNK <= 16, "valid mask too narrow");
 
@@ -52,6 +67,7 @@ struct hi_mem *hi_mem_open_pid(pid_t pid)
 	}
 	m->pid = pid;
 	m->memfd = -1;
+	m->maxchunks = cache_bound();
 	u64map_init(&m->index);
 	return m;
 }
@@ -64,6 +80,7 @@ struct hi_mem *hi_mem_open_image(void)
 		return NULL;
 	}
 	m->memfd = -1;
+	m->maxchunks = cache_bound();
 	u64map_init(&m->index);
 	return m;
 }
@@ -85,10 +102,10 @@ int hi_mem_image_add(struct hi_mem *m, uint64_t addr, const void *data, size_t l
 
 void hi_mem_invalidate(struct hi_mem *m)
 {
-	m->memo = NULL;
-	for (size_t i = 0; i < m->nchunks; i++)
-		free(m->chunks[i]);
+	m->memo.data = NULL;
+	m->last = NULL;
 	m->nchunks = 0;
+	m->hand = 0;
 	u64map_clear(&m->index);
 }
 
@@ -97,6 +114,8 @@ void hi_mem_close(struct hi_mem *m)
 	if (!m)
 		return;
 	hi_mem_invalidate(m);
+	for (size_t i = 0; i < m->nalloc; i++)
+		free(m->chunks[i]);
 	free(m->chunks);
 	u64map_free(&m->index);
 	for (size_t i = 0; i < m->nranges; i++)
@@ -170,11 +189,52 @@ static ssize_t live_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 	return n;
 }
 
+/* A buffer for a new chunk: an unused one, a new one while under the
+ * bound, else the clock's victim (evicted from the index).  */
+static struct chunk *take_buffer(struct hi_mem *m, size_t *slot)
+{
+	if (m->nchunks < m->nalloc) {
+		*slot = m->nchunks++;
+		return m->chunks[*slot];
+	}
+	if (m->nalloc < m->maxchunks) {
+		struct chunk **nc = realloc(m->chunks, (m->nalloc + 1) * sizeof *nc);
+		struct chunk *c = malloc(sizeof *c);
+		if (!nc || !c) {
+			free(c);
+			if (nc)
+				m->chunks = nc;
+			return NULL;
+		}
+		m->chunks = nc;
+		m->chunks[m->nalloc++] = c;
+		*slot = m->nchunks++;
+		return c;
+	}
+	for (;;) {
+		struct chunk *c = m->chunks[m->hand];
+		size_t at = m->hand;
+		m->hand = (m->hand + 1) % m->nchunks;
+		if (c->used && c != m->last) {
+			c->used = 0;
+			continue;
+		}
+		if (c == m->last)
+			continue;
+		u64map_del(&m->index, (c->base >> HI_CHUNK_SHIFT) + 1);
+		*slot = at;
+		return c;
+	}
+}
+
 static struct chunk *fill_chunk(struct hi_mem *m, uint64_t base)
 {
-	struct chunk *c = malloc(sizeof *c);
+	size_t slot;
+	struct chunk *c = take_buffer(m, &slot);
 	if (!c)
 		return NULL;
+	c->base = base;
+	c->used = 1;
 	c->valid = 0;
 	size_t got;
 	if (m->pid) {
@@ -205,25 +265,12 @@ static struct chunk *fill_chunk(struct hi_mem *m, uint64_t base)
 		}
 	}
 	m->stats.bytes_read += HI_CHUNK_SIZE;
-	if (m->nchunks == m->capchunks) {
-		size_t ncap = m->capchunks ? m->capchunks * 2 : 256;
-		struct chunk **nc = realloc(m->chunks, ncap * sizeof *nc);
-		if (!nc) {
-			free(c);
-			return NULL;
-		}
-		m->chunks = nc;
-		m->capchunks = ncap;
-	}
-	if (u64map_put(&m->index, (base >> HI_CHUNK_SHIFT) + 1, m->nchunks) < 0) {
-		free(c);
+	if (u64map_put(&m->index, (base >> HI_CHUNK_SHIFT) + 1, slot) < 0)
 		return NULL;
-	}
-	m->chunks[m->nchunks++] = c;
 	return c;
 }
 
-int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
+int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 {
 	unsigned char *out = dst;
 	if (addr + len < addr)
@@ -235,16 +282,18 @@ int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 		if (n > len)
 			n = len;
 		struct chunk *c;
-		if (m->memo && m->memo_base == base) {
-			c = m->memo;
+		if (m->last && m->last->base == base) {
+			c = m->last;
 		} else {
 			uint64_t *slot = u64map_get(&m->index, (base >> HI_CHUNK_SHIFT) + 1);
 			if (slot)
 				c = m->chunks[*slot];
 			else if (!(c = fill_chunk(m, base)))
 				return -1;
-			m->memo = c;
-			m->memo_base = base;
+			c->used = 1;
+			m->last = c;
+			m->memo.base = base;
+			m->memo.data = c->valid == 0xffff ? c->data : NULL;
 		}
 		if (c->valid != 0xffff) {
 			unsigned first = off / PAGE, last = (off + n - 1) / PAGE;
@@ -263,21 +312,6 @@ next:
 		out += n;
 		addr += n;
 		len -= n;
-	}
-	return 0;
-}
-
-int hi_mem_uint(struct hi_mem *m, uint64_t addr, size_t size, uint64_t *out)
-{
-	unsigned char b[8];
-	if (size == 0 || size > 8 || hi_mem_read(m, addr, b, size) < 0)
-		return -1;
-	switch (size) {
-	case 1: *out = b[0]; break;
-	case 2: { uint16_t v; memcpy(&v, b, 2); *out = v; break; }
-	case 4: { uint32_t v; memcpy(&v, b, 4); *out = v; break; }
-	case 8: { uint64_t v; memcpy(&v, b, 8); *out = v; break; }
-	default: return -1;
 	}
 	return 0;
 }

@@ -18,8 +18,18 @@
 
 #define HI_CHUNK_SHIFT 16
 #define HI_CHUNK_SIZE ((size_t)1 << HI_CHUNK_SHIFT)
+/* Cached chunks at most, unless HEAPINSPECT_CACHE_MB says otherwise: the
+ * cache bounds heapinspect's memory, whatever the size of the heap.  */
+#define HI_CACHE_MB_DEFAULT 32
 
 struct hi_mem;
+
+/* The first member of struct hi_mem: the chunk read last, when all of it
+ * is readable, so that the inline readers below need no call.  */
+struct hi_mem_memo {
+	uint64_t base;
+	const unsigned char *data;	/* NULL: go the slow way */
+};
 
 struct hi_mem_stats {
 	unsigned long long chunk_fills;	/* bulk reads issued */
@@ -44,7 +54,18 @@ void hi_mem_close(struct hi_mem *m);
 /* Read LEN bytes at ADDR into DST.  Returns 0, or -1 if any byte is not
  * readable (unmapped, or the process is gone); then DST is unspecified.
  * Does not touch hi_errmsg(): callers add context.  */
-int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len);
+int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len);
+
+static inline int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
+{
+	const struct hi_mem_memo *mm = (const struct hi_mem_memo *)m;
+	uint64_t off = addr - mm->base;
+	if (mm->data && off < HI_CHUNK_SIZE && len <= HI_CHUNK_SIZE - off) {
+		memcpy(dst, mm->data + off, len);
+		return 0;
+	}
+	return hi_mem_read_slow(m, addr, dst, len);
+}
 
 /* Drop all cached contents (the target ran).  */
 void hi_mem_invalidate(struct hi_mem *m);
@@ -65,7 +86,16 @@ static inline int hi_mem_i64(struct hi_mem *m, uint64_t addr, int64_t *out)
 }
 
 /* Read an unsigned integer of SIZE bytes (1, 2, 4 or 8), zero-extended. */
-int hi_mem_uint(struct hi_mem *m, uint64_t addr, size_t size, uint64_t *out);
+static inline int hi_mem_uint(struct hi_mem *m, uint64_t addr, size_t size, uint64_t *out)
+{
+	switch (size) {
+	case 1: { uint8_t v; if (hi_mem_read(m, addr, &v, 1) < 0) return -1; *out = v; return 0; }
+	case 2: { uint16_t v; if (hi_mem_read(m, addr, &v, 2) < 0) return -1; *out = v; return 0; }
+	case 4: { uint32_t v; if (hi_mem_read(m, addr, &v, 4) < 0) return -1; *out = v; return 0; }
+	case 8: return hi_mem_read(m, addr, out, 8);
+	default: return -1;
+	}
+}
 
 /* Read a NUL-terminated string of at most MAX-1 bytes into BUF.  Returns its
  * length, or -1 if unreadable or not terminated within MAX bytes.  */

@@ -102,3 +102,31 @@ uint64_t *u64map_get(const struct u64map *m, uint64_t key)
 	}
 	return NULL;
 }
+
+void u64map_del(struct u64map *m, uint64_t key)
+{
+	if (!m->cap || !key)
+		return;
+	size_t mask = m->cap - 1, i = slot_of(key, m->shift);
+	while (m->keys[i] && m->keys[i] != key)
+		i = (i + 1) & mask;
+	if (!m->keys[i])
+		return;
+	/* Shift back every entry of the run that would no longer be found. */
+	size_t j = i;
+	for (;;) {
+		j = (j + 1) & mask;
+		if (!m->keys[j])
+			break;
+		size_t home = slot_of(m->keys[j], m->shift);
+		/* Can the entry at j move to the hole at i?  Only if its home
+		 * is not cyclically within (i, j].  */
+		if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+			m->keys[i] = m->keys[j];
+			m->vals[i] = m->vals[j];
+			i = j;
+		}
+	}
+	m->keys[i] = 0;
+	m->len--;
+}

@@ -22,6 +22,9 @@ void u64map_clear(struct u64map *m);
 int u64map_put(struct u64map *m, uint64_t key, uint64_t val);
 /* Insert only if absent.  Returns 1 if inserted, 0 if present, -1 on ENOMEM. */
 int u64map_add(struct u64map *m, uint64_t key, uint64_t val);
+/* Remove KEY if present (backward-shift deletion: no tombstones).  */
+void u64map_del(struct u64map *m, uint64_t key);
+
 /* Returns a pointer to the value, or NULL if absent.  Invalidated by put.  */
 uint64_t *u64map_get(const struct u64map *m, uint64_t key);
 
