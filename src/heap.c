@@ -94,19 +94,22 @@ static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind
 		w->oom = 1;
 		return;
 	}
-	hi_census_add(w->c, kind, hi_py_sizeof(w->py, obj, t));
+	if (t->fixed_size == UINT64_MAX)	/* first of its type in this census */
+		t->fixed_size = hi_type_fixed_size(w->py, t);
+	hi_census_add(w->c, kind, t->fixed_size ? t->fixed_size : hi_py_sizeof(w->py, obj, t));
 }
 
 static void visit(struct walk *w, uint64_t obj, struct hi_type *t)
 {
 	struct hi_py *py = w->py;
 	const struct hi_heap_opts *o = w->opts;
-	switch (hi_referents(py, obj, t, reach, w)) {
-	case HI_REF_UNDECODED: w->diag->undecoded++; break;
-	case HI_REF_GENERIC: w->diag->generic++; break;
-	case HI_REF_BAD: w->diag->inconsistent++; break;
-	default: break;
-	}
+	if (!hi_type_is_leaf(py, t))
+		switch (hi_referents(py, obj, t, reach, w)) {
+		case HI_REF_UNDECODED: w->diag->undecoded++; break;
+		case HI_REF_GENERIC: w->diag->generic++; break;
+		case HI_REF_BAD: w->diag->inconsistent++; break;
+		default: break;
+		}
 	/* Owners first: an old object may own a new dict.  */
 	if (o->by == HI_BY_KIND && (t->dictoffset || (py->managed && (t->flags & py->managed_dict_flag)))) {
 		uint64_t d = hi_py_owned_dict(py, obj, t);
@@ -173,9 +176,12 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 	hi_addrset_init(&w.seen);
 	u64map_init(&w.owners);
 	py->bad_reads = 0;
-	/* Kind ids belong to this census.  */
-	for (size_t i = 0; i < py->ntypes; i++)
+	/* Kind ids and precomputed facts belong to this census.  */
+	for (size_t i = 0; i < py->ntypes; i++) {
 		py->types[i]->kind = py->types[i]->dict_kind = UINT32_MAX;
+		py->types[i]->leaf = -1;
+		py->types[i]->fixed_size = UINT64_MAX;
+	}
 	hi_kind_load_aliases(py);
 	w.no_owner = opts->by == HI_BY_KIND ? hi_census_kind(c, "dict (no owner)") : 0;
 

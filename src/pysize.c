@@ -293,6 +293,25 @@ static uint64_t sizeof_method(struct hi_py *py, uint64_t obj, struct hi_type *t)
 	}
 }
 
+uint64_t hi_type_fixed_size(struct hi_py *py, struct hi_type *t)
+{
+	/* Families whose __sizeof__ reads the object.  */
+	switch (t->family) {
+	case HI_B_LIST: case HI_B_DICT: case HI_B_ODICT: case HI_B_SET: case HI_B_FROZENSET:
+	case HI_B_TYPE: case HI_B_STR: case HI_B_INT: case HI_B_BOOL: case HI_B_BYTEARRAY:
+	case HI_B_CODE: case HI_B_FRAME: case HI_B_GEN: case HI_B_CORO: case HI_B_ASYNCGEN:
+	case HI_B_DEQUE:
+		return 0;
+	default:
+		break;
+	}
+	if (t->itemsize > 0)
+		return 0;
+	/* The default rule plus the header: what hi_py_sizeof would say for
+	 * any object of T; no field of the object is read.  */
+	return hi_py_sizeof(py, 0, t);
+}
+
 uint64_t hi_py_sizeof(struct hi_py *py, uint64_t obj, struct hi_type *t)
 {
 	uint64_t s = sizeof_method(py, obj, t);

@@ -15,6 +15,10 @@
  * default rule's value is returned and py->bad_reads is incremented.  */
 uint64_t hi_py_sizeof(struct hi_py *py, uint64_t obj, struct hi_type *t);
 
+/* The size every object of type T has, or 0 when it varies (variable-size
+ * types, or a rule that reads the object).  */
+uint64_t hi_type_fixed_size(struct hi_py *py, struct hi_type *t);
+
 /* Bytes a dict keys object accounts for (its header, indices, entries). */
 uint64_t hi_py_keys_size(const struct hi_py *py, const struct hi_dictkeys *k);
 

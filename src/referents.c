@@ -377,6 +377,14 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 	return rc < 0 ? HI_REF_BAD : HI_REF_DONE;
 }
 
+int hi_type_is_leaf(struct hi_py *py, struct hi_type *t)
+{
+	(void)py;
+	if (t->leaf < 0)
+		t->leaf = !t->is_gc && t->static_type && t->family != HI_B_CODE;
+	return t->leaf;
+}
+
 unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg)
 {
 	const struct hi_layout *l = &py->l;

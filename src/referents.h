@@ -25,6 +25,10 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
  * interpreter at INTERP (3.11+ interpreter frames live outside the heap;
  * before 3.11 each frame is an object and the thread's frame is reported).
  * Returns the number of frames visited.  */
+/* Do objects of type T never reference anything (non-GC, not code, not a
+ * class instance)?  Then the walk need not ask.  */
+int hi_type_is_leaf(struct hi_py *py, struct hi_type *t);
+
 unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg);
 
 #endif
