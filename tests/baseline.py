@@ -1,0 +1,368 @@
+"""Relative baselines: setrel, heap (relative and -abs), diff, clearrel,
+heap -save and diff -from, against a target that changes its heap on
+command, on every CPython 3.8+ found (each takes about a second).
+
+The baseline lives inside one heapinspect process, so one heapinspect
+process (data/baseline.tcl, a batch file) drives the whole sequence: it
+sends workloads/churn_target.py its commands through a fifo, reads the
+target's "done" from a second fifo, and prints what each command printed,
+framed by "@@ STEP", "@@ STATE" (the target's state right after the step)
+and "@@ REPLY" lines, which this file parses and judges.  Then, across a
+detach, a second heapinspect process compares with the census the first
+one saved.
+"""
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import LAUNCH, SRCDIR, Tap, find_pythons, heapinspect, label  # noqa: E402
+
+WORKLOAD = os.path.join(SRCDIR, 'workloads', 'churn_target.py')
+SCRIPT = os.path.join(SRCDIR, 'data', 'baseline.tcl')
+STEPS = ['setrel', 'empty', 'grow', 'grow-abs', 'grow-csv', 'grow-tcl', 'grow-diff', 'grow-diff-csv',
+         'grow-diff-tcl', 'free-diff', 'reuse', 'floats', 'reattach', 'clearrel', 'clearrel-abs', 'nobase', 'save',
+         'detach']
+
+
+class ChurnTarget:
+    """churn_target.py with its stdin and stdout on fifos, so that both this
+    test and a heapinspect batch script can talk to it.  We hold a writer of
+    the command fifo (the target sees EOF, and exits, only when we close
+    it) and a reader of the answer fifo."""
+
+    def __init__(self, python, tmp):
+        self.cmd = os.path.join(tmp, 'cmd')
+        self.out = os.path.join(tmp, 'out')
+        os.mkfifo(self.cmd)
+        os.mkfifo(self.out)
+        self.cmd_w = os.open(self.cmd, os.O_RDWR)
+        self.out_r = os.open(self.out, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(self.out_r, True)
+        stdin = os.open(self.cmd, os.O_RDONLY)
+        stdout = os.open(self.out, os.O_WRONLY)
+        try:
+            self.proc = subprocess.Popen([LAUNCH, python, WORKLOAD], stdin=stdin, stdout=stdout)
+        finally:
+            os.close(stdin)
+            os.close(stdout)
+        self.pid = self.proc.pid
+        line = self.readline()
+        if line != 'ready' or not self.idle():
+            self.close()
+            raise RuntimeError('%s did not get ready (%r)' % (python, line))
+
+    def readline(self):
+        """One line from the target, read a byte at a time so that nothing
+        meant for a later reader is consumed."""
+        b = b''
+        while not b.endswith(b'\n'):
+            c = os.read(self.out_r, 1)
+            if not c:
+                break
+            b += c
+        return b.decode().strip()
+
+    def tell(self, command):
+        os.write(self.cmd_w, (command + '\n').encode())
+        reply = self.readline()
+        self.idle()
+        return reply
+
+    def idle(self):
+        """Wait until the target is blocked reading its stdin (fd 0)."""
+        for _ in range(1000):
+            try:
+                with open('/proc/%d/syscall' % self.pid) as f:
+                    s = f.read().split()
+            except OSError:
+                return False
+            if len(s) > 1 and s[0].isdigit() and s[1] == '0x0':
+                return True
+            time.sleep(0.01)
+        return False
+
+    def state(self):
+        try:
+            with open('/proc/%d/stat' % self.pid) as f:
+                return f.read().rsplit(')', 1)[1].split()[0]
+        except OSError:
+            return ''
+
+    def running(self):
+        s = self.state()
+        return s not in ('t', 'T', ''), s
+
+    def close(self):
+        for fd in (self.cmd_w, self.out_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def parse_steps(out):
+    """{step: {'lines': [...], 'state': letter}} and {step: reply}."""
+    steps, replies, cur = {}, {}, None
+    for line in out.splitlines():
+        m = re.match(r'@@ (STEP|STATE|REPLY) (\S+) ?(.*)$', line)
+        if m and m.group(1) == 'STEP':
+            cur = steps.setdefault(m.group(2), {'lines': [], 'state': None})
+        elif m and m.group(1) == 'STATE':
+            steps.setdefault(m.group(2), {'lines': [], 'state': None})['state'] = m.group(3)
+            cur = None
+        elif m:
+            replies[m.group(2)] = m.group(3)
+        elif cur is not None:
+            cur['lines'].append(line)
+    return steps, replies
+
+
+def heap_json(steps, name):
+    """The JSON object a 'heap -format json' step printed, and its rows as
+    {kind: (count, size)}; None, {} when it printed none."""
+    for line in steps.get(name, {}).get('lines', []):
+        if line.startswith('{'):
+            data = json.loads(line)
+            rows = {}
+            for r in data['rows']:
+                rows[r['kind']] = tuple(r[k] for k in ('count_a', 'count_b', 'dcount')) if 'dcount' in r \
+                    else (r['count'], r['size'])
+            return data, rows
+    return None, {}
+
+
+def json_rows(data, keys):
+    return [tuple(r[k] for k in keys) for r in data['rows']] if data else None
+
+
+def count(rows, kind):
+    return rows.get(kind, (0, 0))[0]
+
+
+def reused(replies, name):
+    m = re.match(r'done reused=(\d+)$', replies.get(name, ''))
+    return int(m.group(1)) if m else -1
+
+
+def check(tap, python):
+    name = label(python)
+    tmp = tempfile.mkdtemp(prefix='heapinspect-test-')
+    save = os.path.join(tmp, 'census.tcl')
+    try:
+        try:
+            target = ChurnTarget(python, tmp)
+        except Exception as e:
+            tap.ok(False, '%s: start the churn workload' % name, e)
+            return
+        try:
+            check_target(tap, name, target, save)
+        finally:
+            target.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_target(tap, name, target, save):
+    pid = target.pid
+    try:
+        rc, out, err = heapinspect(['attach', str(pid), '-f', SCRIPT, str(pid), target.cmd, target.out, save],
+                                   timeout=120)
+    except subprocess.TimeoutExpired as e:
+        tap.ok(False, '%s: the baseline script finishes' % name, 'timed out: %s' % e)
+        return
+    steps, replies = parse_steps(out)
+    tap.ok(rc == 0 and not err and all(s in steps for s in STEPS),
+           '%s: one heapinspect process runs the whole sequence, exit 0, nothing on stderr' % name,
+           'exit %d, steps %s\n%s' % (rc, ' '.join(steps), err))
+    not_running = ['%s (%s)' % (s, steps[s]['state']) for s in STEPS
+                   if s in steps and steps[s]['state'] in (None, 't', 'T', '')]
+    tap.ok(not not_running and all(s in steps for s in STEPS),
+           '%s: target running after each of %d steps' % (name, len(STEPS)),
+           'stopped or unknown after: %s' % ', '.join(not_running))
+    run, st = target.running()
+    tap.ok(run, '%s: target running after heapinspect exited (state %s)' % (name, st))
+
+    # setrel reports what it remembered
+    line = ' '.join(steps.get('setrel', {}).get('lines', []))
+    m = re.match(r'baseline of pid %d at \d\d:\d\d:\d\d: (\d+) objects, (\d+) bytes$' % pid, line)
+    tap.ok(m and int(m.group(1)) > 1000, '%s: setrel reports the baseline\'s pid, time, objects and bytes' % name, line)
+    base_objects = int(m.group(1)) if m else -1
+
+    empty, empty_rows = heap_json(steps, 'empty')
+    tap.ok(empty is not None and empty['objects'] <= 3,
+           '%s: heap right after setrel: nothing new (%s objects)' % (name, empty and empty['objects']),
+           empty_rows)
+
+    # grow: exactly 1000 Grown and 2000 strs, relative
+    rel, rel_rows = heap_json(steps, 'grow')
+    ab, abs_rows = heap_json(steps, 'grow-abs')
+    tap.ok(replies.get('grow') == 'done', '%s: the target grew' % name, replies.get('grow'))
+    tap.ok(count(rel_rows, '__main__.Grown') == 1000,
+           '%s: relative heap after grow: exactly 1000 __main__.Grown' % name, rel_rows)
+    nstr = count(rel_rows, 'str')
+    tap.ok(2000 <= nstr <= 2050, '%s: relative heap after grow: 2000 new str, give or take the command line (%d)'
+           % (name, nstr), rel_rows)
+    old = [k for k in ('__main__.Alpha', '__main__.Doomed') if k in rel_rows]
+    tap.ok(rel is not None and not old and rel['objects'] < 3100,
+           '%s: relative heap after grow: no old population, %s objects in all' % (name, rel and rel['objects']),
+           rel_rows)
+    tap.ok(rel is not None and rel['objects'] == sum(c for c, s in rel_rows.values())
+           and rel['size'] == sum(s for c, s in rel_rows.values()),
+           '%s: relative heap: the rows add up to the totals' % name)
+
+    # heap -abs: everything
+    tap.ok(count(abs_rows, '__main__.Grown') == 1000 and count(abs_rows, '__main__.Alpha') == 1000
+           and count(abs_rows, '__main__.Doomed') == 300 and count(abs_rows, 'str') > nstr + 1000,
+           '%s: heap -abs after setrel shows the whole heap (1000 Grown, 1000 Alpha, 300 Doomed, all strs)' % name,
+           abs_rows)
+    bigger = [k for k, (c, s) in rel_rows.items() if count(abs_rows, k) < c]
+    tap.ok(ab is not None and rel is not None and not bigger
+           and abs(ab['objects'] - rel['objects'] - base_objects) <= 20,
+           '%s: heap -abs = baseline (%d) + new (%s), within 20 objects; each relative row within the absolute one'
+           % (name, base_objects, rel and rel['objects']),
+           'abs %s; kinds larger in the relative heap: %s' % (ab and ab['objects'], bigger))
+
+    # the same rows as csv and as a Tcl dict
+    want = json_rows(rel, ('kind', 'count', 'size'))
+    lines = steps.get('grow-csv', {}).get('lines', [])
+    rows = list(csv.reader(io.StringIO('\n'.join(lines))))
+    got = [(r[7], int(r[1]), int(r[3])) for r in rows[1:] if len(r) == 8]
+    cums = [int(r[5]) for r in rows[1:] if len(r) == 8]
+    tap.ok(rows and rows[0] == ['index', 'count', 'count_percent', 'size', 'size_percent', 'cumulative',
+                                'cumulative_percent', 'kind']
+           and got == want and len(rows) == len(want) + 1 and cums and cums[-1] == rel['size'],
+           '%s: heap -format csv: a header and the same rows as json, cumulative sizes adding up' % name,
+           'csv %s\njson %s' % (rows, want))
+    lines = steps.get('grow-tcl', {}).get('lines', [])
+    got = [tuple(l.split('\t')) for l in (x[len('TCLROW '):] for x in lines if x.startswith('TCLROW '))]
+    got = [(r[0], int(r[1]), int(r[2])) for r in got if len(r) == 3]
+    tap.ok(got == want and ('TCL objects %d' % rel['objects']) in lines and ('TCL pid %d' % pid) in lines,
+           '%s: heap -format tcl: a dict with the same rows and totals as json' % name,
+           'tcl %s\njson %s' % (lines, want))
+
+    # diff: +1000 Grown
+    diff, diff_rows = heap_json(steps, 'grow-diff')
+    tap.ok(diff_rows.get('__main__.Grown') == (0, 1000, 1000),
+           '%s: diff after grow: __main__.Grown 0 -> 1000, dcount +1000' % name, diff_rows)
+    dstr = diff_rows.get('str', (0, 0, 0))[2]
+    tap.ok(1990 <= dstr <= 2050 and diff is not None and diff['a']['objects'] == base_objects
+           and diff['b']['objects'] == ab['objects'],
+           '%s: diff after grow: str +%d, A is the baseline, B the whole heap now' % (name, dstr),
+           diff and (diff['a'], diff['b'], ab['objects']))
+    want = json_rows(diff, ('kind', 'count_a', 'count_b', 'dcount', 'size_a', 'size_b', 'dsize'))
+    lines = steps.get('grow-diff-csv', {}).get('lines', [])
+    rows = list(csv.reader(io.StringIO('\n'.join(lines))))
+    got = [(r[0],) + tuple(int(x) for x in r[1:]) for r in rows[1:] if len(r) == 7]
+    tap.ok(rows and rows[0] == ['kind', 'count_a', 'count_b', 'dcount', 'size_a', 'size_b', 'dsize']
+           and got == want and len(rows) == len(want) + 1,
+           '%s: diff -format csv: the same rows as json' % name, 'csv %s\njson %s' % (rows, want))
+    lines = steps.get('grow-diff-tcl', {}).get('lines', [])
+    got = [x[len('TCLROW '):].split('\t') for x in lines if x.startswith('TCLROW ')]
+    got = [(r[0],) + tuple(int(x) for x in r[1:]) for r in got if len(r) == 7]
+    tap.ok(got == want and diff is not None and ('TCL objects_a %d' % diff['a']['objects']) in lines,
+           '%s: diff -format tcl: a dict with the same rows and totals as json' % name,
+           'tcl %s\njson %s' % (lines, want))
+
+    # free: -300 Doomed
+    diff, diff_rows = heap_json(steps, 'free-diff')
+    tap.ok(replies.get('free') == 'done' and diff_rows.get('__main__.Doomed') == (300, 0, -300),
+           '%s: diff after free: __main__.Doomed 300 -> 0, dcount -300' % name, diff_rows)
+    tap.ok(diff_rows.get('__main__.Grown') == (0, 1000, 1000) and '__main__.Alpha' not in diff_rows,
+           '%s: diff after free: Grown still +1000, Alpha unchanged' % name, diff_rows)
+
+    # reuse: Betas at the Alphas' addresses are new
+    n = reused(replies, 'reuse')
+    tap.ok(n > 0, '%s: the target reused freed Alpha addresses for %d of 500 Betas' % (name, n),
+           replies.get('reuse'))
+    data, rows = heap_json(steps, 'reuse')
+    tap.ok(count(rows, '__main__.Beta') == 500 and '__main__.Alpha' not in rows,
+           '%s: relative heap after reuse 500: exactly 500 new __main__.Beta, no Alpha' % name, rows)
+    tap.ok(count(rows, '__main__.Grown') == 1000 and '__main__.Doomed' not in rows,
+           '%s: relative heap after reuse: still 1000 Grown, no Doomed' % name, rows)
+    floats_before = count(rows, 'float')
+
+    # floats: same type, same addresses, new contents
+    n = reused(replies, 'floats')
+    tap.ok(n > 0, '%s: the target reused freed float addresses for %d of 500 new floats' % (name, n),
+           replies.get('floats'))
+    data, rows = heap_json(steps, 'floats')
+    nfloat = count(rows, 'float') - floats_before
+    tap.ok(500 <= nfloat <= 510, '%s: relative heap after floats 500: %d new float objects' % (name, nfloat), rows)
+
+    # the baseline survives detach and attach of the same pid
+    again, again_rows = heap_json(steps, 'reattach')
+    tap.ok(data is not None and again is not None
+           and json_rows(again, ('kind', 'count', 'size')) == json_rows(data, ('kind', 'count', 'size')),
+           '%s: after detach and attach of the same pid, heap is still relative, row for row' % name,
+           'before %s\nafter %s' % (data, again))
+
+    # clearrel: absolute again
+    data, rows = heap_json(steps, 'clearrel')
+    ab, abs_rows = heap_json(steps, 'clearrel-abs')
+    tap.ok(data is not None and ab is not None and data['objects'] > base_objects
+           and json_rows(data, ('kind', 'count', 'size')) == json_rows(ab, ('kind', 'count', 'size')),
+           '%s: after clearrel heap is the whole heap, row for row heap -abs (%s objects)'
+           % (name, data and data['objects']),
+           'heap %s\nheap -abs %s' % (data and data['objects'], ab and ab['objects']))
+    tap.ok(count(rows, '__main__.Alpha') == 500 and count(rows, '__main__.Beta') == 500
+           and count(rows, '__main__.Grown') == 1000 and '__main__.Doomed' not in rows,
+           '%s: after clearrel: 500 Alpha, 500 Beta, 1000 Grown, no Doomed' % name, rows)
+
+    line = ' '.join(steps.get('nobase', {}).get('lines', []))
+    tap.ok(line.startswith('caught 1: ') and 'setrel' in line and 'diff -from' in line,
+           '%s: diff without a baseline is an error naming setrel and diff -from' % name, line)
+
+    # heap -save, then diff -from in another heapinspect process
+    saved, saved_rows = heap_json(steps, 'save')
+    try:
+        with open(save) as f:
+            text = f.read()
+    except OSError as e:
+        text = str(e)
+    tap.ok(saved is not None and 'heapinspect-census-1' in text and '__main__.Grown' in text
+           and saved['objects'] == ab['objects'],
+           '%s: heap -save FILE writes the census and prints the whole heap' % name, text[:500])
+    reply = target.tell('grow')
+    rc, out, err = heapinspect(['attach', str(pid), '-e', 'diff -from %s -format json' % save])
+    run, st = target.running()
+    tap.ok(rc == 0 and reply == 'done' and run,
+           '%s: a second heapinspect process: diff -from FILE exits 0, target running (state %s)' % (name, st),
+           err)
+    try:
+        diff = json.loads(out)
+        rows = {r['kind']: (r['count_a'], r['count_b'], r['dcount']) for r in diff['rows']}
+    except ValueError:
+        diff, rows = None, {}
+    tap.ok(rows.get('__main__.Grown') == (1000, 2000, 1000) and diff['a']['objects'] == saved['objects'],
+           '%s: diff -from FILE after another grow: __main__.Grown 1000 -> 2000, A the saved census' % name,
+           out + err)
+    dstr = rows.get('str', (0, 0, 0))[2]
+    tap.ok(1990 <= dstr <= 2050 and '__main__.Beta' not in rows and '__main__.Alpha' not in rows,
+           '%s: diff -from FILE: str +%d, Alpha and Beta unchanged' % (name, dstr), out)
+
+
+def main():
+    tap = Tap()
+    pythons = find_pythons()
+    if not pythons:
+        tap.skip('baseline', 'no CPython 3.8+ found')
+    for python in pythons:
+        check(tap, python)
+    return tap.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,193 @@
+#!/bin/sh
+# batch.sh: Tcl batch files (-f FILE ARG...), 'run', quit/exit with a
+# status, and signals during a script: what is printed, the exit status,
+# and a target that runs on (not stopped, not traced) after every one.
+. "${HI_SRCDIR:-$(dirname "$0")}/test-subr.sh"
+DATA=${HI_SRCDIR:-$(dirname "$0")}/data
+
+out=$WORK/out
+err=$WORK/err
+# hi ARGS...: heapinspect with a 60 s limit; stdout in $out, stderr in $err.
+hi() { timeout 60 "$HEAPINSPECT" "$@" >"$out" 2>"$err"; }
+both() { cat "$out" "$err" >"$WORK/both"; echo "$WORK/both"; }
+# untraced PID: running, and no tracer left on it.
+untraced() {
+	running "$1" && grep -q '^TracerPid:[[:space:]]*0$' "/proc/$1/status"
+}
+# gone_within SECONDS PID: wait for a background job to end; kill it and
+# fail if it does not.
+gone_within() {
+	for _ in $(seq $(($1 * 20))); do
+		kill -0 "$2" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	kill -9 "$2" 2>/dev/null
+	return 1
+}
+# leftovers MARKER: how many processes have MARKER in their command line.
+leftovers() {
+	# "[x]yz" matches "xyz" but not this grep's own command line
+	m=$1
+	grep -la "[${m%"${m#?}"}]${m#?}" /proc/[0-9]*/cmdline 2>/dev/null | wc -l
+}
+
+py=$(target_python)
+if [ -z "$py" ]; then
+	skip "batch files" "no python3 found"
+	finish
+	exit
+fi
+WAIT='import sys; print("ready", flush=True); sys.stdin.readline()'
+start_target first "$py" -c "$WAIT" || { ok 1 "start the first target"; finish; exit 1; }
+p1=$pid
+start_target second "$py" -c "$WAIT" || { ok 1 "start the second target"; finish; exit 1; }
+p2=$pid
+
+# ---- attach PID -f FILE ARG...: argv, argc, argv0 ----
+hi attach "$p1" -f "$DATA/args.tcl" a 'b c' ''
+rc=$?
+printf 'argc=3\nargv0=%s\nargv[0]=<a>\nargv[1]=<b c>\nargv[2]=<>\nattached=%s\n' "$DATA/args.tcl" "$p1" >"$WORK/want"
+[ $rc = 0 ] && cmp -s "$out" "$WORK/want" && [ ! -s "$err" ]
+ok $? "attach PID -f FILE a 'b c' '': argc 3, argv0 the file, argv the arguments, attached to the pid" "$(both)"
+untraced "$p1"
+ok $? "the target runs on after the batch file (state $(state "$p1"))"
+
+hi attach "$p1" -f "$DATA/args.tcl"
+[ $? = 0 ] && grep -qx 'argc=0' "$out" && ! grep -q '^argv\[' "$out"
+ok $? "attach PID -f FILE without arguments: argc 0, argv empty" "$(both)"
+
+# ---- -f FILE ARG...: the file attaches by itself, to two processes ----
+hi -f "$DATA/two-targets.tcl" "$p1" "$p2"
+rc=$?
+[ $rc = 0 ] && [ ! -s "$err" ] && grep -q '^Partition of a set of [0-9]* objects' "$out" &&
+	grep -q '^after detach: 1 not attached to a process; use: attach PID$' "$out" &&
+	grep -Eq "^pid: +$p2\$" "$out" && ! grep -Eq "^pid: +$p1\$" "$out"
+ok $? "-f FILE PID1 PID2: the script attaches PID1, heap, detach, attaches PID2, info (exit $rc)" "$(both)"
+untraced "$p1" && untraced "$p2"
+ok $? "both targets run on (states $(state "$p1") $(state "$p2"))"
+
+hi -e heap
+rc=$?
+[ $rc = 1 ] && grep -q 'not attached to a process; use: attach PID' "$err"
+ok $? "a script that never attaches: heap fails with 'use: attach PID', exit 1 (got $rc)" "$(both)"
+
+# ---- a script error: FILE:LINE: message, exit 1 ----
+hi attach "$p1" -f "$DATA/error.tcl"
+rc=$?
+[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: $DATA/error.tcl:3: bad format \"nonsense\": must be table, json, csv, or tcl" ] &&
+	[ "$(cat "$out")" = "before the error" ]
+ok $? "a script error: 'heapinspect: FILE:3: message' on stderr, nothing after it runs, exit 1 (got $rc)" "$(both)"
+untraced "$p1"
+ok $? "the target runs on after the script error (state $(state "$p1"))"
+
+printf 'puts ok\nputs [heap -format nonsense\n' >"$WORK/unclosed.tcl"
+hi attach "$p1" -f "$WORK/unclosed.tcl"
+rc=$?
+[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: $WORK/unclosed.tcl:2: missing close-bracket" ] && [ "$(cat "$out")" = ok ]
+ok $? "a command that does not parse: 'FILE:2: missing close-bracket', the line before it ran, exit 1 (got $rc)" "$(both)"
+
+hi attach "$p1" -f "$WORK/no-such-file.tcl"
+rc=$?
+[ $rc = 1 ] && grep -q "no-such-file.tcl" "$err"
+ok $? "a missing batch file: exit 1 with its name (got $rc)" "$(both)"
+
+# ---- quit N and exit N ----
+for how in quit exit; do
+	hi attach "$p1" -f "$DATA/quit.tcl" "$how" 3
+	rc=$?
+	[ $rc = 3 ] && [ "$(cat "$out")" = "before $how" ] && [ ! -s "$err" ]
+	ok $? "'$how 3' in a batch file: exit status 3, output up to there (got $rc)" "$(both)"
+	untraced "$p1"
+	ok $? "the target runs on after '$how 3' (state $(state "$p1"))"
+done
+hi attach "$p2" -e 'puts one' -e 'quit 4' -e 'puts two'
+rc=$?
+[ $rc = 4 ] && [ "$(cat "$out")" = one ]
+ok $? "'quit 4' in an -e script: exit 4, later scripts not run (got $rc)" "$(both)"
+hi attach "$p2" -e 'heap -format tcl; quit'
+rc=$?
+[ $rc = 0 ] && untraced "$p2"
+ok $? "'quit' without a status: exit 0, target running (got $rc, state $(state "$p2"))" "$(both)"
+
+# ---- run: start a program, inspect it, and stop it ----
+marker=hi-run-$$-a
+hi run -e 'dict get [heap -format tcl] objects' -- "$py" -c "import time; time.sleep(300)  # $marker"
+rc=$?
+[ $rc = 0 ] && grep -Eqx '[0-9]+' "$out" && [ "$(cat "$out")" -gt 1000 ] && [ "$(wc -l <"$out")" = 1 ]
+ok $? "run -e 'dict get [heap -format tcl] objects' -- python: prints one number ($(head -c 20 "$out")), exit $rc" "$(both)"
+[ "$(leftovers "$marker")" = 0 ]
+ok $? "run leaves no child process behind"
+
+marker=hi-run-$$-b
+hi run -f "$DATA/args.tcl" x y -- "$py" -c "import time; time.sleep(300)  # $marker"
+rc=$?
+[ $rc = 0 ] && grep -qx 'argc=2' "$out" && grep -qx 'argv\[1\]=<y>' "$out" && grep -Eqx 'attached=[0-9]+' "$out" &&
+	[ "$(leftovers "$marker")" = 0 ]
+ok $? "run -f FILE x y -- python: the file's arguments stop at --, attached, no child left (exit $rc)" "$(both)"
+
+marker=hi-run-$$-c
+hi run -e 'error boom' -- "$py" -c "import time; time.sleep(300)  # $marker"
+rc=$?
+[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: boom" ] && [ "$(leftovers "$marker")" = 0 ]
+ok $? "run with a failing script: exit 1, the program stopped all the same (got $rc)" "$(both)"
+
+marker=hi-run-$$-d
+start=$(date +%s)
+hi run -e 'dict get [info -format tcl] python' -- "$py" -c "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)  # $marker"
+rc=$?
+took=$(($(date +%s) - start))
+[ $rc = 0 ] && grep -Eqx '3\.[0-9]+\.[0-9]+.*' "$out" && [ "$(leftovers "$marker")" = 0 ] && [ "$took" -lt 20 ]
+ok $? "run -- a program that ignores SIGTERM: still no child left, in ${took} s (exit $rc)" "$(both)"
+
+hi run -e heap -- sh -c 'exit 7'
+rc=$?
+[ $rc = 1 ] && grep -q 'exited with status 7 before heapinspect could attach' "$err"
+ok $? "run -- a program that exits at once: exit 1, 'exited with status 7' (got $rc)" "$(both)"
+
+# ---- signals during a long script ----
+# A target big enough that a census takes a while, so that the signal often
+# arrives while the target is stopped.
+start_target big "$py" -c "
+import sys
+class O: pass
+objs = [O() for _ in range(50000)] + [str(i) * 2 for i in range(100000)]
+print('ready', flush=True)
+sys.stdin.readline()" || { ok 1 "start the big target"; finish; exit 1; }
+pb=$pid
+i=0
+for sig in TERM TERM TERM INT; do
+	i=$((i + 1))
+	case $sig in TERM) want=143 why=Terminated ;; INT) want=130 why=Ctrl-C ;; esac
+	"$HEAPINSPECT" attach "$pb" -f "$DATA/forever.tcl" >"$out" 2>"$err" &
+	hpid=$!
+	for _ in $(seq 100); do grep -q started "$out" && break; sleep 0.05; done
+	# land at a different moment of the census each time
+	sleep "0.$((3 + i * 2))"
+	kill -s "$sig" "$hpid"
+	gone_within 10 "$hpid"
+	gone=$?
+	wait "$hpid"
+	rc=$?
+	[ $gone = 0 ] && [ $rc = $want ] && [ "$(cat "$err")" = "heapinspect: $DATA/forever.tcl:5: interrupted by $why" ]
+	ok $? "SIG$sig during 'while 1 {heap -format tcl}' (-f): exit $want (got $rc), 'FILE:5: interrupted by $why'" "$(both)"
+	for _ in $(seq 20); do untraced "$pb" && break; sleep 0.05; done
+	untraced "$pb"
+	ok $? "after SIG$sig the target runs on, untraced (state $(state "$pb"), $(grep TracerPid "/proc/$pb/status" 2>/dev/null))"
+done
+
+"$HEAPINSPECT" attach "$pb" -e 'while 1 {heap -format tcl}' >"$out" 2>"$err" &
+hpid=$!
+sleep 1
+kill -TERM "$hpid"
+gone_within 10 "$hpid"
+gone=$?
+wait "$hpid"
+rc=$?
+[ $gone = 0 ] && [ $rc = 143 ] && untraced "$pb" && [ "$(cat "$err")" = "heapinspect: interrupted by Terminated" ]
+ok $? "SIGTERM during an -e script: exit 143 (got $rc), the target runs on (state $(state "$pb"))" "$(both)"
+
+hi attach "$pb" -e 'dict get [heap -format tcl] objects'
+[ $? = 0 ] && [ "$(cat "$out")" -gt 150000 ]
+ok $? "after the signals the target can be inspected again ($(cat "$out") objects)" "$(both)"
+
+finish
