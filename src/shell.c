@@ -1,7 +1,9 @@
 /* shell.c: see shell.h.  */
 #include "config.h"
 #include <stdio.h>
+#include <errno.h>
 #include <signal.h>
+#include <sys/select.h>
 #include <stdlib.h>
 #include <string.h>
 #include <readline/history.h>
@@ -15,7 +17,6 @@
 #define PROMPT2 "...> "
 
 static struct hi_app *shell_app;
-static int line_cancelled;
 static char *hist_file;
 
 /* `exit` (and `quit`) end the process through Tcl_Exit: save the history
@@ -27,24 +28,6 @@ static void save_history(ClientData cd)
 		write_history(hist_file);
 		history_truncate_file(hist_file, HISTORY_MAX);
 	}
-}
-
-/* Ctrl-C while readline waits: drop the line, as a shell does.  */
-static int on_signal_while_reading(void)
-{
-	if (hi_interrupted()) {
-		if (hi_interrupted() != SIGINT) {	/* TERM, HUP: leave */
-			shell_app->terminate = hi_interrupted();
-			rl_done = 1;
-			line_cancelled = 1;
-			return 0;
-		}
-		hi_interrupt_clear();
-		line_cancelled = 1;
-		rl_replace_line("", 0);
-		rl_done = 1;
-	}
-	return 0;
 }
 
 /* ---- completion ---- */
@@ -199,72 +182,113 @@ static void print_result(struct hi_app *app, int rc)
 	fflush(stdout);
 }
 
+/* readline's callback interface: the loop below owns the waiting, so a
+ * signal is seen the moment it arrives (a blocking readline() would act on
+ * it only at the next key).  readline calls on_line with the terminal back
+ * in its normal mode and redraws the prompt after it returns.  */
+static struct hi_app *loop_app;
+static Tcl_DString pending;	/* an unfinished command */
+static int loop_done, loop_status;
+
+static void on_line(char *line)
+{
+	struct hi_app *app = loop_app;
+	if (!line) {	/* Ctrl-D */
+		fputc('\n', stdout);
+		if (Tcl_DStringLength(&pending)) {	/* drop the unfinished command */
+			Tcl_DStringSetLength(&pending, 0);
+			rl_set_prompt(PROMPT);
+			return;
+		}
+		loop_done = 1;
+		return;
+	}
+	Tcl_DStringAppend(&pending, line, -1);
+	Tcl_DStringAppend(&pending, "\n", 1);
+	free(line);
+	if (!Tcl_CommandComplete(Tcl_DStringValue(&pending))) {
+		rl_set_prompt(PROMPT2);
+		return;
+	}
+	char *text = Tcl_DStringValue(&pending);
+	size_t len = strlen(text);
+	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
+		text[--len] = '\0';
+	if (len) {
+		add_history(text);
+		hi_interrupt_clear();
+		int rc = Tcl_EvalEx(app->interp, text, -1, TCL_EVAL_GLOBAL);
+		print_result(app, rc);
+		/* Ctrl-C cancelled the command and is spent; TERM and HUP end
+		 * the shell.  */
+		int sig = hi_interrupted();
+		hi_interrupt_clear();
+		if (sig && sig != SIGINT) {
+			loop_status = 128 + sig;
+			loop_done = 1;
+		}
+	}
+	Tcl_DStringSetLength(&pending, 0);
+	rl_set_prompt(PROMPT);
+}
+
 int hi_shell_run(struct hi_app *app)
 {
-	shell_app = app;
+	shell_app = loop_app = app;
 	char *hist = hist_file = history_path();
 	using_history();
 	stifle_history(HISTORY_MAX);
+	/* Keep multi-line commands whole in the history file.  */
+	history_write_timestamps = 1;
+	history_multiline_entries = 1;
+	history_comment_char = '#';	/* timestamp lines start with it */
 	if (hist)
 		read_history(hist);
 	Tcl_CreateExitHandler(save_history, NULL);
 	rl_readline_name = "heapinspect";
 	rl_attempted_completion_function = complete;
-	rl_signal_event_hook = on_signal_while_reading;
 	rl_basic_word_break_characters = " \t\n[]{};\"";
+	rl_catch_signals = 0;	/* ours: they only set a flag */
 
-	Tcl_DString cmd;
-	Tcl_DStringInit(&cmd);
-	int status = 0;
-	for (;;) {
-		line_cancelled = 0;
-		char *line = readline(Tcl_DStringLength(&cmd) ? PROMPT2 : PROMPT);
-		if (!line) {	/* Ctrl-D */
-			if (Tcl_DStringLength(&cmd)) {
-				Tcl_DStringSetLength(&cmd, 0);
-				continue;
-			}
-			putchar('\n');
-			break;
-		}
-		if (line_cancelled) {
-			free(line);
-			Tcl_DStringSetLength(&cmd, 0);
-			if (app->terminate) {
-				status = 128 + app->terminate;
+	Tcl_DStringInit(&pending);
+	loop_done = loop_status = 0;
+	int in = fileno(rl_instream ? rl_instream : stdin);
+	rl_callback_handler_install(PROMPT, on_line);
+	while (!loop_done) {
+		fd_set fds;
+		FD_ZERO(&fds);
+		FD_SET(in, &fds);
+		if (select(in + 1, &fds, NULL, NULL, NULL) < 0) {
+			int sig = hi_interrupted();
+			if (errno != EINTR)
+				break;
+			if (sig == SIGINT) {
+				/* Ctrl-C at the prompt: drop the line and any
+				 * unfinished command, prompt again at once.  */
+				hi_interrupt_clear();
+				rl_free_line_state();
+				rl_callback_sigcleanup();
+				rl_replace_line("", 0);
+				Tcl_DStringSetLength(&pending, 0);
+				fputc('\n', stdout);
+				rl_set_prompt(PROMPT);
+				rl_on_new_line();
+				rl_redisplay();
+			} else if (sig) {	/* SIGTERM, SIGHUP: leave */
+				fputc('\n', stdout);
+				loop_status = 128 + sig;
 				break;
 			}
-			putchar('\n');
 			continue;
 		}
-		Tcl_DStringAppend(&cmd, line, -1);
-		Tcl_DStringAppend(&cmd, "\n", 1);
-		free(line);
-		if (!Tcl_CommandComplete(Tcl_DStringValue(&cmd)))
-			continue;
-		char *text = Tcl_DStringValue(&cmd);
-		size_t len = strlen(text);
-		while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
-			text[--len] = '\0';
-		if (len) {
-			add_history(text);
-			hi_interrupt_clear();
-			int rc = Tcl_EvalEx(app->interp, text, -1, TCL_EVAL_GLOBAL);
-			print_result(app, rc);
-			hi_interrupt_clear();
-		}
-		Tcl_DStringSetLength(&cmd, 0);
-		/* SIGTERM and SIGHUP end the shell; Ctrl-C only the command. */
-		if (app->terminate) {
-			status = 128 + app->terminate;
-			break;
-		}
+		rl_callback_read_char();
 	}
-	Tcl_DStringFree(&cmd);
+	rl_callback_handler_remove();
+	Tcl_DStringFree(&pending);
 	Tcl_DeleteExitHandler(save_history, NULL);
 	save_history(NULL);
 	free(hist);
 	hist_file = NULL;
 	clear_candidates();
-	return status;
+	return loop_status;
 }
