@@ -55,17 +55,17 @@ static int load_census(struct hi_app *app, const char *file, struct hi_census *c
 
 static int diff_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-	static const char *const opts[] = { "-all", "-format", "-from", NULL };
-	enum { O_ALL, O_FORMAT, O_FROM };
+	static const char *const opts[] = { "-all", "-copy", "-format", "-from", NULL };
+	enum { O_ALL, O_COPY, O_FORMAT, O_FROM };
 	struct hi_app *app = cd;
-	int all = 0, format = F_TABLE;
+	int all = 0, copy = 0, format = F_TABLE;
 	const char *from = NULL;
 	for (int i = 1; i < objc; i++) {
 		int opt;
 		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
 			return TCL_ERROR;
-		if (opt == O_ALL) {
-			all = 1;
+		if (opt == O_ALL || opt == O_COPY) {
+			*(opt == O_ALL ? &all : &copy) = 1;
 			continue;
 		}
 		if (i + 1 >= objc) {
@@ -109,7 +109,7 @@ static int diff_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		return hi_cmd_fail(interp);
 	}
 	hi_census_init(&b, a.by);
-	if (hi_cmd_census(app, a.by[0] == 't', NULL, NULL, &b) != TCL_OK) {
+	if (hi_cmd_census(app, a.by[0] == 't', copy, NULL, NULL, &b) != TCL_OK) {
 		hi_census_free(&a);
 		hi_census_free(&b);
 		return TCL_ERROR;
@@ -142,13 +142,14 @@ static int diff_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 }
 
 const struct hi_cmd hi_cmd_diff = {
-	"diff", "?-from FILE? ?-all? ?-format table|json|csv|tcl?",
+	"diff", "?-from FILE? ?-all? ?-copy? ?-format table|json|csv|tcl?",
 	"compare the baseline (or a saved census) with now, by kind",
 	"Shows A (the baseline from 'setrel', or a census saved by 'heap -save FILE'),\n"
 	"B (now) and B-A, then every kind whose count or size changed, largest size\n"
 	"change first.  Kinds that vanished appear with negative counts.\n"
 	"  -from FILE      compare with a saved census instead of the baseline\n"
 	"  -all            print every row\n"
+	"  -copy           as for heap: copy while stopped, read after resuming\n"
 	"  -format F       table, json, csv, or tcl (return a dict, print nothing)\n",
 	diff_proc,
 };

@@ -36,17 +36,17 @@ static int save_census(struct hi_app *app, const char *file, const struct hi_cen
 
 static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
-	static const char *const opts[] = { "-all", "-abs", "-by", "-format", "-save", NULL };
-	enum { O_ALL, O_ABS, O_BY, O_FORMAT, O_SAVE };
+	static const char *const opts[] = { "-all", "-abs", "-copy", "-by", "-format", "-save", NULL };
+	enum { O_ALL, O_ABS, O_COPY, O_BY, O_FORMAT, O_SAVE };
 	struct hi_app *app = cd;
-	int all = 0, abs = 0, format = F_TABLE, by = 0;
+	int all = 0, abs = 0, copy = 0, format = F_TABLE, by = 0;
 	const char *save = NULL;
 	for (int i = 1; i < objc; i++) {
 		int opt;
 		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
 			return TCL_ERROR;
-		if (opt == O_ALL || opt == O_ABS) {
-			*(opt == O_ALL ? &all : &abs) = 1;
+		if (opt == O_ALL || opt == O_ABS || opt == O_COPY) {
+			*(opt == O_ALL ? &all : opt == O_ABS ? &abs : &copy) = 1;
 			continue;
 		}
 		if (i + 1 >= objc) {
@@ -68,7 +68,7 @@ static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		base = &app->baseline;
 	struct hi_census c;
 	hi_census_init(&c, by ? "type" : "kind");
-	if (hi_cmd_census(app, by, base, NULL, &c) != TCL_OK) {
+	if (hi_cmd_census(app, by, copy, base, NULL, &c) != TCL_OK) {
 		hi_census_free(&c);
 		return TCL_ERROR;
 	}
@@ -93,11 +93,15 @@ static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 }
 
 const struct hi_cmd hi_cmd_heap = {
-	"heap", "?-all? ?-abs? ?-by kind|type? ?-format table|json|csv|tcl? ?-save FILE?",
+	"heap", "?-all? ?-abs? ?-copy? ?-by kind|type? ?-format table|json|csv|tcl? ?-save FILE?",
 	"partition the target's objects by kind, as heapy's hp.heap() does",
 	"  -all            print every row (by default 10 rows when there are 12 or more;\n"
 	"                  'more' shows the next 10, 'all' the whole table)\n"
 	"  -abs            after setrel, show the whole heap, not just what is new\n"
+	"  -copy           copy the target's writable memory while it is stopped and\n"
+	"                  read the copy after it resumes: a much shorter pause, for\n"
+	"                  as much memory as the target has written (bound it with\n"
+	"                  HEAPINSPECT_COPY_MB)\n"
 	"  -by kind        heapy's kinds: classes, and `dict of X` for __dict__s (default)\n"
 	"  -by type        by type alone, like heapy's .bytype\n"
 	"  -format F       table (heapy's), json, csv, or tcl (return a dict, print nothing)\n"

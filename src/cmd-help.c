@@ -18,6 +18,8 @@ static int help_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		return TCL_OK;
 	}
 	const char *name = Tcl_GetString(objv[1]);
+	if (strcmp(name, "exit") == 0)	/* quit's twin */
+		name = "quit";
 	for (int i = 0; hi_commands[i]; i++)
 		if (strcmp(hi_commands[i]->name, name) == 0) {
 			const struct hi_cmd *c = hi_commands[i];

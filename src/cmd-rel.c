@@ -1,6 +1,7 @@
 /* cmd-rel.c: `setrel` and `clearrel`, the relative baseline.  */
 #include "config.h"
 #include <inttypes.h>
+#include <string.h>
 #include <time.h>
 #include "cmd.h"
 #include "error.h"
@@ -8,13 +9,14 @@
 static int setrel_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
 	struct hi_app *app = cd;
-	if (objc != 1) {
-		Tcl_WrongNumArgs(interp, 1, objv, "");
+	int copy = objc == 2 && strcmp(Tcl_GetString(objv[1]), "-copy") == 0;
+	if (objc != 1 && !copy) {
+		Tcl_WrongNumArgs(interp, 1, objv, "?-copy?");
 		return TCL_ERROR;
 	}
 	struct hi_baseline b;
 	hi_baseline_init(&b);
-	if (hi_cmd_census(app, 0, NULL, &b.keys, &b.census) != TCL_OK) {
+	if (hi_cmd_census(app, 0, copy, NULL, &b.keys, &b.census) != TCL_OK) {
 		hi_baseline_clear(&b);
 		return TCL_ERROR;
 	}
@@ -42,7 +44,7 @@ static int clearrel_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *c
 }
 
 const struct hi_cmd hi_cmd_setrel = {
-	"setrel", "", "remember the heap now; later 'heap' shows only what is new",
+	"setrel", "?-copy?", "remember the heap now; later 'heap' shows only what is new",
 	"Like heapy's setrelheap.  heapinspect keeps the baseline itself (nothing\n"
 	"is written to the target) and keys each object on its address, its type\n"
 	"and, for immutable kinds (str, bytes, int, float, complex, tuple, code), a\n"
@@ -51,7 +53,8 @@ const struct hi_cmd hi_cmd_setrel = {
 	"the same address by another of the same type, an immutable one replaced by\n"
 	"an equal one, and growth inside old containers.  The baseline survives\n"
 	"detach and attach of the same pid.  'heap -abs' shows everything;\n"
-	"'diff' compares the baseline with now; 'clearrel' forgets it.\n",
+	"'diff' compares the baseline with now; 'clearrel' forgets it.\n"
+	"  -copy           as for heap: copy while stopped, read after resuming\n",
 	setrel_proc,
 };
 

@@ -54,11 +54,13 @@ int hi_cmd_fail(Tcl_Interp *interp);
 /* Stop the attached target for reading, or fail with a Tcl error.  */
 int hi_cmd_stop(struct hi_app *app);
 
-/* Take a census of the attached target (stop, walk, resume).  BASELINE and
- * RECORD as in struct hi_heap_opts.  Returns TCL_OK or TCL_ERROR.  */
+/* Take a census of the attached target (stop, walk, resume).  With COPY,
+ * copy its memory while stopped and walk the copy after it resumes: a
+ * short pause for more memory.  BASELINE and RECORD as in struct
+ * hi_heap_opts.  Returns TCL_OK or TCL_ERROR.  */
 struct hi_baseline;
-int hi_cmd_census(struct hi_app *app, int by_type, const struct hi_baseline *baseline, struct u64map *record,
-		  struct hi_census *out);
+int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
+		  struct u64map *record, struct hi_census *out);
 
 /* A census as a Tcl dict {pid python objects size by rows {{kind count
  * size} ...}} (rows in table order), and back.  */

@@ -45,8 +45,8 @@ int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices
 	return idx;
 }
 
-int hi_cmd_census(struct hi_app *app, int by_type, const struct hi_baseline *baseline, struct u64map *record,
-		  struct hi_census *out)
+int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
+		  struct u64map *record, struct hi_census *out)
 {
 	struct hi_gcinfo *info = malloc(sizeof *info);
 	struct hi_heap_diag diag;
@@ -59,8 +59,30 @@ int hi_cmd_census(struct hi_app *app, int by_type, const struct hi_baseline *bas
 		free(info);
 		return TCL_ERROR;
 	}
-	int rc = hi_heap_census(&app->session.py, &opts, out, info, &diag, app->session.who);
-	hi_session_resume(&app->session);
+	struct hi_py *py = &app->session.py;
+	struct hi_mem *live = py->mem, *snap = NULL;
+	uint64_t copied = 0;
+	int rc;
+	if (copy) {
+		const char *e = getenv("HEAPINSPECT_COPY_MB");
+		snap = hi_mem_snapshot(app->session.pid, e ? (uint64_t)atoll(e) << 20 : 0);
+		hi_session_resume(&app->session);	/* the pause ends here */
+		if (!snap) {
+			free(info);
+			return hi_cmd_fail(app->interp);
+		}
+		copied = hi_mem_image_bytes(snap);
+		py->mem = snap;
+		rc = hi_heap_census(py, &opts, out, info, &diag, app->session.who);
+		py->mem = live;
+		hi_mem_close(snap);
+	} else {
+		rc = hi_heap_census(py, &opts, out, info, &diag, app->session.who);
+		hi_session_resume(&app->session);
+	}
+	if (rc == 0 && app->verbose && copy)
+		fprintf(stderr, "heapinspect: %s: copied %.1f MiB while stopped, then walked the copy\n",
+			app->session.who, copied / 1048576.0);
 	if (rc == 0 && app->verbose)
 		fprintf(stderr,
 			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #include "error.h"
@@ -25,6 +27,7 @@ struct image_range {
 	uint64_t addr;
 	size_t len;
 	unsigned char *data;
+	int mapped;		/* mmap'd (a snapshot's), else malloc'd */
 };
 
 struct hi_mem {
@@ -33,6 +36,12 @@ struct hi_mem {
 	int memfd;		/* /proc/PID/mem once we fell back, else -1 */
 	int use_pread;
 	int gone;		/* last read failed with ESRCH */
+	int direct;		/* an image read straight from its ranges (a
+				 * snapshot); other images go through the cache,
+				 * which the unit tests exercise that way */
+	struct hi_mem *fallback;	/* a snapshot's live reader, for what it
+					 * did not copy: read-only mappings
+					 * (tp_name strings), which cannot change */
 	struct u64map index;	/* chunk number + 1 -> index into chunks */
 	struct chunk **chunks;	/* buffers, kept across stops and reused */
 	size_t nchunks;		/* holding data now */
@@ -95,9 +104,166 @@ int hi_mem_image_add(struct hi_mem *m, uint64_t addr, const void *data, size_t l
 	if (!copy)
 		return -1;
 	memcpy(copy, data, len);
-	m->ranges[m->nranges++] = (struct image_range){ addr, len, copy };
+	size_t at = m->nranges;
+	while (at > 0 && m->ranges[at - 1].addr > addr) {
+		m->ranges[at] = m->ranges[at - 1];
+		at--;
+	}
+	m->ranges[at] = (struct image_range){ addr, len, copy };
+	m->nranges++;
 	hi_mem_invalidate(m);
 	return 0;
+}
+
+uint64_t hi_mem_image_bytes(const struct hi_mem *m)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < m->nranges; i++)
+		n += m->ranges[i].len;
+	return n;
+}
+
+static ssize_t live_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len);
+
+/* Take over BUF (malloc'd) as the range at ADDR.  */
+static int image_adopt(struct hi_mem *m, uint64_t addr, unsigned char *buf, size_t len)
+{
+	struct image_range *nr = realloc(m->ranges, (m->nranges + 1) * sizeof *nr);
+	if (!nr)
+		return -1;
+	m->ranges = nr;
+	m->ranges[m->nranges++] = (struct image_range){ addr, len, buf, 1 };
+	return 0;
+}
+
+/* One mapping to copy, and how it went.  */
+struct copy_job {
+	uint64_t start;
+	size_t len;
+	unsigned char *buf;
+	ssize_t got;
+	int err;
+};
+
+struct copy_share {
+	pid_t pid;
+	struct copy_job *jobs;
+	size_t n, first, step;	/* this thread's jobs: first, first+step, ... */
+};
+
+/* Copy a share of the mappings: its own buffers (populated here, so the
+ * zeroing is shared out too), then process_vm_readv.  */
+static void *copy_worker(void *arg)
+{
+	struct copy_share *sh = arg;
+	for (size_t i = sh->first; i < sh->n; i += sh->step) {
+		struct copy_job *j = &sh->jobs[i];
+		j->buf = mmap(NULL, j->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (j->buf == MAP_FAILED) {
+			j->buf = NULL;
+			j->err = ENOMEM;
+			continue;
+		}
+		struct iovec local = { j->buf, j->len }, remote = { (void *)(uintptr_t)j->start, j->len };
+		j->got = process_vm_readv(sh->pid, &local, 1, &remote, 1, 0);
+		j->err = j->got < 0 ? errno : 0;
+	}
+	return NULL;
+}
+
+struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max)
+{
+	char path[64], line[512];
+	snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f) {
+		hi_error("pid %d: cannot read %s: %s", (int)pid, path, strerror(errno));
+		return NULL;
+	}
+	/* Which mappings: resident, writable, private, not the kernel's. */
+	struct copy_job *jobs = NULL;
+	size_t njobs = 0;
+	uint64_t start = 0, end = 0, total = 0;
+	int wanted = 0, ok = 1;
+	while (ok && fgets(line, sizeof line, f)) {
+		unsigned long long a, b, kb;
+		char perms[8];
+		if (sscanf(line, "%llx-%llx %7s", &a, &b, perms) == 3 && strchr(line, '-') < strchr(line, ' ')) {
+			start = a;
+			end = b;
+			wanted = perms[0] == 'r' && perms[1] == 'w' && perms[3] == 'p' && !strstr(line, "[vvar]") &&
+				 !strstr(line, "[vsyscall]") && !strstr(line, "[stack]");
+			continue;
+		}
+		if (!wanted || sscanf(line, "Rss: %llu kB", &kb) != 1)
+			continue;
+		wanted = 0;
+		if (kb == 0)	/* never touched: no object lives there */
+			continue;
+		total += end - start;
+		if (max && total > max) {
+			hi_error("pid %d: copying its memory would take more than %llu MiB; read it in place (without -copy) or raise HEAPINSPECT_COPY_MB",
+				 (int)pid, (unsigned long long)(max >> 20));
+			ok = 0;
+			break;
+		}
+		struct copy_job *nj = realloc(jobs, (njobs + 1) * sizeof *nj);
+		if (!nj) {
+			ok = 0;
+			break;
+		}
+		jobs = nj;
+		jobs[njobs++] = (struct copy_job){ start, (size_t)(end - start), NULL, 0, 0 };
+	}
+	fclose(f);
+	struct hi_mem *img = ok ? hi_mem_open_image() : NULL;
+	struct hi_mem *live = ok ? hi_mem_open_pid(pid) : NULL;
+	if (!img || !live) {
+		free(jobs);
+		hi_mem_close(img);
+		hi_mem_close(live);
+		return NULL;
+	}
+	img->direct = 1;
+	/* Two copiers: this thread and one more, on the second core.  */
+	struct copy_share shares[2] = { { pid, jobs, njobs, 0, 2 }, { pid, jobs, njobs, 1, 2 } };
+	pthread_t th;
+	int threaded = njobs > 1 && pthread_create(&th, NULL, copy_worker, &shares[1]) == 0;
+	if (!threaded)
+		shares[0].step = 1;
+	copy_worker(&shares[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	for (size_t i = 0; i < njobs; i++) {
+		struct copy_job *j = &jobs[i];
+		if (j->got < 0 && (j->err == ENOSYS || j->err == EPERM) && j->buf)
+			j->got = live_read(live, j->start, j->buf, j->len);	/* the /proc/PID/mem way */
+		if (j->got <= 0 || !j->buf) {
+			if (j->buf)
+				munmap(j->buf, j->len);
+			if (j->err == ESRCH) {
+				hi_error("pid %d: the process exited", (int)pid);
+				ok = 0;
+			} else if (j->err == ENOMEM) {
+				hi_error("pid %d: out of memory copying %zu bytes", (int)pid, j->len);
+				ok = 0;
+			}
+			continue;
+		}
+		if (image_adopt(img, j->start, j->buf, j->len) < 0) {
+			munmap(j->buf, j->len);
+			ok = 0;
+		}
+	}
+	free(jobs);
+	if (!ok) {
+		hi_mem_close(live);
+		hi_mem_close(img);
+		return NULL;
+	}
+	/* smaps lists mappings in address order: the ranges are sorted. */
+	img->fallback = live;
+	return img;
 }
 
 void hi_mem_invalidate(struct hi_mem *m)
@@ -118,9 +284,14 @@ void hi_mem_close(struct hi_mem *m)
 		free(m->chunks[i]);
 	free(m->chunks);
 	u64map_free(&m->index);
-	for (size_t i = 0; i < m->nranges; i++)
-		free(m->ranges[i].data);
+	for (size_t i = 0; i < m->nranges; i++) {
+		if (m->ranges[i].mapped)
+			munmap(m->ranges[i].data, m->ranges[i].len);
+		else
+			free(m->ranges[i].data);
+	}
 	free(m->ranges);
+	hi_mem_close(m->fallback);
 	if (m->memfd >= 0)
 		close(m->memfd);
 	free(m);
@@ -270,11 +441,45 @@ static struct chunk *fill_chunk(struct hi_mem *m, uint64_t base)
 	return c;
 }
 
+/* The image range holding ADDR (ranges are kept sorted), or NULL.  */
+static struct image_range *find_range(struct hi_mem *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nranges;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct image_range *r = &m->ranges[mid];
+		if (addr < r->addr)
+			hi = mid;
+		else if (addr - r->addr >= r->len)
+			lo = mid + 1;
+		else
+			return r;
+	}
+	return NULL;
+}
+
 int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 {
 	unsigned char *out = dst;
 	if (addr + len < addr)
 		return -1;	/* wraps around */
+	if (m->direct) {
+		/* A snapshot: straight from its ranges, remembering the last. */
+		struct image_range *r = find_range(m, addr);
+		if (r && len <= r->len - (addr - r->addr)) {
+			memcpy(out, r->data + (addr - r->addr), len);
+			m->memo.base = r->addr;
+			m->memo.data = r->data;
+			m->memo.len = r->len;
+			return 0;
+		}
+		if (image_fill(m, addr, out, len) == len)	/* spans ranges */
+			return 0;
+		if (m->fallback && !r)
+			return hi_mem_read(m->fallback, addr, out, len);
+		m->stats.faults++;
+		return -1;
+	}
 	while (len) {
 		uint64_t base = addr & ~(uint64_t)(HI_CHUNK_SIZE - 1);
 		size_t off = addr - base;
@@ -294,6 +499,7 @@ int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 			m->last = c;
 			m->memo.base = base;
 			m->memo.data = c->valid == 0xffff ? c->data : NULL;
+			m->memo.len = HI_CHUNK_SIZE;
 		}
 		if (c->valid != 0xffff) {
 			unsigned first = off / PAGE, last = (off + n - 1) / PAGE;

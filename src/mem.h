@@ -29,6 +29,7 @@ struct hi_mem;
 struct hi_mem_memo {
 	uint64_t base;
 	const unsigned char *data;	/* NULL: go the slow way */
+	uint64_t len;			/* bytes at DATA */
 };
 
 struct hi_mem_stats {
@@ -40,6 +41,16 @@ struct hi_mem_stats {
 
 /* Open a reader on a live process.  Returns NULL with hi_errmsg() set. */
 struct hi_mem *hi_mem_open_pid(pid_t pid);
+
+/* Copy the memory of live process PID that can hold Python objects (its
+ * resident, writable, private mappings, from /proc/PID/smaps) into an
+ * image, so it can be read after the process resumes.  At most MAX bytes
+ * (0: no bound); beyond it, -1 and hi_errmsg() say so.  The process must
+ * be stopped.  Returns the image, or NULL with hi_errmsg() set.  */
+struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max);
+
+/* Bytes an image holds.  */
+uint64_t hi_mem_image_bytes(const struct hi_mem *m);
 
 /* Open a reader on an image: an empty set of ranges, filled by
  * hi_mem_image_add.  */
@@ -60,7 +71,7 @@ static inline int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t
 {
 	const struct hi_mem_memo *mm = (const struct hi_mem_memo *)m;
 	uint64_t off = addr - mm->base;
-	if (mm->data && off < HI_CHUNK_SIZE && len <= HI_CHUNK_SIZE - off) {
+	if (mm->data && off < mm->len && len <= mm->len - off) {
 		memcpy(dst, mm->data + off, len);
 		return 0;
 	}

@@ -167,6 +167,16 @@ def check_main(tap, python, started):
         check_rows(tap, name, 'kind', kinds, truth['by_kind'])
         check_planted(tap, name, 'kind', kinds, truth)
 
+        # -copy walks a copy of the memory after the target resumed; the
+        # target is idle, so the census must be the same to the byte.
+        ok, out = run(tap, name, target, 'heap -copy -format json', 'heap -copy -format json')
+        if ok:
+            cdata, ckinds = rows_of(out)
+            diff = sorted(k for k in set(kinds) | set(ckinds) if kinds.get(k) != ckinds.get(k))
+            tap.ok((cdata['objects'], cdata['size']) == (data['objects'], data['size']) and not diff,
+                   '%s: heap -copy gives the same census (%d objects, %d bytes)' % (name, data['objects'], data['size']),
+                   'copy: %d objects %d bytes; rows differing: %s' % (cdata['objects'], cdata['size'], diff[:10]))
+
 
 def check_julia(tap, python, started):
     name = label(python) + ' (julia)'

@@ -18,10 +18,9 @@ if [ -z "$py" ]; then
 fi
 
 SOCK=heapinspect-test-$$
-tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
+tm() { env -u TMUX tmux -L "$SOCK" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; cleanup' EXIT
 HIST=$WORK/history
-# shellcheck disable=SC2034
 HI=$(cd "$(dirname "$HEAPINSPECT")" && pwd)/$(basename "$HEAPINSPECT")
 
 # session: start `heapinspect attach $tpid` in a fresh 200x50 pane; the
@@ -241,7 +240,7 @@ ok $? "Up Up Up in a new session recalls the previous session's multi-line comma
 
 # ---- SIGTERM ends the shell ----
 fresh
-hpid=$(pgrep -n -x heapinspect -P "$(tm display -p -t hi '#{pane_pid}')")
+hpid=$(pgrep -n -P "$(tm display -p -t hi '#{pane_pid}')")	# the pane's sh runs heapinspect
 line 'set marker before-term'
 wait_tail 3 '(heapinspect) set marker before-term|before-term|(heapinspect)|'
 [ -n "$hpid" ] && kill -TERM "$hpid"
