@@ -24,8 +24,9 @@ void hi_addrset_free(struct hi_addrset *s)
 static uint64_t *map_for(struct hi_addrset *s, uint64_t addr, int create)
 {
 	uint64_t chunk = (addr >> HI_ADDRSET_SHIFT) + 1;
-	if (chunk == s->last_chunk)
-		return s->last_map;
+	unsigned r = (unsigned)((chunk * 0x9E3779B97F4A7C15ull) >> 58);
+	if (s->recent_chunk[r] == chunk)
+		return s->recent_map[r];
 	uint64_t *slot = u64map_get(&s->index, chunk);
 	uint64_t *map;
 	if (slot) {
@@ -48,8 +49,8 @@ static uint64_t *map_for(struct hi_addrset *s, uint64_t addr, int create)
 		}
 		s->maps[s->nmaps++] = map;
 	}
-	s->last_chunk = chunk;
-	s->last_map = map;
+	s->recent_chunk[r] = chunk;
+	s->recent_map[r] = map;
 	return map;
 }
 

@@ -18,8 +18,9 @@ struct hi_addrset {
 	struct u64map index;	/* chunk number + 1 -> bitmap number */
 	uint64_t **maps;
 	size_t nmaps, capmaps;
-	uint64_t last_chunk;	/* memo: chunk number + 1, or 0 */
-	uint64_t *last_map;
+	/* memo: a small direct-mapped table of chunk number + 1 -> bitmap */
+	uint64_t recent_chunk[64];
+	uint64_t *recent_map[64];
 	size_t members;
 };
 

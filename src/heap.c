@@ -131,6 +131,18 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t)
 			return;	/* an old object: walked, not counted */
 	}
 	if (o->by == HI_BY_KIND && t->builtin == HI_B_DICT) {
+		/* The walk meets an owner before its __dict__ as a rule (the dict
+		 * is one of the owner's referents): name the dict now.  Only a
+		 * dict reached some other way first waits for the end.  (heapy
+		 * takes the lowest-addressed owner when several objects share a
+		 * dict; here the first one met wins, which differs only when they
+		 * are of different types.)  */
+		uint64_t *own = u64map_get(&w->owners, obj);
+		struct hi_type *ot = own ? hi_py_type(py, hi_py_type_of(py, *own)) : NULL;
+		if (ot) {
+			count(w, obj, t, dict_kind_of(w, ot));
+			return;
+		}
 		if (vec_push(&w->dicts, obj) < 0)
 			w->oom = 1;
 		return;

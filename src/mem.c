@@ -53,6 +53,10 @@ struct hi_mem {
 	struct hi_mem_stats stats;
 	/* The chunk read last: most reads land next to the one before.  */
 	struct chunk *last;
+	/* Then a direct-mapped table in front of the index: a walk through a
+	 * mixed heap hops between a few hundred pools.  Entries are checked
+	 * against the chunk's base, so eviction needs no bookkeeping.  */
+	struct chunk *recent[256];
 };
 
 static size_t cache_bound(void)
@@ -270,6 +274,7 @@ void hi_mem_invalidate(struct hi_mem *m)
 {
 	m->memo.data = NULL;
 	m->last = NULL;
+	memset(m->recent, 0, sizeof m->recent);
 	m->nchunks = 0;
 	m->hand = 0;
 	u64map_clear(&m->index);
@@ -487,14 +492,19 @@ int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 		if (n > len)
 			n = len;
 		struct chunk *c;
+		unsigned r = (unsigned)(base >> HI_CHUNK_SHIFT) & 255;
 		if (m->last && m->last->base == base) {
 			c = m->last;
 		} else {
-			uint64_t *slot = u64map_get(&m->index, (base >> HI_CHUNK_SHIFT) + 1);
-			if (slot)
-				c = m->chunks[*slot];
-			else if (!(c = fill_chunk(m, base)))
-				return -1;
+			c = m->recent[r];
+			if (!c || c->base != base) {
+				uint64_t *slot = u64map_get(&m->index, (base >> HI_CHUNK_SHIFT) + 1);
+				if (slot)
+					c = m->chunks[*slot];
+				else if (!(c = fill_chunk(m, base)))
+					return -1;
+				m->recent[r] = c;
+			}
 			c->used = 1;
 			m->last = c;
 			m->memo.base = base;

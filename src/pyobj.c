@@ -200,7 +200,9 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 {
 	if (!addr || (addr & 7))
 		return NULL;
-	unsigned m = (unsigned)(addr >> 4) & 63;
+	/* Type objects sit a few hundred bytes apart: mix all the bits, or the
+	 * handful of hot types collide in the memo.  */
+	unsigned m = (unsigned)((addr * 0x9E3779B97F4A7C15ull) >> 58);
 	if (py->type_memo[m].addr == addr)
 		return py->type_memo[m].t;
 	uint64_t *slot = u64map_get(&py->type_index, addr);
