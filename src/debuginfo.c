@@ -210,6 +210,19 @@ static void index_dwarf(struct hi_dbg *d, Dwarf *dw)
 	}
 }
 
+static int lookup_type(struct hi_dbg *d, const char *type, Dwarf_Die *out);
+
+/* A type DIE that is only a declaration ("struct _is;" in a unit that
+ * never defines it): replace it with its definition, found by name.  */
+static int complete(struct hi_dbg *d, Dwarf_Die *die)
+{
+	if (!dwarf_hasattr(die, DW_AT_declaration) || !dwarf_diename(die))
+		return 0;
+	char buf[256];
+	snprintf(buf, sizeof buf, "struct %s", dwarf_diename(die));
+	return lookup_type(d, buf, die);
+}
+
 static int lookup_type(struct hi_dbg *d, const char *type, Dwarf_Die *out)
 {
 	const char *name = type;
@@ -233,13 +246,7 @@ static int lookup_type(struct hi_dbg *d, const char *type, Dwarf_Die *out)
 					return -1;
 				if (dwarf_peel_type(&td, out) != 0)
 					return -1;
-				/* A typedef of an incomplete struct: find its definition. */
-				if (dwarf_hasattr(out, DW_AT_declaration) && dwarf_diename(out)) {
-					char buf[256];
-					snprintf(buf, sizeof buf, "struct %s", dwarf_diename(out));
-					return lookup_type(d, buf, out);
-				}
-				return 0;
+				return complete(d, out);
 			}
 	}
 	for (struct name_entry *e = d->tags[b]; e; e = e->next)
@@ -258,12 +265,7 @@ static int type_of(struct hi_dbg *d, Dwarf_Die *die, Dwarf_Die *out)
 		return -1;
 	if (dwarf_peel_type(&t, out) != 0)
 		return -1;
-	if (dwarf_hasattr(out, DW_AT_declaration) && dwarf_diename(out)) {
-		char buf[256];
-		snprintf(buf, sizeof buf, "struct %s", dwarf_diename(out));
-		return lookup_type(d, buf, out);
-	}
-	return 0;
+	return complete(d, out);
 }
 
 int64_t hi_dbg_sizeof(struct hi_dbg *d, const char *type)

@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import LAUNCH, SRCDIR, Tap, find_pythons, heapinspect, label  # noqa: E402
+from testlib import LAUNCH, SRCDIR, Tap, find_pythons, heapinspect, label, proc_running, proc_state  # noqa: E402
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'churn_target.py')
 SCRIPT = os.path.join(SRCDIR, 'data', 'baseline.tcl')
@@ -90,15 +90,10 @@ class ChurnTarget:
         return False
 
     def state(self):
-        try:
-            with open('/proc/%d/stat' % self.pid) as f:
-                return f.read().rsplit(')', 1)[1].split()[0]
-        except OSError:
-            return ''
+        return proc_state(self.pid)
 
     def running(self):
-        s = self.state()
-        return s not in ('t', 'T', ''), s
+        return proc_running(self.pid)
 
     def close(self):
         for fd in (self.cmd_w, self.out_r):

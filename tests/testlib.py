@@ -67,6 +67,21 @@ class Tap:
         return 1 if self.failed else 0
 
 
+def proc_state(pid):
+    """One-letter state of PID from /proc/PID/stat, '' if gone."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0]
+    except OSError:
+        return ''
+
+
+def proc_running(pid):
+    """(running, state): running means not stopped ('t' traced or 'T')."""
+    s = proc_state(pid)
+    return s not in ('t', 'T', ''), s
+
+
 class Target:
     """A workload started through LAUNCH; waits for its "ready" line."""
 
@@ -93,17 +108,10 @@ class Target:
             raise RuntimeError('target %s did not get ready: %s' % (argv, err))
 
     def state(self):
-        """One-letter state from /proc/PID/stat, '' if gone."""
-        try:
-            with open('/proc/%d/stat' % self.pid) as f:
-                return f.read().rsplit(')', 1)[1].split()[0]
-        except OSError:
-            return ''
+        return proc_state(self.pid)
 
     def running(self):
-        """Not stopped: not 't' (traced) nor 'T' (stopped)."""
-        s = self.state()
-        return s not in ('t', 'T', ''), s
+        return proc_running(self.pid)
 
     def close(self):
         try:
