@@ -26,7 +26,7 @@ void hi_commands_register(struct hi_app *app)
 int hi_cmd_fail(Tcl_Interp *interp)
 {
 	Tcl_SetObjResult(interp, Tcl_NewStringObj(hi_errmsg(), -1));
-	Tcl_SetErrorCode(interp, "HEAPINSPECT", NULL);
+	Tcl_SetErrorCode(interp, "HEAPINSPECT", hi_errclass_name(hi_errclass()), NULL);
 	return TCL_ERROR;
 }
 

@@ -484,9 +484,11 @@ static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 			else
 				hi_error("%s: %s has no _PyRuntime symbol; is it a CPython 3.8+ interpreter? (a fully stripped binary needs its debug symbols installed)",
 					 who, mname ? mname : "python");
+			hi_error_class(HI_E_NOTPY);
 		} else {
 			hi_error("%s: not a CPython process (no libpython or python executable defining _PyRuntime is mapped)",
 				 who);
+			hi_error_class(HI_E_NOTPY);
 		}
 		return NULL;
 	}
@@ -501,6 +503,7 @@ static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 		const char *v = d->name_version[0] ? d->name_version : "3";
 		hi_error("%s: no debug information for %s (%s); install its debug symbols (Debian/Ubuntu: apt-get install python%s-dbg; Fedora: dnf debuginfo-install python%s) or set DEBUGINFOD_URLS",
 			 who, d->python_path, dwfl_errmsg(-1), v, v);
+		hi_error_class(HI_E_NODEBUG);
 		return NULL;
 	}
 	const char *mainfile = NULL, *debugfile = NULL;
@@ -519,6 +522,7 @@ static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 	if (hi_dbg_sizeof(d, "PyObject") < 0) {
 		hi_error("%s: the debug information of %s does not describe PyObject; it is not CPython's, or it is incomplete",
 			 who, d->python_path);
+		hi_error_class(HI_E_NODEBUG);
 		return NULL;
 	}
 	return d;
@@ -554,9 +558,10 @@ struct hi_dbg *hi_dbg_open_pid(pid_t pid)
 	int r = dwfl_linux_proc_report(d->dwfl, pid);
 	dwfl_report_end(d->dwfl, NULL, NULL);
 	if (r != 0) {
-		if (r == ENOENT)
+		if (r == ENOENT) {
 			hi_error("%s: no such process; check the pid with ps or pgrep", who);
-		else
+			hi_error_class(HI_E_NOPROC);
+		} else
 			hi_error("%s: cannot read its memory map (/proc/%d/maps): %s", who, (int)pid,
 				 r > 0 ? strerror(r) : dwfl_errmsg(-1));
 		hi_dbg_close(d);

@@ -6,10 +6,40 @@
 #include "error.h"
 
 static char errbuf[1024];
+static enum hi_errclass errclass = HI_E_RUNTIME;
+
+static const char *const class_names[] = {
+	[HI_E_RUNTIME] = "RUNTIME", [HI_E_USAGE] = "USAGE",   [HI_E_NOPROC] = "NOPROC", [HI_E_PERM] = "PERM",
+	[HI_E_NOTPY] = "NOTPY",	    [HI_E_NODEBUG] = "NODEBUG", [HI_E_GONE] = "GONE",
+};
+
+void hi_error_class(enum hi_errclass c)
+{
+	errclass = c;
+}
+
+enum hi_errclass hi_errclass(void)
+{
+	return errclass;
+}
+
+const char *hi_errclass_name(enum hi_errclass c)
+{
+	return (c >= HI_E_RUNTIME && c <= HI_E_GONE) ? class_names[c] : "RUNTIME";
+}
+
+enum hi_errclass hi_errclass_from_name(const char *name)
+{
+	for (int c = HI_E_RUNTIME; c <= HI_E_GONE; c++)
+		if (strcmp(class_names[c], name) == 0)
+			return (enum hi_errclass)c;
+	return HI_E_RUNTIME;
+}
 
 void hi_error(const char *fmt, ...)
 {
 	va_list ap;
+	errclass = HI_E_RUNTIME;
 	va_start(ap, fmt);
 	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
 	va_end(ap);

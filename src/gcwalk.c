@@ -123,6 +123,7 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 				if (hi_mem_target_gone(py->mem)) {
 					hi_addrset_free(&seen);
 					hi_error("%s: the process exited during the walk", who);
+					hi_error_class(HI_E_GONE);
 					return -1;
 				}
 				in->lists[k].broken = 1;

@@ -216,6 +216,7 @@ int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)
 		if (!found && s->required) {
 			hi_error("%s: unsupported CPython layout: %s has no member %s in the debug information of %s",
 				 who, s->type, s->paths[0], hi_dbg_python_path(d));
+			hi_error_class(HI_E_NOTPY);
 			return -1;
 		}
 	}
@@ -228,6 +229,7 @@ int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)
 		if (v < 0 && s->required) {
 			hi_error("%s: unsupported CPython layout: no type %s in the debug information of %s",
 				 who, s->types[0], hi_dbg_python_path(d));
+			hi_error_class(HI_E_NOTPY);
 			return -1;
 		}
 		*out = v < 0 ? 0 : (uint32_t)v;
@@ -242,11 +244,13 @@ int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)
 	if (!hi_has(l->is_gc) && !hi_has(l->rt_gc)) {
 		hi_error("%s: unsupported CPython layout: neither struct _is nor _PyRuntime has a member gc (%s)",
 			 who, hi_dbg_python_path(d));
+		hi_error_class(HI_E_NOTPY);
 		return -1;
 	}
 	if (!hi_has(l->dk_size) && !hi_has(l->dk_log2_size)) {
 		hi_error("%s: unsupported CPython layout: struct _dictkeysobject has neither dk_size nor dk_log2_size (%s)",
 			 who, hi_dbg_python_path(d));
+		hi_error_class(HI_E_NOTPY);
 		return -1;
 	}
 	return 0;

@@ -6,8 +6,11 @@
  *   heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...
  *   heapinspect                                        the shell, unattached
  *
- * Exit status: 0 success, 1 a runtime error (the message says what and
- * how to fix it), 2 a usage error, 128+N when signal N ended a script.
+ * Exit status: 0 success, 2 a usage error, 3 no such process, 4 not
+ * allowed to trace it, 5 not a CPython heapinspect can read, 6 no debug
+ * information, 7 the target exited meanwhile, 1 any other runtime error
+ * (the message says what and how to fix it), 128+N when signal N ended a
+ * script.
  * The target is detached on every path; should heapinspect itself die,
  * the kernel detaches it.  */
 #include "config.h"
@@ -142,11 +145,16 @@ static int script_failed(struct hi_app *app, const char *file)
 	Tcl_IncrRefCount(res);
 	Tcl_Obj *opts = Tcl_GetReturnOptions(app->interp, TCL_ERROR), *v = NULL;
 	Tcl_IncrRefCount(opts);
-	int line = 0, ours = 0;
+	int line = 0, ours = 0, status = HI_E_RUNTIME;
 	if (Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorline", -1), &v) == TCL_OK && v)
 		Tcl_GetIntFromObj(NULL, v, &line);
-	if (Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorcode", -1), &v) == TCL_OK && v)
+	if (Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorcode", -1), &v) == TCL_OK && v) {
+		/* {HEAPINSPECT CLASS}: heapinspect's own error, with its status. */
+		Tcl_Obj *cls;
 		ours = strncmp(Tcl_GetString(v), "HEAPINSPECT", 11) == 0;
+		if (ours && Tcl_ListObjIndex(NULL, v, 1, &cls) == TCL_OK && cls)
+			status = hi_errclass_from_name(Tcl_GetString(cls));
+	}
 	if (file && line)
 		fprintf(stderr, "heapinspect: %s:%d: %s\n", file, line, Tcl_GetString(res));
 	else
@@ -156,7 +164,7 @@ static int script_failed(struct hi_app *app, const char *file)
 	Tcl_DecrRefCount(opts);
 	Tcl_DecrRefCount(res);
 	int sig = hi_interrupted();
-	return sig ? 128 + sig : HI_E_RUNTIME;
+	return sig ? 128 + sig : status;
 }
 
 static int run_scripts(struct hi_app *app, const char **scripts, int nscripts, const char *file, char **fargs,
@@ -325,11 +333,11 @@ int main(int argc, char **argv)
 			status = HI_E_RUNTIME;
 		} else if (attach_when_ready(app, child, prog[0]) < 0) {
 			fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
-			status = HI_E_RUNTIME;
+			status = hi_errclass();
 		}
 	} else if (have_pid && hi_session_attach(&app->session, pid) < 0) {
 		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
-		status = HI_E_RUNTIME;
+		status = hi_errclass();
 	}
 	if (!status) {
 		if (nscripts || file)

@@ -80,10 +80,12 @@ int hi_target_open(struct hi_target *t, pid_t pid)
 	char s = hi_target_state(pid);
 	if (!s) {
 		hi_error("pid %d: no such process; check the pid with ps or pgrep", (int)pid);
+		hi_error_class(HI_E_NOPROC);
 		return -1;
 	}
 	if (s == 'Z' || s == 'X') {
 		hi_error("pid %d: the process has exited (zombie); nothing to inspect", (int)pid);
+		hi_error_class(HI_E_NOPROC);
 		return -1;
 	}
 	return 0;
@@ -143,6 +145,7 @@ static void explain_eperm(pid_t pid)
 			 "ptrace is forbidden here (seccomp or an LSM policy); in a container add --cap-add=SYS_PTRACE or --security-opt seccomp=unconfined");
 	}
 	hi_error("pid %d: cannot attach: operation not permitted: %s", (int)pid, why);
+	hi_error_class(HI_E_PERM);
 }
 
 static int list_tasks(pid_t pid, pid_t **out, int *n)
@@ -296,9 +299,10 @@ int hi_target_stop(struct hi_target *t)
 		pid_t *tids;
 		int n, from = t->nthreads, added = 0;
 		if (list_tasks(t->pid, &tids, &n) < 0) {
-			if (errno == ENOENT)
+			if (errno == ENOENT) {
 				hi_error("pid %d: the process exited", (int)t->pid);
-			else
+				hi_error_class(HI_E_GONE);
+			} else
 				hi_error("pid %d: cannot list threads in /proc/%d/task: %s", (int)t->pid,
 					 (int)t->pid, strerror(errno));
 			goto fail;
@@ -344,6 +348,7 @@ int hi_target_stop(struct hi_target *t)
 	}
 	if (t->nthreads == 0 || !have_thread(t, t->pid)) {
 		hi_error("pid %d: the process exited", (int)t->pid);
+		hi_error_class(HI_E_GONE);
 		goto fail;
 	}
 	t->stopped = 1;
