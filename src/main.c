@@ -128,6 +128,10 @@ static void app_init(struct hi_app *app, const char *argv0, int verbose)
 static int app_finish(struct hi_app *app, int status)
 {
 	hi_session_detach(&app->session);
+	hi_baseline_clear(&app->baseline);
+	hi_census_free(&app->last_census);
+	hi_census_free(&app->last_a);
+	hi_census_free(&app->last_b);
 	Tcl_DeleteExitHandler(detach_on_exit, app);
 	if (fflush(stdout) != 0 && !status && errno != EPIPE) {
 		fprintf(stderr, "heapinspect: cannot write output: %s\n", strerror(errno));

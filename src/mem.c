@@ -286,7 +286,7 @@ void hi_mem_close(struct hi_mem *m)
 		return;
 	hi_mem_invalidate(m);
 	for (size_t i = 0; i < m->nalloc; i++)
-		free(m->chunks[i]);
+		munmap(m->chunks[i], sizeof *m->chunks[i]);
 	free(m->chunks);
 	u64map_free(&m->index);
 	for (size_t i = 0; i < m->nranges; i++) {
@@ -374,10 +374,14 @@ static struct chunk *take_buffer(struct hi_mem *m, size_t *slot)
 		return m->chunks[*slot];
 	}
 	if (m->nalloc < m->maxchunks) {
+		/* Each buffer is its own mapping, so that closing the reader (a
+		 * detach) gives the memory back to the system, which malloc
+		 * would keep for chunks of this size.  */
 		struct chunk **nc = realloc(m->chunks, (m->nalloc + 1) * sizeof *nc);
-		struct chunk *c = malloc(sizeof *c);
-		if (!nc || !c) {
-			free(c);
+		struct chunk *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!nc || c == MAP_FAILED) {
+			if (c != MAP_FAILED)
+				munmap(c, sizeof *c);
 			if (nc)
 				m->chunks = nc;
 			return NULL;

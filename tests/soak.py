@@ -1,0 +1,84 @@
+"""Soak: the target never pays for being inspected.
+
+A busy target (tests/workloads/busy_target.py: threads that sleep, wait on
+locks, stream through a pipe and a socket, and compute) keeps producing
+correct results while ONE heapinspect process attaches, takes a census and
+detaches it CYCLES times (default 100; scripts/soak runs 1000).  Asserted:
+no error in the target, its work went on, it is running afterwards, and
+heapinspect's own file descriptors and memory did not grow.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Tap, Target, heapinspect, SRCDIR  # noqa: E402
+
+CYCLES = int(os.environ.get('HEAPINSPECT_SOAK_CYCLES', '100'))
+WORKLOAD = os.path.join(SRCDIR, 'workloads', 'busy_target.py')
+
+SCRIPT = r'''
+proc fds {} { llength [glob -nocomplain /proc/self/fd/*] }
+proc rss {} {
+    set f [open /proc/self/status]; set s [read $f]; close $f
+    regexp {VmRSS:\s+(\d+)} $s -> kb; return $kb
+}
+set pid [lindex $argv 0]
+set n [lindex $argv 1]
+# Warm up (the allocator settles on its working set within a few cycles),
+# then measure: after that, memory must stay flat, cycle after cycle.
+for {set i 0} {$i < 10} {incr i} { attach $pid; heap -format tcl; detach }
+set fd0 [fds]; set rss0 [rss]
+for {set i 0} {$i < $n} {incr i} {
+    attach $pid
+    set c [heap -format tcl]
+    if {[dict get $c objects] < 1000} { error "census $i too small" }
+    detach
+}
+puts "fds $fd0 [fds] rss $rss0 [rss]"
+'''
+
+
+def ask(target, cmd):
+    target.proc.stdin.write(cmd + '\n')
+    target.proc.stdin.flush()
+    return target.proc.stdout.readline().strip()
+
+
+def main():
+    tap = Tap()
+    python = os.environ.get('TEST_PYTHON') or sys.executable
+    script = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'heapinspect-soak-%d.tcl' % os.getpid())
+    with open(script, 'w') as f:
+        f.write(SCRIPT)
+    target = Target([python, WORKLOAD])
+    try:
+        before = ask(target, 'status')
+        rc, out, err = heapinspect(['-f', script, str(target.pid), str(CYCLES)], timeout=600)
+        tap.ok(rc == 0, '%d attach/heap/detach cycles in one heapinspect exit 0' % CYCLES, err)
+        run, state = target.running()
+        tap.ok(run, 'the target is running afterwards (state %s)' % state)
+        after = ask(target, 'status')
+        ops0 = int(before.split('ops=')[1])
+        ops1 = int(after.split('ops=')[1])
+        tap.ok(after.startswith('errors=0 ') and ops1 > ops0,
+               'the target saw no error and kept working (%s -> %s)' % (before, after), after)
+        fields = out.split()
+        if len(fields) >= 6 and fields[0] == 'fds':
+            fd0, fd1, rss0, rss1 = int(fields[1]), int(fields[2]), int(fields[4]), int(fields[5])
+            tap.ok(fd1 == fd0, 'heapinspect leaks no file descriptor (%d before, %d after)' % (fd0, fd1))
+            # Caches are bounded: after warming up, allow noise (2 MB), not
+            # growth per cycle (a leak of even 20 kB a cycle would show).
+            tap.ok(rss1 - rss0 < 2048, 'heapinspect memory stays flat over %d cycles (%d kB -> %d kB)'
+                   % (CYCLES, rss0, rss1))
+        else:
+            tap.ok(False, 'the soak script reported its fds and memory', out + err)
+        final = ask(target, 'stop')
+        tap.ok(' final=ok' in final, 'the target finished its work with correct results', final)
+    finally:
+        target.close()
+        os.unlink(script)
+    return tap.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
