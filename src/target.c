@@ -294,7 +294,8 @@ int hi_target_stop(struct hi_target *t)
 	if (t->stopped)
 		return 0;
 	t->nthreads = 0;
-	double start = hi_now();
+	/* The pause starts with the first thread stopped, not the last. */
+	t->stopped_at = hi_now();
 	for (int round = 0;; round++) {
 		pid_t *tids;
 		int n, from = t->nthreads, added = 0;
@@ -353,8 +354,6 @@ int hi_target_stop(struct hi_target *t)
 	}
 	t->stopped = 1;
 	t->nstops++;
-	t->stopped_at = hi_now();
-	(void)start;
 	return 0;
 fail:
 	t->stopped = 1;
