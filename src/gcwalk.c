@@ -86,7 +86,10 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 		hi_error("%s: the Python runtime has no interpreter (not yet initialized, or finalized)", who);
 		return -1;
 	}
-	while (interp && info->ninterps < HI_MAX_INTERPS) {
+	struct hi_addrset interps;
+	hi_addrset_init(&interps);
+	/* A looping interpreter list (corrupt memory) ends at the repeat. */
+	while (interp && info->ninterps < HI_MAX_INTERPS && hi_addrset_add(&interps, interp) == 1) {
 		struct hi_interp *in = &info->interps[info->ninterps];
 		memset(in, 0, sizeof *in);
 		in->addr = interp;
@@ -115,6 +118,7 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 		if (hi_mem_u64(py->mem, interp + l->is_next.off, &interp) < 0)
 			break;
 	}
+	hi_addrset_free(&interps);
 	int stop = 0;
 	for (int i = 0; i < info->ninterps && !stop; i++) {
 		struct hi_interp *in = &info->interps[i];

@@ -49,10 +49,20 @@ uint64_t hi_identity_key(struct hi_py *py, uint64_t obj, struct hi_type *t)
 		break;
 	case HI_B_INT:
 	case HI_B_BOOL: {
-		/* The size or tag word, then the first digits.  */
+		/* The size or tag word, then the digits it says there are (no
+		 * further: past them lies the next object).  */
+		uint64_t word, ndig, digit = l->long_digit.elem ? l->long_digit.elem : 4;
 		uint64_t at = hi_has(l->long_lv_tag) ? obj + l->long_lv_tag.off : obj + l->ob_size.off;
-		h = mix_mem(py, h, at, 8);
-		h = mix_mem(py, h, obj + l->long_digit.off, 32);
+		if (hi_mem_u64(py->mem, at, &word) < 0)
+			break;
+		h = mix(h, &word, sizeof word);
+		if (hi_has(l->long_lv_tag))
+			ndig = word >> 3;
+		else
+			ndig = (int64_t)word < 0 ? -(word) : word;
+		if (ndig == 0)
+			ndig = 1;	/* zero still has its digit slot */
+		h = mix_mem(py, h, obj + l->long_digit.off, (size_t)(ndig < 8 ? ndig : 8) * digit);
 		break;
 	}
 	case HI_B_FLOAT:

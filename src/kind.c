@@ -180,6 +180,14 @@ const char *hi_kind_type_name(struct hi_py *py, struct hi_type *t)
 			hi_kind_compose(buf, sizeof buf, 0, NULL, have_mod ? module : NULL, name);
 		}
 	}
+	/* Names come from the target: no control character may reach the
+	 * user's terminal (C0, DEL, and C1 as UTF-8 C2 80..9F).  */
+	for (unsigned char *p = (unsigned char *)buf; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			*p = '?';
+		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			p[0] = p[1] = '?';
+	}
 	t->name = strdup(buf);
 	return t->name ? t->name : "?";
 }

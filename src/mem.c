@@ -28,6 +28,7 @@ struct image_range {
 	size_t len;
 	unsigned char *data;
 	int mapped;		/* mmap'd (a snapshot's), else malloc'd */
+	size_t maplen;		/* bytes mapped, when mapped (>= len) */
 };
 
 struct hi_mem {
@@ -42,6 +43,8 @@ struct hi_mem {
 	struct hi_mem *fallback;	/* a snapshot's live reader, for what it
 					 * did not copy: read-only mappings
 					 * (tp_name strings), which cannot change */
+	uint64_t (*ro)[2];	/* those read-only mappings: [start, end) */
+	size_t nro;
 	struct u64map index;	/* chunk number + 1 -> index into chunks */
 	struct chunk **chunks;	/* buffers, kept across stops and reused */
 	size_t nchunks;		/* holding data now */
@@ -129,14 +132,15 @@ uint64_t hi_mem_image_bytes(const struct hi_mem *m)
 
 static ssize_t live_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len);
 
-/* Take over BUF (malloc'd) as the range at ADDR.  */
-static int image_adopt(struct hi_mem *m, uint64_t addr, unsigned char *buf, size_t len)
+/* Take over BUF (MAPLEN bytes mapped, LEN of them read) as the range at
+ * ADDR.  */
+static int image_adopt(struct hi_mem *m, uint64_t addr, unsigned char *buf, size_t len, size_t maplen)
 {
 	struct image_range *nr = realloc(m->ranges, (m->nranges + 1) * sizeof *nr);
 	if (!nr)
 		return -1;
 	m->ranges = nr;
-	m->ranges[m->nranges++] = (struct image_range){ addr, len, buf, 1 };
+	m->ranges[m->nranges++] = (struct image_range){ addr, len, buf, 1, maplen };
 	return 0;
 }
 
@@ -168,9 +172,21 @@ static void *copy_worker(void *arg)
 			j->err = ENOMEM;
 			continue;
 		}
-		struct iovec local = { j->buf, j->len }, remote = { (void *)(uintptr_t)j->start, j->len };
-		j->got = process_vm_readv(sh->pid, &local, 1, &remote, 1, 0);
-		j->err = j->got < 0 ? errno : 0;
+		/* One call copies at most about 2 GiB: go on to the end.  */
+		size_t done = 0;
+		j->err = 0;
+		while (done < j->len) {
+			struct iovec local = { j->buf + done, j->len - done };
+			struct iovec remote = { (void *)(uintptr_t)(j->start + done), j->len - done };
+			ssize_t n = process_vm_readv(sh->pid, &local, 1, &remote, 1, 0);
+			if (n <= 0) {
+				if (n < 0)
+					j->err = errno;
+				break;
+			}
+			done += (size_t)n;
+		}
+		j->got = done ? (ssize_t)done : (j->err ? -1 : 0);
 	}
 	return NULL;
 }
@@ -187,6 +203,8 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max)
 	/* Which mappings: resident, writable, private, not the kernel's. */
 	struct copy_job *jobs = NULL;
 	size_t njobs = 0;
+	uint64_t (*ro)[2] = NULL;
+	size_t nro = 0;
 	uint64_t start = 0, end = 0, total = 0;
 	int wanted = 0, ok = 1;
 	while (ok && fgets(line, sizeof line, f)) {
@@ -195,8 +213,21 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max)
 		if (sscanf(line, "%llx-%llx %7s", &a, &b, perms) == 3 && strchr(line, '-') < strchr(line, ' ')) {
 			start = a;
 			end = b;
+			/* [stack] too: 3.11 and 3.12 keep the thread's
+			 * current-frame pointer in a C stack frame. */
 			wanted = perms[0] == 'r' && perms[1] == 'w' && perms[3] == 'p' && !strstr(line, "[vvar]") &&
-				 !strstr(line, "[vsyscall]") && !strstr(line, "[stack]");
+				 !strstr(line, "[vsyscall]");
+			if (perms[0] == 'r' && perms[1] != 'w') {
+				/* Read-only: it cannot change once the target runs
+				 * again, so it may be read live later.  */
+				uint64_t (*nr)[2] = realloc(ro, (nro + 1) * sizeof *nr);
+				if (nr) {
+					ro = nr;
+					ro[nro][0] = a;
+					ro[nro][1] = b;
+					nro++;
+				}
+			}
 			continue;
 		}
 		if (!wanted || sscanf(line, "Rss: %llu kB", &kb) != 1)
@@ -224,6 +255,7 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max)
 	struct hi_mem *live = ok ? hi_mem_open_pid(pid) : NULL;
 	if (!img || !live) {
 		free(jobs);
+		free(ro);
 		hi_mem_close(img);
 		hi_mem_close(live);
 		return NULL;
@@ -254,19 +286,22 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max)
 			}
 			continue;
 		}
-		if (image_adopt(img, j->start, j->buf, j->len) < 0) {
+		if (image_adopt(img, j->start, j->buf, (size_t)j->got, j->len) < 0) {
 			munmap(j->buf, j->len);
 			ok = 0;
 		}
 	}
 	free(jobs);
 	if (!ok) {
+		free(ro);
 		hi_mem_close(live);
 		hi_mem_close(img);
 		return NULL;
 	}
 	/* smaps lists mappings in address order: the ranges are sorted. */
 	img->fallback = live;
+	img->ro = ro;
+	img->nro = nro;
 	return img;
 }
 
@@ -291,11 +326,12 @@ void hi_mem_close(struct hi_mem *m)
 	u64map_free(&m->index);
 	for (size_t i = 0; i < m->nranges; i++) {
 		if (m->ranges[i].mapped)
-			munmap(m->ranges[i].data, m->ranges[i].len);
+			munmap(m->ranges[i].data, m->ranges[i].maplen);
 		else
 			free(m->ranges[i].data);
 	}
 	free(m->ranges);
+	free(m->ro);
 	hi_mem_close(m->fallback);
 	if (m->memfd >= 0)
 		close(m->memfd);
@@ -485,7 +521,9 @@ int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 		if (image_fill(m, addr, out, len) == len)	/* spans ranges */
 			return 0;
 		if (m->fallback && !r)
-			return hi_mem_read(m->fallback, addr, out, len);
+			for (size_t i = 0; i < m->nro; i++)
+				if (addr >= m->ro[i][0] && addr < m->ro[i][1] && len <= m->ro[i][1] - addr)
+					return hi_mem_read(m->fallback, addr, out, len);
 		m->stats.faults++;
 		return -1;
 	}

@@ -243,8 +243,16 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 		t.is_gc = (t.flags & HI_TPFLAGS_HAVE_GC) != 0;
 		t.static_type = !(t.flags & HI_TPFLAGS_HEAPTYPE);
 		t.desc = desc_of(py, addr);
-		if (t.desc < 0 && !t.static_type)
-			t.desc = desc_by_name(name);
+		if (t.desc < 0 && !t.static_type) {
+			/* A name alone can be borrowed (type("collections.deque",
+			 * ...)): the instances must also be as large as the C
+			 * struct the entry decodes.  */
+			int d = desc_by_name(name);
+			const char *cs = d >= 0 ? hi_typedescs[d].cstruct : NULL;
+			int64_t need = cs ? hi_dbg_sizeof(py->dbg, cs) : -1;
+			if (d >= 0 && need > 0 && t.basicsize >= need)
+				t.desc = d;
+		}
 		uint64_t b = t.base;
 		for (int depth = 0; t.desc < 0 && b && depth < MAX_BASE_DEPTH; depth++) {
 			/* Bases are resolved through the cache; the depth guard
@@ -369,7 +377,9 @@ ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size)
 				c = raw[2 * j] | (uint32_t)raw[2 * j + 1] << 8;
 			else
 				memcpy(&c, raw + 4 * j, 4);
-			if (c > 0x10ffff)
+			/* Keep the output valid UTF-8 and unbroken: no lone
+			 * surrogates, no NUL.  */
+			if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff) || c == 0)
 				c = 0xfffd;
 			out += put_utf8(buf + out, c);
 		}
@@ -419,8 +429,7 @@ int hi_py_dictkeys(struct hi_py *py, uint64_t keys, struct hi_dictkeys *k)
 		return -1;
 	if (hi_has(l->dk_size)) {
 		/* 3.8-3.10: dk_size slots of 1, 2, 4 or 8 bytes. */
-		if (read_word(py, keys, l->dk_size, &v) < 0 || v == 0 || (v & (v - 1)) ||
-		    v > (1ull << MAX_DICT_LOG2))
+		if (read_word(py, keys, l->dk_size, &v) < 0 || v == 0 || (v & (v - 1)) || v > (1ull << 31))
 			return -1;
 		k->size = v;
 		unsigned ix = v <= 0xff ? 1 : v <= 0xffff ? 2 : v <= 0xffffffffull ? 4 : 8;
@@ -430,8 +439,7 @@ int hi_py_dictkeys(struct hi_py *py, uint64_t keys, struct hi_dictkeys *k)
 	} else {
 		uint64_t lg, lgi, kind = 0;
 		if (read_word(py, keys, l->dk_log2_size, &lg) < 0 ||
-		    read_word(py, keys, l->dk_log2_index_bytes, &lgi) < 0 || lg > MAX_DICT_LOG2 ||
-		    lgi > MAX_DICT_LOG2 + 3)
+		    read_word(py, keys, l->dk_log2_index_bytes, &lgi) < 0 || lg > 31 || lgi > 31)
 			return -1;
 		if (hi_has(l->dk_kind) && read_word(py, keys, l->dk_kind, &kind) < 0)
 			return -1;

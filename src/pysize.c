@@ -44,11 +44,22 @@ static int64_t ob_size(struct hi_py *py, uint64_t obj)
 	return n;
 }
 
+/* Counts read from the target are clamped here before any arithmetic: a
+ * garbage value gives a wrong size, never an overflow.  */
+#define MAX_COUNT (1ll << 40)
+
+static uint64_t clamp(int64_t v)
+{
+	return v < 0 ? 0 : v > MAX_COUNT ? (uint64_t)MAX_COUNT : (uint64_t)v;
+}
+
 static uint64_t default_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 {
 	uint64_t s = (uint64_t)t->basicsize;
-	if (t->itemsize > 0)
-		s += (uint64_t)(ob_size(py, obj) * t->itemsize);
+	if (t->itemsize > 0) {
+		int64_t n = ob_size(py, obj);
+		s += clamp(n < 0 && n != INT64_MIN ? -n : n) * (uint64_t)t->itemsize;
+	}
 	return s;
 }
 
@@ -126,7 +137,8 @@ static uint64_t str_size(struct hi_py *py, uint64_t obj)
 	const struct hi_layout *l = &py->l;
 	int64_t len;
 	unsigned kind, compact, ascii, ready = 1;
-	if (rd_i64(py, obj, l->str_length, &len) < 0 || len < 0 || rd_bit(py, obj, l->str_kind, &kind) < 0 ||
+	if (rd_i64(py, obj, l->str_length, &len) < 0 || len < 0 || len > MAX_COUNT ||
+	    rd_bit(py, obj, l->str_kind, &kind) < 0 ||
 	    rd_bit(py, obj, l->str_compact, &compact) < 0 || rd_bit(py, obj, l->str_ascii, &ascii) < 0)
 		return l->sizeof_ascii;
 	if (hi_has(l->str_ready))
@@ -175,7 +187,7 @@ static uint64_t int_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 		return (uint64_t)t->basicsize + (uint64_t)t->itemsize * n;
 	}
 	int64_t n = ob_size(py, obj);
-	uint64_t ndig = (uint64_t)(n < 0 ? -n : n);
+	uint64_t ndig = clamp(n < 0 && n != INT64_MIN ? -n : n);
 	if (py->minor == 11 && ndig == 0)
 		ndig = 1;	/* 3.11 counts one digit for zero (gh-100637) */
 	return l->long_digit.off + ndig * digit;
@@ -240,8 +252,9 @@ static uint64_t frame_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 	rd_i64(py, code, l->co_stacksize, &stack);
 	rd_ptr(py, code, l->co_cellvars, &cells);
 	rd_ptr(py, code, l->co_freevars, &frees);
-	int64_t extras = stack + nlocals + (cells ? ob_size(py, cells) : 0) + (frees ? ob_size(py, frees) : 0);
-	return l->sizeof_frame + (uint64_t)(extras - 1) * PTR;
+	int64_t extras = (int64_t)(clamp(stack) + clamp(nlocals) + (cells ? clamp(ob_size(py, cells)) : 0) +
+				   (frees ? clamp(ob_size(py, frees)) : 0));
+	return l->sizeof_frame + (extras > 0 ? (uint64_t)(extras - 1) * PTR : 0);
 }
 
 static uint64_t gen_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
@@ -315,6 +328,10 @@ uint64_t hi_type_fixed_size(struct hi_py *py, struct hi_type *t)
 uint64_t hi_py_sizeof(struct hi_py *py, uint64_t obj, struct hi_type *t)
 {
 	uint64_t s = sizeof_method(py, obj, t);
+	if (s > (1ull << 40)) {	/* a terabyte object: the memory was garbage */
+		py->bad_reads++;
+		s = (uint64_t)t->basicsize;
+	}
 	int is_type_obj = t->family == HI_B_TYPE;
 	if (py->managed_dict_flag) {
 		/* 3.11+: _PyType_PreHeaderSize of the object's type.  3.13 leaves

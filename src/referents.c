@@ -1,6 +1,8 @@
 /* referents.c: see referents.h.  */
 #include "config.h"
 #include <string.h>
+#include "addrset.h"
+#include "interrupt.h"
 #include "referents.h"
 #include "typetable.h"
 
@@ -161,9 +163,10 @@ static int deque_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 	if (!blocklen || rd_ptr(py, obj, l->dq_leftblock, &block) < 0 || rd_int(py, obj, l->dq_leftindex, &index) < 0 ||
 	    n < 0 || n > MAX_ITEMS || index < 0 || (uint64_t)index >= blocklen)
 		return -1;
+	int64_t blocks = n / (int64_t)blocklen + 2;	/* more means a loop */
 	while (n > 0) {
 		int64_t k = (int64_t)blocklen - index < n ? (int64_t)blocklen - index : n;
-		if (!block || visit_array(py, block + l->dq_block_data.off + index * PTR, k, fn, arg) < 0)
+		if (!block || blocks-- <= 0 || visit_array(py, block + l->dq_block_data.off + index * PTR, k, fn, arg) < 0)
 			return -1;
 		n -= k;
 		index = 0;
@@ -390,9 +393,13 @@ unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, v
 	const struct hi_layout *l = &py->l;
 	uint64_t ts;
 	unsigned long frames = 0;
+	/* Thread states and frames seen: a list that loops back (corrupt
+	 * memory) ends there instead of running forever.  */
+	struct hi_addrset seen;
 	if (!hi_has(l->is_threads_head) || hi_mem_u64(py->mem, interp + l->is_threads_head.off, &ts) < 0)
 		return 0;
-	for (int nts = 0; ts && nts < 100000; nts++) {
+	hi_addrset_init(&seen);
+	for (int nts = 0; ts && nts < 100000 && hi_addrset_add(&seen, ts) == 1; nts++) {
 		uint64_t f = 0;
 		if (hi_has(l->ts_current_frame)) {	/* 3.13 */
 			hi_mem_u64(py->mem, ts + l->ts_current_frame.off, &f);
@@ -407,7 +414,7 @@ unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, v
 			if (hi_mem_u64(py->mem, ts + l->ts_cframe.off, &cf) == 0 && cf)
 				rd_ptr(py, cf, l->cframe_current, &f);
 		}
-		for (int n = 0; f && n < MAX_FRAMES; n++) {
+		for (int n = 0; f && frames < MAX_FRAMES && !hi_interrupted() && hi_addrset_add(&seen, f) == 1; n++) {
 			int64_t owner = -1;
 			rd_int(py, f, l->iframe_owner, &owner);
 			if (owner != l->owned_by_cstack || l->owned_by_cstack < 0) {
@@ -420,5 +427,6 @@ unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, v
 		if (hi_mem_u64(py->mem, ts + l->ts_next.off, &ts) < 0)
 			break;
 	}
+	hi_addrset_free(&seen);
 	return frames;
 }

@@ -45,7 +45,7 @@ const struct hi_typedesc hi_typedescs[] = {
 	{ HI_B_GEN, { "PyGen_Type" } },
 	{ HI_B_CORO, { "PyCoro_Type" } },
 	{ HI_B_ASYNCGEN, { "PyAsyncGen_Type" } },
-	{ HI_B_DEQUE, { "deque_type" }, "collections.deque" },
+	{ HI_B_DEQUE, { "deque_type" }, "collections.deque", "dequeobject" },
 	/* Families decoded by their member list alone. */
 	{ HI_B_CELL, { "PyCell_Type" }, NULL, "PyCellObject", { "ob_ref" } },
 	{ HI_B_METHOD, { "PyMethod_Type" }, NULL, "PyMethodObject", { "im_func", "im_self" } },
