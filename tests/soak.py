@@ -44,6 +44,59 @@ def ask(target, cmd):
     return target.proc.stdout.readline().strip()
 
 
+CHURN = r'''
+import sys, threading, time
+made = [0]
+errors = []
+def short():
+    time.sleep(0.0005)
+def spawner():
+    while True:
+        try:
+            ts = [threading.Thread(target=short) for _ in range(4)]
+            for t in ts: t.start()
+            for t in ts: t.join()
+            made[0] += 4
+        except BaseException as e:
+            errors.append(repr(e))
+threading.Thread(target=spawner, daemon=True).start()
+print('ready', flush=True)
+for line in sys.stdin:
+    print('errors=%d made=%d' % (len(errors), made[0]), flush=True)
+'''
+
+THREADS_SCRIPT = r'''
+set pid [lindex $argv 0]
+for {set i 0} {$i < 30} {incr i} {
+    attach $pid
+    if {[dict get [heap -format tcl] objects] < 1000} { error "census $i too small" }
+    detach
+}
+'''
+
+
+def check_thread_churn(tap, python):
+    """Threads that come and go while heapinspect stops the process."""
+    script = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'heapinspect-churn-%d.tcl' % os.getpid())
+    with open(script, 'w') as f:
+        f.write(THREADS_SCRIPT)
+    target = Target([python, '-c', CHURN])
+    try:
+        before = ask(target, 'status')
+        rc, out, err = heapinspect(['-f', script, str(target.pid)], timeout=300)
+        tap.ok(rc == 0, '30 cycles against a process creating and ending threads all the time exit 0', err)
+        run, state = target.running()
+        tap.ok(run, 'the thread-churning target is running afterwards (state %s)' % state)
+        after = ask(target, 'status')
+        made0 = int(before.split('made=')[1])
+        made1 = int(after.split('made=')[1])
+        tap.ok(after.startswith('errors=0 ') and made1 > made0,
+               'its threads came and went without error (%s -> %s)' % (before, after), after)
+    finally:
+        target.close()
+        os.unlink(script)
+
+
 def main():
     tap = Tap()
     python = os.environ.get('TEST_PYTHON') or sys.executable
@@ -77,6 +130,7 @@ def main():
     finally:
         target.close()
         os.unlink(script)
+    check_thread_churn(tap, python)
     return tap.done()
 
 
