@@ -148,6 +148,18 @@ static void explain_eperm(pid_t pid)
 	hi_error_class(HI_E_PERM);
 }
 
+/* Is thread TID of PID exiting or gone?  PTRACE_SEIZE answers EPERM, not
+ * ESRCH, for a thread that has begun to exit.  */
+static int thread_leaving(pid_t pid, pid_t tid)
+{
+	char path[96], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	if (read_small_file(path, buf, sizeof buf) < 0)
+		return 1;
+	char *p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
 static int list_tasks(pid_t pid, pid_t **out, int *n)
 {
 	char path[64];
@@ -311,9 +323,20 @@ int hi_target_stop(struct hi_target *t)
 		for (int i = 0; i < n; i++) {
 			if (have_thread(t, tids[i]))
 				continue;
-			if (ptrace(PTRACE_SEIZE, tids[i], 0, 0) < 0) {
+			int seized = ptrace(PTRACE_SEIZE, tids[i], 0, 0) == 0;
+			/* A thread on its way out: EPERM for a moment, then gone.
+			 * Give it a few tries before calling it a permission
+			 * problem (the main thread is never skipped).  */
+			for (int tries = 0; !seized && errno == EPERM && tids[i] != t->pid && tries < 50; tries++) {
+				if (thread_leaving(t->pid, tids[i]))
+					break;
+				struct timespec ts = { 0, 200 * 1000 };
+				nanosleep(&ts, NULL);
+				seized = ptrace(PTRACE_SEIZE, tids[i], 0, 0) == 0;
+			}
+			if (!seized) {
 				int e = errno;
-				if (e == ESRCH)
+				if (e == ESRCH || (e == EPERM && tids[i] != t->pid && thread_leaving(t->pid, tids[i])))
 					continue;	/* thread exited meanwhile */
 				if (e == EPERM)
 					explain_eperm(t->pid);
