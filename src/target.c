@@ -324,18 +324,19 @@ int hi_target_stop(struct hi_target *t)
 			if (have_thread(t, tids[i]))
 				continue;
 			int seized = ptrace(PTRACE_SEIZE, tids[i], 0, 0) == 0;
+			int e = seized ? 0 : errno;	/* before anything else sets errno */
 			/* A thread on its way out: EPERM for a moment, then gone.
 			 * Give it a few tries before calling it a permission
 			 * problem (the main thread is never skipped).  */
-			for (int tries = 0; !seized && errno == EPERM && tids[i] != t->pid && tries < 50; tries++) {
+			for (int tries = 0; !seized && e == EPERM && tids[i] != t->pid && tries < 50; tries++) {
 				if (thread_leaving(t->pid, tids[i]))
 					break;
 				struct timespec ts = { 0, 200 * 1000 };
 				nanosleep(&ts, NULL);
 				seized = ptrace(PTRACE_SEIZE, tids[i], 0, 0) == 0;
+				e = seized ? 0 : errno;
 			}
 			if (!seized) {
-				int e = errno;
 				if (e == ESRCH || (e == EPERM && tids[i] != t->pid && thread_leaving(t->pid, tids[i])))
 					continue;	/* thread exited meanwhile */
 				if (e == EPERM)
