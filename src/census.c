@@ -80,6 +80,14 @@ static int row_cmp(const void *a, const void *b)
 	return strcmp(x->kind, y->kind);
 }
 
+size_t hi_census_nonempty(const struct hi_census *c)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->nrows; i++)
+		n += c->rows[i].count != 0;
+	return n;
+}
+
 struct hi_row *hi_census_sorted(const struct hi_census *c, size_t *n)
 {
 	struct hi_row *v = malloc((c->nrows ? c->nrows : 1) * sizeof *v);

@@ -38,6 +38,9 @@ static inline void hi_census_add(struct hi_census *c, uint32_t kind, uint64_t si
 	c->size += size;
 }
 
+/* How many kinds have objects (the rows a table would have).  */
+size_t hi_census_nonempty(const struct hi_census *c);
+
 /* Rows with a nonzero count, sorted as heapy sorts a partition: size
  * descending, then kind name in code-point order (count is no tiebreak).  Returns a malloc'd
  * array of *N row copies (kind strings still owned by C), or NULL.  */

@@ -79,7 +79,9 @@ static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	size_t shown = 0;
 	if (format == F_TABLE) {
 		hi_report_table(app->out, &c, all);
-		shown = all ? c.nrows : 10;
+		/* What the table printed: all of it, or 10 rows of 12 or more. */
+		size_t n = hi_census_nonempty(&c);
+		shown = (all || n < 12) ? n : 10;
 	} else if (format == F_JSON) {
 		hi_report_json(app->out, &c, app->session.pid, app->session.py.version);
 	} else if (format == F_CSV) {

@@ -1,5 +1,6 @@
 /* test-census.c: kind interning and heapy's row order.  */
 #include "config.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
@@ -49,11 +50,27 @@ static void sorted_by_size_then_name(void)
 	hi_census_free(&c);
 }
 
+static void nonempty_counts_only_kinds_with_objects(void)
+{
+	struct hi_census c;
+	hi_census_init(&c, "kind");
+	hi_census_kind(&c, "dict (no owner)");	/* interned, never counted */
+	for (int i = 0; i < 11; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "k%d", i);
+		hi_census_add(&c, hi_census_kind(&c, name), 8);
+	}
+	CU_ASSERT_EQUAL(c.nrows, 12);
+	CU_ASSERT_EQUAL(hi_census_nonempty(&c), 11);
+	hi_census_free(&c);
+}
+
 int hi_suite_census(void)
 {
 	CU_pSuite s = CU_add_suite("census", NULL, NULL);
 	if (!s || !CU_add_test(s, "interning returns one id per name", interning_returns_one_id_per_name) ||
-	    !CU_add_test(s, "rows sorted by size then name", sorted_by_size_then_name))
+	    !CU_add_test(s, "rows sorted by size then name", sorted_by_size_then_name) ||
+	    !CU_add_test(s, "nonempty counts only kinds with objects", nonempty_counts_only_kinds_with_objects))
 		return -1;
 	return 0;
 }
