@@ -23,7 +23,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import LAUNCH, SRCDIR, Tap, find_pythons, heapinspect, label, proc_running, proc_state  # noqa: E402
+from testlib import LAUNCH, SRCDIR, Tap, find_pythons, heapinspect, label, proc_running, proc_state, reap  # noqa: E402
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'churn_target.py')
 SCRIPT = os.path.join(SRCDIR, 'data', 'baseline.tcl')
@@ -101,11 +101,7 @@ class ChurnTarget:
                 os.close(fd)
             except OSError:
                 pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        reap(self.proc)
 
 
 def parse_steps(out):

@@ -82,6 +82,15 @@ def proc_running(pid):
     return s not in ('t', 'T', ''), s
 
 
+def reap(proc, timeout=10):
+    """Wait for PROC to end, killing it if it will not."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 class Target:
     """A workload started through LAUNCH; waits for its "ready" line."""
 
@@ -118,11 +127,7 @@ class Target:
             self.proc.stdin.close()
         except Exception:
             pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        reap(self.proc)
 
 
 def heapinspect(args, timeout=300):
