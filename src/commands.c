@@ -7,7 +7,7 @@
 #include "heap.h"
 
 const struct hi_cmd *const hi_commands[] = {
-	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_heap,
+	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_dump, &hi_cmd_heap,
 	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_quit,	  &hi_cmd_setrel, NULL,
 };
 
@@ -63,9 +63,11 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 	struct hi_mem *live = py->mem, *snap = NULL;
 	uint64_t copied = 0;
 	int rc;
+	if (copy && app->session.image)
+		copy = 0;	/* an image is a copy already */
 	if (copy) {
 		const char *e = getenv("HEAPINSPECT_COPY_MB");
-		snap = hi_mem_snapshot(app->session.pid, e ? (uint64_t)atoll(e) << 20 : 0);
+		snap = hi_mem_snapshot(app->session.pid, e ? (uint64_t)atoll(e) << 20 : 0, 0);
 		hi_session_resume(&app->session);	/* the pause ends here */
 		if (!snap) {
 			free(info);
