@@ -99,6 +99,8 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 			(unsigned long long)diag.undecoded, (unsigned long long)diag.generic,
 			(unsigned long long)diag.inconsistent,
 			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
+	if (rc == 0)
+		out->skipped = hi_heap_skipped(&diag, info->broken_lists);
 	free(info);
 	return rc < 0 ? hi_cmd_fail(app->interp) : TCL_OK;
 }
@@ -112,6 +114,7 @@ Tcl_Obj *hi_census_to_tcl(Tcl_Interp *ip, const struct hi_census *c, pid_t pid, 
 	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("python", -1), Tcl_NewStringObj(python ? python : "", -1));
 	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("objects", -1), Tcl_NewWideIntObj((Tcl_WideInt)c->objects));
 	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("size", -1), Tcl_NewWideIntObj((Tcl_WideInt)c->size));
+	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("skipped", -1), Tcl_NewWideIntObj((Tcl_WideInt)c->skipped));
 	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("by", -1), Tcl_NewStringObj(c->by, -1));
 	for (size_t i = 0; rows && i < n; i++) {
 		Tcl_Obj *r = Tcl_NewDictObj();
