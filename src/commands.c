@@ -1,15 +1,48 @@
 /* commands.c: the command table and shared helpers (see cmd.h).  */
 #include "config.h"
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
 #include "error.h"
 #include "heap.h"
+#include "interrupt.h"
 
 const struct hi_cmd *const hi_commands[] = {
 	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_dump, &hi_cmd_heap,
 	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_quit,	  &hi_cmd_setrel, NULL,
 };
+
+/* Each command runs through run_cmd, which notices when the output is a
+ * pipe whose reader has gone (heapinspect ... | head): SIGPIPE is ignored
+ * so that a walk is never cut short with the target stopped, so the
+ * closed pipe is turned into the same unwinding a signal causes, and the
+ * script ends, detaching, instead of taking census after census for
+ * nobody.  */
+struct binding {
+	struct hi_app *app;
+	Tcl_ObjCmdProc *proc;
+};
+
+static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+	struct binding *b = cd;
+	int rc = b->proc(b->app, interp, objc, objv);
+	/* A write that failed mid-command left the error flag, not errno. */
+	fflush(b->app->out);
+	if (ferror(b->app->out) && !hi_interrupted()) {
+		hi_interrupt_signal = SIGPIPE;
+		if (b->app->async)
+			Tcl_AsyncMark(b->app->async);
+	}
+	return rc;
+}
+
+static void free_binding(ClientData cd)
+{
+	free(cd);
+}
 
 void hi_commands_register(struct hi_app *app)
 {
@@ -18,9 +51,13 @@ void hi_commands_register(struct hi_app *app)
 	hi_census_init(&app->last_census, "kind");
 	hi_census_init(&app->last_a, "kind");
 	hi_census_init(&app->last_b, "kind");
-	for (int i = 0; hi_commands[i]; i++)
-		if (hi_commands[i]->proc)
-			Tcl_CreateObjCommand(app->interp, hi_commands[i]->name, hi_commands[i]->proc, app, NULL);
+	for (int i = 0; hi_commands[i]; i++) {
+		struct binding *b = hi_commands[i]->proc ? malloc(sizeof *b) : NULL;
+		if (!b)
+			continue;
+		*b = (struct binding){ app, hi_commands[i]->proc };
+		Tcl_CreateObjCommand(app->interp, hi_commands[i]->name, run_cmd, b, free_binding);
+	}
 }
 
 int hi_cmd_fail(Tcl_Interp *interp)

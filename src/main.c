@@ -162,7 +162,9 @@ static int script_failed(struct hi_app *app, const char *file)
 		if (ours && Tcl_ListObjIndex(NULL, v, 1, &cls) == TCL_OK && cls)
 			status = hi_errclass_from_name(Tcl_GetString(cls));
 	}
-	if (file && line)
+	if (hi_interrupted() == SIGPIPE)
+		;	/* the reader left: end quietly, as a pipe's writer does */
+	else if (file && line)
 		fprintf(stderr, "heapinspect: %s:%d: %s\n", file, line, Tcl_GetString(res));
 	else
 		fprintf(stderr, "heapinspect: %s\n", Tcl_GetString(res));
