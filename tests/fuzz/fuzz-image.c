@@ -34,7 +34,7 @@
 #include "u64map.h"
 
 #define MAX_PATCHES 64
-#define MAX_OBJECTS 1000
+#define MAX_OBJECTS 600
 #define WORDS_BEFORE 4
 #define WORDS_SPAN 44
 
@@ -175,6 +175,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(info);
 	hi_census_free(&c);
 	u64map_free(&record);
+	/* Free what the census cached (types, names) now rather than at the
+	 * next run, so that each run frees what it allocates: libFuzzer
+	 * takes more mallocs than frees for a leak and re-runs the input. */
+	hi_py_reset(&F.py);
 
 	/* Undo, newest first: patches may overlap.  */
 	while (nsaved--)
