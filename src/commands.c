@@ -120,9 +120,12 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 		hi_session_resume(&app->session);
 	}
 	if (rc == 0 && app->verbose && !copy)
-		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads\n", app->session.who,
+		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads%s\n", app->session.who,
 			hi_mem_stats(live)->bytes_read / 1048576.0,
-			(unsigned long long)hi_mem_stats(live)->chunk_fills);
+			(unsigned long long)hi_mem_stats(live)->chunk_fills,
+			hi_mem_stats(live)->fallback
+				? " from /proc/PID/mem (process_vm_readv is not allowed here, as seccomp may forbid it)"
+				: "");
 	if (rc == 0 && app->verbose && copy)
 		fprintf(stderr, "heapinspect: %s: copied %.1f MiB while stopped, then walked the copy\n",
 			app->session.who, copied / 1048576.0);
