@@ -29,7 +29,7 @@ WORKLOAD = os.path.join(SRCDIR, 'workloads', 'grow_target.py')
 SCRIPT = os.path.join(SRCDIR, 'data', 'watch.tcl')
 GROWTH = 20000          # instances per growth
 COUNT = 3               # samples
-INTERVAL = 0.3          # seconds
+INTERVAL = 0.5          # seconds
 TOP = 5
 # RSS is read while the target idles, VmRSS by the target before it
 # answers; a kB read as 1000 bytes instead of 1024 would be 2.4% off,
@@ -146,10 +146,14 @@ def check_watch(tap, name, python, tmp):
     except ValueError:
         iso = False
     tap.ok(iso, '%s: time is ISO 8601 with an offset, in order' % name, stamps)
+    # On the grid, a sample is late only by its own wake-up; off the grid
+    # (sleeping an interval after each sample) the 200 ms spent between
+    # samples plus the census would put sample 1 near 0.75 s, between two
+    # ticks.
     secs = [s for n, t, s in stamps]
     off = [abs(s - round(s / INTERVAL) * INTERVAL) for s in secs]
-    tap.ok(secs[0] == 0 and all(b > a for a, b in zip(secs, secs[1:])) and max(off) < 0.08,
-           '%s: seconds from 0, each sample on the %g s grid although 100+ ms pass between samples: %s'
+    tap.ok(secs[0] == 0 and all(b > a for a, b in zip(secs, secs[1:])) and max(off) < 0.15,
+           '%s: seconds from 0, each sample on the %g s grid although 200+ ms pass between samples: %s'
            % (name, INTERVAL, secs))
     return csv_path
 

@@ -6,7 +6,7 @@
 # The target (workloads/grow_target.py) reads "grow" from CMD-FIFO and
 # answers on OUT-FIFO with its truth, printed here as "@@ REPLY ...".
 # Between two samples, watch's -command tells it to grow, waits for the
-# answer, then dawdles 100 ms more: a schedule that drifted by the time
+# answer, then dawdles 200 ms more: a schedule that drifted by the time
 # spent between samples would show in the seconds column.
 lassign $argv cmdfifo outfifo csv count interval top
 set to [open $cmdfifo w]
@@ -17,7 +17,7 @@ proc grow {} {
 	flush $::to
 	puts "@@ REPLY [gets $::from]"
 	flush stdout
-	after 100
+	after 200
 }
 
 watch -out $csv -count $count -interval $interval -top $top -command grow
