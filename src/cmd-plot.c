@@ -46,8 +46,8 @@ static int plot_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 			title = Tcl_GetString(objv[i]);
 		else if (Tcl_GetWideIntFromObj(interp, objv[i], &top) != TCL_OK)
 			return TCL_ERROR;
-		else if (top < 0 || top > 100) {
-			Tcl_SetObjResult(interp, Tcl_NewStringObj("-top must be from 0 to 100", -1));
+		else if (top < 0 || top > 20) {
+			Tcl_SetObjResult(interp, Tcl_NewStringObj("-top must be from 0 to 20 (more lines would not be told apart)", -1));
 			return TCL_ERROR;
 		}
 	}
