@@ -122,7 +122,8 @@ const struct hi_cmd hi_cmd_plot = {
 	"  FILE             a CSV file written by 'watch -out FILE'\n"
 	"  -out FILE.svg    the chart to write (replaced): a self-contained SVG\n"
 	"  -title TEXT      its title (default: the watch file's name)\n"
-	"  -top K           draw the K kinds with the highest peaks (default 8)\n"
+	"  -top K           draw the K kinds with the highest peaks (default 8,\n"
+	"                   at most 20)\n"
 	"Draws RSS, the census's bytes and the kinds over time, one line each,\n"
 	"with a legend giving each line's peak.  Needs no target.  A malformed\n"
 	"file is an error naming the file and line.\n",
