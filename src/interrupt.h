@@ -6,6 +6,7 @@
 #ifndef HI_INTERRUPT_H
 #define HI_INTERRUPT_H
 #include <signal.h>
+#include <time.h>
 
 extern volatile sig_atomic_t hi_interrupt_signal;
 
@@ -26,5 +27,11 @@ static inline void hi_interrupt_clear(void)
  * also called from the handler and must be async-signal-safe (the Tcl
  * layer passes one that calls Tcl_AsyncMark).  */
 void hi_interrupt_install(void (*hook)(void));
+
+/* Sleep until DEADLINE on CLOCK_MONOTONIC, unless SIGINT, SIGTERM or
+ * SIGHUP arrives (or already has).  Returns 0 at the deadline, or the
+ * signal's number.  No race: the signals stay blocked from the check of
+ * the flag until ppoll unblocks them atomically to wait.  */
+int hi_interrupt_sleep_until(const struct timespec *deadline);
 
 #endif

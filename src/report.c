@@ -234,7 +234,7 @@ long hi_report_more(FILE *out, const struct hi_census *c, size_t start)
 }
 
 /* A CSV field: quoted when it holds a comma, quote or line break.  */
-static void csv_field(FILE *out, const char *s)
+void hi_csv_field(FILE *out, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
 		fputs(s, out);
@@ -262,7 +262,7 @@ int hi_report_csv(FILE *out, const struct hi_census *c)
 		fprintf(out, "%zu,%" PRIu64 ",%d,%" PRIu64 ",%d,%" PRIu64 ",%d,", i, rows[i].count,
 			percent(rows[i].count, c->objects), rows[i].size, percent(rows[i].size, c->size), cum,
 			percent(cum, c->size));
-		csv_field(out, rows[i].kind);
+		hi_csv_field(out, rows[i].kind);
 		fputc('\n', out);
 	}
 	free(rows);
@@ -317,7 +317,7 @@ void hi_report_diff_csv(FILE *out, const struct hi_diff *d)
 	fputs("kind,count_a,count_b,dcount,size_a,size_b,dsize\n", out);
 	for (size_t i = 0; i < d->n; i++) {
 		const struct hi_diff_row *r = &d->rows[i];
-		csv_field(out, r->kind);
+		hi_csv_field(out, r->kind);
 		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRId64 "\n", r->count_a,
 			r->count_b, hi_diff_dcount(r), r->size_a, r->size_b, hi_diff_dsize(r));
 	}

@@ -35,6 +35,10 @@ void hi_report_diff_table(FILE *out, const struct hi_diff *d, const char *what, 
 void hi_report_diff_json(FILE *out, const struct hi_diff *d, pid_t pid, const char *python);
 void hi_report_diff_csv(FILE *out, const struct hi_diff *d);
 
+/* Write S as a CSV field: quoted (RFC 4180) when it holds a comma, a
+ * quote or a line break.  */
+void hi_csv_field(FILE *out, const char *s);
+
 /* Write S as a JSON string literal, quotes included.  */
 void hi_json_string(FILE *out, const char *s);
 

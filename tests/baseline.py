@@ -20,10 +20,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import LAUNCH, SRCDIR, Tap, find_pythons, heapinspect, label, proc_running, proc_state, reap  # noqa: E402
+from testlib import SRCDIR, FifoTarget, Tap, find_pythons, heapinspect, label  # noqa: E402
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'churn_target.py')
 SCRIPT = os.path.join(SRCDIR, 'data', 'baseline.tcl')
@@ -32,76 +31,9 @@ STEPS = ['setrel', 'empty', 'grow', 'grow-abs', 'grow-csv', 'grow-tcl', 'grow-di
          'detach']
 
 
-class ChurnTarget:
-    """churn_target.py with its stdin and stdout on fifos, so that both this
-    test and a heapinspect batch script can talk to it.  We hold a writer of
-    the command fifo (the target sees EOF, and exits, only when we close
-    it) and a reader of the answer fifo."""
-
-    def __init__(self, python, tmp):
-        self.cmd = os.path.join(tmp, 'cmd')
-        self.out = os.path.join(tmp, 'out')
-        os.mkfifo(self.cmd)
-        os.mkfifo(self.out)
-        self.cmd_w = os.open(self.cmd, os.O_RDWR)
-        self.out_r = os.open(self.out, os.O_RDONLY | os.O_NONBLOCK)
-        os.set_blocking(self.out_r, True)
-        stdin = os.open(self.cmd, os.O_RDONLY)
-        stdout = os.open(self.out, os.O_WRONLY)
-        try:
-            self.proc = subprocess.Popen([LAUNCH, python, WORKLOAD], stdin=stdin, stdout=stdout)
-        finally:
-            os.close(stdin)
-            os.close(stdout)
-        self.pid = self.proc.pid
-        line = self.readline()
-        if line != 'ready' or not self.idle():
-            self.close()
-            raise RuntimeError('%s did not get ready (%r)' % (python, line))
-
-    def readline(self):
-        """One line from the target, read a byte at a time so that nothing
-        meant for a later reader is consumed."""
-        b = b''
-        while not b.endswith(b'\n'):
-            c = os.read(self.out_r, 1)
-            if not c:
-                break
-            b += c
-        return b.decode().strip()
-
-    def tell(self, command):
-        os.write(self.cmd_w, (command + '\n').encode())
-        reply = self.readline()
-        self.idle()
-        return reply
-
-    def idle(self):
-        """Wait until the target is blocked reading its stdin (fd 0)."""
-        for _ in range(1000):
-            try:
-                with open('/proc/%d/syscall' % self.pid) as f:
-                    s = f.read().split()
-            except OSError:
-                return False
-            if len(s) > 1 and s[0].isdigit() and s[1] == '0x0':
-                return True
-            time.sleep(0.01)
-        return False
-
-    def state(self):
-        return proc_state(self.pid)
-
-    def running(self):
-        return proc_running(self.pid)
-
-    def close(self):
-        for fd in (self.cmd_w, self.out_r):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        reap(self.proc)
+def ChurnTarget(python, tmp):
+    """churn_target.py on fifos (see FifoTarget)."""
+    return FifoTarget([python, WORKLOAD], tmp)
 
 
 def parse_steps(out):

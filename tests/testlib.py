@@ -130,6 +130,79 @@ class Target:
         reap(self.proc)
 
 
+class FifoTarget:
+    """A workload with its stdin and stdout on fifos in TMP, so that both a
+    test and a heapinspect batch script can talk to it.  We hold a writer
+    of the command fifo (the target sees EOF, and exits, only when we close
+    it) and a reader of the answer fifo.  The workload's first line must
+    start with "ready"; it is kept in self.ready."""
+
+    def __init__(self, argv, tmp):
+        self.cmd = os.path.join(tmp, 'cmd')
+        self.out = os.path.join(tmp, 'out')
+        os.mkfifo(self.cmd)
+        os.mkfifo(self.out)
+        self.cmd_w = os.open(self.cmd, os.O_RDWR)
+        self.out_r = os.open(self.out, os.O_RDONLY | os.O_NONBLOCK)
+        os.set_blocking(self.out_r, True)
+        stdin = os.open(self.cmd, os.O_RDONLY)
+        stdout = os.open(self.out, os.O_WRONLY)
+        try:
+            self.proc = subprocess.Popen([LAUNCH] + argv, stdin=stdin, stdout=stdout)
+        finally:
+            os.close(stdin)
+            os.close(stdout)
+        self.pid = self.proc.pid
+        self.ready = self.readline()
+        if not self.ready.startswith('ready') or not self.idle():
+            self.close()
+            raise RuntimeError('%s did not get ready (%r)' % (argv, self.ready))
+
+    def readline(self):
+        """One line from the target, read a byte at a time so that nothing
+        meant for a later reader is consumed."""
+        b = b''
+        while not b.endswith(b'\n'):
+            c = os.read(self.out_r, 1)
+            if not c:
+                break
+            b += c
+        return b.decode().strip()
+
+    def tell(self, command):
+        os.write(self.cmd_w, (command + '\n').encode())
+        reply = self.readline()
+        self.idle()
+        return reply
+
+    def idle(self):
+        """Wait until the target is blocked reading its stdin (fd 0)."""
+        for _ in range(1000):
+            try:
+                with open('/proc/%d/syscall' % self.pid) as f:
+                    s = f.read().split()
+            except OSError:
+                return False
+            if len(s) > 1 and s[0].isdigit() and s[1] == '0x0':
+                return True
+            time.sleep(0.01)
+        return False
+
+    def state(self):
+        return proc_state(self.pid)
+
+    def running(self):
+        return proc_running(self.pid)
+
+    def close(self):
+        for fd in (self.cmd_w, self.out_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        reap(self.proc)
+
+
 def heapinspect(args, timeout=300):
     """Run heapinspect; returns (exit status, stdout, stderr)."""
     p = subprocess.run([HEAPINSPECT] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -1,6 +1,6 @@
 #!/bin/sh
 # valgrind.sh: heapinspect under memcheck for two attach -> heap -> detach
-# cycles: no invalid read or write, no use of uninitialised memory in its
+# cycles and a watch and plot: no invalid read or write, no use of uninitialised memory in its
 # own code, and nothing definitely lost.
 . "${HI_SRCDIR:-$(dirname "$0")}/test-subr.sh"
 
@@ -15,8 +15,16 @@ vpid=$pid
 cat >"$WORK/cycles.tcl" <<'TCL'
 set pid [lindex $argv 0]
 for {set i 0} {$i < 2} {incr i} { attach $pid; heap -format tcl; heap -by type -format json; detach }
+# watch and plot, and plot refusing a file
+set csv [lindex $argv 1]
+attach $pid
+watch -out $csv -count 2 -interval 0.1 -top 3 -quiet -command {set x 1}
+detach
+plot $csv -out $csv.svg
+set f [open $csv a]; puts $f "1,t,0.1,rss_bytes"; close $f
+catch {plot $csv -out $csv.svg}
 TCL
-valgrind --leak-check=full --track-origins=no "$HEAPINSPECT" -f "$WORK/cycles.tcl" "$vpid" >"$WORK/vg.out" 2>"$WORK/vg.err"
+valgrind --leak-check=full --track-origins=no "$HEAPINSPECT" -f "$WORK/cycles.tcl" "$vpid" "$WORK/w.csv" >"$WORK/vg.out" 2>"$WORK/vg.err"
 rc=$?
 [ $rc = 0 ]
 ok $? "heapinspect runs under memcheck (exit $rc)" "$WORK/vg.err"

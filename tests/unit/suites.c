@@ -11,5 +11,8 @@ const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_mem,
 	hi_suite_kind,
 	hi_suite_layout,
+	hi_suite_rollup,
+	hi_suite_svgplot,
+	hi_suite_watchfile,
 	NULL,
 };

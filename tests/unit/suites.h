@@ -14,5 +14,8 @@ int hi_suite_u64map(void);
 int hi_suite_mem(void);
 int hi_suite_kind(void);
 int hi_suite_layout(void);
+int hi_suite_rollup(void);
+int hi_suite_svgplot(void);
+int hi_suite_watchfile(void);
 
 #endif

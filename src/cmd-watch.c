@@ -1,0 +1,389 @@
+/* cmd-watch.c: `watch`, the target's memory and census over time.
+ *
+ * Each sample reads /proc/PID/smaps_rollup (no stop), then takes a
+ * census (a brief stop, as `heap` does), and appends the sample to the
+ * CSV file at once (watchfile.h).  Samples are due on a grid of the
+ * monotonic clock, first + k * interval, so a slow census delays one
+ * sample and never shifts the rest; a tick missed while a census ran is
+ * skipped, not made up.  Between samples the target runs and heapinspect
+ * sleeps until the next tick or a signal.  */
+#include "config.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "cmd.h"
+#include "error.h"
+#include "interrupt.h"
+#include "rollup.h"
+#include "watchfile.h"
+
+/* Kinds written to the file: each sample's largest TOP, and every kind
+ * written before (so that a kind's series goes on once it started), up
+ * to STICKY_PER_TOP * TOP of those.  */
+#define STICKY_PER_TOP 4
+
+struct kinds {
+	char **name;
+	size_t n, cap;
+};
+
+static int kinds_has(const struct kinds *k, const char *name)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->name[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+static void kinds_free(struct kinds *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->name[i]);
+	free(k->name);
+	memset(k, 0, sizeof *k);
+}
+
+static void free_kinds(struct hi_watch_kind *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)k[i].name);
+	free(k);
+}
+
+static int add_kind(struct hi_watch_kind *w, size_t *n, const char *name, uint64_t bytes)
+{
+	char *copy = strdup(name);
+	if (!copy)
+		return -1;
+	w[(*n)++] = (struct hi_watch_kind){ copy, bytes };
+	return 0;
+}
+
+/* The kinds of census C to write: its TOP largest, then the sticky ones
+ * (STICKY, updated) it has not already listed.  *OUT and its names are
+ * malloc'd.  */
+static int pick_kinds(struct hi_census *c, size_t top, struct kinds *sticky, struct hi_watch_kind **out,
+		      size_t *nout)
+{
+	size_t nrows, n = 0;
+	struct hi_row *rows = hi_census_sorted(c, &nrows);
+	size_t ntop = nrows < top ? nrows : top;
+	struct hi_watch_kind *w = malloc((ntop + sticky->n + 1) * sizeof *w);
+	if (!rows || !w)
+		goto oom;
+	for (size_t i = 0; i < ntop; i++) {
+		if (add_kind(w, &n, rows[i].kind, rows[i].size) < 0)
+			goto oom;
+		if (!kinds_has(sticky, rows[i].kind) && sticky->n < STICKY_PER_TOP * top) {
+			if (sticky->n == sticky->cap) {
+				size_t cap = sticky->cap ? 2 * sticky->cap : 16;
+				char **p = realloc(sticky->name, cap * sizeof *p);
+				if (!p)
+					goto oom;
+				sticky->name = p;
+				sticky->cap = cap;
+			}
+			if (!(sticky->name[sticky->n] = strdup(rows[i].kind)))
+				goto oom;
+			sticky->n++;
+		}
+	}
+	for (size_t i = 0; i < sticky->n; i++) {
+		int listed = 0;
+		for (size_t j = 0; j < ntop && !listed; j++)
+			listed = strcmp(rows[j].kind, sticky->name[i]) == 0;
+		if (listed)
+			continue;
+		/* A kind this census lacks is added to it, with no objects. */
+		uint32_t id = hi_census_kind(c, sticky->name[i]);
+		if (id == UINT32_MAX || add_kind(w, &n, sticky->name[i], c->rows[id].size) < 0)
+			goto oom;
+	}
+	free(rows);
+	*out = w;
+	*nout = n;
+	return 0;
+oom:
+	free(rows);
+	if (w)
+		free_kinds(w, n);
+	return -1;
+}
+
+static void mb(char *buf, size_t size, uint64_t bytes)
+{
+	snprintf(buf, size, "%.1f MB", (double)bytes / 1e6);
+}
+
+static void progress(FILE *o, const struct hi_watch_sample *s)
+{
+	char rss[32], pss[32], swap[32], census[32], big[32];
+	mb(rss, sizeof rss, s->mem.rss);
+	mb(pss, sizeof pss, s->mem.pss);
+	mb(swap, sizeof swap, s->mem.swap);
+	mb(census, sizeof census, s->bytes);
+	fprintf(o, "%6lu %9.3f %10s %10s %10s %10" PRIu64 " %10s %6.1f ms", s->index, s->seconds, rss, pss, swap,
+		s->objects, census, s->pause_ms);
+	if (s->nkinds) {
+		mb(big, sizeof big, s->kinds[0].bytes);
+		fprintf(o, "  %s %s", s->kinds[0].name, big);
+	}
+	fputc('\n', o);
+	fflush(o);
+}
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+/* T0 + K * INTERVAL.  */
+static struct timespec tick(const struct timespec *t0, unsigned long k, double interval)
+{
+	double off = (double)k * interval;
+	double whole = floor(off);
+	struct timespec t = { t0->tv_sec + (time_t)whole, t0->tv_nsec + (long)((off - whole) * 1e9) };
+	while (t.tv_nsec >= 1000000000L) {
+		t.tv_nsec -= 1000000000L;
+		t.tv_sec++;
+	}
+	return t;
+}
+
+struct watch_opts {
+	double interval;
+	Tcl_WideInt count;	/* 0: until interrupted */
+	Tcl_WideInt top;
+	const char *out;
+	Tcl_Obj *command;
+	int quiet;
+};
+
+static int parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], struct watch_opts *o)
+{
+	static const char *const opts[] = { "-interval", "-count", "-out", "-top", "-command", "-quiet", NULL };
+	enum { O_INTERVAL, O_COUNT, O_OUT, O_TOP, O_COMMAND, O_QUIET };
+	*o = (struct watch_opts){ 1.0, 0, 8, NULL, NULL, 0 };
+	for (int i = 1; i < objc; i++) {
+		int opt;
+		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
+			return TCL_ERROR;
+		if (opt == O_QUIET) {
+			o->quiet = 1;
+			continue;
+		}
+		if (i + 1 >= objc) {
+			Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s needs a value; usage: watch %s", Tcl_GetString(objv[i]),
+							       hi_cmd_watch.usage));
+			return TCL_ERROR;
+		}
+		Tcl_Obj *v = objv[++i];
+		if (opt == O_INTERVAL) {
+			if (Tcl_GetDoubleFromObj(interp, v, &o->interval) != TCL_OK)
+				return TCL_ERROR;
+			if (!(o->interval >= 0.01 && o->interval <= 86400)) {
+				Tcl_SetObjResult(interp, Tcl_NewStringObj(
+					"-interval is in seconds, from 0.01 to 86400", -1));
+				return TCL_ERROR;
+			}
+		} else if (opt == O_COUNT || opt == O_TOP) {
+			Tcl_WideInt *w = opt == O_COUNT ? &o->count : &o->top;
+			if (Tcl_GetWideIntFromObj(interp, v, w) != TCL_OK)
+				return TCL_ERROR;
+			if (*w < 0 || (opt == O_TOP && *w > 1000)) {
+				Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s must be %s", Tcl_GetString(objv[i - 1]),
+								       opt == O_TOP ? "from 0 to 1000" : "0 or more"));
+				return TCL_ERROR;
+			}
+		} else if (opt == O_OUT) {
+			o->out = Tcl_GetString(v);
+		} else {
+			o->command = v;
+		}
+	}
+	if (!o->out) {
+		Tcl_SetObjResult(interp, Tcl_ObjPrintf("watch needs -out FILE; usage: watch %s", hi_cmd_watch.usage));
+		return TCL_ERROR;
+	}
+	return TCL_OK;
+}
+
+/* Take sample S: memory totals, then a census.  TCL_OK or TCL_ERROR.  */
+static int take_sample(struct hi_app *app, const struct watch_opts *o, struct kinds *sticky,
+		       struct hi_watch_sample *s, struct hi_watch_kind **kinds)
+{
+	struct hi_session *ses = &app->session;
+	if (hi_rollup_read(ses->pid, &s->mem, ses->who) < 0)
+		return hi_cmd_fail(app->interp);
+	struct hi_census c;
+	hi_census_init(&c, "kind");
+	if (hi_cmd_census(app, 0, 0, NULL, NULL, &c) != TCL_OK) {
+		hi_census_free(&c);
+		return TCL_ERROR;
+	}
+	s->objects = c.objects;
+	s->bytes = c.size;
+	s->pause_ms = ses->target.last_pause * 1e3;
+	size_t n = 0;
+	int rc = pick_kinds(&c, (size_t)o->top, sticky, kinds, &n);
+	hi_census_free(&c);
+	if (rc < 0) {
+		hi_error("out of memory");
+		return hi_cmd_fail(app->interp);
+	}
+	s->kinds = *kinds;
+	s->nkinds = n;
+	return TCL_OK;
+}
+
+/* A signal ended the watch: the samples are kept, and the command fails
+ * as any command a signal cancels does, with what was kept.  */
+static int interrupted(struct hi_app *app, unsigned long taken, const char *file)
+{
+	int sig = hi_interrupted();
+	/* Let the pending async handler run now, so that it does not replace
+	 * this message afterwards.  */
+	if (Tcl_AsyncReady())
+		Tcl_AsyncInvoke(app->interp, TCL_OK);
+	Tcl_SetObjResult(app->interp, Tcl_ObjPrintf("watch interrupted by %s after %lu sample%s; %s in %s",
+						    sig == SIGINT ? "Ctrl-C" : strsignal(sig), taken,
+						    taken == 1 ? "" : "s", taken == 1 ? "it is" : "all are", file));
+	Tcl_SetErrorCode(app->interp, "HEAPINSPECT", "INTERRUPTED", NULL);
+	return TCL_ERROR;
+}
+
+static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+	struct hi_app *app = cd;
+	struct watch_opts o;
+	if (parse_opts(interp, objc, objv, &o) != TCL_OK)
+		return TCL_ERROR;
+	if (!app->session.attached) {
+		hi_error("watch: not attached to a process; use: attach PID");
+		return hi_cmd_fail(interp);
+	}
+	FILE *f = fopen(o.out, "w");
+	if (!f) {
+		hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+		return hi_cmd_fail(interp);
+	}
+	/* One write per sample, as a rule: a reader never sees half of one. */
+	setvbuf(f, NULL, _IOFBF, 1 << 16);
+	hi_watchfile_header(f);
+	fflush(f);
+	if (!o.quiet) {
+		fprintf(app->out, "watching %s every %g s%s, into %s\n", app->session.who, o.interval,
+			o.count ? "" : " until interrupted", o.out);
+		fprintf(app->out, "%6s %9s %10s %10s %10s %10s %10s %9s  %s\n", "sample", "seconds", "RSS", "PSS",
+			"swap", "objects", "census", "pause", "largest kind");
+		fflush(app->out);
+	}
+	Tcl_Obj *command = o.command;
+	if (command)
+		Tcl_IncrRefCount(command);
+	struct kinds sticky = { 0 };
+	struct timespec t0, now;
+	unsigned long taken = 0, k = 0;
+	int rc = TCL_OK, stopped_by_signal = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!o.count || taken < (unsigned long)o.count) {
+		if (taken) {
+			struct timespec due = tick(&t0, k, o.interval);
+			if (hi_interrupt_sleep_until(&due)) {
+				stopped_by_signal = 1;
+				break;
+			}
+		}
+		struct hi_watch_sample s = { .index = taken };
+		struct hi_watch_kind *kinds = NULL;
+		clock_gettime(CLOCK_REALTIME, &s.wall);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		s.seconds = since(&t0, &now);
+		if (take_sample(app, &o, &sticky, &s, &kinds) != TCL_OK) {
+			rc = TCL_ERROR;
+			stopped_by_signal = hi_interrupted() != 0;
+			break;
+		}
+		hi_watchfile_sample(f, &s);
+		int failed = fflush(f) != 0 || ferror(f);
+		if (!failed && !o.quiet)
+			progress(app->out, &s);
+		free_kinds(kinds, s.nkinds);
+		if (failed) {
+			hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+			rc = hi_cmd_fail(interp);
+			break;
+		}
+		taken++;
+		if (o.count && taken >= (unsigned long)o.count)
+			break;
+		if (command) {
+			int r = Tcl_EvalObjEx(interp, command, TCL_EVAL_GLOBAL);
+			if (r == TCL_ERROR) {
+				rc = TCL_ERROR;
+				stopped_by_signal = hi_interrupted() != 0;
+				if (!stopped_by_signal)
+					Tcl_AddErrorInfo(interp, "\n    (watch -command, between samples)");
+				break;
+			}
+		}
+		if (hi_interrupted()) {
+			stopped_by_signal = 1;
+			break;
+		}
+		/* The next tick still ahead: a census or command that overran
+		 * the interval skips the ticks it covered.  */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		unsigned long next = (unsigned long)floor(since(&t0, &now) / o.interval) + 1;
+		k = next > k + 1 ? next : k + 1;
+	}
+	if (command)
+		Tcl_DecrRefCount(command);
+	kinds_free(&sticky);
+	if (fclose(f) != 0 && rc == TCL_OK) {
+		hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+		rc = hi_cmd_fail(interp);
+	}
+	if (stopped_by_signal)
+		return interrupted(app, taken, o.out);
+	if (rc != TCL_OK) {
+		/* Say what was kept, after the reason.  */
+		Tcl_Obj *msg = Tcl_DuplicateObj(Tcl_GetObjResult(interp));
+		Tcl_AppendPrintfToObj(msg, "; watch stopped after %lu sample%s, kept in %s", taken,
+				      taken == 1 ? "" : "s", o.out);
+		Tcl_SetObjResult(interp, msg);
+		return TCL_ERROR;
+	}
+	if (!o.quiet) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		fprintf(app->out, "%lu sample%s over %.1f s in %s\n", taken, taken == 1 ? "" : "s", since(&t0, &now),
+			o.out);
+		fflush(app->out);
+	}
+	return TCL_OK;
+}
+
+const struct hi_cmd hi_cmd_watch = {
+	"watch", "-out FILE ?-interval SECONDS? ?-count N? ?-top K? ?-command SCRIPT? ?-quiet?",
+	"sample the target's memory and census over time, into a CSV file",
+	"  -out FILE          the CSV file to write (replaced), one value a row:\n"
+	"                     sample,time,seconds,series,kind,value; the series\n"
+	"                     are rss_bytes, pss_bytes, swap_bytes (from\n"
+	"                     /proc/PID/smaps_rollup), census_objects,\n"
+	"                     census_bytes, pause_ms, and kind_bytes with the\n"
+	"                     kind's name; each sample is flushed as taken\n"
+	"  -interval SECONDS  between samples (default 1), on a fixed grid\n"
+	"  -count N           how many samples (default 0: until Ctrl-C)\n"
+	"  -top K             the bytes of each sample's K largest kinds (default 8);\n"
+	"                     a kind once written is written in every later sample\n"
+	"  -command SCRIPT    evaluate SCRIPT between samples, with the target\n"
+	"                     running (e.g. to drive a load); an error ends the watch\n"
+	"  -quiet             print nothing; without it, one line per sample\n"
+	"The target runs between samples and is stopped for each census, as for\n"
+	"'heap'.  Ctrl-C ends the watch; the file keeps every sample taken.\n"
+	"'plot FILE -out FILE.svg' draws the file.\n",
+	watch_proc,
+};

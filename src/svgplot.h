@@ -1,0 +1,56 @@
+/* svgplot.h: line charts of sizes over time, as self-contained SVG.
+ *
+ * Pure formatting: series in, SVG text out, no dependencies.  One chart
+ * kind, the one `plot` needs: a time axis (seconds, minutes or hours), a
+ * byte axis from zero (decimal units: 1 MB = 1,000,000 bytes, so that
+ * ticks in steps of 1, 2 or 5 are round in every unit), a polyline per
+ * series, a legend.  */
+#ifndef HI_SVGPLOT_H
+#define HI_SVGPLOT_H
+#include <stddef.h>
+#include <stdio.h>
+
+/* Ticks first, first + step, ..., first + (n - 1) * step.  */
+struct hi_ticks {
+	double first, step;
+	int n;
+};
+
+/* Ticks covering [LO, HI] (first <= LO, last >= HI), at most MAX_TICKS of
+ * them (taken as 3 if less), the step 1, 2 or 5 times a power of ten,
+ * the smallest such step that fits.  An empty range (LO == HI) is
+ * widened to a sensible one around it.  */
+void hi_ticks_choose(double lo, double hi, int max_ticks, struct hi_ticks *t);
+
+/* The decimal unit for byte values up to TOP: its size (1, 1e3, 1e6, 1e9,
+ * 1e12) and name ("B", "kB", "MB", "GB", "TB").  */
+double hi_bytes_unit(double top, const char **name);
+
+/* The unit for a time axis spanning SPAN seconds: 1 "s" up to 3 minutes,
+ * 60 "min" up to 3 hours, else 3600 "h".  */
+double hi_time_unit(double span, const char **name);
+
+/* V / UNIT with as many decimals as STEP / UNIT needs, then " NAME":
+ * "0 MB", "1.5 GB", "20 s".  */
+void hi_axis_label(char *buf, size_t size, double v, double step, double unit, const char *name);
+
+/* S as XML character data or attribute text: &<>"' escaped, control
+ * characters and bytes that are not UTF-8 replaced by '?', so the
+ * document stays well-formed whatever a kind's name holds.  */
+void hi_xml_text(FILE *out, const char *s);
+
+struct hi_plot_series {
+	const char *name;	/* legend text; in a <title> of its polyline */
+	const double *x;	/* seconds */
+	const double *y;	/* bytes */
+	size_t n;
+	int bold;		/* a total (RSS, census): a thicker line */
+};
+
+/* Write the chart as an SVG document.  Each series is one
+ * <polyline class="series"> with one point per (x, y) and its name in a
+ * <title> child; tick labels are <text class="xtick"> and
+ * <text class="ytick">.  Returns 0, or -1 when writing failed.  */
+int hi_svgplot_write(FILE *out, const char *title, const struct hi_plot_series *s, size_t ns);
+
+#endif

@@ -1,0 +1,171 @@
+/* test-watchfile.c: the watch CSV written and read back, and each kind
+ * of malformed file rejected with its file and line.  */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <CUnit/CUnit.h>
+#include "error.h"
+#include "suites.h"
+#include "watchfile.h"
+
+static char path[64];
+
+static void write_text(const char *text)
+{
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void)
+{
+	strcpy(path, "/tmp/heapinspect-unit-XXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int teardown(void)
+{
+	unlink(path);
+	return 0;
+}
+
+static void written_samples_read_back(void)
+{
+	/* A kind name that needs CSV quoting: comma, quotes, a line break. */
+	const char *odd = "__main__.Leak, \"quoted\"\nand <more>";
+	struct hi_watch_kind k0[] = { { "list", 300 }, { odd, 200 } };
+	struct hi_watch_kind k1[] = { { odd, 900 }, { "list", 400 }, { "str", 100 } };
+	struct hi_watch_sample s[2] = {
+		{ .index = 0, .wall = { 1700000000, 125000000 }, .seconds = 0, .objects = 10, .bytes = 1000,
+		  .pause_ms = 1.5, .kinds = k0, .nkinds = 2 },
+		{ .index = 1, .wall = { 1700000001, 999000000 }, .seconds = 1.25, .objects = 20, .bytes = 2000,
+		  .pause_ms = 2.25, .kinds = k1, .nkinds = 3 },
+	};
+	s[0].mem.rss = 4096000;
+	s[0].mem.pss = 4000000;
+	s[1].mem.rss = 8192000;
+	s[1].mem.swap = 12288;
+	FILE *f = fopen(path, "w");
+	hi_watchfile_header(f);
+	hi_watchfile_sample(f, &s[0]);
+	hi_watchfile_sample(f, &s[1]);
+	CU_ASSERT_EQUAL(fclose(f), 0);
+
+	struct hi_watch_data d;
+	CU_ASSERT_EQUAL_FATAL(hi_watchfile_read(path, &d), 0);
+	CU_ASSERT_EQUAL(d.samples, 2);
+	CU_ASSERT_DOUBLE_EQUAL(d.seconds, 1.25, 1e-9);
+	CU_ASSERT_EQUAL(d.n, 6 + 3);	/* six totals, three kinds */
+	struct hi_watch_series *w = hi_watchfile_find(&d, HI_SERIES_RSS, NULL);
+	CU_ASSERT_FATAL(w && w->n == 2);
+	CU_ASSERT_DOUBLE_EQUAL(w->y[0], 4096000, 0);
+	CU_ASSERT_DOUBLE_EQUAL(w->y[1], 8192000, 0);
+	CU_ASSERT_DOUBLE_EQUAL(w->x[1], 1.25, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(w->peak, 8192000, 0);
+	w = hi_watchfile_find(&d, HI_SERIES_SWAP, NULL);
+	CU_ASSERT(w && w->n == 2 && w->y[1] == 12288);
+	w = hi_watchfile_find(&d, HI_SERIES_PAUSE, NULL);
+	CU_ASSERT(w && w->n == 2 && w->y[1] == 2.25);
+	w = hi_watchfile_find(&d, HI_SERIES_KIND, odd);
+	CU_ASSERT(w && w->n == 2 && w->y[0] == 200 && w->y[1] == 900);
+	w = hi_watchfile_find(&d, HI_SERIES_KIND, "str");	/* from the second sample on */
+	CU_ASSERT(w && w->n == 1 && w->x[0] == 1.25 && w->y[0] == 100);
+	CU_ASSERT_PTR_NULL(hi_watchfile_find(&d, HI_SERIES_KIND, "dict"));
+	hi_watchfile_free(&d);
+}
+
+static void time_is_iso_8601_with_offset(void)
+{
+	char buf[64];
+	struct timespec t = { 1700000000, 7000000 };
+	setenv("TZ", "XST-5:30", 1);	/* POSIX for UTC+05:30: the minutes must show */
+	tzset();
+	hi_watchfile_time(buf, sizeof buf, &t);
+	CU_ASSERT_STRING_EQUAL(buf, "2023-11-15T03:43:20.007+05:30");
+	setenv("TZ", "UTC0", 1);
+	tzset();
+	hi_watchfile_time(buf, sizeof buf, &t);
+	CU_ASSERT_STRING_EQUAL(buf, "2023-11-14T22:13:20.007+00:00");
+	unsetenv("TZ");
+	tzset();
+}
+
+/* TEXT must be refused with "PATH:LINE: ..." containing WHAT.  */
+static void refused(const char *text, unsigned line, const char *what)
+{
+	char want[128];
+	struct hi_watch_data d;
+	write_text(text);
+	snprintf(want, sizeof want, "%s:%u: ", path, line);
+	int rc = hi_watchfile_read(path, &d);
+	CU_ASSERT_EQUAL(rc, -1);
+	if (rc == 0)
+		hi_watchfile_free(&d);
+	int ok = rc == -1 && strncmp(hi_errmsg(), want, strlen(want)) == 0 && strstr(hi_errmsg(), what) &&
+		 !strchr(hi_errmsg(), '\n');
+	if (!ok)
+		printf("# wanted \"%s...%s\", got \"%s\"\n", want, what, hi_errmsg());
+	CU_ASSERT(ok);
+}
+
+#define H HI_WATCH_HEADER "\n"
+#define ROW "0,2026-01-01T00:00:00.000+00:00,0.000,rss_bytes,,100\n"
+
+static void malformed_files_name_file_and_line(void)
+{
+	refused("", 1, "empty");
+	refused("a,b,c\n" ROW, 1, "not a heapinspect watch file");
+	refused(H, 2, "no samples");
+	refused(H ROW "0,2026,0.000,rss_bytes,100\n", 3, "5 fields, expected 6");
+	refused(H ROW "\n" ROW, 3, "1 field, expected 6");
+	refused(H ROW ROW "0,t,0.0,kind_bytes,\"never closed,1\n" ROW, 4, "never closed");
+	refused(H ROW "0,t,0.0,kind_bytes,\"a\"b,1\n", 3, "after the closing quote");
+	refused(H ROW "0,t,0.0,kind_bytes,a\"b,1\n", 3, "quote inside an unquoted field");
+	refused(H ROW "x,t,0.0,rss_bytes,,1\n", 3, "sample \"x\" is not a number");
+	refused(H "1,t,0.0,rss_bytes,,1\n" ROW, 3, "comes after a later one");
+	refused(H ROW "0,,0.0,rss_bytes,,1\n", 3, "no time");
+	refused(H ROW "0,t,soon,rss_bytes,,1\n", 3, "seconds \"soon\"");
+	refused(H ROW "0,t,-1,rss_bytes,,1\n", 3, "seconds \"-1\"");
+	refused(H ROW "0,t,0.0,,,1\n", 3, "no series name");
+	refused(H ROW "0,t,0.0,rss_bytes,,12kB\n", 3, "value \"12kB\" is not a number");
+	refused(H ROW "0,t,0.0,rss_bytes,,nan\n", 3, "value \"nan\"");
+	refused(H ROW "0,t,0.0,rss_bytes,list,1\n", 3, "a kind belongs with");
+	refused(H ROW "0,t,0.0,kind_bytes,,1\n", 3, "a kind belongs with");
+	refused(H ROW "0,t,0.0,rss_bytes,,1\r\r\n", 3, "carriage return");
+	/* A quoted line break counts: the error is on the line after it.  */
+	refused(H "0,t,0.0,kind_bytes,\"two\nlines\",1\n0,t,0.0,x\n", 4, "4 fields");
+	/* A NUL byte.  */
+	FILE *f = fopen(path, "w");
+	fputs(H ROW, f);
+	fwrite("0,t,0\0,x,,1\n", 1, 12, f);
+	fclose(f);
+	struct hi_watch_data d;
+	CU_ASSERT_EQUAL(hi_watchfile_read(path, &d), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(hi_errmsg(), ":3: a NUL byte"));
+	/* Fine: CRLF line ends, no newline at the end, unknown series.  */
+	write_text("sample,time,seconds,series,kind,value\r\n0,t,0.5,rss_bytes,,1\r\n1,t,1,future,,2");
+	CU_ASSERT_EQUAL_FATAL(hi_watchfile_read(path, &d), 0);
+	CU_ASSERT_EQUAL(d.samples, 2);
+	CU_ASSERT_PTR_NOT_NULL(hi_watchfile_find(&d, "future", NULL));
+	hi_watchfile_free(&d);
+	/* A missing file.  */
+	unlink(path);
+	CU_ASSERT_EQUAL(hi_watchfile_read(path, &d), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(hi_errmsg(), "No such file"));
+}
+
+int hi_suite_watchfile(void)
+{
+	CU_pSuite s = CU_add_suite("watchfile", setup, teardown);
+	if (!s || !CU_add_test(s, "written samples read back", written_samples_read_back) ||
+	    !CU_add_test(s, "time is ISO 8601 with its offset", time_is_iso_8601_with_offset) ||
+	    !CU_add_test(s, "malformed files name file and line", malformed_files_name_file_and_line))
+		return -1;
+	return 0;
+}
