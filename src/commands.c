@@ -8,7 +8,8 @@
 
 const struct hi_cmd *const hi_commands[] = {
 	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_heap,
-	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_quit,	  &hi_cmd_setrel, NULL,
+	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_quit,	  &hi_cmd_setrel,
+	&hi_cmd_top,	NULL,
 };
 
 void hi_commands_register(struct hi_app *app)
@@ -48,9 +49,15 @@ int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices
 int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
 		  struct u64map *record, struct hi_census *out)
 {
+	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, baseline, record };
+	return hi_cmd_walk(app, &opts, copy, out, NULL, NULL);
+}
+
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
+		hi_cmd_after_fn after, void *after_arg)
+{
 	struct hi_gcinfo *info = malloc(sizeof *info);
 	struct hi_heap_diag diag;
-	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, baseline, record };
 	if (!info) {
 		hi_error("out of memory");
 		return hi_cmd_fail(app->interp);
@@ -73,11 +80,15 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 		}
 		copied = hi_mem_image_bytes(snap);
 		py->mem = snap;
-		rc = hi_heap_census(py, &opts, out, info, &diag, app->session.who);
+		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
+		if (rc == 0 && after)
+			rc = after(py, after_arg);
 		py->mem = live;
 		hi_mem_close(snap);
 	} else {
-		rc = hi_heap_census(py, &opts, out, info, &diag, app->session.who);
+		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
+		if (rc == 0 && after)
+			rc = after(py, after_arg);
 		hi_session_resume(&app->session);
 	}
 	if (rc == 0 && app->verbose && !copy)
@@ -97,6 +108,9 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 			(unsigned long long)diag.undecoded, (unsigned long long)diag.generic,
 			(unsigned long long)diag.inconsistent,
 			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
+	if (rc == 0 && app->verbose && diag.hidden)
+		fprintf(stderr, "heapinspect: %s: %llu objects reachable only through numpy bases and dtypes (gc-based tools miss them)\n",
+			app->session.who, (unsigned long long)diag.hidden);
 	free(info);
 	return rc < 0 ? hi_cmd_fail(app->interp) : TCL_OK;
 }

@@ -390,6 +390,31 @@ static int str_data(struct hi_py *py, uint64_t obj, int64_t *len, unsigned *kind
 	return 0;
 }
 
+int64_t hi_py_str_chars(struct hi_py *py, uint64_t obj, uint32_t *out, size_t max, size_t *got)
+{
+	int64_t len;
+	unsigned kind;
+	uint64_t data;
+	unsigned char raw[1024];
+	if (str_data(py, obj, &len, &kind, &data) < 0)
+		return -1;
+	size_t n = (uint64_t)len < max ? (size_t)len : max;
+	if (n > sizeof raw / 4)
+		n = sizeof raw / 4;
+	if (n && hi_mem_read(py->mem, data, raw, n * kind) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (kind == 1)
+			out[i] = raw[i];
+		else if (kind == 2)
+			out[i] = raw[2 * i] | (uint32_t)raw[2 * i + 1] << 8;
+		else
+			memcpy(&out[i], raw + 4 * i, 4);
+	}
+	*got = n;
+	return len;
+}
+
 ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size)
 {
 	int64_t len;

@@ -122,6 +122,11 @@ int hi_py_is(struct hi_py *py, uint64_t obj, enum hi_builtin b);
  * Returns its length in bytes, or -1 if OBJ is not a readable str.  */
 ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size);
 
+/* The first code points of str OBJ: up to MAX (at most 256) into OUT,
+ * *GOT of them.  Returns the str's length in code points, or -1 if OBJ is
+ * not a readable str.  */
+int64_t hi_py_str_chars(struct hi_py *py, uint64_t obj, uint32_t *out, size_t max, size_t *got);
+
 /* Call FN for each (key, value) of dict DICT, in table order.  Stops early
  * when FN returns nonzero.  Returns 0, or -1 if the dict is unreadable.
  * Bounded by the table size; garbage lengths fail the call.  */
