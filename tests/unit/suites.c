@@ -12,5 +12,6 @@ const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_kind,
 	hi_suite_layout,
 	hi_suite_topn,
+	hi_suite_numpy,
 	NULL,
 };

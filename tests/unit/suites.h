@@ -15,5 +15,6 @@ int hi_suite_mem(void);
 int hi_suite_kind(void);
 int hi_suite_layout(void);
 int hi_suite_topn(void);
+int hi_suite_numpy(void);
 
 #endif
