@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "heap.h"
+#include "numpy.h"
 
 const struct hi_cmd *const hi_commands[] = {
 	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_heap,
@@ -62,6 +63,7 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		hi_error("out of memory");
 		return hi_cmd_fail(app->interp);
 	}
+	hi_np_prepare(&app->session.py);	/* outside the pause */
 	if (hi_cmd_stop(app) != TCL_OK) {
 		free(info);
 		return TCL_ERROR;

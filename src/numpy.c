@@ -112,29 +112,63 @@ static void describe(struct hi_np_layout *l)
 		 l->major ? "by numpy.__version__" : l->descr_known ? "told by its dtypes" : "to be told by its dtypes");
 }
 
-const struct hi_np_layout *hi_np_layout(struct hi_py *py)
+/* The part that needs no target memory: numpy's DWARF, if any.  */
+static struct hi_np_layout *load_dwarf_part(struct hi_py *py)
 {
-	if (py->numpy)
-		return py->numpy;
 	struct hi_np_layout *l = calloc(1, sizeof *l);
 	if (!l)
 		return NULL;
-	if (hi_np_version(py, l->version, sizeof l->version) == 0)
-		l->major = atoi(l->version);
 	struct hi_dbg *d = hi_dbg_pid(py->dbg) > 0 ? hi_dbg_open_module(py->dbg, NP_MODULE) : NULL;
-	if (!d || hi_np_layout_dwarf(l, d) < 0) {
+	if (!d || hi_np_layout_dwarf(l, d) < 0)
 		snprintf(l->no_dwarf, sizeof l->no_dwarf, "%s",
 			 d ? "its DWARF lacks PyArrayObject_fields or PyArray_Descr"
 			   : hi_dbg_pid(py->dbg) > 0 ? hi_errmsg() : "not a live process");
+	hi_dbg_close(d);
+	hi_error_clear();	/* not an error: the fallback is the rule here */
+	l->version_pending = 1;
+	return l;
+}
+
+/* Is numpy's module mapped into process PID?  */
+static int module_mapped(pid_t pid)
+{
+	char path[64], line[4096];
+	int found = 0;
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof line, f))
+		found = strstr(line, NP_MODULE) != NULL;
+	fclose(f);
+	return found;
+}
+
+void hi_np_prepare(struct hi_py *py)
+{
+	pid_t pid = hi_dbg_pid(py->dbg);
+	if (!py->numpy && pid > 0 && module_mapped(pid))
+		py->numpy = load_dwarf_part(py);
+}
+
+const struct hi_np_layout *hi_np_layout(struct hi_py *py)
+{
+	if (!py->numpy && !(py->numpy = load_dwarf_part(py)))
+		return NULL;
+	struct hi_np_layout *l = py->numpy;
+	if (!l->version_pending)
+		return l;
+	/* The rest reads the target: numpy.__version__ picks the variant.  */
+	l->version_pending = 0;
+	if (hi_np_version(py, l->version, sizeof l->version) == 0)
+		l->major = atoi(l->version);
+	if (!l->from_dwarf) {
 		hi_np_layout_fallback(l, l->major);
 		/* Without a version, the first descriptor of a known type
 		 * decides between numpy 1 and 2 (check_descr).  */
 		l->descr_known = l->major > 0;
 		describe(l);
 	}
-	hi_dbg_close(d);
-	hi_error_clear();	/* not an error: the fallback is the rule here */
-	py->numpy = l;
 	return l;
 }
 

@@ -39,6 +39,7 @@ struct hi_np_layout {
 	/* PyArray_Descr */
 	uint32_t d_kind, d_type, d_byteorder, d_elsize, d_elsize_size;
 	int descr_known;	/* 0: the numpy 1/2 variant is still to be decided */
+	int version_pending;	/* DWARF looked for; numpy.__version__ not read yet */
 };
 
 struct hi_np_array {
@@ -57,6 +58,11 @@ struct hi_np_array {
  * read; then arrays are sized by the default rule and not followed.  */
 const struct hi_np_layout *hi_np_layout(struct hi_py *py);
 void hi_np_free(struct hi_py *py);
+
+/* Before stopping the target: if numpy's module is mapped and its layout
+ * not yet known, look for numpy's DWARF now (milliseconds, or a
+ * debuginfod query), so that the pause does not pay for it.  */
+void hi_np_prepare(struct hi_py *py);
 
 /* The public-ABI layout of numpy MAJOR (1 or 2): what hi_np_layout falls
  * back to without DWARF.  Exposed for the unit test that checks it
