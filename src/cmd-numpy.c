@@ -217,9 +217,12 @@ static void print_table(FILE *out, const struct np *np, const struct hi_py *py)
 				snprintf(base, sizeof base, "0x%" PRIx64, a->base);
 			else
 				snprintf(base, sizeof base, "-");
-			fprintf(out, "%6zu 0x%-14" PRIx64 " %12" PRIu64 " %-7s %-20s %-5s %-14s%s\n", i, a->addr, a->nbytes,
-				dt, shape, data_word(a), base,
-				np->rows[i].flags & HI_OBSERVE_HIDDEN ? " only views reach it" : "");
+			if (np->rows[i].flags & HI_OBSERVE_HIDDEN)
+				fprintf(out, "%6zu 0x%-14" PRIx64 " %12" PRIu64 " %-7s %-20s %-5s %-14s only views reach it\n",
+					i, a->addr, a->nbytes, dt, shape, data_word(a), base);
+			else
+				fprintf(out, "%6zu 0x%-14" PRIx64 " %12" PRIu64 " %-7s %-20s %-5s %s\n", i, a->addr, a->nbytes,
+					dt, shape, data_word(a), base);
 		}
 		if (np->arrays > np->nrows)
 			fprintf(out, "<%" PRIu64 " more arrays; 'numpy -n N' lists N>\n", np->arrays - np->nrows);
