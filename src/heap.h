@@ -28,7 +28,12 @@ struct hi_heap_diag {
 	uint64_t inconsistent;	/* objects whose memory did not add up */
 	uint64_t bad_reads;	/* fields that could not be read (sizes approximated) */
 	uint64_t hidden;	/* objects only hidden references reach (HI_OBSERVE_HIDDEN) */
+	int truncated;		/* stopped at opts.max_objects */
 };
+
+/* Referents, objects and fields skipped because the memory did not add up
+ * (with BROKEN_LISTS from the GC walk): nonzero makes the census partial. */
+uint64_t hi_heap_skipped(const struct hi_heap_diag *diag, uint64_t broken_lists);
 
 /* Flags of an observed object.  HIDDEN: reachable only through references
  * gc.get_referents does not report (referents.h: hi_referents_hidden,
@@ -57,6 +62,13 @@ struct hi_heap_opts {
 	 * are left out).  */
 	hi_heap_observer observe;
 	void *observe_arg;
+	/* If NROOTS, the census of what ROOTS reach, instead of the GC lists
+	 * and the running frames.  */
+	const uint64_t *roots;
+	size_t nroots;
+	/* Stop after this many objects (0: no bound); diag.truncated says
+	 * it happened.  */
+	uint64_t max_objects;
 };
 
 /* Build C (initialized by the caller with hi_census_init) for the target
