@@ -100,7 +100,8 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		hi_error("out of memory");
 		return hi_cmd_fail(app->interp);
 	}
-	hi_np_prepare(&app->session.py);	/* outside the pause */
+	if (app->session.attached && !app->session.image)
+		hi_np_prepare(&app->session.py);	/* outside the pause */
 	if (hi_cmd_stop(app) != TCL_OK) {
 		free(info);
 		return TCL_ERROR;

@@ -146,7 +146,7 @@ static int module_mapped(pid_t pid)
 
 void hi_np_prepare(struct hi_py *py)
 {
-	pid_t pid = hi_dbg_pid(py->dbg);
+	pid_t pid = py->dbg ? hi_dbg_pid(py->dbg) : 0;
 	if (!py->numpy && pid > 0 && module_mapped(pid))
 		py->numpy = load_dwarf_part(py);
 }
