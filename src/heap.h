@@ -58,10 +58,6 @@ struct hi_heap_opts {
 	/* If not NULL, filled with address -> identity key of every object
 	 * (what setrel remembers).  */
 	struct u64map *record;
-	/* If not NULL, told of every object counted (after the baseline's
-	 * are left out).  */
-	hi_heap_observer observe;
-	void *observe_arg;
 	/* If NROOTS, the census of what ROOTS reach, instead of the GC lists
 	 * and the running frames.  */
 	const uint64_t *roots;
@@ -69,6 +65,10 @@ struct hi_heap_opts {
 	/* Stop after this many objects (0: no bound); diag.truncated says
 	 * it happened.  */
 	uint64_t max_objects;
+	/* If not NULL, told of every object counted (after the baseline's
+	 * are left out).  */
+	hi_heap_observer observe;
+	void *observe_arg;
 };
 
 /* Build C (initialized by the caller with hi_census_init) for the target
