@@ -439,17 +439,14 @@ static size_t image_fill(struct hi_mem *m, uint64_t addr, unsigned char *dst, si
 	size_t done = 0;
 	while (done < len) {
 		uint64_t a = addr + done;
-		size_t i;
-		for (i = 0; i < m->nranges; i++)
-			if (a >= m->ranges[i].addr && a - m->ranges[i].addr < m->ranges[i].len)
-				break;
-		if (i == m->nranges)
+		const struct image_range *r = find_range(m, a);	/* ranges are sorted */
+		if (!r)
 			break;
-		size_t off = a - m->ranges[i].addr;
-		size_t n = m->ranges[i].len - off;
+		size_t off = a - r->addr;
+		size_t n = r->len - off;
 		if (n > len - done)
 			n = len - done;
-		memcpy(dst + done, m->ranges[i].data + off, n);
+		memcpy(dst + done, r->data + off, n);
 		done += n;
 	}
 	return done;

@@ -9,9 +9,8 @@
  * records them) of what the patched objects reach, at most MAX_OBJECTS of
  * them, then restores the bytes.  Aiming at objects keeps mutations where
  * they matter, and bounding the walk keeps a run to milliseconds even
- * under the sanitizers.  An input whose first byte is 0xff takes the whole
- * census instead, from the GC lists and the threads' frames, as `heap`
- * does.
+ * under the sanitizers.  An input whose first byte is 0xff starts from the
+ * GC lists and the threads' frames instead, as `heap` does (bounded too).
  *
  * Input: records of 12 bytes, at most MAX_PATCHES of them:
  *   u16 object   which GC object (modulo their number)
@@ -55,6 +54,7 @@ static struct {
 	struct hi_dbg *dbg;
 	struct hi_py py;
 	uint64_t *objs;
+	unsigned char *is_type;	/* objs[i] is a type object */
 	size_t nobjs, cap;
 	struct hi_gcinfo info;
 } F;
@@ -90,7 +90,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz-image: %s\n", hi_errmsg());
 		exit(2);
 	}
-	fprintf(stderr, "fuzz-image: %s: CPython %s, %zu objects on the GC lists\n", path, F.py.version, F.nobjs);
+	if (!(F.is_type = calloc(F.nobjs, 1)))
+		exit(2);
+	size_t ntypes = 0;
+	for (size_t i = 0; i < F.nobjs; i++)
+		ntypes += F.is_type[i] = hi_py_type(&F.py, F.objs[i]) != NULL;
+	hi_py_reset(&F.py);
+	fprintf(stderr, "fuzz-image: %s: CPython %s, %zu objects on the GC lists, %zu of them types\n", path,
+		F.py.version, F.nobjs, ntypes);
 	return 0;
 }
 
@@ -105,6 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct saved saved[MAX_PATCHES];
 	uint64_t roots[MAX_PATCHES];
 	size_t nsaved = 0, nroots = 0;
+	int types_changed = 0;
 	for (size_t at = 0; at + 12 <= size && nsaved < MAX_PATCHES; at += 12) {
 		uint16_t oi;
 		uint64_t value;
@@ -112,6 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&value, data + at + 4, 8);
 		uint8_t word = data[at + 2] % WORDS_SPAN, how = data[at + 3] % NHOW;
 		uint64_t obj = F.objs[oi % F.nobjs];
+		types_changed |= F.is_type[oi % F.nobjs];
 		uint64_t addr = obj - WORDS_BEFORE * 8 + (uint64_t)word * 8;
 		uint64_t w;
 		size_t len = 8;
@@ -145,17 +154,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!nroots && size >= 2)
 		roots[nroots++] = F.objs[(data[0] | data[1] << 8) % F.nobjs];
 	hi_mem_invalidate(F.img->mem);
-	hi_py_reset(&F.py);
+	/* The type cache holds what was read of type objects (and which
+	 * addresses are not types).  It is kept from run to run, as a live
+	 * census keeps it for one stop, unless this run patches a type or
+	 * the cache has grown large: then it starts afresh.  */
+	if (types_changed || F.py.type_index.len > 8192)
+		hi_py_reset(&F.py);
 
 	int by_type = size > 0 && (data[0] & 1);
 	struct u64map record;
 	u64map_init(&record);
 	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, NULL, by_type ? &record : NULL,
 				     roots, nroots, MAX_OBJECTS };
-	if (size > 0 && data[0] == 0xff) {
-		opts.nroots = 0;
-		opts.max_objects = 0;
-	}
+	if (size > 0 && data[0] == 0xff)
+		opts.nroots = 0;	/* the GC lists and frames, still bounded */
 	struct hi_census c;
 	struct hi_gcinfo *info = malloc(sizeof *info);
 	struct hi_heap_diag diag;
@@ -175,10 +187,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(info);
 	hi_census_free(&c);
 	u64map_free(&record);
-	/* Free what the census cached (types, names) now rather than at the
-	 * next run, so that each run frees what it allocates: libFuzzer
-	 * takes more mallocs than frees for a leak and re-runs the input. */
-	hi_py_reset(&F.py);
+	if (types_changed)
+		hi_py_reset(&F.py);	/* no patched type outlives its run */
 
 	/* Undo, newest first: patches may overlap.  */
 	while (nsaved--)
