@@ -45,6 +45,7 @@ struct walk {
 	struct objvec dicts;	/* exact dicts to name once owners are known;
 				 * bit 0 set: reached only by hidden references */
 	struct objvec later;	/* targets of hidden references, for phase 2 */
+	uint64_t later_memo[64];	/* recently deferred: arrays share dtypes and bases */
 	struct u64map owners;	/* dict -> its lowest-addressed owner */
 	uint32_t no_owner;
 	int oom;
@@ -79,7 +80,11 @@ static void reach_hidden(uint64_t ref, void *arg)
 		w->diag->bad_ptr++;
 		return;
 	}
-	if (!hi_addrset_has(&w->seen, ref) && vec_push(&w->later, ref) < 0)
+	unsigned m = (unsigned)((ref * 0x9E3779B97F4A7C15ull) >> 58);
+	if (w->later_memo[m] == ref || hi_addrset_has(&w->seen, ref))
+		return;
+	w->later_memo[m] = ref;
+	if (vec_push(&w->later, ref) < 0)
 		w->oom = 1;
 }
 
@@ -138,7 +143,7 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flag
 		case HI_REF_BAD: w->diag->inconsistent++; break;
 		default: break;
 		}
-	if (!t->leaf)
+	if (hi_type_has_hidden(t))
 		hi_referents_hidden(py, obj, t, reach_hidden, w);
 	/* Owners first: an old object may own a new dict.  */
 	if (o->by == HI_BY_KIND && (t->dictoffset || (py->managed && (t->flags & py->managed_dict_flag)))) {

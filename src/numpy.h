@@ -40,6 +40,8 @@ struct hi_np_layout {
 	uint32_t d_kind, d_type, d_byteorder, d_elsize, d_elsize_size;
 	int descr_known;	/* 0: the numpy 1/2 variant is still to be decided */
 	int version_pending;	/* DWARF looked for; numpy.__version__ not read yet */
+	/* Descriptors read during this stop: arrays share a few dtypes.  */
+	struct { uint64_t addr, elsize; char kind, type, byteorder; } descr_memo[64];
 };
 
 struct hi_np_array {
@@ -58,6 +60,9 @@ struct hi_np_array {
  * read; then arrays are sized by the default rule and not followed.  */
 const struct hi_np_layout *hi_np_layout(struct hi_py *py);
 void hi_np_free(struct hi_py *py);
+
+/* Forget what was read during the last stop (hi_py_reset calls it).  */
+void hi_np_reset(struct hi_py *py);
 
 /* Before stopping the target: if numpy's module is mapped and its layout
  * not yet known, look for numpy's DWARF now (milliseconds, or a

@@ -149,6 +149,7 @@ void hi_py_reset(struct hi_py *py)
 	/* Types can be created, freed and their memory reused while the
 	 * target runs: nothing read in one stop is trusted in the next.  */
 	free_types(py);
+	hi_np_reset(py);
 	py->bad_reads = 0;
 }
 

@@ -385,7 +385,7 @@ int hi_type_is_leaf(struct hi_py *py, struct hi_type *t)
 {
 	(void)py;
 	if (t->leaf < 0)
-		t->leaf = !t->is_gc && t->static_type && t->family != HI_B_CODE && t->family != HI_B_NDARRAY;
+		t->leaf = !t->is_gc && t->static_type && t->family != HI_B_CODE;
 	return t->leaf;
 }
 

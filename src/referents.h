@@ -28,8 +28,15 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
  * such references, else returns 0.  */
 int hi_referents_hidden(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg);
 
-/* Do objects of type T never reference anything (non-GC, not code, not a
- * class instance, not an ndarray)?  Then the walk need not ask.  */
+/* May objects of type T have such references?  Cheap: asked per object. */
+static inline int hi_type_has_hidden(const struct hi_type *t)
+{
+	return t->family == HI_B_NDARRAY;
+}
+
+/* Do objects of type T never reference anything that tp_traverse would
+ * report (non-GC, not code, not a class instance)?  Then the walk need
+ * not ask hi_referents (hi_referents_hidden is asked apart).  */
 int hi_type_is_leaf(struct hi_py *py, struct hi_type *t);
 
 /* The references held by the running frames of every thread of the
