@@ -38,6 +38,7 @@ struct hi_cmd {
 extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_dump, hi_cmd_heap,
 	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
 extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot;
+extern const struct hi_cmd hi_cmd_top, hi_cmd_numpy;
 
 /* Where Tcl's own `info` lives once ours takes its name.  */
 #define HI_TCL_INFO "::tcl::builtin_info"
@@ -62,6 +63,17 @@ int hi_cmd_stop(struct hi_app *app);
 struct hi_baseline;
 int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
 		  struct u64map *record, struct hi_census *out);
+
+/* The same with every option of the walk (heap.h: an observer, ...).
+ * AFTER, when not NULL, runs once the walk has succeeded, while PY still
+ * reads the target as the walk saw it (stopped, or the -copy image): to
+ * read more of what the observer kept.  It returns 0, or -1 with
+ * hi_errmsg() set.  */
+struct hi_heap_opts;
+struct hi_py;
+typedef int (*hi_cmd_after_fn)(struct hi_py *py, void *arg);
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
+		hi_cmd_after_fn after, void *after_arg);
 
 /* A census as a Tcl dict {pid python objects size by rows {{kind count
  * size} ...}} (rows in table order), and back.  */

@@ -8,11 +8,12 @@
 #include "error.h"
 #include "heap.h"
 #include "interrupt.h"
+#include "numpy.h"
 
 const struct hi_cmd *const hi_commands[] = {
 	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_dump, &hi_cmd_heap,
-	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_plot,	  &hi_cmd_quit,	  &hi_cmd_setrel,
-	&hi_cmd_watch,	NULL,
+	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_numpy,  &hi_cmd_plot,	  &hi_cmd_quit,
+	&hi_cmd_setrel,	&hi_cmd_top,	&hi_cmd_watch,	NULL,
 };
 
 /* Each command runs through run_cmd, which notices when the output is a
@@ -86,13 +87,21 @@ int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices
 int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
 		  struct u64map *record, struct hi_census *out)
 {
+	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, baseline, record };
+	return hi_cmd_walk(app, &opts, copy, out, NULL, NULL);
+}
+
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
+		hi_cmd_after_fn after, void *after_arg)
+{
 	struct hi_gcinfo *info = malloc(sizeof *info);
 	struct hi_heap_diag diag;
-	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, baseline, record };
 	if (!info) {
 		hi_error("out of memory");
 		return hi_cmd_fail(app->interp);
 	}
+	if (app->session.attached && !app->session.image)
+		hi_np_prepare(&app->session.py);	/* outside the pause */
 	if (hi_cmd_stop(app) != TCL_OK) {
 		free(info);
 		return TCL_ERROR;
@@ -113,11 +122,15 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 		}
 		copied = hi_mem_image_bytes(snap);
 		py->mem = snap;
-		rc = hi_heap_census(py, &opts, out, info, &diag, app->session.who);
+		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
+		if (rc == 0 && after)
+			rc = after(py, after_arg);
 		py->mem = live;
 		hi_mem_close(snap);
 	} else {
-		rc = hi_heap_census(py, &opts, out, info, &diag, app->session.who);
+		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
+		if (rc == 0 && after)
+			rc = after(py, after_arg);
 		hi_session_resume(&app->session);
 	}
 	if (rc == 0 && app->verbose && !copy)
@@ -140,6 +153,9 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 			(unsigned long long)diag.undecoded, (unsigned long long)diag.generic,
 			(unsigned long long)diag.inconsistent,
 			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
+	if (rc == 0 && app->verbose && diag.hidden)
+		fprintf(stderr, "heapinspect: %s: %llu objects reachable only through numpy bases and dtypes (gc-based tools miss them)\n",
+			app->session.who, (unsigned long long)diag.hidden);
 	if (rc == 0)
 		out->skipped = hi_heap_skipped(&diag, info->broken_lists);
 	free(info);

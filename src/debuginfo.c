@@ -465,6 +465,36 @@ static int find_python_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_A
 	return DWARF_CB_OK;
 }
 
+/* Make MOD the module D describes: its path, its DWARF (and DWZ alt
+ * file) indexed by type name.  -1 when it has no DWARF (dwfl_errmsg says
+ * why).  */
+static int load_dwarf(struct hi_dbg *d, Dwfl_Module *mod)
+{
+	d->mod = mod;
+	const char *mname = dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	d->python_path = strdup(mname ? mname : "?");
+	version_from_name(d->python_path, d->name_version, sizeof d->name_version);
+
+	double t0 = hi_now();
+	d->dw = dwfl_module_getdwarf(d->mod, &d->bias);
+	if (!d->dw)
+		return -1;
+	const char *mainfile = NULL, *debugfile = NULL;
+	dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+	const char *shown = debugfile ? debugfile : (mainfile ? mainfile : d->python_path);
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "/proc/%d/root/", (int)d->pid);
+	if (d->pid > 0 && strncmp(shown, prefix, strlen(prefix)) == 0)
+		shown += strlen(prefix) - 1;	/* the target's own view of the path */
+	d->debug_path = strdup(shown);
+	index_dwarf(d, d->dw);
+	Dwarf *alt = dwarf_getalt(d->dw);
+	if (alt)
+		index_dwarf(d, alt);
+	d->index_seconds = hi_now() - t0;
+	return 0;
+}
+
 static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 {
 	struct find_ctx c = { 0 };
@@ -492,33 +522,13 @@ static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 		}
 		return NULL;
 	}
-	d->mod = c.python;
-	const char *mname = dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	d->python_path = strdup(mname ? mname : "?");
-	version_from_name(d->python_path, d->name_version, sizeof d->name_version);
-
-	double t0 = hi_now();
-	d->dw = dwfl_module_getdwarf(d->mod, &d->bias);
-	if (!d->dw) {
+	if (load_dwarf(d, c.python) < 0) {
 		const char *v = d->name_version[0] ? d->name_version : "3";
 		hi_error("%s: no debug information for %s (%s); install its debug symbols (Debian/Ubuntu: apt-get install python%s-dbg; Fedora: dnf debuginfo-install python%s) or set DEBUGINFOD_URLS",
 			 who, d->python_path, dwfl_errmsg(-1), v, v);
 		hi_error_class(HI_E_NODEBUG);
 		return NULL;
 	}
-	const char *mainfile = NULL, *debugfile = NULL;
-	dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
-	const char *shown = debugfile ? debugfile : (mainfile ? mainfile : d->python_path);
-	char prefix[64];
-	snprintf(prefix, sizeof prefix, "/proc/%d/root/", (int)d->pid);
-	if (d->pid > 0 && strncmp(shown, prefix, strlen(prefix)) == 0)
-		shown += strlen(prefix) - 1;	/* the target's own view of the path */
-	d->debug_path = strdup(shown);
-	index_dwarf(d, d->dw);
-	Dwarf *alt = dwarf_getalt(d->dw);
-	if (alt)
-		index_dwarf(d, alt);
-	d->index_seconds = hi_now() - t0;
 	if (hi_dbg_sizeof(d, "PyObject") < 0) {
 		hi_error("%s: the debug information of %s does not describe PyObject; it is not CPython's, or it is incomplete",
 			 who, d->python_path);
@@ -603,6 +613,87 @@ struct hi_dbg *hi_dbg_open_file(const char *path)
 	return d;
 }
 
+/* ---- other modules: extensions' own DWARF ---- */
+
+struct find_name_ctx {
+	const char *name;
+	Dwfl_Module *found;
+};
+
+static int find_name_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+	(void)ud;
+	(void)start;
+	struct find_name_ctx *c = arg;
+	if (name && strstr(base_name(name), c->name)) {
+		c->found = mod;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+static struct hi_dbg *open_named(struct hi_dbg *d, const char *name, const char *who)
+{
+	struct find_name_ctx c = { name, NULL };
+	dwfl_getmodules(d->dwfl, find_name_cb, &c, 0);
+	if (!c.found) {
+		hi_error("%s: no module named like %s is mapped", who, name);
+		hi_dbg_close(d);
+		return NULL;
+	}
+	if (load_dwarf(d, c.found) < 0) {
+		hi_error("%s: no debug information for %s (%s)", who, d->python_path, dwfl_errmsg(-1));
+		hi_error_class(HI_E_NODEBUG);
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct hi_dbg *hi_dbg_open_module(const struct hi_dbg *python, const char *name)
+{
+	char who[32];
+	if (python->pid <= 0) {
+		hi_error("%s: not a live process", python->python_path);
+		return NULL;
+	}
+	snprintf(who, sizeof who, "pid %d", (int)python->pid);
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", who);
+		return NULL;
+	}
+	d->pid = python->pid;
+	/* A fresh report: the module may have been loaded since attaching. */
+	d->dwfl = dwfl_begin(&proc_callbacks);
+	report_pid = d->pid;
+	if (!d->dwfl || dwfl_linux_proc_report(d->dwfl, d->pid) != 0) {
+		hi_error("%s: cannot read its memory map: %s", who, dwfl_errmsg(-1));
+		hi_dbg_close(d);
+		return NULL;
+	}
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	return open_named(d, name, who);
+}
+
+struct hi_dbg *hi_dbg_open_elf(const char *path)
+{
+	set_debuginfo_path();
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", path);
+		return NULL;
+	}
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl || !dwfl_report_offline(d->dwfl, path, path, -1)) {
+		hi_error("%s: cannot open: %s", path, dwfl_errmsg(-1));
+		hi_dbg_close(d);
+		return NULL;
+	}
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	return open_named(d, base_name(path), path);
+}
+
 struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *exe, const char *who)
 {
 	set_debuginfo_path();
@@ -680,3 +771,4 @@ const char *hi_dbg_exe_path(const struct hi_dbg *d) { return d->exe_path; }
 const char *hi_dbg_debug_path(const struct hi_dbg *d) { return d->debug_path; }
 const char *hi_dbg_name_version(const struct hi_dbg *d) { return d->name_version; }
 double hi_dbg_index_seconds(const struct hi_dbg *d) { return d->index_seconds; }
+pid_t hi_dbg_pid(const struct hi_dbg *d) { return d->pid; }

@@ -37,6 +37,18 @@ struct hi_dbg *hi_dbg_open_pid(pid_t pid);
 /* Open one ELF file (libpython or a static python) at load address 0. */
 struct hi_dbg *hi_dbg_open_file(const char *path);
 
+/* The DWARF of another module mapped into PYTHON's process (opened with
+ * hi_dbg_open_pid): the first whose file name contains NAME, as an
+ * extension module's ("_multiarray_umath").  The process's modules are
+ * listed afresh, so a module loaded after attaching is found.  Symbols and
+ * layouts are then that module's.  Returns NULL with hi_errmsg() set when
+ * no such module is mapped or it has no debug information (class
+ * HI_E_NODEBUG), or PYTHON is not a live process.  */
+struct hi_dbg *hi_dbg_open_module(const struct hi_dbg *python, const char *name);
+
+/* Open one ELF file's DWARF whatever it describes (no _PyRuntime needed):
+ * for tests.  NULL with hi_errmsg() set.  */
+struct hi_dbg *hi_dbg_open_elf(const char *path);
 /* Open the Python module PATH as if loaded at BASE (what
  * hi_dbg_python_base said of the live process) into a process running
  * EXE, for reading a saved memory image.  WHO prefixes errors.  NULL with
@@ -75,6 +87,9 @@ int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi
 /* The value of enumerator NAME of enum TYPE ("enum _framestate").
  * Returns 0, or -1 if absent.  */
 int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int64_t *out);
+
+/* The process D was opened on, or 0 for a file.  */
+pid_t hi_dbg_pid(const struct hi_dbg *d);
 
 /* Seconds spent indexing DWARF, for `info -v` and benchmarks.  */
 double hi_dbg_index_seconds(const struct hi_dbg *d);

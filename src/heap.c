@@ -42,7 +42,10 @@ struct walk {
 	struct hi_heap_diag *diag;
 	struct hi_addrset seen;
 	struct objvec stack;
-	struct objvec dicts;	/* exact dicts to name once owners are known */
+	struct objvec dicts;	/* exact dicts to name once owners are known;
+				 * bit 0 set: reached only by hidden references */
+	struct objvec later;	/* targets of hidden references, for phase 2 */
+	uint64_t later_memo[64];	/* recently deferred: arrays share dtypes and bases */
 	struct u64map owners;	/* dict -> its lowest-addressed owner */
 	uint32_t no_owner;
 	int oom;
@@ -65,6 +68,23 @@ static void reach(uint64_t ref, void *arg)
 	}
 	int r = hi_addrset_add(&w->seen, ref);
 	if (r < 0 || (r == 1 && vec_push(&w->stack, ref) < 0))
+		w->oom = 1;
+}
+
+/* A reference gc.get_referents does not report: followed after all the
+ * others, so that what only such references reach is known (phase 2).  */
+static void reach_hidden(uint64_t ref, void *arg)
+{
+	struct walk *w = arg;
+	if (ref & 7) {
+		w->diag->bad_ptr++;
+		return;
+	}
+	unsigned m = (unsigned)((ref * 0x9E3779B97F4A7C15ull) >> 58);
+	if (w->later_memo[m] == ref || hi_addrset_has(&w->seen, ref))
+		return;
+	w->later_memo[m] = ref;
+	if (vec_push(&w->later, ref) < 0)
 		w->oom = 1;
 }
 
@@ -96,7 +116,7 @@ static uint32_t dict_kind_of(struct walk *w, struct hi_type *ot)
 	return ot->dict_kind;
 }
 
-static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind)
+static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind, unsigned flags)
 {
 	if (kind == UINT32_MAX) {
 		w->oom = 1;
@@ -104,10 +124,15 @@ static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind
 	}
 	if (t->fixed_size == UINT64_MAX)	/* first of its type in this census */
 		t->fixed_size = hi_type_fixed_size(w->py, t);
-	hi_census_add(w->c, kind, t->fixed_size ? t->fixed_size : hi_py_sizeof(w->py, obj, t));
+	uint64_t size = t->fixed_size ? t->fixed_size : hi_py_sizeof(w->py, obj, t);
+	hi_census_add(w->c, kind, size);
+	if (flags & HI_OBSERVE_HIDDEN)
+		w->diag->hidden++;
+	if (w->opts->observe)
+		w->opts->observe(w->opts->observe_arg, obj, t, size, kind, flags);
 }
 
-static void visit(struct walk *w, uint64_t obj, struct hi_type *t)
+static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flags)
 {
 	struct hi_py *py = w->py;
 	const struct hi_heap_opts *o = w->opts;
@@ -118,6 +143,8 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t)
 		case HI_REF_BAD: w->diag->inconsistent++; break;
 		default: break;
 		}
+	if (hi_type_has_hidden(t))
+		hi_referents_hidden(py, obj, t, reach_hidden, w);
 	/* Owners first: an old object may own a new dict.  */
 	if (o->by == HI_BY_KIND && (t->dictoffset || (py->managed && (t->flags & py->managed_dict_flag)))) {
 		uint64_t d = hi_py_owned_dict(py, obj, t);
@@ -148,23 +175,23 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t)
 		uint64_t *own = u64map_get(&w->owners, obj);
 		struct hi_type *ot = own ? hi_py_type(py, hi_py_type_of(py, *own)) : NULL;
 		if (ot) {
-			count(w, obj, t, dict_kind_of(w, ot));
+			count(w, obj, t, dict_kind_of(w, ot), flags);
 			return;
 		}
-		if (vec_push(&w->dicts, obj) < 0)
+		if (vec_push(&w->dicts, obj | (flags & HI_OBSERVE_HIDDEN)) < 0)
 			w->oom = 1;
 		return;
 	}
-	count(w, obj, t, kind_of(w, t));
+	count(w, obj, t, kind_of(w, t), flags);
 }
 
-/* Walk from the roots.  Returns 0, 1 when interrupted, -1 out of memory. */
-static int close_over(struct walk *w)
+/* Visit everything on the stack and what it reaches.  Returns 0, 1 when
+ * interrupted, -1 out of memory.  */
+static int drain(struct walk *w, unsigned flags, unsigned long *polled)
 {
 	struct hi_py *py = w->py;
-	unsigned long polled = 0;
 	while (w->stack.n && !w->oom) {
-		if ((++polled & 0xffff) == 0 && hi_interrupted())
+		if ((++*polled & 0xffff) == 0 && hi_interrupted())
 			return 1;	/* cancelled: unwind, the caller resumes */
 		if (w->opts->max_objects && w->c->objects >= w->opts->max_objects) {
 			w->diag->truncated = 1;
@@ -176,18 +203,34 @@ static int close_over(struct walk *w)
 			w->diag->bad_type++;
 			continue;
 		}
-		visit(w, obj, t);
+		visit(w, obj, t, flags);
 	}
-	if (w->oom)
-		return -1;
+	return w->oom ? -1 : 0;
+}
+
+/* Walk from the roots: phase 1 follows every reference gc.get_referents
+ * reports (and heapy's additions); phase 2 then what only hidden
+ * references reach.  Returns 0, 1 when interrupted, -1 out of memory. */
+static int close_over(struct walk *w)
+{
+	struct hi_py *py = w->py;
+	unsigned long polled = 0;
+	int r = drain(w, 0, &polled);
+	while (r == 0 && w->later.n && !w->diag->truncated) {
+		reach(w->later.addr[--w->later.n], w);	/* the same checks as any referent */
+		r = drain(w, HI_OBSERVE_HIDDEN, &polled);
+	}
+	if (r)
+		return r;
 	/* Now every owner is known: name the dicts.  */
 	for (size_t i = 0; i < w->dicts.n && !w->oom; i++) {
-		uint64_t d = w->dicts.addr[i];
+		uint64_t d = w->dicts.addr[i] & ~7ull;
+		unsigned flags = (unsigned)(w->dicts.addr[i] & HI_OBSERVE_HIDDEN);
 		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, d));
 		uint64_t *own = u64map_get(&w->owners, d);
 		struct hi_type *ot = own ? hi_py_type(py, hi_py_type_of(py, *own)) : NULL;
 		if (t)
-			count(w, d, t, ot ? dict_kind_of(w, ot) : w->no_owner);
+			count(w, d, t, ot ? dict_kind_of(w, ot) : w->no_owner, flags);
 	}
 	return w->oom ? -1 : 0;
 }
@@ -240,5 +283,6 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 	u64map_free(&w.owners);
 	free(w.stack.addr);
 	free(w.dicts.addr);
+	free(w.later.addr);
 	return rc;
 }

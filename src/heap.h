@@ -6,7 +6,11 @@
  * finds which dicts are some object's __dict__ (tp_dictoffset, or the
  * managed-dict slot of 3.11+), and partitions everything by heapy's kind
  * (or by type) with sys.getsizeof sizes.  The target must be stopped for
- * the whole call.  */
+ * the whole call.
+ *
+ * References only heapinspect follows (a numpy array's base and dtype)
+ * are followed last: first everything the other references reach, then
+ * what only those reach, which is flagged HIDDEN for observers.  */
 #ifndef HI_HEAP_H
 #define HI_HEAP_H
 #include "baseline.h"
@@ -23,12 +27,26 @@ struct hi_heap_diag {
 	uint64_t generic;	/* ... followed only through __dict__ and tp_members */
 	uint64_t inconsistent;	/* objects whose memory did not add up */
 	uint64_t bad_reads;	/* fields that could not be read (sizes approximated) */
+	uint64_t hidden;	/* objects only hidden references reach (HI_OBSERVE_HIDDEN) */
 	int truncated;		/* stopped at opts.max_objects */
 };
 
 /* Referents, objects and fields skipped because the memory did not add up
  * (with BROKEN_LISTS from the GC walk): nonzero makes the census partial. */
 uint64_t hi_heap_skipped(const struct hi_heap_diag *diag, uint64_t broken_lists);
+
+/* Flags of an observed object.  HIDDEN: reachable only through references
+ * gc.get_referents does not report (referents.h: hi_referents_hidden,
+ * e.g. a numpy base kept alive by views alone), so gc-based tools, heapy
+ * included, miss it.  */
+#define HI_OBSERVE_HIDDEN 1u
+
+/* Called once per counted object: its address, type, sys.getsizeof size,
+ * census kind id (a row of the census being built) and HI_OBSERVE_*
+ * flags.  The target is stopped (or PY reads a copy) during the call, so
+ * the observer may read the object.  */
+typedef void (*hi_heap_observer)(void *arg, uint64_t obj, struct hi_type *t, uint64_t size, uint32_t kind,
+				 unsigned flags);
 
 enum hi_partition { HI_BY_KIND, HI_BY_TYPE };
 
@@ -47,6 +65,10 @@ struct hi_heap_opts {
 	/* Stop after this many objects (0: no bound); diag.truncated says
 	 * it happened.  */
 	uint64_t max_objects;
+	/* If not NULL, told of every object counted (after the baseline's
+	 * are left out).  */
+	hi_heap_observer observe;
+	void *observe_arg;
 };
 
 /* Build C (initialized by the caller with hi_census_init) for the target

@@ -101,31 +101,13 @@ static void load_types_fallback(struct hi_py *py)
 	}
 }
 
-static uint64_t main_interp(struct hi_py *py)
-{
-	const struct hi_layout *l = &py->l;
-	uint64_t in = 0;
-	if (hi_has(l->rt_interp_main) && hi_mem_u64(py->mem, py->runtime + l->rt_interp_main.off, &in) == 0 && in)
-		return in;
-	/* The list is newest first: the main interpreter is last.  */
-	if (hi_mem_u64(py->mem, py->runtime + l->rt_interp_head.off, &in) < 0)
-		return 0;
-	for (int n = 0; in && n < 4096; n++) {
-		uint64_t next;
-		if (hi_mem_u64(py->mem, in + l->is_next.off, &next) < 0 || !next)
-			break;
-		in = next;
-	}
-	return in;
-}
-
 void hi_kind_load_aliases(struct hi_py *py)
 {
 	const struct hi_layout *l = &py->l;
 	if (py->aliases_loaded)
 		return;
 	py->aliases_loaded = 1;
-	uint64_t interp = main_interp(py), modules = 0, builtins = 0;
+	uint64_t interp = hi_py_main_interp(py), modules = 0, builtins = 0;
 	if (!interp) {
 		load_types_fallback(py);
 		return;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
+#include "numpy.h"
 #include "pyobj.h"
 #include "typetable.h"
 
@@ -148,6 +149,7 @@ void hi_py_reset(struct hi_py *py)
 	/* Types can be created, freed and their memory reused while the
 	 * target runs: nothing read in one stop is trusted in the next.  */
 	free_types(py);
+	hi_np_reset(py);
 	py->bad_reads = 0;
 }
 
@@ -157,6 +159,7 @@ void hi_py_fini(struct hi_py *py)
 	free(py->desc_off);
 	py->desc_off = NULL;
 	u64map_free(&py->desc_of_addr);
+	hi_np_free(py);
 	free(py->types);
 	free(py->alias_names);
 	u64map_free(&py->type_index);
@@ -253,6 +256,15 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 			if (d >= 0 && need > 0 && t.basicsize >= need)
 				t.desc = d;
 		}
+		if (t.desc < 0 && t.static_type) {
+			/* An extension's type that no symbol names (numpy's module
+			 * has no symbol table heapinspect reads): by tp_name, for
+			 * entries that name no symbol.  Their decoders check the
+			 * sizes (numpy.c).  */
+			int d = desc_by_name(name);
+			if (d >= 0 && !hi_typedescs[d].syms[0])
+				t.desc = d;
+		}
 		uint64_t b = t.base;
 		for (int depth = 0; t.desc < 0 && b && depth < MAX_BASE_DEPTH; depth++) {
 			/* Bases are resolved through the cache; the depth guard
@@ -301,6 +313,24 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 	return py->types[py->ntypes++];
 }
 
+uint64_t hi_py_main_interp(struct hi_py *py)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t in = 0;
+	if (hi_has(l->rt_interp_main) && hi_mem_u64(py->mem, py->runtime + l->rt_interp_main.off, &in) == 0 && in)
+		return in;
+	/* The list is newest first: the main interpreter is last.  */
+	if (hi_mem_u64(py->mem, py->runtime + l->rt_interp_head.off, &in) < 0)
+		return 0;
+	for (int n = 0; in && n < 4096; n++) {
+		uint64_t next;
+		if (hi_mem_u64(py->mem, in + l->is_next.off, &next) < 0 || !next)
+			break;
+		in = next;
+	}
+	return in;
+}
+
 int hi_py_is(struct hi_py *py, uint64_t obj, enum hi_builtin b)
 {
 	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
@@ -341,24 +371,57 @@ static int read_bits(struct hi_py *py, uint64_t addr, struct hi_mbr m, unsigned 
 	return 0;
 }
 
-ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size)
+/* Where str OBJ keeps its characters: length in code points, bytes per
+ * code point, address.  -1 if it is not a readable str.  */
+static int str_data(struct hi_py *py, uint64_t obj, int64_t *len, unsigned *kind, uint64_t *data)
 {
 	struct hi_layout *l = &py->l;
-	if (!size || !hi_py_is(py, obj, HI_B_STR))
-		return -1;
-	int64_t len;
-	unsigned kind, compact, ascii;
-	if (hi_mem_i64(py->mem, obj + l->str_length.off, &len) < 0 || len < 0 ||
-	    read_bits(py, obj, l->str_kind, &kind) < 0 ||
+	unsigned compact, ascii;
+	if (!hi_py_is(py, obj, HI_B_STR) || hi_mem_i64(py->mem, obj + l->str_length.off, len) < 0 || *len < 0 ||
+	    read_bits(py, obj, l->str_kind, kind) < 0 ||
 	    read_bits(py, obj, l->str_compact, &compact) < 0 ||
 	    read_bits(py, obj, l->str_ascii, &ascii) < 0)
 		return -1;
-	if (kind != 1 && kind != 2 && kind != 4)
+	if (*kind != 1 && *kind != 2 && *kind != 4)
 		return -1;
-	uint64_t data;
 	if (compact)
-		data = obj + (ascii ? l->sizeof_ascii : l->sizeof_compact_unicode);
-	else if (!hi_has(l->str_legacy_data) || hi_mem_u64(py->mem, obj + l->str_legacy_data.off, &data) < 0)
+		*data = obj + (ascii ? l->sizeof_ascii : l->sizeof_compact_unicode);
+	else if (!hi_has(l->str_legacy_data) || hi_mem_u64(py->mem, obj + l->str_legacy_data.off, data) < 0)
+		return -1;
+	return 0;
+}
+
+int64_t hi_py_str_chars(struct hi_py *py, uint64_t obj, uint32_t *out, size_t max, size_t *got)
+{
+	int64_t len;
+	unsigned kind;
+	uint64_t data;
+	unsigned char raw[1024];
+	if (str_data(py, obj, &len, &kind, &data) < 0)
+		return -1;
+	size_t n = (uint64_t)len < max ? (size_t)len : max;
+	if (n > sizeof raw / 4)
+		n = sizeof raw / 4;
+	if (n && hi_mem_read(py->mem, data, raw, n * kind) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (kind == 1)
+			out[i] = raw[i];
+		else if (kind == 2)
+			out[i] = raw[2 * i] | (uint32_t)raw[2 * i + 1] << 8;
+		else
+			memcpy(&out[i], raw + 4 * i, 4);
+	}
+	*got = n;
+	return len;
+}
+
+ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size)
+{
+	int64_t len;
+	unsigned kind;
+	uint64_t data;
+	if (!size || str_data(py, obj, &len, &kind, &data) < 0)
 		return -1;
 	size_t out = 0;
 	unsigned char raw[256];

@@ -22,6 +22,7 @@ enum hi_builtin {
 	HI_B_FLOAT, HI_B_COMPLEX, HI_B_MODULE, HI_B_FUNCTION, HI_B_CODE,
 	HI_B_FRAME, HI_B_GEN, HI_B_CORO, HI_B_ASYNCGEN, HI_B_CELL, HI_B_METHOD,
 	HI_B_ODICT, HI_B_NONETYPE, HI_B_DEQUE,
+	HI_B_NDARRAY,		/* numpy.ndarray, by name (numpy.c) */
 	HI_B_COUNT
 };
 
@@ -91,6 +92,8 @@ struct hi_py {
 	struct { uint64_t addr; struct hi_type *t; } type_memo[64];
 	/* Diagnostics of the current walk. */
 	unsigned long long bad_reads;
+	/* numpy's layouts, learned when the first array is met (numpy.c).  */
+	struct hi_np_layout *numpy;
 };
 
 /* Set up from debug info and a reader.  Reads the version (Py_Version,
@@ -101,6 +104,10 @@ void hi_py_fini(struct hi_py *py);
 
 /* Forget per-stop state (the type cache keeps static facts only).  */
 void hi_py_reset(struct hi_py *py);
+
+/* The main interpreter's state (_PyRuntime.interpreters.main, else the
+ * last of the list), or 0.  */
+uint64_t hi_py_main_interp(struct hi_py *py);
 
 /* Read an object's type pointer.  0 on failure.  */
 uint64_t hi_py_type_of(struct hi_py *py, uint64_t obj);
@@ -114,6 +121,11 @@ int hi_py_is(struct hi_py *py, uint64_t obj, enum hi_builtin b);
 /* Read a str object as UTF-8 into BUF (NUL-terminated, truncated to SIZE).
  * Returns its length in bytes, or -1 if OBJ is not a readable str.  */
 ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size);
+
+/* The first code points of str OBJ: up to MAX (at most 256) into OUT,
+ * *GOT of them.  Returns the str's length in code points, or -1 if OBJ is
+ * not a readable str.  */
+int64_t hi_py_str_chars(struct hi_py *py, uint64_t obj, uint32_t *out, size_t max, size_t *got);
 
 /* Call FN for each (key, value) of dict DICT, in table order.  Stops early
  * when FN returns nonzero.  Returns 0, or -1 if the dict is unreadable.

@@ -1,6 +1,7 @@
 /* pysize.c: see pysize.h.  */
 #include "config.h"
 #include <stdlib.h>
+#include "numpy.h"
 #include "pysize.h"
 
 #define PTR 8
@@ -302,6 +303,7 @@ static uint64_t sizeof_method(struct hi_py *py, uint64_t obj, struct hi_type *t)
 	case HI_B_CORO:
 	case HI_B_ASYNCGEN: return gen_size(py, obj, t);
 	case HI_B_DEQUE: return deque_size(py, obj, t);
+	case HI_B_NDARRAY: return hi_np_sizeof(py, obj, t);
 	default: return default_size(py, obj, t);
 	}
 }
@@ -313,7 +315,7 @@ uint64_t hi_type_fixed_size(struct hi_py *py, struct hi_type *t)
 	case HI_B_LIST: case HI_B_DICT: case HI_B_ODICT: case HI_B_SET: case HI_B_FROZENSET:
 	case HI_B_TYPE: case HI_B_STR: case HI_B_INT: case HI_B_BOOL: case HI_B_BYTEARRAY:
 	case HI_B_CODE: case HI_B_FRAME: case HI_B_GEN: case HI_B_CORO: case HI_B_ASYNCGEN:
-	case HI_B_DEQUE:
+	case HI_B_DEQUE: case HI_B_NDARRAY:
 		return 0;
 	default:
 		break;

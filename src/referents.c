@@ -3,6 +3,7 @@
 #include <string.h>
 #include "addrset.h"
 #include "interrupt.h"
+#include "numpy.h"
 #include "referents.h"
 #include "typetable.h"
 
@@ -386,6 +387,14 @@ int hi_type_is_leaf(struct hi_py *py, struct hi_type *t)
 	if (t->leaf < 0)
 		t->leaf = !t->is_gc && t->static_type && t->family != HI_B_CODE;
 	return t->leaf;
+}
+
+int hi_referents_hidden(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
+{
+	if (t->family != HI_B_NDARRAY)
+		return 0;
+	hi_np_refs(py, obj, t, fn, arg);
+	return 1;
 }
 
 unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg)

@@ -92,6 +92,9 @@ const struct hi_typedesc hi_typedescs[] = {
 	{ HI_B_NONE, { "PyFilter_Type" }, NULL, "filterobject", { "func", "it" } },
 	{ HI_B_NONE, { "PyUnicodeIter_Type" }, NULL, "unicodeiterobject", { "it_seq" } },
 	{ HI_B_NONE, { "PyBytesIter_Type" }, NULL, "striterobject", { "it_seq" } },
+	/* Extension types without symbols, matched by tp_name alone (their
+	 * decoders validate the layout): numpy's arrays (numpy.c).  */
+	{ HI_B_NDARRAY, { NULL }, "numpy.ndarray" },
 	/* Exceptions: the base fields, and each subclass struct's own. */
 	{ HI_B_NONE, { "_PyExc_BaseException" }, NULL, "PyBaseExceptionObject", { EXC_BASE } },
 	{ HI_B_NONE, { "_PyExc_OSError" }, NULL, "PyOSErrorObject",

@@ -35,4 +35,27 @@ grep -qE "definitely lost: 0 bytes|no leaks are possible|All heap blocks were fr
 ok $? "nothing is definitely lost" "$WORK/vg.err"
 running "$vpid"
 ok $? "the target runs on (state $(state "$vpid"))"
+
+# The per-object observer, top's previews and numpy's decoding, with a
+# base only a view keeps alive, where numpy can be imported.
+if [ -x /usr/bin/python3.11 ] && /usr/bin/python3.11 -c 'import numpy' 2>/dev/null; then
+	start_target vgnp /usr/bin/python3.11 -c 'import sys, numpy
+v = numpy.arange(100000.0)[10:20]
+print("ready", flush=True); sys.stdin.readline()'
+	npid=$pid
+	cat >"$WORK/np.tcl" <<'TCL'
+set pid [lindex $argv 0]
+attach $pid; top 5 -format tcl; top 3 -copy; numpy -format tcl; numpy -n 3 -copy -format json; numpy -format csv; detach
+TCL
+	valgrind --leak-check=full --track-origins=no "$HEAPINSPECT" -f "$WORK/np.tcl" "$npid" >"$WORK/vgnp.out" 2>"$WORK/vgnp.err"
+	rc=$?
+	[ $rc = 0 ] && ! grep -qE "Invalid (read|write|free)|Conditional jump or move depends on uninitialised|Syscall param .* uninitialised" "$WORK/vgnp.err" &&
+		{ grep -qE "definitely lost: 0 bytes|no leaks are possible|All heap blocks were freed" "$WORK/vgnp.err" ||
+			! grep -q "definitely lost" "$WORK/vgnp.err"; }
+	ok $? "top and numpy under memcheck: exit $rc, no invalid access, nothing lost" "$WORK/vgnp.err"
+	running "$npid"
+	ok $? "the numpy target runs on (state $(state "$npid"))"
+else
+	skip "top and numpy under memcheck" "no python3.11 with numpy"
+fi
 finish

@@ -14,5 +14,7 @@ const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_rollup,
 	hi_suite_svgplot,
 	hi_suite_watchfile,
+	hi_suite_topn,
+	hi_suite_numpy,
 	NULL,
 };

@@ -17,5 +17,7 @@ int hi_suite_layout(void);
 int hi_suite_rollup(void);
 int hi_suite_svgplot(void);
 int hi_suite_watchfile(void);
+int hi_suite_topn(void);
+int hi_suite_numpy(void);
 
 #endif

@@ -1,0 +1,235 @@
+/* test-numpy.c: numpy's layouts, and the escapes of `top`'s previews.
+ *
+ * The layout heapinspect falls back to without numpy's DWARF is checked
+ * against DWARF compiled from numpy's own header (ndarraytypes.h of the
+ * numpy that Debian's python3.11 imports): the test compiles a two-line
+ * shared object with -g and reads it back through hi_np_layout_dwarf.
+ * No compiler, Python headers or numpy: "# skip" and pass.
+ *
+ * The previews must print what Python's ascii() and repr() print; the
+ * reference is Python itself, run on the same code points.  */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <CUnit/CUnit.h>
+#include "debuginfo.h"
+#include "error.h"
+#include "numpy.h"
+#include "preview.h"
+#include "suites.h"
+
+#define PYTHON "/usr/bin/python3.11"
+
+static char workdir[64];
+static char fixture[128];
+static int numpy_major;	/* of the numpy whose header was compiled */
+
+static int run(const char *cmd, char *out, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	size_t n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
+	return pclose(p) == 0 && n ? 0 : -1;
+}
+
+/* Build the fixture once: numpy's structs as the compiler lays them out. */
+static int build_fixture(void)
+{
+	char inc[512], npinc[512], ver[64], cmd[2048], src[160];
+	if (access(PYTHON, X_OK) != 0 ||
+	    run(PYTHON " -c \"import sysconfig; print(sysconfig.get_paths()['include'])\" 2>/dev/null", inc, sizeof inc) < 0 ||
+	    run(PYTHON " -c 'import numpy; print(numpy.get_include())' 2>/dev/null", npinc, sizeof npinc) < 0 ||
+	    run(PYTHON " -c 'import numpy; print(numpy.__version__)' 2>/dev/null", ver, sizeof ver) < 0) {
+		printf("# skip: no %s with numpy and its headers\n", PYTHON);
+		return -1;
+	}
+	numpy_major = atoi(ver);
+	snprintf(workdir, sizeof workdir, "/tmp/heapinspect-unit-XXXXXX");
+	if (!mkdtemp(workdir))
+		return -1;
+	snprintf(src, sizeof src, "%s/fixture.c", workdir);
+	snprintf(fixture, sizeof fixture, "%s/fixture.so", workdir);
+	FILE *f = fopen(src, "w");
+	if (!f)
+		return -1;
+	fputs("#include <Python.h>\n"
+	      "#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION\n"
+	      "#include <numpy/ndarraytypes.h>\n"
+	      "PyArrayObject_fields hi_fixture_array;\n"
+	      "PyArray_Descr hi_fixture_descr;\n",
+	      f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "${CC:-cc} -g -shared -fPIC -I'%s' -I'%s' -o '%s' '%s' 2>&1", inc, npinc, fixture, src);
+	char out[4096];
+	FILE *p = popen(cmd, "r");
+	size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
+	out[n] = '\0';
+	if (!p || pclose(p) != 0) {
+		printf("# skip: cannot compile numpy's header: %s\n", out);
+		fixture[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+static int suite_init(void)
+{
+	if (build_fixture() < 0)
+		fixture[0] = '\0';
+	return 0;
+}
+
+static int suite_clean(void)
+{
+	char path[160];
+	if (workdir[0]) {
+		snprintf(path, sizeof path, "%s/fixture.c", workdir);
+		unlink(path);
+		if (fixture[0])
+			unlink(fixture);
+		rmdir(workdir);
+	}
+	return 0;
+}
+
+static void fallback_matches_numpys_header(void)
+{
+	if (!fixture[0]) {
+		printf("# skip: no fixture\n");
+		return;
+	}
+	struct hi_dbg *d = hi_dbg_open_elf(fixture);
+	if (!d)
+		printf("# %s\n", hi_errmsg());
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	struct hi_np_layout dw = { 0 }, fb = { 0 };
+	CU_ASSERT_EQUAL_FATAL(hi_np_layout_dwarf(&dw, d), 0);
+	hi_np_layout_fallback(&fb, numpy_major);
+	CU_ASSERT_TRUE(dw.from_dwarf);
+	CU_ASSERT_EQUAL(dw.data, fb.data);
+	CU_ASSERT_EQUAL(dw.nd, fb.nd);
+	CU_ASSERT_EQUAL(dw.dimensions, fb.dimensions);
+	CU_ASSERT_EQUAL(dw.strides, fb.strides);
+	CU_ASSERT_EQUAL(dw.base, fb.base);
+	CU_ASSERT_EQUAL(dw.descr, fb.descr);
+	CU_ASSERT_EQUAL(dw.flags, fb.flags);
+	CU_ASSERT_EQUAL(dw.end, fb.end);
+	CU_ASSERT_EQUAL(dw.d_kind, fb.d_kind);
+	CU_ASSERT_EQUAL(dw.d_type, fb.d_type);
+	CU_ASSERT_EQUAL(dw.d_byteorder, fb.d_byteorder);
+	CU_ASSERT_EQUAL(dw.d_elsize, fb.d_elsize);
+	CU_ASSERT_EQUAL(dw.d_elsize_size, fb.d_elsize_size);
+	hi_dbg_close(d);
+}
+
+/* A module without those structs is refused, not half-read.  */
+static void dwarf_without_numpy_is_refused(void)
+{
+	char lib[] = "/usr/lib/x86_64-linux-gnu/libdw.so.1";
+	if (access(lib, R_OK) != 0) {
+		printf("# skip: no %s\n", lib);
+		return;
+	}
+	struct hi_dbg *d = hi_dbg_open_elf(lib);
+	if (!d)
+		return;	/* no DWARF at all: refused earlier, as well */
+	struct hi_np_layout l = { 0 };
+	CU_ASSERT_EQUAL(hi_np_layout_dwarf(&l, d), -1);
+	hi_dbg_close(d);
+}
+
+static void shapes_print_as_python_tuples(void)
+{
+	struct hi_np_array a = { .nd = 0 };
+	char buf[64];
+	hi_np_shape_str(&a, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "()");
+	a.nd = 1;
+	a.dims[0] = 393216;
+	hi_np_shape_str(&a, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "(393216,)");
+	a.nd = 3;
+	a.dims[1] = 0;
+	a.dims[2] = 7;
+	hi_np_shape_str(&a, buf, sizeof buf);
+	CU_ASSERT_STRING_EQUAL(buf, "(393216, 0, 7)");
+	char tiny[6];
+	hi_np_shape_str(&a, tiny, sizeof tiny);	/* truncated, terminated */
+	CU_ASSERT_EQUAL(strlen(tiny), 5);
+}
+
+/* Python's verdict on code points CP: ascii(str) or repr(bytes).  */
+static int python_repr(const uint32_t *cp, size_t n, int bytes, char *out, size_t size)
+{
+	char cmd[8192];
+	size_t k = (size_t)snprintf(cmd, sizeof cmd, "%s -c 'import sys; sys.stdout.write(%s[", PYTHON,
+				    bytes ? "repr(bytes(" : "ascii(\"\".join(map(chr,");
+	for (size_t i = 0; i < n && k < sizeof cmd - 64; i++)
+		k += (size_t)snprintf(cmd + k, sizeof cmd - k, "%u,", cp[i]);
+	snprintf(cmd + k, sizeof cmd - k, "%s'", bytes ? "])))" : "]))))");
+	return run(cmd, out, size);
+}
+
+static void previews_escape_as_python_does(void)
+{
+	static const uint32_t cases[][12] = {
+		{ 'a', 'b', 'c' },
+		{ 'i', 't', '\'', 's' },			/* ' alone: "it's" */
+		{ 'a', '"', 'b', '\'' },			/* both: escape ' */
+		{ '"', 'q', '"' },
+		{ '\\', '\n', '\t', '\r', 0x7f, 1, 0 },		/* controls and backslash */
+		{ 'h', 0xe9, 'l', 0x100, 0x2603, 0x1f600 },	/* \xe9 \u0100 \u2603 \U0001f600 */
+		{ 0xd800, 'x' },				/* a lone surrogate */
+	};
+	static const size_t lens[] = { 3, 4, 4, 3, 7, 6, 2 };
+	if (access(PYTHON, X_OK) != 0) {
+		printf("# skip: no %s\n", PYTHON);
+		return;
+	}
+	for (size_t c = 0; c < sizeof lens / sizeof lens[0]; c++) {
+		char want[512], got[512];
+		CU_ASSERT_EQUAL_FATAL(python_repr(cases[c], lens[c], 0, want, sizeof want), 0);
+		hi_repr_str(cases[c], lens[c], got);
+		if (strcmp(got, want) != 0)
+			printf("# str case %zu: got %s, Python says %s\n", c, got, want);
+		CU_ASSERT_STRING_EQUAL(got, want);
+		int byte_case = 1;
+		unsigned char b[12];
+		for (size_t i = 0; i < lens[c]; i++) {
+			byte_case &= cases[c][i] < 0x100;
+			b[i] = (unsigned char)cases[c][i];
+		}
+		if (!byte_case)
+			continue;
+		CU_ASSERT_EQUAL_FATAL(python_repr(cases[c], lens[c], 1, want, sizeof want), 0);
+		hi_repr_bytes(b, lens[c], got);
+		if (strcmp(got, want) != 0)
+			printf("# bytes case %zu: got %s, Python says %s\n", c, got, want);
+		CU_ASSERT_STRING_EQUAL(got, want);
+	}
+	/* The worst case fits the preview's buffer.  */
+	uint32_t worst[HI_PREVIEW_CHARS];
+	for (int i = 0; i < HI_PREVIEW_CHARS; i++)
+		worst[i] = 0x10ffff;
+	struct hi_preview p;
+	hi_repr_str(worst, HI_PREVIEW_CHARS, p.text);
+	CU_ASSERT_EQUAL(strlen(p.text), HI_PREVIEW_CHARS * 10 + 2);
+}
+
+int hi_suite_numpy(void)
+{
+	CU_pSuite s = CU_add_suite("numpy", suite_init, suite_clean);
+	if (!s ||
+	    !CU_add_test(s, "the fallback layout is numpy's header's", fallback_matches_numpys_header) ||
+	    !CU_add_test(s, "DWARF without numpy's structs is refused", dwarf_without_numpy_is_refused) ||
+	    !CU_add_test(s, "shapes print as Python tuples", shapes_print_as_python_tuples) ||
+	    !CU_add_test(s, "previews escape as Python does", previews_escape_as_python_does))
+		return -1;
+	return 0;
+}
