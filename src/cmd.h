@@ -37,7 +37,7 @@ struct hi_cmd {
 
 extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_heap,
 	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
-extern const struct hi_cmd hi_cmd_memory;
+extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
 
 /* Where Tcl's own `info` lives once ours takes its name.  */
 #define HI_TCL_INFO "::tcl::builtin_info"

@@ -9,7 +9,7 @@
 const struct hi_cmd *const hi_commands[] = {
 	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_heap,
 	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_quit,	  &hi_cmd_setrel,
-	&hi_cmd_memory, NULL,
+	&hi_cmd_memory, &hi_cmd_shm, NULL,
 };
 
 void hi_commands_register(struct hi_app *app)
