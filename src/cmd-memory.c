@@ -200,7 +200,10 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 			size_t len = strlen(nm);
 			/* Long paths keep their end: the file's name.  */
 			snprintf(name, sizeof name, "  %s%s", len > 31 ? "..." : "", len > 31 ? nm + len - 29 : nm);
-			table_row(o, name, &items[i]->t, items[i]->shm ? hi_shmkind_name(items[i]->shm) : NULL);
+			char note[64];
+			snprintf(note, sizeof note, "%s%s%s", items[i]->shm ? hi_shmkind_name(items[i]->shm) : "",
+				 items[i]->shm && items[i]->deleted ? ", " : "", items[i]->deleted ? "deleted" : "");
+			table_row(o, name, &items[i]->t, note[0] ? note : NULL);
 		}
 		if (n > TABLE_ITEMS)
 			fprintf(o, "   (%zu more)\n", n - TABLE_ITEMS);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd.h"
 #include "emit.h"
 #include "error.h"
@@ -102,8 +103,9 @@ static void print_table(FILE *o, pid_t pid, const struct hi_shminfo *si)
 					(int)g->sysv.lpid);
 		}
 		if (si->unreadable)
-			fprintf(o, " (%d processes' maps could not be read: run as root to see every sharer)\n",
-				si->unreadable);
+			fprintf(o, " (the maps of %d process%s could not be read: %s)\n", si->unreadable,
+				si->unreadable == 1 ? "" : "es",
+				geteuid() ? "run as root to see every sharer" : "not allowed even to root");
 		if (si->sysv_elsewhere)
 			fputs(" (the target is in another IPC namespace: SysV details not shown)\n", o);
 	}

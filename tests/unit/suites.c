@@ -11,5 +11,7 @@ const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_mem,
 	hi_suite_kind,
 	hi_suite_layout,
+	hi_suite_procmaps,
+	hi_suite_memmap,
 	NULL,
 };

@@ -14,5 +14,7 @@ int hi_suite_u64map(void);
 int hi_suite_mem(void);
 int hi_suite_kind(void);
 int hi_suite_layout(void);
+int hi_suite_procmaps(void);
+int hi_suite_memmap(void);
 
 #endif

@@ -1,0 +1,250 @@
+"""`memory` and `shm` against what the target planted and what /proc and
+pymalloc say, on every CPython 3.8+ found.
+
+The workload (workloads/memory_target.py) plants a 64 MiB /dev/shm
+segment that a second process maps too, a 100 MiB mapped data file, 200
+MiB from C's malloc, 16 MiB of small mallocs from a second thread and
+200,000 Python objects, every page touched; it records what it planted
+and pymalloc's own statistics (sys._debugmallocstats).  Each line of the
+reconciliation must match its truth within the tolerance stated by its
+check.
+"""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Tap, Target, find_pythons, heapinspect, label, tmpfile, within, SRCDIR  # noqa: E402
+
+WORKLOAD = os.path.join(SRCDIR, 'workloads', 'memory_target.py')
+MiB = 1 << 20
+
+
+def rollup_rss(pid):
+    with open('/proc/%d/smaps_rollup' % pid) as f:
+        for line in f:
+            if line.startswith('Rss:'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def mallocstats(path):
+    """sys._debugmallocstats' numbers: per size class (blocks in use,
+    free blocks), arenas allocated now, bytes in allocated blocks."""
+    classes = {}
+    arenas = used_bytes = None
+    with open(path) as f:
+        for line in f:
+            m = re.match(r'\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$', line)
+            if m:
+                idx, size, pools, used, avail = map(int, m.groups())
+                classes[size] = (pools, used, avail)
+            m = re.match(r'# arenas allocated current\s*=\s*([\d,]+)', line)
+            if m:
+                arenas = int(m.group(1).replace(',', ''))
+            m = re.match(r'# bytes in allocated blocks\s*=\s*([\d,]+)', line)
+            if m:
+                used_bytes = int(m.group(1).replace(',', ''))
+    return classes, arenas, used_bytes
+
+
+def cls(mem, key):
+    for c in mem['classes']:
+        if c['class'] == key:
+            return c
+    return {'rss': 0, 'size': 0, 'pss': 0, 'parts': 0, 'items': []}
+
+
+def item(c, name):
+    for it in c['items']:
+        if it['name'] == name:
+            return it
+    return None
+
+
+def check(tap, python):
+    name = label(python)
+    truth_path = tmpfile('.json')
+    try:
+        target = Target([python, WORKLOAD, truth_path])
+    except Exception as e:
+        tap.ok(False, '%s: start the memory workload' % name, e)
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        pid = target.pid
+        rc, out, err = heapinspect(['attach', str(pid), '-e', 'heap -format json', '-e', 'memory -format json',
+                                    '-e', 'shm -format json'])
+        own_rss = rollup_rss(pid)
+        if not tap.ok(rc == 0 and len(out.splitlines()) == 3, '%s: heap, memory and shm -format json exit 0' % name,
+                      out[-2000:] + err):
+            return
+        run, state = target.running()
+        tap.ok(run, '%s: target running after memory and shm (state %s)' % (name, state))
+        heap, mem, shm = [json.loads(line) for line in out.splitlines()]
+
+        # Totals: what smaps_rollup says, and the classes add up to it.
+        rss = mem['rollup']['rss']
+        tap.ok(within(rss, own_rss, 0.01), '%s: RSS %d equals smaps_rollup (%d) within 1%%' % (name, rss, own_rss))
+        total = sum(c['rss'] for c in mem['classes'])
+        tap.ok(within(total, rss, 0.01) and total == mem['total']['rss'],
+               '%s: the classes add up to the RSS within 1%% (%d of %d)' % (name, total, rss))
+        tap.ok(mem['measured'], '%s: shared mappings measured with pagemap' % name)
+
+        # Shared memory: 64 MiB, all resident, by name.
+        shm_c = cls(mem, 'shm')
+        seg = item(shm_c, '/dev/shm/' + truth['shm_name'])
+        tap.ok(seg is not None and seg.get('kind') == 'posix' and seg['size'] == truth['shm_size']
+               and within(seg['rss'], truth['shm_size'], 0.01),
+               '%s: shared memory lists /dev/shm/%s, 64 MiB mapped and resident within 1%%' % (name, truth['shm_name']),
+               json.dumps(shm_c['items']))
+        tap.ok(within(shm_c['rss'], truth['shm_size'], 0.02),
+               '%s: shared memory line %d within 2%% of 64 MiB' % (name, shm_c['rss']))
+        # PSS: the peer maps every page too, so this process's share is half.
+        tap.ok(seg is not None and within(seg['pss'], truth['shm_size'] // 2, 0.02),
+               '%s: the segment\'s PSS is half its RSS (one peer)' % name, seg and seg['pss'])
+
+        # The data file: 100 MiB resident, under mapped files.
+        files = cls(mem, 'files')
+        df = item(files, truth['data_path'])
+        tap.ok(df is not None and df['size'] == truth['data_size'] and within(df['rss'], truth['data_size'], 0.01)
+               and df['deleted'],
+               '%s: mapped files list the 100 MiB data file, resident within 1%%' % name, json.dumps(files['items']))
+        tap.ok(files['rss'] >= truth['data_size'] * 0.99 and files['rss'] <= truth['data_size'] + 8 * MiB,
+               '%s: mapped files line %d is the data file and little more' % (name, files['rss']))
+
+        # C's malloc: the 200 MiB block is an mmap'd chunk, the thread's
+        # 16 MiB a thread arena; neither is a Python object.
+        mm = cls(mem, 'malloc_mmap')
+        tap.ok(mm['rss'] >= truth['malloc_size'] and mm['rss'] <= truth['malloc_size'] + 16 * MiB,
+               '%s: malloc mmap\'d chunks %d hold the 200 MiB block' % (name, mm['rss']))
+        ta = cls(mem, 'malloc_arenas')
+        tap.ok(ta['rss'] >= truth['thread_malloc'] and ta['rss'] <= truth['thread_malloc'] + 8 * MiB,
+               '%s: malloc thread arenas %d hold the thread\'s 16 MiB' % (name, ta['rss']))
+        planted = truth['shm_size'] + truth['data_size'] + truth['malloc_size'] + truth['thread_malloc']
+        tap.ok(mem['unexplained'] >= planted * 0.99,
+               '%s: not explained by Python objects %d >= what C, the file and shm hold (%d)'
+               % (name, mem['unexplained'], planted))
+        tap.ok(mem['unexplained'] == max(rss - mem['objects']['size'], 0),
+               '%s: not explained = RSS - live objects' % name)
+
+        # Stacks: one per thread.
+        st = cls(mem, 'stacks')
+        tap.ok(mem['threads'] == truth['threads'] and st['parts'] == truth['threads'],
+               '%s: %d thread stacks for %d threads' % (name, st['parts'], truth['threads']),
+               'threads seen %d' % mem['threads'])
+
+        # Python objects: the census is heap's.
+        tap.ok(mem['objects']['count'] == heap['objects'] and mem['objects']['size'] == heap['size'],
+               '%s: live objects equal heap\'s total (%d objects, %d bytes)' % (name, heap['objects'], heap['size']),
+               json.dumps(mem['objects']))
+
+        # pymalloc against its own _debugmallocstats.
+        pm = mem['pymalloc']
+        classes, arenas, used_bytes = mallocstats(truth_path + '.mallocstats')
+        if not tap.ok('arenas' in pm, '%s: pymalloc state read' % name, pm.get('error')):
+            return
+        tap.ok(pm['arenas'] == arenas, '%s: %d arenas, as _debugmallocstats says (%s)' % (name, pm['arenas'], arenas))
+        tap.ok(pm['bad_arenas'] == 0 and pm['bad_pools'] == 0, '%s: no inconsistent arena or pool' % name,
+               '%d arenas, %d pools' % (pm['bad_arenas'], pm['bad_pools']))
+        want_blocks = sum(u for p, u, a in classes.values())
+        tap.ok(within(pm['blocks_used'], want_blocks, 0.005),
+               '%s: blocks in use %d within 0.5%% of _debugmallocstats\' %d' % (name, pm['blocks_used'], want_blocks))
+        tap.ok(used_bytes is not None and within(pm['used_bytes'], used_bytes, 0.005),
+               '%s: bytes in blocks in use %d within 0.5%% of %s' % (name, pm['used_bytes'], used_bytes))
+        bad = []
+        for sc in pm['size_classes']:
+            p, u, a = classes.get(sc['size'], (0, 0, 0))
+            if u >= 1000 and not within(sc['used'], u, 0.05):
+                bad.append('size %d: %d blocks in use, _debugmallocstats %d' % (sc['size'], sc['used'], u))
+        big = sum(1 for p, u, a in classes.values() if u >= 1000)
+        tap.ok(not bad and big >= 3,
+               '%s: each of %d size classes with >= 1000 blocks within 5%%' % (name, big), '\n'.join(bad))
+        pa = cls(mem, 'pymalloc')
+        tap.ok(pa['size'] == pm['arenas'] * pm['arena_size'] and pa['rss'] <= pa['size']
+               and pa['rss'] >= pm['used_bytes'] * 0.9,
+               '%s: the pymalloc arenas line maps %d arenas of %d bytes, resident %d' %
+               (name, pm['arenas'], pm['arena_size'], pa['rss']))
+
+        # shm: the segment by name, its size, and the peer.
+        segs = {s['name']: s for s in shm['segments']}
+        s = segs.get('/dev/shm/' + truth['shm_name'])
+        tap.ok(s is not None and s['size'] == truth['shm_size'] and s['kind'] == 'posix'
+               and within(s['rss'], truth['shm_size'], 0.01),
+               '%s: shm lists %s, 64 MiB, resident' % (name, truth['shm_name']), json.dumps(shm['segments']))
+        peers = {p['pid']: p['comm'] for p in (s['peers'] if s else [])}
+        tap.ok(truth['peer_pid'] in peers, '%s: shm: the peer %d maps it too' % (name, truth['peer_pid']),
+               json.dumps(s))
+        tap.ok(pid not in peers, '%s: shm: the target is not its own peer' % name)
+        vfs = os.statvfs('/proc/%d/root/dev/shm' % pid)
+        d = shm.get('devshm', {})
+        tap.ok(d.get('size') == vfs.f_blocks * vfs.f_frsize and d.get('used', 0) >= truth['shm_size'],
+               '%s: shm: /dev/shm size %s, used %s' % (name, d.get('size'), d.get('used')), json.dumps(d))
+
+        # The table, the CSV and the Tcl dict say the same.
+        rc, out, err = heapinspect(['attach', str(pid), '-e', 'memory', '-e', 'memory -format csv',
+                                    '-e', 'puts [dict get [memory -format tcl] objects count]', '-e', 'shm'])
+        tap.ok(rc == 0 and 'shared memory' in out and ('/dev/shm/' + truth['shm_name']) in out
+               and 'not explained by Python objects' in out and 'pymalloc arenas' in out,
+               '%s: memory prints its table' % name, out + err)
+        csv = [line.split(',') for line in out.splitlines() if line.startswith('class,')]
+        tap.ok(len(csv) == len(mem['classes']) and any(r[1] == 'shm' and within(int(r[4]), truth['shm_size'], 0.01)
+                                                       for r in csv),
+               '%s: memory -format csv has every class' % name, out)
+        tap.ok(('\n%d\n' % heap['objects']) in out, '%s: memory -format tcl returns the census count' % name)
+        tap.ok(('Also mapped by' in out) and ('%d (' % truth['peer_pid']) in out and '/dev/shm as pid' in out,
+               '%s: shm prints the segment, its peer and /dev/shm' % name)
+        run, state = target.running()
+        tap.ok(run, '%s: target running after the tables (state %s)' % (name, state))
+    finally:
+        target.close()
+        for p in (truth_path, truth_path + '.mallocstats'):
+            if os.path.exists(p):
+                os.unlink(p)
+
+
+NO_PYMALLOC = ('import sys\n'
+               'data = [bytes(100) for i in range(10000)]\n'
+               'print("ready", flush=True)\n'
+               'sys.stdin.readline()\n')
+
+
+def check_without_pymalloc(tap, python):
+    """PYTHONMALLOC=malloc: no arenas, and memory says so."""
+    name = label(python)
+    saved = os.environ.get('PYTHONMALLOC')
+    os.environ['PYTHONMALLOC'] = 'malloc'
+    try:
+        target = Target([python, '-c', NO_PYMALLOC], timeout=30)
+    finally:
+        if saved is None:
+            del os.environ['PYTHONMALLOC']
+        else:
+            os.environ['PYTHONMALLOC'] = saved
+    try:
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'memory -format json'])
+        mem = json.loads(out) if rc == 0 else {}
+        pm = mem.get('pymalloc', {})
+        tap.ok(rc == 0 and pm.get('arenas') == 0 and cls(mem, 'pymalloc')['size'] == 0
+               and mem['objects']['count'] >= 10000,
+               '%s (PYTHONMALLOC=malloc): no pymalloc arenas, objects still counted' % name, out[-1500:] + err)
+    finally:
+        target.close()
+
+
+def main():
+    tap = Tap()
+    pythons = find_pythons()
+    if not pythons:
+        tap.skip('memory', 'no CPython 3.8+ found')
+    for python in pythons:
+        check(tap, python)
+    if pythons:
+        check_without_pymalloc(tap, pythons[0])
+    return tap.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
