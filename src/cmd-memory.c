@@ -369,8 +369,8 @@ const struct hi_cmd hi_cmd_memory = {
 	"memory; then what Python accounts for: the live objects (the census of\n"
 	"'heap'), pymalloc's arenas (blocks in use and free, unused pools), and\n"
 	"the rest, not explained by Python objects (a C library's malloc, a\n"
-	"mapped file, shared memory...).  'help memory' in the manual says how\n"
-	"mappings shared by several kinds are split.  The target is stopped\n"
+	"mapped file, shared memory...).  MEMORY ACCOUNTING in the manual says\n"
+	"how mappings shared by several kinds are split.  The target is stopped\n"
 	"twice: for the census, then for its arenas and mappings.\n",
 	memory_proc,
 };
