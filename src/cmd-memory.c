@@ -126,6 +126,7 @@ static void emit_report(struct hi_emit *e, struct hi_app *app, const struct memr
 	hi_emit_end(e);
 	hi_emit_bool(e, "measured", r->map.measured);
 	hi_emit_u64(e, "threads", r->map.threads);
+	hi_emit_u64(e, "unscanned", r->map.unscanned);
 	hi_emit_object(e, "objects");
 	hi_emit_u64(e, "count", r->objects);
 	hi_emit_u64(e, "size", r->object_bytes);
@@ -240,6 +241,9 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 					k->used, k->avail);
 		}
 	}
+	if (r->map.unscanned)
+		fprintf(o, " (%s of anonymous address space was not searched for malloc's chunks: past the 4 GiB bound)\n",
+			hi_fmt_bytes(r->map.unscanned, a));
 	if (!r->map.measured)
 		fputs(" (pagemap unreadable: mappings shared by classes were split in proportion to size)\n", o);
 }

@@ -14,7 +14,9 @@
  *      heap_info header whose sizes and arena pointer check out;
  *   5. glibc malloc's mmap'd chunks, in what is left: a page that starts
  *      with a chunk header (prev_size 0, IS_MMAPPED, a size in pages that
- *      fits) is a chunk of that size.
+ *      fits) is a chunk of that size.  At most 4 GiB of resident pages
+ *      are looked at (the target is stopped meanwhile); the rest stays
+ *      other anonymous memory, and `unscanned' says how much.
  *
  * What is not claimed keeps the class its name gives.  Each piece of a
  * mapping gets the resident and swapped bytes /proc/PID/pagemap counts
@@ -52,6 +54,7 @@ struct hi_memmap {
 	int measured;		/* split mappings measured with pagemap */
 	uint64_t split;		/* mappings shared by more than one class */
 	uint64_t threads;	/* thread stacks found */
+	uint64_t unscanned;	/* anonymous bytes not searched for malloc chunks */
 };
 
 struct hi_memmap_input {
@@ -63,6 +66,7 @@ struct hi_memmap_input {
 	const uint64_t *sps;		/* threads' stack pointers */
 	size_t nsps;
 	uint64_t stack_limit;		/* 0: glibc's default, 2 MiB */
+	uint64_t scan_pages;		/* pages the chunk search may read; 0: 1 Mi (4 GiB) */
 };
 
 /* Attribute every mapping of IN to classes.  Returns 0, or -1 (out of

@@ -134,6 +134,16 @@ static void test_attribution(void)
 	CU_ASSERT_EQUAL(n, 1);
 	CU_ASSERT_EQUAL(n ? items[0]->t.parts : 0, 3);
 	free(items);
+	CU_ASSERT_EQUAL(mm.unscanned, 0);
+	hi_memmap_free(&mm);
+
+	/* A bound on the search: ten pages do not reach the chunk, and the
+	 * rest of the mapping is reported unscanned.  */
+	in.scan_pages = 10;
+	CU_ASSERT_EQUAL_FATAL(hi_memmap_build(&in, &mm), 0);
+	CU_ASSERT_EQUAL(mm.cls[HI_MC_MALLOC_MMAP].size, 0);
+	CU_ASSERT_EQUAL(mm.unscanned, 7 * MiB - 10 * 4 * KiB + 3 * MiB + 0x8000);
+	in.scan_pages = 0;
 	hi_memmap_free(&mm);
 
 	/* Names only (no memory): nothing is claimed but the arenas.  */
