@@ -49,8 +49,9 @@ static const char usage_text[] =
 	"  -h, --help      show this help\n"
 	"  -V, --version   show the version\n"
 	"\n"
-	"Commands: heap, more, all, setrel, clearrel, diff, info, attach, detach,\n"
-	"help, quit; and all of Tcl.  Type 'help' in the shell.  Example:\n"
+	"Commands: heap, more, all, setrel, clearrel, diff, info, memory, shm,\n"
+	"attach, detach, help, quit; and all of Tcl.  Type 'help' in the shell.\n"
+	"Example:\n"
 	"  heapinspect attach 1234 -e heap\n";
 
 static int usage_error(const char *fmt, const char *arg)
