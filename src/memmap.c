@@ -1,10 +1,12 @@
 /* memmap.c: attribute an address space to classes (see memmap.h).  */
 #include "config.h"
 #include <elf.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
 #include "memmap.h"
+#include "u64map.h"
 
 #define PAGE 4096ull
 /* glibc's HEAP_MAX_SIZE on 64-bit: 2 * DEFAULT_MMAP_THRESHOLD_MAX.  Thread
@@ -250,9 +252,13 @@ static void add_total(struct hi_mtotal *t, uint64_t size, uint64_t rss, uint64_t
 	t->parts++;
 }
 
-static int add_item(struct hi_memmap *mm, const struct hi_vma *v, size_t *cap)
+/* Add V to its file's item; INDEX maps file keys to the item added last
+ * for the key (items of one key chain through their `next').  */
+static int add_item(struct hi_memmap *mm, const struct hi_vma *v, size_t *cap, struct u64map *index)
 {
-	for (size_t i = 0; i < mm->nitems; i++) {
+	uint64_t key = hi_vma_file_key(v);
+	uint64_t *slot = u64map_get(index, key);
+	for (size_t i = slot ? *slot : SIZE_MAX; i != SIZE_MAX; i = mm->items[i].next) {
 		struct hi_mitem *it = &mm->items[i];
 		if (it->inode == v->inode && it->major == v->major && it->minor == v->minor && strcmp(it->name, v->path) == 0) {
 			add_total(&it->t, v->end - v->start, v->rss, v->pss, v->swap);
@@ -278,6 +284,9 @@ static int add_item(struct hi_memmap *mm, const struct hi_vma *v, size_t *cap)
 	it->inode = v->inode;
 	it->deleted = v->deleted;
 	add_total(&it->t, v->end - v->start, v->rss, v->pss, v->swap);
+	it->next = slot ? (size_t)*slot : SIZE_MAX;
+	if (u64map_put(index, key, mm->nitems) < 0)
+		return -1;
 	mm->nitems++;
 	return 0;
 }
@@ -332,6 +341,8 @@ int hi_memmap_build(const struct hi_memmap_input *in, struct hi_memmap *mm)
 	struct claims s = { 0 }, chunks = { 0 };
 	struct claim *all = NULL;
 	size_t cap = 0;
+	struct u64map index;
+	u64map_init(&index);
 	memset(mm, 0, sizeof *mm);
 	mm->measured = in->pagemap != NULL;
 	/* 1. pymalloc's arenas: sorted and disjoint, so appended.  */
@@ -367,17 +378,19 @@ int hi_memmap_build(const struct hi_memmap_input *in, struct hi_memmap *mm)
 				  v->pss, v->swap);
 		add_total(&mm->total, v->end - v->start, v->rss, v->pss, v->swap);
 		if ((v->cls == HI_MC_SHM || v->cls == HI_MC_FILE || v->cls == HI_MC_CODE) && v->path[0] == '/' &&
-		    add_item(mm, v, &cap) < 0)
+		    add_item(mm, v, &cap, &index) < 0)
 			goto oom;
 	}
 	free(all);
 	free(s.c);
 	free(chunks.c);
+	u64map_free(&index);
 	return 0;
 oom:
 	free(all);
 	free(s.c);
 	free(chunks.c);
+	u64map_free(&index);
 	hi_memmap_free(mm);
 	hi_error("out of memory");
 	return -1;

@@ -44,6 +44,7 @@ struct hi_mitem {
 	uint64_t inode;
 	int deleted;
 	struct hi_mtotal t;
+	size_t next;		/* the item added before with the same file key */
 };
 
 struct hi_memmap {

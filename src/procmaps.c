@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "error.h"
 #include "procmaps.h"
+#include "u64map.h"
 
 static const char *const keys[HI_MC_COUNT] = {
 	"pymalloc", "malloc_heap", "malloc_arenas", "malloc_mmap", "stacks",
@@ -213,18 +214,26 @@ void hi_maps_classify(struct hi_maps *m)
 			v->cls = HI_MC_FILE;
 	}
 	/* A file of which some mapping is executable is a program or a
-	 * library: all its mappings are code and data.  Mappings of one file
-	 * are mostly adjacent, so the search stays short.  */
+	 * library: all its mappings are code and data.  */
+	struct u64map exec;
+	u64map_init(&exec);
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].cls == HI_MC_FILE && m->v[i].perms[2] == 'x' &&
+		    u64map_put(&exec, hi_vma_file_key(&m->v[i]), i) < 0)
+			break;	/* out of memory: fewer files count as code */
 	for (size_t i = 0; i < m->n; i++) {
-		struct hi_vma *x = &m->v[i];
-		if (x->cls != HI_MC_FILE || x->perms[2] != 'x')
-			continue;
-		for (size_t j = 0; j < m->n; j++) {
-			struct hi_vma *v = &m->v[j];
-			if (v->cls == HI_MC_FILE && v->inode == x->inode && v->major == x->major && v->minor == x->minor)
-				v->cls = HI_MC_CODE;
-		}
+		struct hi_vma *v = &m->v[i];
+		uint64_t *x = v->cls == HI_MC_FILE ? u64map_get(&exec, hi_vma_file_key(v)) : NULL;
+		if (x && m->v[*x].inode == v->inode && m->v[*x].major == v->major && m->v[*x].minor == v->minor)
+			v->cls = HI_MC_CODE;
 	}
+	u64map_free(&exec);
+}
+
+uint64_t hi_vma_file_key(const struct hi_vma *v)
+{
+	uint64_t k = v->inode * 0x9e3779b97f4a7c15ull ^ ((uint64_t)v->major << 32 | v->minor);
+	return k ? k : 1;
 }
 
 struct hi_vma *hi_maps_find(struct hi_maps *m, uint64_t addr)

@@ -76,6 +76,9 @@ void hi_maps_free(struct hi_maps *m);
  * anonymous memory (refined by memmap.c from contents).  */
 void hi_maps_classify(struct hi_maps *m);
 
+/* A nonzero hash of V's device and inode, for maps keyed by file.  */
+uint64_t hi_vma_file_key(const struct hi_vma *v);
+
 /* The mapping holding ADDR, or NULL.  */
 struct hi_vma *hi_maps_find(struct hi_maps *m, uint64_t addr);
 
