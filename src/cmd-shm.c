@@ -84,7 +84,12 @@ static void print_table(FILE *o, pid_t pid, const struct hi_shminfo *si)
 		for (size_t i = 0; i < si->n; i++) {
 			const struct hi_shmseg *g = &si->segs[i];
 			char name[200];
-			snprintf(name, sizeof name, "%s%s", g->name, g->deleted && g->kind == HI_SHM_POSIX ? " (deleted)" : "");
+			/* A memfd is always "deleted"; a SysV segment so is removed
+			 * (IPC_RMID) and lives until its last detach.  */
+			snprintf(name, sizeof name, "%s%s", g->name,
+				 !g->deleted || g->kind == HI_SHM_MEMFD ? ""
+				 : g->kind == HI_SHM_SYSV	      ? " (removed)"
+								      : " (deleted)");
 			fprintf(o, " %-32s %-6s %10s %10s %10s %10s  ", name,
 				g->kind == HI_SHM_ANON ? "anon" : hi_shmkind_name(g->kind),
 				g->size_known ? hi_fmt_bytes(g->size, a) : "?", hi_fmt_bytes(g->mapped.size, b),

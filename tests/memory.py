@@ -117,8 +117,18 @@ def check(tap, python):
                and within(seg['rss'], truth['shm_size'], 0.01),
                '%s: shared memory lists /dev/shm/%s, 64 MiB mapped and resident within 1%%' % (name, truth['shm_name']),
                json.dumps(shm_c['items']))
-        tap.ok(within(shm_c['rss'], truth['shm_size'], 0.02),
-               '%s: shared memory line %d within 2%% of 64 MiB' % (name, shm_c['rss']))
+        shm_total = truth['shm_size'] + truth['memfd_size'] + (truth['sysv_size'] if truth['sysv_shmid'] >= 0 else 0)
+        tap.ok(within(shm_c['rss'], shm_total, 0.02),
+               '%s: shared memory line %d within 2%% of the %d bytes planted' % (name, shm_c['rss'], shm_total))
+        mfd = item(shm_c, truth['memfd_name'])
+        tap.ok(mfd is not None and mfd.get('kind') == 'memfd' and mfd['rss'] == truth['memfd_size'] and mfd['deleted'],
+               '%s: shared memory lists the 1 MiB memfd' % name, json.dumps(shm_c['items']))
+        if truth['sysv_shmid'] >= 0:
+            sv = [it for it in shm_c['items'] if it.get('kind') == 'sysv']
+            tap.ok(len(sv) == 1 and sv[0]['name'] == '/SYSV00000000' and sv[0]['rss'] == truth['sysv_size'],
+                   '%s: shared memory lists the 1 MiB SysV segment' % name, json.dumps(shm_c['items']))
+        else:
+            tap.skip('%s: shared memory lists the SysV segment' % name, 'shmget failed in the target')
         # PSS: the peer maps every page too, so this process's share is half.
         tap.ok(seg is not None and within(seg['pss'], truth['shm_size'] // 2, 0.02),
                '%s: the segment\'s PSS is half its RSS (one peer)' % name, seg and seg['pss'])
@@ -148,7 +158,7 @@ def check(tap, python):
         ta = cls(mem, 'malloc_arenas')
         tap.ok(ta['rss'] >= truth['thread_malloc'] and ta['rss'] <= truth['thread_malloc'] + 8 * MiB,
                '%s: malloc thread arenas %d hold the thread\'s 16 MiB' % (name, ta['rss']))
-        planted = truth['shm_size'] + lo + truth['malloc_size'] + truth['thread_malloc']
+        planted = shm_total + lo + truth['malloc_size'] + truth['thread_malloc']
         tap.ok(mem['unexplained'] >= planted * 0.99,
                '%s: not explained by Python objects %d >= what C, the file and shm hold (%d)'
                % (name, mem['unexplained'], planted))
@@ -203,6 +213,16 @@ def check(tap, python):
         tap.ok(truth['peer_pid'] in peers, '%s: shm: the peer %d maps it too' % (name, truth['peer_pid']),
                json.dumps(s))
         tap.ok(pid not in peers, '%s: shm: the target is not its own peer' % name)
+        m = segs.get(truth['memfd_name'])
+        tap.ok(m is not None and m['kind'] == 'memfd' and m.get('size') == truth['memfd_size'] and not m['peers'],
+               '%s: shm lists the memfd, 1 MiB, no peer' % name, json.dumps(m))
+        if truth['sysv_shmid'] >= 0:
+            sv = [g for g in shm['segments'] if g['kind'] == 'sysv']
+            info = sv[0].get('sysv', {}) if len(sv) == 1 else {}
+            tap.ok(info.get('shmid') == truth['sysv_shmid'] and info.get('size') == truth['sysv_size']
+                   and info.get('nattch') == 1 and info.get('cpid') == pid and sv[0].get('size') == truth['sysv_size'],
+                   '%s: shm lists SysV shmid %d from /proc/sysvipc/shm: 1 MiB, 1 attached, created by the target'
+                   % (name, truth['sysv_shmid']), json.dumps(sv))
         vfs = os.statvfs('/proc/%d/root/dev/shm' % pid)
         d = shm.get('devshm', {})
         tap.ok(d.get('size') == vfs.f_blocks * vfs.f_frsize and d.get('used', 0) >= truth['shm_size'],
@@ -215,7 +235,7 @@ def check(tap, python):
                and 'not explained by Python objects' in out and 'pymalloc arenas' in out,
                '%s: memory prints its table' % name, out + err)
         csv = [line.split(',') for line in out.splitlines() if line.startswith('class,')]
-        tap.ok(len(csv) == len(mem['classes']) and any(r[1] == 'shm' and within(int(r[4]), truth['shm_size'], 0.01)
+        tap.ok(len(csv) == len(mem['classes']) and any(r[1] == 'shm' and within(int(r[4]), shm_total, 0.02)
                                                        for r in csv),
                '%s: memory -format csv has every class' % name, out)
         tap.ok(('\n%d\n' % heap['objects']) in out, '%s: memory -format tcl returns the census count' % name)

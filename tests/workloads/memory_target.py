@@ -4,7 +4,9 @@ Plants memory of known size in every class `memory` reports, each page
 touched so it is resident:
 
   - a 64 MiB POSIX shared-memory segment (multiprocessing.shared_memory),
-    mapped also by a second process (this script with --peer NAME);
+    mapped also by a second process (this script with --peer NAME); a
+    1 MiB SysV segment (shmget, removed at once so it cannot leak) and a
+    1 MiB memfd, both mapped shared;
   - a 100 MiB data file, mmap'd read-only, unlinked, and read through;
   - 200 MiB from C's malloc (ctypes: libc.malloc + memset), which no
     Python object accounts for, and 16 MiB of small mallocs made by a
@@ -56,6 +58,25 @@ def main():
     shm = shared_memory.SharedMemory(create=True, size=64 * MiB)
     touch(shm.buf, shm.size)
 
+    libc = ctypes.CDLL(None, use_errno=True)
+    # SysV: attach, then mark for removal; Linux keeps it while attached.
+    libc.shmget.restype = ctypes.c_int
+    libc.shmget.argtypes = [ctypes.c_int, ctypes.c_size_t, ctypes.c_int]
+    libc.shmat.restype = ctypes.c_void_p
+    libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
+    libc.shmctl.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+    sysv_id = libc.shmget(0, MiB, 0o1000 | 0o600)  # IPC_PRIVATE, IPC_CREAT
+    sysv_addr = libc.shmat(sysv_id, None, 0) if sysv_id >= 0 else None
+    if sysv_addr in (None, ctypes.c_void_p(-1).value):
+        sysv_id = -1
+    else:
+        ctypes.memset(sysv_addr, 7, MiB)
+        libc.shmctl(sysv_id, 0, None)  # IPC_RMID
+    memfd = os.memfd_create('heapinspect-test')
+    os.ftruncate(memfd, MiB)
+    memfd_map = mmap.mmap(memfd, MiB)
+    touch(memfd_map, MiB)
+
     fd, data_path = tempfile.mkstemp(prefix='heapinspect-memory-', suffix='.dat',
                                      dir=os.environ.get('HI_DATA_DIR'))
     chunk = bytes(range(256)) * (MiB // 256)
@@ -68,7 +89,6 @@ def main():
     for off in range(0, 100 * MiB, PAGE):
         total += data[off]
 
-    libc = ctypes.CDLL(None)
     libc.malloc.restype = ctypes.c_void_p
     libc.malloc.argtypes = [ctypes.c_size_t]
     libc.memset.restype = ctypes.c_void_p
@@ -110,6 +130,7 @@ def main():
         'objects': len(objects),
         'thread_malloc': 4096 * 4096,
         'threads': len(os.listdir('/proc/self/task')),
+        'sysv_shmid': sysv_id, 'sysv_size': MiB, 'memfd_name': '/memfd:heapinspect-test', 'memfd_size': MiB,
     }
     with open(truth_path, 'w') as f:
         json.dump(truth, f)
@@ -133,6 +154,8 @@ def main():
     data.close()
     shm.close()
     shm.unlink()
+    memfd_map.close()
+    os.close(memfd)
     libc.free(ctypes.c_void_p(c_block))
 
 
