@@ -201,9 +201,15 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 			size_t len = strlen(nm);
 			/* Long paths keep their end: the file's name.  */
 			snprintf(name, sizeof name, "  %s%s", len > 31 ? "..." : "", len > 31 ? nm + len - 29 : nm);
+			/* A memfd is always "deleted"; a deleted SysV segment is one
+			 * removed (IPC_RMID) that lives until its last detach.  */
+			const struct hi_mitem *it = items[i];
+			const char *gone = !it->deleted || it->shm == HI_SHM_MEMFD ? ""
+					   : it->shm == HI_SHM_SYSV		 ? "removed"
+										 : "deleted";
 			char note[64];
-			snprintf(note, sizeof note, "%s%s%s", items[i]->shm ? hi_shmkind_name(items[i]->shm) : "",
-				 items[i]->shm && items[i]->deleted ? ", " : "", items[i]->deleted ? "deleted" : "");
+			snprintf(note, sizeof note, "%s%s%s", it->shm ? hi_shmkind_name(it->shm) : "",
+				 it->shm && *gone ? ", " : "", gone);
 			table_row(o, name, &items[i]->t, note[0] ? note : NULL);
 		}
 		if (n > TABLE_ITEMS)
