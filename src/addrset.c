@@ -54,6 +54,11 @@ static uint64_t *map_for(struct hi_addrset *s, uint64_t addr, int create)
 	return map;
 }
 
+int hi_addrset_covers(struct hi_addrset *s, uint64_t addr)
+{
+	return map_for(s, addr, 0) != NULL;
+}
+
 int hi_addrset_add(struct hi_addrset *s, uint64_t addr)
 {
 	uint64_t *map = map_for(s, addr, 1);

@@ -31,6 +31,10 @@ void hi_addrset_free(struct hi_addrset *s);
  * member, -1 when out of memory.  */
 int hi_addrset_add(struct hi_addrset *s, uint64_t addr);
 
+/* Does the set hold a bitmap for ADDR's 64 KiB already (so adding it
+ * costs no memory)?  */
+int hi_addrset_covers(struct hi_addrset *s, uint64_t addr);
+
 /* Is ADDR a member?  */
 int hi_addrset_has(struct hi_addrset *s, uint64_t addr);
 

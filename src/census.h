@@ -20,6 +20,9 @@ struct hi_census {
 	uint32_t *buckets;	/* name hash -> kind id + 1 */
 	size_t nbuckets;
 	uint64_t objects, size;
+	/* Pointers, objects and fields the walk skipped because the memory
+	 * did not add up (a corrupt heap): nonzero means partial.  */
+	uint64_t skipped;
 	char by[8];		/* "kind" or "type" */
 };
 

@@ -1,6 +1,7 @@
 /* cmd-attach.c: `attach PID` and `detach`.  */
 #include "config.h"
 #include <stdio.h>
+#include <string.h>
 #include "cmd.h"
 #include "error.h"
 
@@ -8,6 +9,12 @@ static int attach_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 {
 	struct hi_app *app = cd;
 	int pid;
+	if (objc == 3 && strcmp(Tcl_GetString(objv[1]), "-image") == 0) {
+		hi_session_detach(&app->session);
+		if (hi_session_open_image(&app->session, Tcl_GetString(objv[2])) < 0)
+			return hi_cmd_fail(interp);
+		return TCL_OK;
+	}
 	if (objc != 2) {
 		Tcl_WrongNumArgs(interp, 1, objv, hi_cmd_attach.usage);
 		return TCL_ERROR;
@@ -35,9 +42,10 @@ static int detach_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 }
 
 const struct hi_cmd hi_cmd_attach = {
-	"attach", "PID", "attach to a running CPython process",
+	"attach", "PID | -image FILE", "attach to a running CPython process, or a saved image",
 	"Checks that the process can be traced, reads its debug information and\n"
-	"lets it run.  Later commands stop it only while they read it.\n",
+	"lets it run.  Later commands stop it only while they read it.\n"
+	"With -image, reads a memory image written by `dump` instead.\n",
 	attach_proc,
 };
 

@@ -322,6 +322,11 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 		if ((format = hi_cmd_choice(interp, objv[++i], formats, "format")) < 0)
 			return TCL_ERROR;
 	}
+	if (app->session.image) {
+		Tcl_SetObjResult(interp, Tcl_NewStringObj(
+			"memory: an image has no /proc/PID/smaps to account for; run memory on the live process", -1));
+		return TCL_ERROR;
+	}
 	struct memreport *r = calloc(1, sizeof *r);
 	if (!r) {
 		hi_error("out of memory");

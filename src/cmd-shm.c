@@ -162,6 +162,11 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		hi_error("not attached to a process; use: attach PID");
 		return hi_cmd_fail(interp);
 	}
+	if (s->image) {
+		Tcl_SetObjResult(interp, Tcl_NewStringObj(
+			"shm: an image has no /proc/PID/maps to list segments from; run shm on the live process", -1));
+		return TCL_ERROR;
+	}
 	struct hi_maps maps;
 	struct hi_shminfo si;
 	if (hi_maps_read(s->pid, "smaps", &maps, s->who) < 0)

@@ -35,7 +35,7 @@ struct hi_cmd {
 	Tcl_ObjCmdProc *proc;
 };
 
-extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_heap,
+extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_dump, hi_cmd_heap,
 	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
 extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
 

@@ -1,16 +1,49 @@
 /* commands.c: the command table and shared helpers (see cmd.h).  */
 #include "config.h"
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
 #include "error.h"
 #include "heap.h"
+#include "interrupt.h"
 
 const struct hi_cmd *const hi_commands[] = {
-	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_heap,
+	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_dump, &hi_cmd_heap,
 	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_more,	  &hi_cmd_quit,	  &hi_cmd_setrel,
 	&hi_cmd_memory, &hi_cmd_shm, NULL,
 };
+
+/* Each command runs through run_cmd, which notices when the output is a
+ * pipe whose reader has gone (heapinspect ... | head): SIGPIPE is ignored
+ * so that a walk is never cut short with the target stopped, so the
+ * closed pipe is turned into the same unwinding a signal causes, and the
+ * script ends, detaching, instead of taking census after census for
+ * nobody.  */
+struct binding {
+	struct hi_app *app;
+	Tcl_ObjCmdProc *proc;
+};
+
+static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+	struct binding *b = cd;
+	int rc = b->proc(b->app, interp, objc, objv);
+	/* A write that failed mid-command left the error flag, not errno. */
+	fflush(b->app->out);
+	if (ferror(b->app->out) && !hi_interrupted()) {
+		hi_interrupt_signal = SIGPIPE;
+		if (b->app->async)
+			Tcl_AsyncMark(b->app->async);
+	}
+	return rc;
+}
+
+static void free_binding(ClientData cd)
+{
+	free(cd);
+}
 
 void hi_commands_register(struct hi_app *app)
 {
@@ -19,9 +52,13 @@ void hi_commands_register(struct hi_app *app)
 	hi_census_init(&app->last_census, "kind");
 	hi_census_init(&app->last_a, "kind");
 	hi_census_init(&app->last_b, "kind");
-	for (int i = 0; hi_commands[i]; i++)
-		if (hi_commands[i]->proc)
-			Tcl_CreateObjCommand(app->interp, hi_commands[i]->name, hi_commands[i]->proc, app, NULL);
+	for (int i = 0; hi_commands[i]; i++) {
+		struct binding *b = hi_commands[i]->proc ? malloc(sizeof *b) : NULL;
+		if (!b)
+			continue;
+		*b = (struct binding){ app, hi_commands[i]->proc };
+		Tcl_CreateObjCommand(app->interp, hi_commands[i]->name, run_cmd, b, free_binding);
+	}
 }
 
 int hi_cmd_fail(Tcl_Interp *interp)
@@ -64,9 +101,11 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 	struct hi_mem *live = py->mem, *snap = NULL;
 	uint64_t copied = 0;
 	int rc;
+	if (copy && app->session.image)
+		copy = 0;	/* an image is a copy already */
 	if (copy) {
 		const char *e = getenv("HEAPINSPECT_COPY_MB");
-		snap = hi_mem_snapshot(app->session.pid, e ? (uint64_t)atoll(e) << 20 : 0);
+		snap = hi_mem_snapshot(app->session.pid, e ? (uint64_t)atoll(e) << 20 : 0, 0);
 		hi_session_resume(&app->session);	/* the pause ends here */
 		if (!snap) {
 			free(info);
@@ -82,9 +121,12 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 		hi_session_resume(&app->session);
 	}
 	if (rc == 0 && app->verbose && !copy)
-		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads\n", app->session.who,
+		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads%s\n", app->session.who,
 			hi_mem_stats(live)->bytes_read / 1048576.0,
-			(unsigned long long)hi_mem_stats(live)->chunk_fills);
+			(unsigned long long)hi_mem_stats(live)->chunk_fills,
+			hi_mem_stats(live)->fallback
+				? " from /proc/PID/mem (process_vm_readv is not allowed here, as seccomp may forbid it)"
+				: "");
 	if (rc == 0 && app->verbose && copy)
 		fprintf(stderr, "heapinspect: %s: copied %.1f MiB while stopped, then walked the copy\n",
 			app->session.who, copied / 1048576.0);
@@ -98,6 +140,8 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 			(unsigned long long)diag.undecoded, (unsigned long long)diag.generic,
 			(unsigned long long)diag.inconsistent,
 			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
+	if (rc == 0)
+		out->skipped = hi_heap_skipped(&diag, info->broken_lists);
 	free(info);
 	return rc < 0 ? hi_cmd_fail(app->interp) : TCL_OK;
 }
@@ -111,6 +155,7 @@ Tcl_Obj *hi_census_to_tcl(Tcl_Interp *ip, const struct hi_census *c, pid_t pid, 
 	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("python", -1), Tcl_NewStringObj(python ? python : "", -1));
 	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("objects", -1), Tcl_NewWideIntObj((Tcl_WideInt)c->objects));
 	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("size", -1), Tcl_NewWideIntObj((Tcl_WideInt)c->size));
+	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("skipped", -1), Tcl_NewWideIntObj((Tcl_WideInt)c->skipped));
 	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("by", -1), Tcl_NewStringObj(c->by, -1));
 	for (size_t i = 0; rows && i < n; i++) {
 		Tcl_Obj *r = Tcl_NewDictObj();

@@ -695,6 +695,51 @@ struct hi_dbg *hi_dbg_open_file(const char *path)
 	return d;
 }
 
+struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *exe, const char *who)
+{
+	set_debuginfo_path();
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", who);
+		return NULL;
+	}
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl || !dwfl_report_elf(d->dwfl, path, path, -1, base, false)) {
+		hi_error("%s: cannot open %s: %s", who, path, d->dwfl ? dwfl_errmsg(-1) : "libdwfl failed");
+		hi_error_class(HI_E_NODEBUG);
+		hi_dbg_close(d);
+		return NULL;
+	}
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	if (exe && *exe)
+		d->exe_path = strdup(exe);
+	if (!finish_open(d, who)) {
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+uint64_t hi_dbg_python_base(const struct hi_dbg *d)
+{
+	Dwarf_Addr start = 0;
+	dwfl_module_info(d->mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	return start;
+}
+
+size_t hi_dbg_build_id(const struct hi_dbg *d, unsigned char *out, size_t max)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(d->mod, &bits, &vaddr);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n > max)
+		n = (int)max;
+	memcpy(out, bits, (size_t)n);
+	return (size_t)n;
+}
+
 void hi_dbg_close(struct hi_dbg *d)
 {
 	if (!d)

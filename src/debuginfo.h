@@ -37,6 +37,19 @@ struct hi_dbg *hi_dbg_open_pid(pid_t pid);
 /* Open one ELF file (libpython or a static python) at load address 0. */
 struct hi_dbg *hi_dbg_open_file(const char *path);
 
+/* Open the Python module PATH as if loaded at BASE (what
+ * hi_dbg_python_base said of the live process) into a process running
+ * EXE, for reading a saved memory image.  WHO prefixes errors.  NULL with
+ * hi_errmsg() set.  */
+struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *exe, const char *who);
+
+/* Where the Python module starts in the process (its lowest address). */
+uint64_t hi_dbg_python_base(const struct hi_dbg *d);
+
+/* Copy the Python module's GNU build id into OUT (at most MAX bytes);
+ * returns its length, 0 if it has none.  */
+size_t hi_dbg_build_id(const struct hi_dbg *d, unsigned char *out, size_t max);
+
 void hi_dbg_close(struct hi_dbg *d);
 
 /* Paths: the module holding the Python runtime, the main executable (NULL

@@ -55,6 +55,14 @@ static void reach(uint64_t ref, void *arg)
 		w->diag->bad_ptr++;
 		return;
 	}
+	/* A garbage pointer into memory the set has not met costs it a
+	 * bitmap: only readable memory may (a corrupt heap could otherwise
+	 * make the set grow without bound).  */
+	uint64_t word;
+	if (!hi_addrset_covers(&w->seen, ref) && hi_mem_u64(w->py->mem, ref, &word) < 0) {
+		w->diag->bad_ptr++;
+		return;
+	}
 	int r = hi_addrset_add(&w->seen, ref);
 	if (r < 0 || (r == 1 && vec_push(&w->stack, ref) < 0))
 		w->oom = 1;
@@ -158,6 +166,10 @@ static int close_over(struct walk *w)
 	while (w->stack.n && !w->oom) {
 		if ((++polled & 0xffff) == 0 && hi_interrupted())
 			return 1;	/* cancelled: unwind, the caller resumes */
+		if (w->opts->max_objects && w->c->objects >= w->opts->max_objects) {
+			w->diag->truncated = 1;
+			break;
+		}
 		uint64_t obj = w->stack.addr[--w->stack.n];
 		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
 		if (!t) {
@@ -180,6 +192,11 @@ static int close_over(struct walk *w)
 	return w->oom ? -1 : 0;
 }
 
+uint64_t hi_heap_skipped(const struct hi_heap_diag *diag, uint64_t broken_lists)
+{
+	return diag->bad_type + diag->bad_ptr + diag->inconsistent + diag->bad_reads + broken_lists;
+}
+
 int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_census *c,
 		   struct hi_gcinfo *info, struct hi_heap_diag *diag, const char *who)
 {
@@ -197,9 +214,16 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 	hi_kind_load_aliases(py);
 	w.no_owner = opts->by == HI_BY_KIND ? hi_census_kind(c, "dict (no owner)") : 0;
 
-	int rc = hi_gc_walk(py, info, gc_root, &w, who);
-	for (int i = 0; rc == 0 && i < info->ninterps; i++)
-		diag->frames += hi_thread_roots(py, info->interps[i].addr, reach, &w);
+	int rc = 0;
+	if (opts->nroots) {
+		memset(info, 0, sizeof *info);
+		for (size_t i = 0; i < opts->nroots; i++)
+			reach(opts->roots[i], &w);
+	} else {
+		rc = hi_gc_walk(py, info, gc_root, &w, who);
+		for (int i = 0; rc == 0 && i < info->ninterps; i++)
+			diag->frames += hi_thread_roots(py, info->interps[i].addr, reach, &w);
+	}
 	if (rc == 0) {
 		int r = close_over(&w);
 		if (r > 0) {

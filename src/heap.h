@@ -23,7 +23,12 @@ struct hi_heap_diag {
 	uint64_t generic;	/* ... followed only through __dict__ and tp_members */
 	uint64_t inconsistent;	/* objects whose memory did not add up */
 	uint64_t bad_reads;	/* fields that could not be read (sizes approximated) */
+	int truncated;		/* stopped at opts.max_objects */
 };
+
+/* Referents, objects and fields skipped because the memory did not add up
+ * (with BROKEN_LISTS from the GC walk): nonzero makes the census partial. */
+uint64_t hi_heap_skipped(const struct hi_heap_diag *diag, uint64_t broken_lists);
 
 enum hi_partition { HI_BY_KIND, HI_BY_TYPE };
 
@@ -35,6 +40,13 @@ struct hi_heap_opts {
 	/* If not NULL, filled with address -> identity key of every object
 	 * (what setrel remembers).  */
 	struct u64map *record;
+	/* If NROOTS, the census of what ROOTS reach, instead of the GC lists
+	 * and the running frames.  */
+	const uint64_t *roots;
+	size_t nroots;
+	/* Stop after this many objects (0: no bound); diag.truncated says
+	 * it happened.  */
+	uint64_t max_objects;
 };
 
 /* Build C (initialized by the caller with hi_census_init) for the target

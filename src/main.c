@@ -4,6 +4,7 @@
  *   heapinspect attach PID -f FILE [ARG]...            a Tcl batch file
  *   heapinspect -f FILE [ARG]...                       the file attaches itself
  *   heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...
+ *   heapinspect image FILE [-e SCRIPT | -f FILE]...     a saved memory image
  *   heapinspect                                        the shell, unattached
  *
  * Exit status: 0 success, 2 a usage error, 3 no such process, 4 not
@@ -35,6 +36,7 @@ static const char usage_text[] =
 	"       heapinspect attach PID -f FILE [ARG]...\n"
 	"       heapinspect -f FILE [ARG]...\n"
 	"       heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...\n"
+	"       heapinspect image FILE [-e SCRIPT]... [-f FILE [ARG]...]\n"
 	"       heapinspect --help | --version\n"
 	"\n"
 	"Look inside a running CPython 3.8+ process from outside: stop it for a\n"
@@ -43,14 +45,15 @@ static const char usage_text[] =
 	"\n"
 	"  attach PID      the process to inspect; without -e or -f, open the shell\n"
 	"  run ... -- PROG start PROG, wait for its Python, then inspect it\n"
+	"  image FILE      inspect a memory image saved by 'dump FILE' instead\n"
 	"  -e SCRIPT       evaluate SCRIPT, a Tcl command string; may repeat\n"
 	"  -f FILE [ARG]   evaluate a Tcl file with argv set to the ARGs\n"
 	"  -v, --verbose   report pauses and diagnostics on stderr\n"
 	"  -h, --help      show this help\n"
 	"  -V, --version   show the version\n"
 	"\n"
-	"Commands: heap, more, all, setrel, clearrel, diff, info, memory, shm,\n"
-	"attach, detach, help, quit; and all of Tcl.  Type 'help' in the shell.\n"
+	"Commands: heap, more, all, setrel, clearrel, diff, info, dump, memory,\n"
+	"shm, attach, detach, help, quit; and all of Tcl.  Type 'help' in the shell.\n"
 	"Example:\n"
 	"  heapinspect attach 1234 -e heap\n";
 
@@ -160,7 +163,9 @@ static int script_failed(struct hi_app *app, const char *file)
 		if (ours && Tcl_ListObjIndex(NULL, v, 1, &cls) == TCL_OK && cls)
 			status = hi_errclass_from_name(Tcl_GetString(cls));
 	}
-	if (file && line)
+	if (hi_interrupted() == SIGPIPE)
+		;	/* the reader left: end quietly, as a pipe's writer does */
+	else if (file && line)
 		fprintf(stderr, "heapinspect: %s:%d: %s\n", file, line, Tcl_GetString(res));
 	else
 		fprintf(stderr, "heapinspect: %s\n", Tcl_GetString(res));
@@ -274,7 +279,7 @@ int main(int argc, char **argv)
 {
 	const char **scripts = calloc(argc > 0 ? argc : 1, sizeof *scripts);
 	int nscripts = 0, verbose = 0, have_pid = 0, run = 0, nfargs = 0;
-	const char *file = NULL;
+	const char *file = NULL, *image = NULL;
 	char **fargs = NULL, **prog = NULL;
 	pid_t pid = 0;
 	if (!scripts)
@@ -306,13 +311,17 @@ int main(int argc, char **argv)
 				i++;
 				nfargs++;
 			}
-		} else if (!strcmp(a, "attach") && !have_pid && !run) {
+		} else if (!strcmp(a, "attach") && !have_pid && !run && !image) {
 			if (i + 1 >= argc)
 				return usage_error("%s needs a PID", a);
 			if (parse_pid(argv[++i], &pid) < 0)
 				return usage_error("'%s' is not a process id", argv[i]);
 			have_pid = 1;
-		} else if (!strcmp(a, "run") && !have_pid && !run && i == 1) {
+		} else if (!strcmp(a, "image") && !have_pid && !run && !image) {
+			if (i + 1 >= argc)
+				return usage_error("%s needs a FILE (written by dump)", a);
+			image = argv[++i];
+		} else if (!strcmp(a, "run") && !have_pid && !run && !image && i == 1) {
 			run = 1;
 		} else if (!strcmp(a, "--") && run) {
 			if (i + 1 >= argc)
@@ -340,6 +349,9 @@ int main(int argc, char **argv)
 			fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 			status = hi_errclass();
 		}
+	} else if (image && hi_session_open_image(&app->session, image) < 0) {
+		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
+		status = hi_errclass();
 	} else if (have_pid && hi_session_attach(&app->session, pid) < 0) {
 		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 		status = hi_errclass();

@@ -27,7 +27,8 @@ struct image_range {
 	uint64_t addr;
 	size_t len;
 	unsigned char *data;
-	int mapped;		/* mmap'd (a snapshot's), else malloc'd */
+	int mapped;		/* 1 mmap'd (a snapshot's), 2 borrowed (an image
+				 * file's, unmapped by its owner), 0 malloc'd */
 	size_t maplen;		/* bytes mapped, when mapped (>= len) */
 };
 
@@ -122,6 +123,46 @@ int hi_mem_image_add(struct hi_mem *m, uint64_t addr, const void *data, size_t l
 	return 0;
 }
 
+static struct image_range *find_range(struct hi_mem *m, uint64_t addr);
+
+int hi_mem_image_borrow(struct hi_mem *m, uint64_t addr, unsigned char *data, size_t len)
+{
+	if (!len || addr + len < addr)
+		return -1;
+	if (m->nranges && m->ranges[m->nranges - 1].addr + m->ranges[m->nranges - 1].len > addr)
+		return -1;	/* out of order, or overlapping */
+	struct image_range *nr = realloc(m->ranges, (m->nranges + 1) * sizeof *nr);
+	if (!nr)
+		return -1;
+	m->ranges = nr;
+	m->ranges[m->nranges++] = (struct image_range){ addr, len, data, 2, len };
+	m->direct = 1;
+	hi_mem_invalidate(m);
+	return 0;
+}
+
+size_t hi_mem_image_nranges(const struct hi_mem *m)
+{
+	return m->nranges;
+}
+
+const unsigned char *hi_mem_image_range(const struct hi_mem *m, size_t i, uint64_t *addr, size_t *len)
+{
+	if (i >= m->nranges)
+		return NULL;
+	*addr = m->ranges[i].addr;
+	*len = m->ranges[i].len;
+	return m->ranges[i].data;
+}
+
+unsigned char *hi_mem_image_ptr(struct hi_mem *m, uint64_t addr, size_t len)
+{
+	struct image_range *r = find_range(m, addr);
+	if (!r || len > r->len - (addr - r->addr))
+		return NULL;
+	return r->data + (addr - r->addr);
+}
+
 uint64_t hi_mem_image_bytes(const struct hi_mem *m)
 {
 	uint64_t n = 0;
@@ -191,66 +232,110 @@ static void *copy_worker(void *arg)
 	return NULL;
 }
 
-struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max)
+/* One mapping as smaps describes it.  */
+struct smaps_entry {
+	uint64_t start, end, rss_kb;
+	char perms[8];
+	char *path;		/* NULL when anonymous */
+};
+
+static int by_start(const void *a, const void *b)
 {
-	char path[64], line[512];
+	const struct copy_job *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
+{
+	char path[64], line[4096 + 128];
 	snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		hi_error("pid %d: cannot read %s: %s", (int)pid, path, strerror(errno));
 		return NULL;
 	}
-	/* Which mappings: resident, writable, private, not the kernel's. */
-	struct copy_job *jobs = NULL;
-	size_t njobs = 0;
-	uint64_t (*ro)[2] = NULL;
-	size_t nro = 0;
-	uint64_t start = 0, end = 0, total = 0;
-	int wanted = 0, ok = 1;
+	struct smaps_entry *maps = NULL;
+	size_t nmaps = 0;
+	int ok = 1;
 	while (ok && fgets(line, sizeof line, f)) {
 		unsigned long long a, b, kb;
 		char perms[8];
-		if (sscanf(line, "%llx-%llx %7s", &a, &b, perms) == 3 && strchr(line, '-') < strchr(line, ' ')) {
-			start = a;
-			end = b;
-			/* [stack] too: 3.11 and 3.12 keep the thread's
-			 * current-frame pointer in a C stack frame. */
-			wanted = perms[0] == 'r' && perms[1] == 'w' && perms[3] == 'p' && !strstr(line, "[vvar]") &&
-				 !strstr(line, "[vsyscall]");
-			if (perms[0] == 'r' && perms[1] != 'w') {
-				/* Read-only: it cannot change once the target runs
-				 * again, so it may be read live later.  */
-				uint64_t (*nr)[2] = realloc(ro, (nro + 1) * sizeof *nr);
-				if (nr) {
-					ro = nr;
-					ro[nro][0] = a;
-					ro[nro][1] = b;
-					nro++;
+		int pathat = 0;
+		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &a, &b, perms, &pathat) >= 3 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			struct smaps_entry *nm = realloc(maps, (nmaps + 1) * sizeof *nm);
+			if (!nm) {
+				hi_error("pid %d: out of memory reading %s", (int)pid, path);
+				ok = 0;
+				break;
+			}
+			maps = nm;
+			struct smaps_entry *e = &maps[nmaps++];
+			*e = (struct smaps_entry){ a, b, 0, "", NULL };
+			memcpy(e->perms, perms, sizeof e->perms);
+			char *p = pathat ? line + pathat : NULL;
+			if (p && *p) {
+				p[strcspn(p, "\n")] = '\0';
+				if (*p && !(e->path = strdup(p))) {
+					hi_error("pid %d: out of memory reading %s", (int)pid, path);
+					ok = 0;
 				}
 			}
 			continue;
 		}
-		if (!wanted || sscanf(line, "Rss: %llu kB", &kb) != 1)
+		if (nmaps && sscanf(line, "Rss: %llu kB", &kb) == 1)
+			maps[nmaps - 1].rss_kb = kb;
+	}
+	fclose(f);
+	/* Which mappings: resident, writable, private, not the kernel's;
+	 * with HI_SNAP_RODATA also the read-only mappings of loaded code
+	 * (files that have an executable mapping), where static types keep
+	 * their names.  */
+	struct copy_job *jobs = ok ? calloc(nmaps ? nmaps : 1, sizeof *jobs) : NULL;
+	size_t njobs = 0;
+	uint64_t (*ro)[2] = ok ? calloc(nmaps ? nmaps : 1, sizeof *ro) : NULL;
+	size_t nro = 0;
+	uint64_t total = 0;
+	if (ok && (!jobs || !ro)) {
+		hi_error("pid %d: out of memory reading %s", (int)pid, path);
+		ok = 0;
+	}
+	for (size_t i = 0; ok && i < nmaps; i++) {
+		struct smaps_entry *e = &maps[i];
+		const char *pr = e->perms;
+		int special = e->path && (!strcmp(e->path, "[vvar]") || !strcmp(e->path, "[vsyscall]") ||
+					  !strcmp(e->path, "[vdso]"));
+		/* [stack] too: 3.11 and 3.12 keep the thread's current-frame
+		 * pointer in a C stack frame.  */
+		int wanted = pr[0] == 'r' && pr[1] == 'w' && pr[3] == 'p' && !special && e->rss_kb;
+		if (pr[0] == 'r' && pr[1] != 'w') {
+			/* Read-only: it cannot change once the target runs
+			 * again, so it may be read live later.  */
+			ro[nro][0] = e->start;
+			ro[nro][1] = e->end;
+			nro++;
+			if ((flags & HI_SNAP_RODATA) && pr[3] == 'p' && e->path && e->path[0] == '/' && !special)
+				for (size_t k = 0; k < nmaps && !wanted; k++)
+					wanted = maps[k].perms[2] == 'x' && maps[k].path &&
+						 !strcmp(maps[k].path, e->path);
+		}
+		if (!wanted)
 			continue;
-		wanted = 0;
-		if (kb == 0)	/* never touched: no object lives there */
-			continue;
-		total += end - start;
+		total += e->end - e->start;
 		if (max && total > max) {
 			hi_error("pid %d: copying its memory would take more than %llu MiB; read it in place (without -copy) or raise HEAPINSPECT_COPY_MB",
 				 (int)pid, (unsigned long long)(max >> 20));
 			ok = 0;
 			break;
 		}
-		struct copy_job *nj = realloc(jobs, (njobs + 1) * sizeof *nj);
-		if (!nj) {
-			ok = 0;
-			break;
-		}
-		jobs = nj;
-		jobs[njobs++] = (struct copy_job){ start, (size_t)(end - start), NULL, 0, 0 };
+		jobs[njobs++] = (struct copy_job){ e->start, (size_t)(e->end - e->start), NULL, 0, 0 };
 	}
-	fclose(f);
+	for (size_t i = 0; i < nmaps; i++)
+		free(maps[i].path);
+	free(maps);
+	/* smaps lists mappings in address order; keep the ranges sorted.  */
+	if (njobs > 1)
+		qsort(jobs, njobs, sizeof *jobs, by_start);
 	struct hi_mem *img = ok ? hi_mem_open_image() : NULL;
 	struct hi_mem *live = ok ? hi_mem_open_pid(pid) : NULL;
 	if (!img || !live) {
@@ -298,7 +383,6 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max)
 		hi_mem_close(img);
 		return NULL;
 	}
-	/* smaps lists mappings in address order: the ranges are sorted. */
 	img->fallback = live;
 	img->ro = ro;
 	img->nro = nro;
@@ -325,9 +409,9 @@ void hi_mem_close(struct hi_mem *m)
 	free(m->chunks);
 	u64map_free(&m->index);
 	for (size_t i = 0; i < m->nranges; i++) {
-		if (m->ranges[i].mapped)
+		if (m->ranges[i].mapped == 1)
 			munmap(m->ranges[i].data, m->ranges[i].maplen);
-		else
+		else if (!m->ranges[i].mapped)
 			free(m->ranges[i].data);
 	}
 	free(m->ranges);
@@ -355,17 +439,14 @@ static size_t image_fill(struct hi_mem *m, uint64_t addr, unsigned char *dst, si
 	size_t done = 0;
 	while (done < len) {
 		uint64_t a = addr + done;
-		size_t i;
-		for (i = 0; i < m->nranges; i++)
-			if (a >= m->ranges[i].addr && a - m->ranges[i].addr < m->ranges[i].len)
-				break;
-		if (i == m->nranges)
+		const struct image_range *r = find_range(m, a);	/* ranges are sorted */
+		if (!r)
 			break;
-		size_t off = a - m->ranges[i].addr;
-		size_t n = m->ranges[i].len - off;
+		size_t off = a - r->addr;
+		size_t n = r->len - off;
 		if (n > len - done)
 			n = len - done;
-		memcpy(dst + done, m->ranges[i].data + off, n);
+		memcpy(dst + done, r->data + off, n);
 		done += n;
 	}
 	return done;

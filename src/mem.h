@@ -44,10 +44,14 @@ struct hi_mem *hi_mem_open_pid(pid_t pid);
 
 /* Copy the memory of live process PID that can hold Python objects (its
  * resident, writable, private mappings, from /proc/PID/smaps) into an
- * image, so it can be read after the process resumes.  At most MAX bytes
- * (0: no bound); beyond it, -1 and hi_errmsg() say so.  The process must
- * be stopped.  Returns the image, or NULL with hi_errmsg() set.  */
-struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max);
+ * image, so it can be read after the process resumes.  With
+ * HI_SNAP_RODATA, also the read-only mappings of loaded code (where static
+ * types keep their names), so that the image stands alone; without it,
+ * the image reads those from the live process.  At most MAX bytes (0: no
+ * bound); beyond it, NULL and hi_errmsg() say so.  The process must be
+ * stopped.  Returns the image, or NULL with hi_errmsg() set.  */
+#define HI_SNAP_RODATA 1u
+struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags);
 
 /* Bytes an image holds.  */
 uint64_t hi_mem_image_bytes(const struct hi_mem *m);
@@ -59,6 +63,22 @@ struct hi_mem *hi_mem_open_image(void);
 /* Add [addr, addr+len) with contents DATA (copied).  Ranges must not
  * overlap.  Returns 0 or -1 (out of memory).  */
 int hi_mem_image_add(struct hi_mem *m, uint64_t addr, const void *data, size_t len);
+
+/* Add [addr, addr+len) read from DATA itself, which the caller keeps
+ * alive (and may change, as the fuzzer does) until hi_mem_close.  Ranges
+ * must come in address order without overlap.  The image is then read
+ * straight from its ranges, without the cache.  Returns 0 or -1.  */
+int hi_mem_image_borrow(struct hi_mem *m, uint64_t addr, unsigned char *data, size_t len);
+
+/* The ranges of an image, in address order: range I's address, length
+ * and contents (NULL past the last).  */
+size_t hi_mem_image_nranges(const struct hi_mem *m);
+const unsigned char *hi_mem_image_range(const struct hi_mem *m, size_t i, uint64_t *addr, size_t *len);
+
+/* Where LEN bytes at ADDR live inside an image, or NULL if no one range
+ * holds them all.  For tools that alter an image (the fuzzer); call
+ * hi_mem_invalidate after changing it.  */
+unsigned char *hi_mem_image_ptr(struct hi_mem *m, uint64_t addr, size_t len);
 
 void hi_mem_close(struct hi_mem *m);
 

@@ -210,6 +210,9 @@ int hi_report_table(FILE *out, const struct hi_census *c, int all)
 		fprintf(out, "%s\n", column_header(c));
 		put_rows(out, c, rows, n, 0, all);
 	}
+	if (c->skipped)
+		fprintf(out, "Partial: %" PRIu64 " pointers, objects or fields were skipped as inconsistent memory; see heap -v.\n",
+			c->skipped);
 	free(rows);
 	return 0;
 }
@@ -348,7 +351,8 @@ int hi_report_json(FILE *out, const struct hi_census *c, pid_t pid, const char *
 		return -1;
 	fprintf(out, "{\"pid\": %d, \"python\": ", (int)pid);
 	hi_json_string(out, python ? python : "");
-	fprintf(out, ", \"objects\": %" PRIu64 ", \"size\": %" PRIu64 ", \"by\": ", c->objects, c->size);
+	fprintf(out, ", \"objects\": %" PRIu64 ", \"size\": %" PRIu64 ", \"skipped\": %" PRIu64 ", \"by\": ",
+		c->objects, c->size, c->skipped);
 	hi_json_string(out, c->by);
 	fputs(", \"rows\": [", out);
 	for (size_t i = 0; i < n; i++) {

@@ -36,11 +36,36 @@ fail:
 	return -1;
 }
 
+int hi_session_open_image(struct hi_session *s, const char *path)
+{
+	memset(s, 0, sizeof *s);
+	const char *base = strrchr(path, '/');
+	snprintf(s->who, sizeof s->who, "%s", base ? base + 1 : path);
+	if (!(s->image = hi_image_open(path, s->who)))
+		return -1;
+	s->pid = s->image->pid;
+	snprintf(s->who, sizeof s->who, "%s (pid %d)", base ? base + 1 : path, (int)s->pid);
+	s->mem = s->image->mem;
+	if (!(s->dbg = hi_image_debuginfo(s->image, s->who)))
+		goto fail;
+	if (hi_py_init(&s->py, s->dbg, s->mem, s->who) < 0)
+		goto fail;
+	s->attached = 1;
+	return 0;
+fail:
+	hi_session_detach(s);
+	return -1;
+}
+
 int hi_session_stop(struct hi_session *s)
 {
 	if (!s->attached) {
 		hi_error("not attached to a process; use: attach PID");
 		return -1;
+	}
+	if (s->image) {	/* nothing to stop: start afresh */
+		hi_py_reset(&s->py);
+		return 0;
 	}
 	if (hi_target_stop(&s->target) < 0)
 		return -1;
@@ -51,6 +76,8 @@ int hi_session_stop(struct hi_session *s)
 
 void hi_session_resume(struct hi_session *s)
 {
+	if (s->image)
+		return;
 	hi_target_resume(&s->target);
 	if (s->mem)
 		hi_mem_invalidate(s->mem);
@@ -74,8 +101,12 @@ void hi_session_detach(struct hi_session *s)
 	hi_target_close(&s->target);
 	if (s->attached || s->mem || s->dbg)
 		hi_py_fini(&s->py);
-	hi_mem_close(s->mem);
+	if (s->image)
+		hi_image_close(s->image);	/* owns the reader */
+	else
+		hi_mem_close(s->mem);
 	hi_dbg_close(s->dbg);
+	s->image = NULL;
 	s->mem = NULL;
 	s->dbg = NULL;
 	s->attached = 0;

@@ -8,6 +8,7 @@
 #define HI_SESSION_H
 #include <sys/types.h>
 #include "debuginfo.h"
+#include "image.h"
 #include "mem.h"
 #include "pyobj.h"
 #include "target.h"
@@ -15,7 +16,8 @@
 struct hi_session {
 	pid_t pid;
 	int attached;
-	char who[32];		/* "pid 1234", the prefix of every error */
+	char who[64];		/* "pid 1234", the prefix of every error */
+	struct hi_image *image;	/* reading a saved image, not a process */
 	struct hi_target target;
 	struct hi_mem *mem;
 	struct hi_dbg *dbg;
@@ -25,6 +27,10 @@ struct hi_session {
 /* Attach to PID.  Returns 0, or -1 with hi_errmsg() set; the target is
  * running either way.  */
 int hi_session_attach(struct hi_session *s, pid_t pid);
+
+/* Read the image saved in PATH as if it were the process it was taken
+ * from.  Returns 0, or -1 with hi_errmsg() set.  */
+int hi_session_open_image(struct hi_session *s, const char *path);
 
 /* Stop the target for reading (drops every cache).  0 or -1.  */
 int hi_session_stop(struct hi_session *s);

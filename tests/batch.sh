@@ -154,15 +154,17 @@ objs = [O() for _ in range(50000)] + [str(i) * 2 for i in range(100000)]
 print('ready', flush=True)
 sys.stdin.readline()" || { ok 1 "start the big target"; finish; exit 1; }
 pb=$pid
-i=0
-for sig in TERM TERM TERM INT; do
+i=0 midwalk=0
+for sig in TERM HUP INT TERM HUP INT; do
 	i=$((i + 1))
-	case $sig in TERM) want=143 why=Terminated ;; INT) want=130 why=Ctrl-C ;; esac
+	case $sig in TERM) want=143 why=Terminated ;; INT) want=130 why=Ctrl-C ;; HUP) want=129 why=Hangup ;; esac
 	"$HEAPINSPECT" attach "$pb" -f "$DATA/forever.tcl" >"$out" 2>"$err" &
 	hpid=$!
 	for _ in $(seq 100); do grep -q started "$out" && break; sleep 0.05; done
 	# land at a different moment of the census each time
-	sleep "0.$((3 + i * 2))"
+	sleep "0.$((1 + i))"
+	# Was the target stopped (traced, state t) just before the signal?
+	[ "$(state "$pb")" = t ] && midwalk=$((midwalk + 1))
 	kill -s "$sig" "$hpid"
 	gone_within 10 "$hpid"
 	gone=$?
@@ -185,6 +187,31 @@ wait "$hpid"
 rc=$?
 [ $gone = 0 ] && [ $rc = 143 ] && untraced "$pb" && [ "$(cat "$err")" = "heapinspect: interrupted by Terminated" ]
 ok $? "SIGTERM during an -e script: exit 143 (got $rc), the target runs on (state $(state "$pb"))" "$(both)"
+
+[ $midwalk -gt 0 ]
+ok $? "$midwalk of 6 signals arrived while the target was stopped for a census"
+
+# SIGPIPE sent by hand is ignored: the census goes on.
+"$HEAPINSPECT" attach "$pb" -f "$DATA/forever.tcl" >"$out" 2>"$err" &
+hpid=$!
+for _ in $(seq 100); do grep -q started "$out" && break; sleep 0.05; done
+kill -PIPE "$hpid"
+sleep 0.5
+kill -0 "$hpid" 2>/dev/null
+alive=$?
+kill -TERM "$hpid"
+gone_within 10 "$hpid"
+wait "$hpid"
+rc=$?
+[ $alive = 0 ] && [ $rc = 143 ] && untraced "$pb"
+ok $? "SIGPIPE is ignored mid-census; SIGTERM then ends it (exit $rc), the target runs on (state $(state "$pb"))" "$(both)"
+
+# A reader that goes away (heapinspect ... | head -1): the script ends
+# quietly with 128+SIGPIPE, after detaching.
+( "$HEAPINSPECT" attach "$pb" -e 'while 1 {heap}' 2>"$err"; echo $? >"$WORK/pipe.rc" ) | head -1 >"$out"
+rc=$(cat "$WORK/pipe.rc")
+[ "$rc" = 141 ] && [ ! -s "$err" ] && grep -q '^Partition of a set' "$out" && untraced "$pb"
+ok $? "output closed by its reader mid-script: exit 141 (got $rc), nothing on stderr, the target runs on (state $(state "$pb"))" "$(both)"
 
 hi attach "$pb" -e 'dict get [heap -format tcl] objects'
 [ $? = 0 ] && [ "$(cat "$out")" -gt 150000 ]

@@ -109,8 +109,8 @@ ok $? "the target runs on after a script error (state $(state "$ppid_"))"
 # ---- the target exits between two commands ----
 start_target doomed "$py" -c 'import sys; print("ready", flush=True); sys.stdin.readline()'
 dpid=$pid
-( sleep 0.5; kill -9 "$dpid" ) &
-hi attach "$dpid" -e heap -e 'after 1500' -e heap
+# Killed from the script itself, between the two commands: no race.
+hi attach "$dpid" -e heap -e "exec kill -9 $dpid" -e 'after 300' -e heap
 rc=$?
 [ $rc = 7 ] && one_line && grep -q "pid $dpid: the process exited" "$err" &&
 	grep -q "^Partition of a set of" "$out"
@@ -129,6 +129,27 @@ kill -CONT "$stpid"
 for _ in $(seq 50); do running "$stpid" && break; sleep 0.05; done
 running "$stpid"
 ok $? "and it runs again on SIGCONT (state $(state "$stpid"))"
+
+# ---- process_vm_readv forbidden (a container's seccomp): /proc/PID/mem ----
+hi attach "$ppid_" -e 'heap -format json'
+cp "$out" "$WORK/readv.json"
+if [ -x "${NOREADV:-}" ] && "$NOREADV" true 2>/dev/null; then
+	"$NOREADV" "$HEAPINSPECT" attach "$ppid_" -v -e 'heap -format json' >"$out" 2>"$err"
+	rc=$?
+	[ $rc = 0 ] && cmp -s "$out" "$WORK/readv.json" && grep -q "process_vm_readv is not allowed" "$err" &&
+		! grep -qv '^heapinspect: pid' "$err"
+	ok $? "process_vm_readv forbidden by seccomp: the same census from /proc/PID/mem, said only under -v (rc $rc)" "$err"
+	"$NOREADV" "$HEAPINSPECT" attach "$ppid_" -e 'heap -format json' >"$out" 2>"$err"
+	[ $? = 0 ] && [ ! -s "$err" ] && cmp -s "$out" "$WORK/readv.json"
+	ok $? "... and silent without -v" "$err"
+	"$NOREADV" "$HEAPINSPECT" attach "$ppid_" -e 'heap -copy -format json' >"$out" 2>"$err"
+	[ $? = 0 ] && cmp -s "$out" "$WORK/readv.json"
+	ok $? "... heap -copy too" "$err"
+	running "$ppid_"
+	ok $? "... and the target runs on (state $(state "$ppid_"))"
+else
+	skip "process_vm_readv forbidden" "cannot install a seccomp filter here"
+fi
 
 # ---- the Tcl interpreter keeps Tcl's own info ----
 hi attach "$ppid_" -e 'set x 1; info exists x'

@@ -5,10 +5,14 @@ locks, stream through a pipe and a socket, and compute) keeps producing
 correct results while ONE heapinspect process attaches, takes a census and
 detaches it CYCLES times (default 100; scripts/soak runs 1000).  Asserted:
 no error in the target, its work went on, it is running afterwards, and
-heapinspect's own file descriptors and memory did not grow.
+heapinspect's own file descriptors and memory did not grow.  Meanwhile the
+test keeps asking the target for a fixed job on eight more threads (its
+"work" command): every digest must equal the one an uninspected run of the
+same target gives.
 """
 import os
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import Tap, Target, heapinspect, SRCDIR  # noqa: E402
@@ -103,10 +107,32 @@ def main():
     script = os.path.join(os.environ.get('TMPDIR', '/tmp'), 'heapinspect-soak-%d.tcl' % os.getpid())
     with open(script, 'w') as f:
         f.write(SCRIPT)
+    alone = Target([python, WORKLOAD])
+    try:
+        reference = ask(alone, 'work')
+        ask(alone, 'stop')
+    finally:
+        alone.close()
     target = Target([python, WORKLOAD])
     try:
         before = ask(target, 'status')
-        rc, out, err = heapinspect(['-f', script, str(target.pid), str(CYCLES)], timeout=600)
+        digests = []
+        done = threading.Event()
+
+        def keep_working():
+            while not done.is_set():
+                digests.append(ask(target, 'work'))
+
+        worker = threading.Thread(target=keep_working)
+        worker.start()
+        try:
+            rc, out, err = heapinspect(['-f', script, str(target.pid), str(CYCLES)], timeout=600)
+        finally:
+            done.set()
+            worker.join()
+        tap.ok(reference.startswith('digest=') and len(digests) > 0 and all(d == reference for d in digests),
+               '%d fixed jobs run while inspected give the uninspected digest (%s)' % (len(digests), reference[:19]),
+               'uninspected %s; inspected %s' % (reference, sorted(set(digests))))
         tap.ok(rc == 0, '%d attach/heap/detach cycles in one heapinspect exit 0' % CYCLES, err)
         run, state = target.running()
         tap.ok(run, 'the target is running afterwards (state %s)' % state)

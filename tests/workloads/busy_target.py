@@ -7,8 +7,13 @@ computes a known checksum.  Any exception (an EINTR surfacing as
 InterruptedError, a short or corrupt read, a wrong sum) is counted.
 
 Commands on stdin: "status" prints "errors=E ops=N"; "stop" ends the
-threads, checks the final sums and prints "errors=E ops=N final=ok|bad".
+threads, checks the final sums and prints "errors=E ops=N final=ok|bad";
+"work" runs a fixed job on eight more threads at once (a pipe stream, a
+socket echo, lock-contended appends, hashing, short sleeps) and prints
+"digest=HEX" of its results, the same in every run of this file whether
+or not anyone inspects the process meanwhile.
 """
+import hashlib
 import os
 import socket
 import sys
@@ -130,6 +135,85 @@ def computer():
         count()
 
 
+def work():
+    """The fixed job: eight threads, each with its own result."""
+    results = [None] * 8
+    shared = []
+    shared_lock = threading.Lock()
+    r, w = os.pipe()
+    sa, sb = socket.socketpair()
+
+    def pipe_out():
+        with os.fdopen(w, 'wb') as f:
+            for i in range(20000):
+                f.write(b'%08d' % (i * 7919 % 100000007))
+        results[0] = 'sent'
+
+    def pipe_in():
+        h = hashlib.sha256()
+        with os.fdopen(r, 'rb') as f:
+            while True:
+                chunk = f.read(4096)
+                if not chunk:
+                    break
+                h.update(chunk)
+        results[1] = h.hexdigest()
+
+    def echo():
+        while True:
+            data = sb.recv(64)
+            if not data:
+                break
+            sb.sendall(data[::-1])
+        sb.close()
+        results[2] = 'echoed'
+
+    def ask():
+        h = hashlib.sha256()
+        for i in range(3000):
+            msg = b'm%07d' % i
+            sa.sendall(msg)
+            got = b''
+            while len(got) < len(msg):
+                got += sa.recv(len(msg) - len(got))
+            h.update(got)
+        sa.shutdown(socket.SHUT_WR)
+        sa.close()
+        results[3] = h.hexdigest()
+
+    def appender(base):
+        def run():
+            for i in range(10000):
+                with shared_lock:
+                    shared.append(base + i)
+        return run
+
+    def hasher():
+        h = hashlib.sha256(b'seed')
+        for _ in range(20000):
+            h = hashlib.sha256(h.digest())
+        results[6] = h.hexdigest()
+
+    def napper():
+        n = 0
+        for _ in range(50):
+            t0 = time.monotonic()
+            time.sleep(0.001)
+            if time.monotonic() - t0 >= 0.001:
+                n += 1
+        results[7] = n
+
+    fns = [pipe_out, pipe_in, echo, ask, appender(0), appender(1000000), hasher, napper]
+    ts = [threading.Thread(target=guard(f)) for f in fns]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    results[4] = sum(shared)
+    results[5] = len(shared)
+    return hashlib.sha256(repr(results).encode()).hexdigest()
+
+
 threads = [threading.Thread(target=guard(f), daemon=True)
            for f in (sleeper, pinger(0), pinger(1), pipe_writer, pipe_reader, echo_server, echo_client, computer)]
 for t in threads:
@@ -137,7 +221,9 @@ for t in threads:
 print('ready', flush=True)
 for line in sys.stdin:
     cmd = line.strip()
-    if cmd == 'status':
+    if cmd == 'work':
+        print('digest=%s' % work(), flush=True)
+    elif cmd == 'status':
         print('errors=%d ops=%d' % (len(errors), ops[0]), flush=True)
     elif cmd == 'stop':
         stop.set()
