@@ -284,15 +284,23 @@ def check_without_pymalloc(tap, python):
             del os.environ['PYTHONMALLOC']
         else:
             os.environ['PYTHONMALLOC'] = saved
+    image = tmpfile('.img')
     try:
-        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'memory -format json'])
-        mem = json.loads(out) if rc == 0 else {}
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'memory -format json',
+                                    '-e', 'dump %s' % image])
+        mem = json.loads(out.splitlines()[0]) if rc == 0 and out else {}  # then dump's byte count
         pm = mem.get('pymalloc', {})
         tap.ok(rc == 0 and pm.get('arenas') == 0 and cls(mem, 'pymalloc')['size'] == 0
                and mem['objects']['count'] >= 10000,
                '%s (PYTHONMALLOC=malloc): no pymalloc arenas, objects still counted' % name, out[-1500:] + err)
+        # A saved image has no /proc: one line, and no table.
+        for cmd in ('memory', 'shm'):
+            rc, out, err = heapinspect(['image', image, '-e', cmd])
+            tap.ok(rc == 1 and not out and len(err.strip().splitlines()) == 1 and 'an image has no /proc' in err,
+                   '%s: %s on an image says it needs the live process' % (name, cmd), out + err)
     finally:
         target.close()
+        os.unlink(image)
 
 
 def main():
