@@ -352,6 +352,9 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 		free(r);
 		return hi_cmd_fail(interp);
 	}
+	if (app->verbose)
+		fprintf(stderr, "heapinspect: %s: pymalloc, %zu mappings' classes and pagemap read in a pause of %.1f ms\n",
+			app->session.who, (size_t)r->map.total.parts, app->session.target.last_pause * 1e3);
 	if (format == F_TABLE) {
 		print_table(app->out, app, r, classes);
 	} else if (format == F_CSV) {
