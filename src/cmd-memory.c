@@ -251,7 +251,8 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 		fprintf(o, " (%s of anonymous address space was not searched for malloc's chunks: past the 4 GiB bound)\n",
 			hi_fmt_bytes(r->map.unscanned, a));
 	if (!r->map.measured)
-		fputs(" (pagemap unreadable: mappings shared by classes were split in proportion to size)\n", o);
+		fputs(" (pagemap unreadable: mappings shared by classes were split in proportion to size, and malloc's chunks not searched)\n",
+		      o);
 }
 
 static void csv_row(FILE *o, const char *section, const char *key, const char *name, const struct hi_mtotal *t)

@@ -151,7 +151,7 @@ static int claim_thread_heaps(const struct hi_memmap_input *in, struct claims *s
 		for (uint64_t a = (v->start + GLIBC_HEAP_MAX - 1) & ~(GLIBC_HEAP_MAX - 1); a >= v->start && a < v->end;
 		     a += GLIBC_HEAP_MAX) {
 			struct glibc_heap_info h;
-			if ((in->pagemap && hi_pagemap_used(in->pagemap, a) == 0) ||
+			if ((in->pagemap && hi_pagemap_present(in->pagemap, a) != 1) ||
 			    hi_mem_read(in->mem, a, &h, sizeof h) < 0)
 				continue;
 			if (!h.ar_ptr || (h.ar_ptr & 7) || !h.size || h.size % PAGE || h.mprotect_size % PAGE ||
@@ -188,10 +188,11 @@ static int scan_chunks(const struct hi_memmap_input *in, uint64_t a, uint64_t b,
 			*unscanned += b - p;
 			break;
 		}
-		/* The next pages with contents: a header is always written.  */
+		/* The next present pages: a chunk's header page was written, and
+		 * reading others would swap them in or map them.  */
 		size_t n = 0;
 		for (uint64_t q = p; q < b && n < SCAN_BATCH && n < *budget; q += PAGE)
-			if (!in->pagemap || hi_pagemap_used(in->pagemap, q) != 0)
+			if (!in->pagemap || hi_pagemap_present(in->pagemap, q) == 1)
 				addrs[n++] = q;
 		if (!n)
 			break;
@@ -350,9 +351,12 @@ int hi_memmap_build(const struct hi_memmap_input *in, struct hi_memmap *mm)
 		if (claim_add(&s, in->arenas[i][0], in->arenas[i][1], HI_MC_PYMALLOC) < 0)
 			goto oom;
 	if (in->mem) {
-		/* 2-5: what the target's memory says.  */
+		/* 2-5: what the target's memory says.  Without pagemap a live
+		 * target's chunks are not searched (see hi_pagemap_present);
+		 * an image may be.  */
 		if (claim_bss(in, &s) < 0 || claim_stacks(in, &s, &mm->threads) < 0 ||
-		    claim_thread_heaps(in, &s) < 0 || scan_gaps(in, &s, &chunks, &mm->unscanned) < 0)
+		    claim_thread_heaps(in, &s) < 0 ||
+		    ((in->pagemap || in->scan_blind) && scan_gaps(in, &s, &chunks, &mm->unscanned) < 0))
 			goto oom;
 	}
 	/* Merge the two sorted, disjoint lists.  */

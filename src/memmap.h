@@ -14,7 +14,9 @@
  *      heap_info header whose sizes and arena pointer check out;
  *   5. glibc malloc's mmap'd chunks, in what is left: a page that starts
  *      with a chunk header (prev_size 0, IS_MMAPPED, a size in pages that
- *      fits) is a chunk of that size.  At most 4 GiB of resident pages
+ *      fits) is a chunk of that size.  Only pages pagemap says are
+ *      present are read (others would be swapped in, or mapped).  At
+ *      most 4 GiB of resident pages
  *      are looked at (the target is stopped meanwhile); the rest stays
  *      other anonymous memory, and `unscanned' says how much.
  *
@@ -68,6 +70,7 @@ struct hi_memmap_input {
 	size_t nsps;
 	uint64_t stack_limit;		/* 0: glibc's default, 2 MiB */
 	uint64_t scan_pages;		/* pages the chunk search may read; 0: 1 Mi (4 GiB) */
+	int scan_blind;			/* search for chunks without pagemap (an image) */
 };
 
 /* Attribute every mapping of IN to classes.  Returns 0, or -1 (out of

@@ -367,12 +367,12 @@ int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64
 	return 0;
 }
 
-int hi_pagemap_used(struct hi_pagemap *pm, uint64_t addr)
+int hi_pagemap_present(struct hi_pagemap *pm, uint64_t addr)
 {
 	uint64_t pn = addr / pm->page;
 	if (pm_fill(pm, pn) < 0)
 		return -1;
-	return (pm->buf[pn - pm->base] & (PM_PRESENT | PM_SWAPPED)) != 0;
+	return (pm->buf[pn - pm->base] & PM_PRESENT) != 0;
 }
 
 /* ---- threads ---- */

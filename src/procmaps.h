@@ -98,9 +98,11 @@ void hi_pagemap_close(struct hi_pagemap *pm);
 /* Bytes of [start, end) that are present, and that are swapped out.
  * Returns 0 or -1.  */
 int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64_t *present, uint64_t *swapped);
-/* Is the page at ADDR present or swapped (so it has contents)?  1, 0, or
- * -1 if unknown.  Reads ahead: cheap for ascending addresses.  */
-int hi_pagemap_used(struct hi_pagemap *pm, uint64_t addr);
+/* Is the page at ADDR present in RAM?  1, 0, or -1 if unknown.  Reading
+ * a page that is not (swapped out, or never touched) would swap it in or
+ * map it: searches look only at present pages.  Reads ahead: cheap for
+ * ascending addresses.  */
+int hi_pagemap_present(struct hi_pagemap *pm, uint64_t addr);
 
 /* The stack pointer of each thread of stopped process PID (from
  * /proc/PID/task/TID/syscall).  Returns the number found (malloc'd

@@ -96,7 +96,7 @@ static void test_attribution(void)
 	uint64_t sps[2] = { S + 4 * MiB - 100, 0x1234 };	/* a thread, and a pointer nowhere */
 	struct hi_memmap_input in = {
 		.maps = &maps, .mem = m, .pagemap = NULL, .arenas = (const uint64_t(*)[2])arenas, .narenas = 1,
-		.sps = sps, .nsps = 2, .stack_limit = MiB,
+		.sps = sps, .nsps = 2, .stack_limit = MiB, .scan_blind = 1,
 	};
 	struct hi_memmap mm;
 	CU_ASSERT_EQUAL_FATAL(hi_memmap_build(&in, &mm), 0);
@@ -144,6 +144,13 @@ static void test_attribution(void)
 	CU_ASSERT_EQUAL(mm.cls[HI_MC_MALLOC_MMAP].size, 0);
 	CU_ASSERT_EQUAL(mm.unscanned, 7 * MiB - 10 * 4 * KiB + 3 * MiB + 0x8000);
 	in.scan_pages = 0;
+	hi_memmap_free(&mm);
+
+	/* A live target without pagemap: no blind search for chunks.  */
+	in.scan_blind = 0;
+	CU_ASSERT_EQUAL_FATAL(hi_memmap_build(&in, &mm), 0);
+	CU_ASSERT_EQUAL(mm.cls[HI_MC_MALLOC_MMAP].size, 0);
+	CU_ASSERT_EQUAL(mm.cls[HI_MC_MALLOC_ARENA].size, 2 * MiB);
 	hi_memmap_free(&mm);
 
 	/* Names only (no memory): nothing is claimed but the arenas.  */
