@@ -39,6 +39,7 @@ extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_de
 	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
 extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot;
 extern const struct hi_cmd hi_cmd_top, hi_cmd_numpy;
+extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
 
 /* Where Tcl's own `info` lives once ours takes its name.  */
 #define HI_TCL_INFO "::tcl::builtin_info"

@@ -411,6 +411,98 @@ int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int6
 	return -1;
 }
 
+/* ---- variables with static storage ---- */
+
+static int unit_matches(const char *cuname, const char *unit)
+{
+	size_t n = strlen(cuname), u = strlen(unit);
+	if (n < u || strcmp(cuname + n - u, unit) != 0)
+		return 0;
+	return n == u || cuname[n - u - 1] == '/';
+}
+
+/* Size, and element size and count, of the type of DIE.  */
+static int var_type(struct hi_dbg *d, Dwarf_Die *die, struct hi_var *v)
+{
+	Dwarf_Die t, et;
+	Dwarf_Word size, esize;
+	if (type_of(d, die, &t) < 0 || dwarf_aggregate_size(&t, &size) != 0)
+		return -1;
+	v->size = size;
+	v->elem_size = 0;
+	v->count = 1;
+	if (dwarf_tag(&t) == DW_TAG_array_type && type_of(d, &t, &et) == 0 &&
+	    dwarf_aggregate_size(&et, &esize) == 0 && esize) {
+		v->elem_size = esize;
+		v->count = size / esize;
+	}
+	return 0;
+}
+
+/* The address of DIE's DW_AT_location when it is one DW_OP_addr.  */
+static int var_location(Dwarf_Die *die, uint64_t *addr)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *ops;
+	size_t nops;
+	if (!dwarf_attr_integrate(die, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &nops) != 0 ||
+	    nops != 1 || ops[0].atom != DW_OP_addr)
+		return -1;
+	*addr = ops[0].number;
+	return 0;
+}
+
+/* The one local object symbol NAME, NAME.lto_priv.N or NAME.N of SIZE
+ * bytes.  */
+static int static_symbol(struct hi_dbg *d, const char *name, uint64_t size, uint64_t *addr)
+{
+	size_t len = strlen(name);
+	int found = 0;
+	int n = dwfl_module_getsymtab(d->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *s = dwfl_module_getsym_info(d->mod, i, &sym, &a, NULL, NULL, NULL);
+		if (!s || sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    strncmp(s, name, len) != 0 || (s[len] != '\0' && s[len] != '.') || sym.st_size != size)
+			continue;
+		if (found && *addr != a)
+			return -1;	/* two candidates: refuse to guess */
+		*addr = a;
+		found = 1;
+	}
+	return found ? 0 : -1;
+}
+
+int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v)
+{
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie, subdie;
+	uint8_t unit_type;
+	Dwarf_Half version;
+	while (dwarf_get_units(d->dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0) {
+		const char *cuname = dwarf_diename(&cudie);
+		Dwarf_Die child;
+		if (!cuname || !unit_matches(cuname, unit) || dwarf_child(&cudie, &child) != 0)
+			continue;
+		do {
+			const char *n = dwarf_diename(&child);
+			if (dwarf_tag(&child) != DW_TAG_variable || !n || strcmp(n, name) != 0 ||
+			    dwarf_hasattr(&child, DW_AT_declaration))
+				continue;
+			if (var_type(d, &child, v) < 0)
+				return -1;
+			uint64_t a;
+			if (var_location(&child, &a) == 0) {
+				v->addr = a + d->bias;
+				return 0;
+			}
+			return static_symbol(d, name, v->size, &v->addr);
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	return -1;
+}
+
 /* ---- opening ---- */
 
 static const char *base_name(const char *p)

@@ -91,6 +91,25 @@ int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int6
 /* The process D was opened on, or 0 for a file.  */
 pid_t hi_dbg_pid(const struct hi_dbg *d);
 
+/* A variable with static storage, defined at the top level of a unit:
+ * where it lives (relocated) and its type's size; for an array, element
+ * size and count (elem_size 0 otherwise).  */
+struct hi_var {
+	uint64_t addr;
+	uint64_t size;
+	uint64_t elem_size;
+	uint64_t count;
+};
+
+/* Find variable NAME of the unit whose file name ends in UNIT
+ * ("obmalloc.c"), for statics no struct reaches.  The DWARF gives its
+ * type and usually its address; when it has none (link-time optimization
+ * leaves "optimized out" variables that still exist in memory), the
+ * address comes from the symbol table: a local NAME or NAME.lto_priv.N
+ * (NAME.N) of the same size, and only if exactly one matches.  Returns 0,
+ * or -1 if absent or ambiguous.  */
+int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v);
+
 /* Seconds spent indexing DWARF, for `info -v` and benchmarks.  */
 double hi_dbg_index_seconds(const struct hi_dbg *d);
 

@@ -256,3 +256,68 @@ int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)
 	}
 	return 0;
 }
+
+static int obm_member(struct hi_dbg *d, const char *type, const char *path, struct hi_mbr *m)
+{
+	struct hi_field f;
+	if (hi_dbg_field(d, type, path, &f) < 0) {
+		*m = (struct hi_mbr){ .off = HI_ABSENT };
+		return -1;
+	}
+	*m = (struct hi_mbr){ (uint32_t)f.offset, (uint32_t)f.size, (uint32_t)f.elem_size, (uint32_t)f.count,
+			      (uint8_t)f.bit_offset, (uint8_t)f.bit_size };
+	return 0;
+}
+
+int hi_layout_obmalloc(struct hi_obmalloc_layout *ol, struct hi_dbg *d, const char *who)
+{
+	static const char *const unit = "obmalloc.c";
+	const char *missing = NULL;
+	memset(ol, 0, sizeof *ol);
+	/* The blocks: an arena_object per arena, a pool_header per pool.  */
+	int64_t ao = hi_dbg_sizeof(d, "struct arena_object"), ph = hi_dbg_sizeof(d, "struct pool_header");
+	if (ao <= 0 || ph <= 0)
+		missing = ao <= 0 ? "struct arena_object" : "struct pool_header";
+	ol->sizeof_arena_object = ao > 0 ? (uint32_t)ao : 0;
+	ol->sizeof_pool_header = ph > 0 ? (uint32_t)ph : 0;
+	if (!missing && (obm_member(d, "struct arena_object", "address", &ol->ao_address) < 0 ||
+			 obm_member(d, "struct arena_object", "pool_address", &ol->ao_pool_address) < 0 ||
+			 obm_member(d, "struct arena_object", "nfreepools", &ol->ao_nfreepools) < 0 ||
+			 obm_member(d, "struct arena_object", "ntotalpools", &ol->ao_ntotalpools) < 0))
+		missing = "struct arena_object's address, pool_address, nfreepools or ntotalpools";
+	if (!missing && (obm_member(d, "struct pool_header", "ref.count", &ol->ph_count) < 0 ||
+			 obm_member(d, "struct pool_header", "szidx", &ol->ph_szidx) < 0 ||
+			 obm_member(d, "struct pool_header", "nextoffset", &ol->ph_nextoffset) < 0 ||
+			 obm_member(d, "struct pool_header", "maxnextoffset", &ol->ph_maxnextoffset) < 0 ||
+			 obm_member(d, "struct pool_header", "nextpool", &ol->ph_nextpool) < 0))
+		missing = "struct pool_header's ref.count, szidx, nextoffset, maxnextoffset or nextpool";
+	/* Where the state is: in each interpreter (3.12+) ...  */
+	if (!missing && obm_member(d, "struct _is", "obmalloc", &ol->is_obmalloc) == 0) {
+		ol->per_interp = 1;
+		int64_t st = hi_dbg_sizeof(d, "struct _obmalloc_state");
+		ol->interp_ptr = st > 0 && ol->is_obmalloc.size != (uint64_t)st && ol->is_obmalloc.size == 8;
+		if (obm_member(d, "struct _obmalloc_state", "mgmt.arenas", &ol->st_arenas) < 0 ||
+		    obm_member(d, "struct _obmalloc_state", "mgmt.maxarenas", &ol->st_maxarenas) < 0 ||
+		    obm_member(d, "struct _obmalloc_state", "pools.used", &ol->st_used) < 0)
+			missing = "struct _obmalloc_state's mgmt.arenas, mgmt.maxarenas or pools.used";
+		ol->has_nfp2lasta = obm_member(d, "struct _obmalloc_state", "mgmt.nfp2lasta", &ol->st_nfp2lasta) == 0;
+		ol->used_count = ol->st_used.count;
+		ol->nfp_count = ol->has_nfp2lasta ? ol->st_nfp2lasta.count : 0;
+	} else if (!missing) {
+		/* ... or static variables of obmalloc.c (3.8-3.11).  */
+		if (hi_dbg_static(d, unit, "arenas", &ol->var_arenas) < 0 ||
+		    hi_dbg_static(d, unit, "maxarenas", &ol->var_maxarenas) < 0 ||
+		    hi_dbg_static(d, unit, "usedpools", &ol->var_used) < 0)
+			missing = "the static variables arenas, maxarenas and usedpools of obmalloc.c";
+		ol->has_nfp2lasta = hi_dbg_static(d, unit, "nfp2lasta", &ol->var_nfp2lasta) == 0;
+		ol->used_count = (uint32_t)ol->var_used.count;
+		ol->nfp_count = ol->has_nfp2lasta ? (uint32_t)ol->var_nfp2lasta.count : 0;
+	}
+	if (missing) {
+		hi_error("%s: cannot read pymalloc's state: the debug information of %s has no %s",
+			 who, hi_dbg_python_path(d), missing);
+		hi_error_class(HI_E_NOTPY);
+		return -1;
+	}
+	return 0;
+}

@@ -100,6 +100,29 @@ struct hi_layout {
 	struct hi_mbr float_val, complex_val, bytes_sval, co_firstlineno, co_name, co_filename;
 };
 
+/* pymalloc's state (Objects/obmalloc.c), loaded only by `memory`.  Up to
+ * 3.11 the state is static variables of obmalloc.c; from 3.12 a struct
+ * _obmalloc_state in each interpreter (3.12: embedded; 3.13: a pointer),
+ * whose members are at the st_* offsets.  */
+struct hi_obmalloc_layout {
+	int per_interp;			/* 3.12+: interp->obmalloc */
+	int interp_ptr;			/* 3.13: it is a pointer */
+	struct hi_mbr is_obmalloc;	/* struct _is.obmalloc */
+	struct hi_mbr st_arenas, st_maxarenas, st_used, st_nfp2lasta;
+	/* Up to 3.11: the static variables' addresses (in the target) */
+	struct hi_var var_arenas, var_maxarenas, var_used, var_nfp2lasta;
+	int has_nfp2lasta;
+	uint32_t used_count;		/* entries of usedpools (2 per size class, padded) */
+	uint32_t nfp_count;		/* entries of nfp2lasta: MAX_POOLS_IN_ARENA + 1 */
+	uint32_t sizeof_arena_object, sizeof_pool_header;
+	struct hi_mbr ao_address, ao_pool_address, ao_nfreepools, ao_ntotalpools;
+	struct hi_mbr ph_count, ph_szidx, ph_nextoffset, ph_maxnextoffset, ph_nextpool;
+};
+
+/* Fill OL from D.  Returns 0, or -1 with hi_errmsg() naming what this
+ * CPython's DWARF lacks.  */
+int hi_layout_obmalloc(struct hi_obmalloc_layout *ol, struct hi_dbg *d, const char *who);
+
 /* Fill L from D.  Returns 0, or -1 with hi_errmsg() naming the first
  * required member this CPython's DWARF lacks ("unsupported CPython
  * layout: struct _is has no member gc or ...").  WHO prefixes errors.  */

@@ -52,8 +52,9 @@ static const char usage_text[] =
 	"  -h, --help      show this help\n"
 	"  -V, --version   show the version\n"
 	"\n"
-	"Commands: heap, more, all, setrel, clearrel, diff, info, dump, watch, plot,\n"
-	"attach, detach, help, quit; and all of Tcl.  Type 'help' in the shell.\n"
+	"Commands: heap, more, all, top, numpy, memory, shm, watch, plot, setrel,\n"
+	"clearrel, diff, info, dump, attach, detach, help, quit; and all of Tcl.\n"
+	"Type 'help' in the shell.\n"
 	"Example:\n"
 	"  heapinspect attach 1234 -e heap\n";
 

@@ -655,6 +655,60 @@ next:
 	return 0;
 }
 
+size_t hi_mem_gather(struct hi_mem *m, const uint64_t *addrs, size_t n, size_t len, void *dst,
+		     unsigned char *ok)
+{
+	unsigned char *out = dst;
+	size_t good = 0, i = 0;
+	memset(ok, 0, n);
+	while (i < n) {
+		if (!m->pid || m->use_pread) {
+			/* An image, or /proc/PID/mem: piece by piece.  */
+			size_t got;
+			if (m->pid) {
+				ssize_t r = live_read(m, addrs[i], out + i * len, len);
+				got = r > 0 ? (size_t)r : 0;
+			} else {
+				got = image_fill(m, addrs[i], out + i * len, len);
+			}
+			ok[i] = got == len && addrs[i] + len >= addrs[i];
+			good += ok[i];
+			i++;
+			continue;
+		}
+		struct iovec local[1024], remote[1024];
+		size_t k = n - i < 1024 ? n - i : 1024;
+		for (size_t j = 0; j < k; j++) {
+			local[j] = (struct iovec){ out + (i + j) * len, len };
+			remote[j] = (struct iovec){ (void *)(uintptr_t)addrs[i + j], len };
+		}
+		ssize_t r = process_vm_readv(m->pid, local, k, remote, k, 0);
+		if (r < 0 && (errno == ENOSYS || errno == EPERM)) {
+			/* live_read falls back to /proc/PID/mem for good.  */
+			ssize_t x = live_read(m, addrs[i], out + i * len, len);
+			ok[i] = x == (ssize_t)len;
+			good += ok[i];
+			i++;
+			continue;
+		}
+		if (r < 0) {
+			if (errno == ESRCH) {
+				m->gone = 1;
+				return good;
+			}
+			r = 0;	/* the first piece is unreadable */
+		}
+		/* The call stops at the first piece it cannot read whole.  */
+		size_t whole = (size_t)r / len;
+		for (size_t j = 0; j < whole; j++)
+			ok[i + j] = 1;
+		good += whole;
+		m->stats.bytes_read += (unsigned long long)r;
+		i += whole < k ? whole + 1 : k;
+	}
+	return good;
+}
+
 ssize_t hi_mem_cstr(struct hi_mem *m, uint64_t addr, char *buf, size_t max)
 {
 	for (size_t i = 0; i < max; i++) {

@@ -98,6 +98,14 @@ static inline int hi_mem_read(struct hi_mem *m, uint64_t addr, void *dst, size_t
 	return hi_mem_read_slow(m, addr, dst, len);
 }
 
+/* Read N small pieces of LEN bytes each, the i-th at ADDRS[i], into DST
+ * + i*LEN, past the cache (one vectored system call per 1024 pieces):
+ * for headers scattered over much memory (pymalloc pools, malloc chunks),
+ * where filling whole chunks would read all of it.  OK[i] becomes 1 if
+ * piece i was read whole, else 0.  Returns how many were.  */
+size_t hi_mem_gather(struct hi_mem *m, const uint64_t *addrs, size_t n, size_t len, void *dst,
+		     unsigned char *ok);
+
 /* Drop all cached contents (the target ran).  */
 void hi_mem_invalidate(struct hi_mem *m);
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# valgrind.sh: heapinspect under memcheck for two attach -> heap -> detach
+# valgrind.sh: heapinspect under memcheck for two attach -> heap -> memory -> shm -> detach
 # cycles and a watch and plot: no invalid read or write, no use of uninitialised memory in its
 # own code, and nothing definitely lost.
 . "${HI_SRCDIR:-$(dirname "$0")}/test-subr.sh"
@@ -14,7 +14,7 @@ start_target vg "$py" -c 'import sys; print("ready", flush=True); sys.stdin.read
 vpid=$pid
 cat >"$WORK/cycles.tcl" <<'TCL'
 set pid [lindex $argv 0]
-for {set i 0} {$i < 2} {incr i} { attach $pid; heap -format tcl; heap -by type -format json; detach }
+for {set i 0} {$i < 2} {incr i} { attach $pid; heap -format tcl; heap -by type -format json; memory -format tcl; shm -format tcl; detach }
 # watch and plot, and plot refusing a file
 set csv [lindex $argv 1]
 attach $pid

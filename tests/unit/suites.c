@@ -16,5 +16,7 @@ const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_watchfile,
 	hi_suite_topn,
 	hi_suite_numpy,
+	hi_suite_procmaps,
+	hi_suite_memmap,
 	NULL,
 };

@@ -19,5 +19,7 @@ int hi_suite_svgplot(void);
 int hi_suite_watchfile(void);
 int hi_suite_topn(void);
 int hi_suite_numpy(void);
+int hi_suite_procmaps(void);
+int hi_suite_memmap(void);
 
 #endif

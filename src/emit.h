@@ -1,0 +1,36 @@
+/* emit.h: one writer for results that are both JSON text and Tcl values.
+ *
+ * A command describes its result once, as nested objects and lists of
+ * named numbers and strings; the writer prints it as JSON or builds it as
+ * Tcl dicts and lists, so `-format json` and `-format tcl` cannot drift
+ * apart.  Keys are given inside objects and omitted (NULL) inside lists. */
+#ifndef HI_EMIT_H
+#define HI_EMIT_H
+#include <stdint.h>
+#include <stdio.h>
+#include <tcl.h>
+
+struct hi_emit;
+
+/* Write JSON to OUT, or build a Tcl value.  NULL if out of memory.  */
+struct hi_emit *hi_emit_json(FILE *out);
+struct hi_emit *hi_emit_tcl(void);
+
+void hi_emit_object(struct hi_emit *e, const char *key);
+void hi_emit_list(struct hi_emit *e, const char *key);
+void hi_emit_end(struct hi_emit *e);
+void hi_emit_u64(struct hi_emit *e, const char *key, uint64_t v);
+void hi_emit_i64(struct hi_emit *e, const char *key, int64_t v);
+void hi_emit_double(struct hi_emit *e, const char *key, double v);
+void hi_emit_str(struct hi_emit *e, const char *key, const char *s);
+void hi_emit_bool(struct hi_emit *e, const char *key, int v);
+
+/* V bytes for people: "512 B", "132.0 KiB", "55.0 MiB", "1.2 GiB".
+ * Returns BUF.  */
+const char *hi_fmt_bytes(uint64_t v, char buf[24]);
+
+/* End the writer.  For Tcl, returns the value built (refcount 0); for
+ * JSON, ends the line and returns NULL.  */
+Tcl_Obj *hi_emit_finish(struct hi_emit *e);
+
+#endif

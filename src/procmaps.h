@@ -1,0 +1,116 @@
+/* procmaps.h: a process's address space as /proc describes it.
+ *
+ * Parses /proc/PID/smaps (or maps) into mappings with their sizes, and
+ * /proc/PID/smaps_rollup into totals; classifies each mapping by what its
+ * name says (the [heap], a thread's [stack], a library, a data file, a
+ * shared-memory segment, anonymous memory); reads /proc/PID/pagemap for
+ * which pages are resident, and the threads' stack pointers.  The parsers
+ * take a stdio stream, so the unit tests feed them sample text.  Nothing
+ * here reads the target's memory; mapping contents are memmap.c's.  */
+#ifndef HI_PROCMAPS_H
+#define HI_PROCMAPS_H
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Where memory goes, in the order `memory` shows it.  */
+enum hi_mclass {
+	HI_MC_PYMALLOC,		/* pymalloc's arenas */
+	HI_MC_MALLOC_HEAP,	/* malloc: the [heap] (brk) */
+	HI_MC_MALLOC_ARENA,	/* malloc: the heaps of threads' arenas */
+	HI_MC_MALLOC_MMAP,	/* malloc: chunks mmap'd on their own */
+	HI_MC_STACK,		/* thread stacks */
+	HI_MC_CODE,		/* executables and libraries: code, data, bss */
+	HI_MC_FILE,		/* mmap'd files that are not programs */
+	HI_MC_SHM,		/* shared memory: /dev/shm, SysV, memfd, shared anonymous */
+	HI_MC_ANON,		/* any other anonymous memory */
+	HI_MC_COUNT
+};
+
+/* "pymalloc", "malloc_heap", ...: a key for scripts.  */
+const char *hi_mclass_key(enum hi_mclass c);
+/* "pymalloc arenas", ...: for people.  */
+const char *hi_mclass_label(enum hi_mclass c);
+
+enum hi_shmkind {
+	HI_SHM_NONE,
+	HI_SHM_POSIX,		/* a file under /dev/shm (shm_open) */
+	HI_SHM_SYSV,		/* shmat: "/SYSV<key>" */
+	HI_SHM_MEMFD,		/* memfd_create: "/memfd:<name>" */
+	HI_SHM_ANON,		/* mmap(MAP_SHARED|MAP_ANONYMOUS): "/dev/zero" */
+};
+const char *hi_shmkind_name(enum hi_shmkind k);	/* "posix", "sysv", ... */
+
+struct hi_vma {
+	uint64_t start, end, offset, inode;
+	unsigned major, minor;
+	char perms[5];
+	char *path;		/* as /proc shows it, less " (deleted)"; "" if anonymous */
+	int deleted;
+	/* Bytes, from smaps (zero when parsed from maps).  */
+	uint64_t rss, pss, swap, anon;
+	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
+	enum hi_mclass cls;	/* by name: hi_maps_classify */
+	enum hi_shmkind shm;
+};
+
+struct hi_maps {
+	struct hi_vma *v;	/* sorted by address, as /proc lists them */
+	size_t n, cap;
+};
+
+/* Parse smaps or maps text.  Returns 0, or -1 (out of memory, or a line
+ * that is neither a mapping nor a field: hi_errmsg() quotes it).  */
+int hi_maps_parse(FILE *f, struct hi_maps *out);
+
+/* Read /proc/PID/FILE ("smaps" or "maps").  Returns 0 or -1 with
+ * hi_errmsg() set (WHO prefixes it).  */
+int hi_maps_read(pid_t pid, const char *file, struct hi_maps *out, const char *who);
+
+void hi_maps_free(struct hi_maps *m);
+
+/* Set each mapping's class and shared-memory kind from its name: [heap],
+ * [stack], [vdso] and friends (code), /dev/shm/..., /SYSV..., /memfd:...,
+ * shared /dev/zero (shared memory), a file some mapping of which is
+ * executable (code: every mapping of it), other files (data files), and
+ * anonymous memory (refined by memmap.c from contents).  */
+void hi_maps_classify(struct hi_maps *m);
+
+/* A nonzero hash of V's device and inode, for maps keyed by file.  */
+uint64_t hi_vma_file_key(const struct hi_vma *v);
+
+/* The mapping holding ADDR, or NULL.  */
+struct hi_vma *hi_maps_find(struct hi_maps *m, uint64_t addr);
+
+struct hi_rollup {
+	uint64_t rss, pss, pss_anon, pss_file, pss_shmem, swap, anonymous;
+};
+
+/* Parse /proc/PID/smaps_rollup text (fields absent on older kernels stay
+ * 0).  Returns 0, or -1 if it has no Rss line.  */
+int hi_rollup_parse(FILE *f, struct hi_rollup *r);
+int hi_rollup_read(pid_t pid, struct hi_rollup *r, const char *who);
+
+/* /proc/PID/pagemap: which pages are present (in RAM) or swapped.  */
+struct hi_pagemap;
+struct hi_pagemap *hi_pagemap_open(pid_t pid);	/* NULL if not readable */
+void hi_pagemap_close(struct hi_pagemap *pm);
+/* Bytes of [start, end) that are present, and that are swapped out.
+ * Returns 0 or -1.  */
+int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64_t *present, uint64_t *swapped);
+/* Is the page at ADDR present in RAM?  1, 0, or -1 if unknown.  Reading
+ * a page that is not (swapped out, or never touched) would swap it in or
+ * map it: searches look only at present pages.  Reads ahead: cheap for
+ * ascending addresses.  */
+int hi_pagemap_present(struct hi_pagemap *pm, uint64_t addr);
+
+/* The stack pointer of each thread of stopped process PID (from
+ * /proc/PID/task/TID/syscall).  Returns the number found (malloc'd
+ * *SPS), or -1.  */
+int hi_proc_thread_sps(pid_t pid, uint64_t **sps);
+
+/* The soft stack size limit of PID (/proc/PID/limits), which glibc takes
+ * as the default size of a thread's stack; 0 if unlimited or unknown.  */
+uint64_t hi_proc_stack_limit(pid_t pid);
+
+#endif

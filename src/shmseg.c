@@ -1,0 +1,257 @@
+/* shmseg.c: shared-memory segments and their other users (see shmseg.h). */
+#include "config.h"
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "error.h"
+#include "shmseg.h"
+
+#define MAX_PEERS 4096
+
+int hi_sysv_parse(FILE *f, struct hi_sysv **out, size_t *n)
+{
+	char line[1024];
+	*out = NULL;
+	*n = 0;
+	/* Columns by the header's names: key shmid perms size cpid lpid nattch ... */
+	enum { KEY, SHMID, SIZE, CPID, LPID, NATTCH, NCOLS };
+	static const char *const names[NCOLS] = { "key", "shmid", "size", "cpid", "lpid", "nattch" };
+	int col[NCOLS];
+	for (int i = 0; i < NCOLS; i++)
+		col[i] = -1;
+	if (!fgets(line, sizeof line, f))
+		return 0;	/* empty: no segments */
+	int k = 0;
+	for (char *t = strtok(line, " \t\n"); t; t = strtok(NULL, " \t\n"), k++)
+		for (int i = 0; i < NCOLS; i++)
+			if (strcmp(t, names[i]) == 0)
+				col[i] = k;
+	for (int i = 0; i < NCOLS; i++)
+		if (col[i] < 0)
+			return -1;
+	size_t cap = 0;
+	while (fgets(line, sizeof line, f)) {
+		char *tok[32];
+		int nt = 0;
+		for (char *t = strtok(line, " \t\n"); t && nt < 32; t = strtok(NULL, " \t\n"))
+			tok[nt++] = t;
+		int need = 0;
+		for (int i = 0; i < NCOLS; i++)
+			if (col[i] >= need)
+				need = col[i] + 1;
+		if (nt < need)
+			continue;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct hi_sysv *ns = realloc(*out, cap * sizeof *ns);
+			if (!ns) {
+				free(*out);
+				*out = NULL;
+				*n = 0;
+				return -1;
+			}
+			*out = ns;
+		}
+		struct hi_sysv *s = &(*out)[(*n)++];
+		s->key = strtoll(tok[col[KEY]], NULL, 10);
+		s->shmid = strtoll(tok[col[SHMID]], NULL, 10);
+		s->size = strtoull(tok[col[SIZE]], NULL, 10);
+		s->cpid = (pid_t)strtol(tok[col[CPID]], NULL, 10);
+		s->lpid = (pid_t)strtol(tok[col[LPID]], NULL, 10);
+		s->nattch = strtoull(tok[col[NATTCH]], NULL, 10);
+	}
+	return 0;
+}
+
+/* The object's size: the file behind a mapping (map_files follows it even
+ * when deleted, as a memfd always is), else its path in the target's
+ * root.  */
+static void segment_size(pid_t pid, const struct hi_vma *v, struct hi_shmseg *g)
+{
+	char path[4200];
+	struct stat st;
+	snprintf(path, sizeof path, "/proc/%d/map_files/%llx-%llx", (int)pid, (unsigned long long)v->start,
+		 (unsigned long long)v->end);
+	int ok = stat(path, &st) == 0 && st.st_ino == v->inode;
+	if (!ok && !v->deleted && v->path[0] == '/') {
+		snprintf(path, sizeof path, "/proc/%d/root%s", (int)pid, v->path);
+		ok = stat(path, &st) == 0 && st.st_ino == v->inode;
+	}
+	if (ok) {
+		g->size = (uint64_t)st.st_size;
+		g->size_known = 1;
+	}
+}
+
+static int add_peer(struct hi_shmseg *g, pid_t pid, const char *comm)
+{
+	for (size_t i = 0; i < g->npeers; i++)
+		if (g->peers[i].pid == pid)
+			return 0;
+	if (g->npeers >= MAX_PEERS)
+		return 0;
+	struct hi_shm_peer *np = realloc(g->peers, (g->npeers + 1) * sizeof *np);
+	if (!np)
+		return -1;
+	g->peers = np;
+	g->peers[g->npeers].pid = pid;
+	snprintf(g->peers[g->npeers].comm, sizeof g->peers[g->npeers].comm, "%s", comm);
+	g->npeers++;
+	return 0;
+}
+
+/* Every other process whose maps hold one of the segments.  */
+static int find_peers(pid_t pid, struct hi_shminfo *si)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return 0;
+	struct dirent *e;
+	char line[4352];
+	pid_t self = getpid();
+	while ((e = readdir(d))) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		pid_t p = (pid_t)atoi(e->d_name);
+		if (p == pid || p == self)
+			continue;
+		char path[64], comm[64] = "?";
+		snprintf(path, sizeof path, "/proc/%d/maps", (int)p);
+		FILE *f = fopen(path, "re");
+		if (!f) {
+			si->unreadable += errno != ENOENT;
+			continue;
+		}
+		int any = 0;
+		while (fgets(line, sizeof line, f)) {
+			unsigned long long a, b, off, inode;
+			unsigned maj, min;
+			char perms[8];
+			if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu", &a, &b, perms, &off, &maj, &min, &inode) != 7 ||
+			    inode == 0)
+				continue;
+			for (size_t i = 0; i < si->n; i++) {
+				struct hi_shmseg *g = &si->segs[i];
+				if (g->inode != inode || g->major != maj || g->minor != min)
+					continue;
+				if (!any) {
+					snprintf(path, sizeof path, "/proc/%d/comm", (int)p);
+					FILE *c = fopen(path, "re");
+					if (c) {
+						if (fgets(comm, sizeof comm, c))
+							comm[strcspn(comm, "\n")] = '\0';
+						fclose(c);
+					}
+					any = 1;
+				}
+				if (add_peer(g, p, comm) < 0) {
+					fclose(f);
+					closedir(d);
+					return -1;
+				}
+			}
+		}
+		si->scanned++;
+		fclose(f);
+	}
+	closedir(d);
+	return 0;
+}
+
+static void same_ipc_ns(pid_t pid, struct hi_shminfo *si)
+{
+	char a[64], b[64], pa[64];
+	snprintf(pa, sizeof pa, "/proc/%d/ns/ipc", (int)pid);
+	ssize_t na = readlink("/proc/self/ns/ipc", a, sizeof a - 1), nb = readlink(pa, b, sizeof b - 1);
+	si->sysv_elsewhere = na > 0 && nb > 0 && (na != nb || memcmp(a, b, (size_t)na) != 0);
+}
+
+int hi_shm_collect(pid_t pid, const struct hi_maps *maps, struct hi_shminfo *si)
+{
+	memset(si, 0, sizeof *si);
+	size_t cap = 0;
+	for (size_t i = 0; i < maps->n; i++) {
+		const struct hi_vma *v = &maps->v[i];
+		if (v->cls != HI_MC_SHM)
+			continue;
+		struct hi_shmseg *g = NULL;
+		for (size_t k = 0; k < si->n && !g; k++)
+			if (si->segs[k].inode == v->inode && si->segs[k].major == v->major && si->segs[k].minor == v->minor)
+				g = &si->segs[k];
+		if (!g) {
+			if (si->n == cap) {
+				cap = cap ? cap * 2 : 16;
+				struct hi_shmseg *ns = realloc(si->segs, cap * sizeof *ns);
+				if (!ns)
+					goto oom;
+				si->segs = ns;
+			}
+			g = &si->segs[si->n];
+			memset(g, 0, sizeof *g);
+			if (!(g->name = strdup(v->path)))
+				goto oom;
+			si->n++;
+			g->kind = v->shm;
+			g->major = v->major;
+			g->minor = v->minor;
+			g->inode = v->inode;
+			g->deleted = v->deleted;
+			segment_size(pid, v, g);
+		}
+		g->mapped.size += v->end - v->start;
+		g->mapped.rss += v->rss;
+		g->mapped.pss += v->pss;
+		g->mapped.swap += v->swap;
+		g->mapped.parts++;
+	}
+	/* SysV: a mapping's inode is the segment's shmid.  */
+	same_ipc_ns(pid, si);
+	FILE *f = si->sysv_elsewhere ? NULL : fopen("/proc/sysvipc/shm", "re");
+	if (f) {
+		struct hi_sysv *sv;
+		size_t nsv;
+		if (hi_sysv_parse(f, &sv, &nsv) == 0) {
+			for (size_t i = 0; i < si->n; i++)
+				for (size_t k = 0; k < nsv; k++)
+					if (si->segs[i].kind == HI_SHM_SYSV && (uint64_t)sv[k].shmid == si->segs[i].inode) {
+						si->segs[i].sysv = sv[k];
+						si->segs[i].have_sysv = 1;
+						si->segs[i].size = sv[k].size;
+						si->segs[i].size_known = 1;
+					}
+			free(sv);
+		}
+		fclose(f);
+	}
+	if (si->n && find_peers(pid, si) < 0)
+		goto oom;
+	struct statvfs vfs;
+	snprintf(si->devshm, sizeof si->devshm, "/proc/%d/root/dev/shm", (int)pid);
+	if (statvfs(si->devshm, &vfs) == 0) {
+		si->have_devshm = 1;
+		si->devshm_size = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+		si->devshm_free = (uint64_t)vfs.f_bfree * vfs.f_frsize;
+		si->devshm_avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	}
+	return 0;
+oom:
+	hi_shm_free(si);
+	hi_error("out of memory");
+	return -1;
+}
+
+void hi_shm_free(struct hi_shminfo *si)
+{
+	for (size_t i = 0; i < si->n; i++) {
+		free(si->segs[i].name);
+		free(si->segs[i].peers);
+	}
+	free(si->segs);
+	memset(si, 0, sizeof *si);
+}

@@ -1,0 +1,319 @@
+"""`memory` and `shm` against what the target planted and what /proc and
+pymalloc say, on every CPython 3.8+ found.
+
+The workload (workloads/memory_target.py) plants a 64 MiB /dev/shm
+segment that a second process maps too, a 100 MiB mapped data file, 200
+MiB from C's malloc, 16 MiB of small mallocs from a second thread and
+200,000 Python objects, every page touched; it records what it planted
+and pymalloc's own statistics (sys._debugmallocstats).  Each line of the
+reconciliation must match its truth within the tolerance stated by its
+check.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import HEAPINSPECT, Tap, Target, find_pythons, heapinspect, label, tmpfile, within, SRCDIR  # noqa: E402
+
+WORKLOAD = os.path.join(SRCDIR, 'workloads', 'memory_target.py')
+MiB = 1 << 20
+
+
+def rollup_rss(pid):
+    with open('/proc/%d/smaps_rollup' % pid) as f:
+        for line in f:
+            if line.startswith('Rss:'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def mapping_rss(pid, path):
+    """The Rss of PID's mappings of PATH, from its smaps."""
+    total, inside = 0, False
+    with open('/proc/%d/smaps' % pid) as f:
+        for line in f:
+            if re.match(r'[0-9a-f]+-[0-9a-f]+ ', line):
+                inside = line.rstrip('\n').endswith(path) or line.rstrip('\n').endswith(path + ' (deleted)')
+            elif inside and line.startswith('Rss:'):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+def mallocstats(path):
+    """sys._debugmallocstats' numbers: per size class (blocks in use,
+    free blocks), arenas allocated now, bytes in allocated blocks."""
+    classes = {}
+    arenas = used_bytes = None
+    with open(path) as f:
+        for line in f:
+            m = re.match(r'\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$', line)
+            if m:
+                idx, size, pools, used, avail = map(int, m.groups())
+                classes[size] = (pools, used, avail)
+            m = re.match(r'# arenas allocated current\s*=\s*([\d,]+)', line)
+            if m:
+                arenas = int(m.group(1).replace(',', ''))
+            m = re.match(r'# bytes in allocated blocks\s*=\s*([\d,]+)', line)
+            if m:
+                used_bytes = int(m.group(1).replace(',', ''))
+    return classes, arenas, used_bytes
+
+
+def cls(mem, key):
+    for c in mem['classes']:
+        if c['class'] == key:
+            return c
+    return {'rss': 0, 'size': 0, 'pss': 0, 'parts': 0, 'items': []}
+
+
+def item(c, name):
+    for it in c['items']:
+        if it['name'] == name:
+            return it
+    return None
+
+
+def check(tap, python, fallback=False):
+    name = label(python)
+    truth_path = tmpfile('.json')
+    try:
+        target = Target([python, WORKLOAD, truth_path])
+    except Exception as e:
+        tap.ok(False, '%s: start the memory workload' % name, e)
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        pid = target.pid
+        # The data file's pages are clean page cache: memory pressure from
+        # elsewhere may evict some.  So its truth, and RSS's, is what smaps
+        # says just before and just after heapinspect reads it.
+        rss_before, file_before = rollup_rss(pid), mapping_rss(pid, truth['data_path'])
+        rc, out, err = heapinspect(['attach', str(pid), '-e', 'heap -format json', '-e', 'memory -format json',
+                                    '-e', 'shm -format json'])
+        rss_after, file_after = rollup_rss(pid), mapping_rss(pid, truth['data_path'])
+        if not tap.ok(rc == 0 and len(out.splitlines()) == 3, '%s: heap, memory and shm -format json exit 0' % name,
+                      out[-2000:] + err):
+            return
+        run, state = target.running()
+        tap.ok(run, '%s: target running after memory and shm (state %s)' % (name, state))
+        heap, mem, shm = [json.loads(line) for line in out.splitlines()]
+
+        # Totals: what smaps_rollup says, and the classes add up to it.
+        rss = mem['rollup']['rss']
+        tap.ok(min(rss_before, rss_after) * 0.99 <= rss <= max(rss_before, rss_after) * 1.01,
+               '%s: RSS %d equals smaps_rollup (%d before, %d after) within 1%%' % (name, rss, rss_before, rss_after))
+        total = sum(c['rss'] for c in mem['classes'])
+        tap.ok(within(total, rss, 0.01) and total == mem['total']['rss'],
+               '%s: the classes add up to the RSS within 1%% (%d of %d)' % (name, total, rss))
+        tap.ok(mem['measured'], '%s: shared mappings measured with pagemap' % name)
+
+        # Shared memory: 64 MiB, all resident, by name.
+        shm_c = cls(mem, 'shm')
+        seg = item(shm_c, '/dev/shm/' + truth['shm_name'])
+        tap.ok(seg is not None and seg.get('kind') == 'posix' and seg['size'] == truth['shm_size']
+               and within(seg['rss'], truth['shm_size'], 0.01),
+               '%s: shared memory lists /dev/shm/%s, 64 MiB mapped and resident within 1%%' % (name, truth['shm_name']),
+               json.dumps(shm_c['items']))
+        shm_total = truth['shm_size'] + truth['memfd_size'] + (truth['sysv_size'] if truth['sysv_shmid'] >= 0 else 0)
+        tap.ok(within(shm_c['rss'], shm_total, 0.02),
+               '%s: shared memory line %d within 2%% of the %d bytes planted' % (name, shm_c['rss'], shm_total))
+        mfd = item(shm_c, truth['memfd_name'])
+        tap.ok(mfd is not None and mfd.get('kind') == 'memfd' and mfd['rss'] == truth['memfd_size'] and mfd['deleted'],
+               '%s: shared memory lists the 1 MiB memfd' % name, json.dumps(shm_c['items']))
+        if truth['sysv_shmid'] >= 0:
+            sv = [it for it in shm_c['items'] if it.get('kind') == 'sysv']
+            tap.ok(len(sv) == 1 and sv[0]['name'] == '/SYSV00000000' and sv[0]['rss'] == truth['sysv_size'],
+                   '%s: shared memory lists the 1 MiB SysV segment' % name, json.dumps(shm_c['items']))
+        else:
+            tap.skip('%s: shared memory lists the SysV segment' % name, 'shmget failed in the target')
+        # PSS: the peer maps every page too, so this process's share is half.
+        tap.ok(seg is not None and within(seg['pss'], truth['shm_size'] // 2, 0.02),
+               '%s: the segment\'s PSS is half its RSS (one peer)' % name, seg and seg['pss'])
+
+        # The data file: 100 MiB resident, under mapped files.
+        files = cls(mem, 'files')
+        df = item(files, truth['data_path'])
+        lo, hi = min(file_before, file_after), max(file_before, file_after)
+        tap.ok(df is not None and df['size'] == truth['data_size'] and df['deleted']
+               and lo * 0.99 - 64 * 1024 <= df['rss'] <= hi * 1.01 + 64 * 1024,
+               '%s: mapped files list the 100 MiB data file, resident %s as smaps says (%d, %d) within 1%%'
+               % (name, df and df['rss'], file_before, file_after), json.dumps(files['items']))
+        if lo >= truth['data_size'] * 0.99:
+            tap.ok(within(df['rss'] if df else 0, truth['data_size'], 0.01),
+                   '%s: the data file, read through, is resident: 100 MiB within 1%%' % name)
+        else:
+            tap.skip('%s: the data file is resident' % name,
+                     'memory pressure evicted part of its page cache (%d of %d bytes left)' % (lo, truth['data_size']))
+        tap.ok(files['rss'] >= lo * 0.99 and files['rss'] <= hi + 8 * MiB,
+               '%s: mapped files line %d is the data file and little more' % (name, files['rss']))
+
+        # C's malloc: the 200 MiB block is an mmap'd chunk, the thread's
+        # 16 MiB a thread arena; neither is a Python object.
+        mm = cls(mem, 'malloc_mmap')
+        tap.ok(mm['rss'] >= truth['malloc_size'] and mm['rss'] <= truth['malloc_size'] + 16 * MiB,
+               '%s: malloc mmap\'d chunks %d hold the 200 MiB block' % (name, mm['rss']))
+        ta = cls(mem, 'malloc_arenas')
+        tap.ok(ta['rss'] >= truth['thread_malloc'] and ta['rss'] <= truth['thread_malloc'] + 8 * MiB,
+               '%s: malloc thread arenas %d hold the thread\'s 16 MiB' % (name, ta['rss']))
+        planted = shm_total + lo + truth['malloc_size'] + truth['thread_malloc']
+        tap.ok(mem['unexplained'] >= planted * 0.99,
+               '%s: not explained by Python objects %d >= what C, the file and shm hold (%d)'
+               % (name, mem['unexplained'], planted))
+        tap.ok(mem['unexplained'] == max(rss - mem['objects']['size'], 0),
+               '%s: not explained = RSS - live objects' % name)
+
+        # Stacks: one per thread.
+        st = cls(mem, 'stacks')
+        tap.ok(mem['threads'] == truth['threads'] and st['parts'] == truth['threads'],
+               '%s: %d thread stacks for %d threads' % (name, st['parts'], truth['threads']),
+               'threads seen %d' % mem['threads'])
+
+        # Python objects: the census is heap's.
+        tap.ok(mem['objects']['count'] == heap['objects'] and mem['objects']['size'] == heap['size'],
+               '%s: live objects equal heap\'s total (%d objects, %d bytes)' % (name, heap['objects'], heap['size']),
+               json.dumps(mem['objects']))
+
+        # pymalloc against its own _debugmallocstats.
+        pm = mem['pymalloc']
+        classes, arenas, used_bytes = mallocstats(truth_path + '.mallocstats')
+        if not tap.ok('arenas' in pm, '%s: pymalloc state read' % name, pm.get('error')):
+            return
+        tap.ok(pm['arenas'] == arenas, '%s: %d arenas, as _debugmallocstats says (%s)' % (name, pm['arenas'], arenas))
+        tap.ok(pm['bad_arenas'] == 0 and pm['bad_pools'] == 0, '%s: no inconsistent arena or pool' % name,
+               '%d arenas, %d pools' % (pm['bad_arenas'], pm['bad_pools']))
+        want_blocks = sum(u for p, u, a in classes.values())
+        tap.ok(within(pm['blocks_used'], want_blocks, 0.005),
+               '%s: blocks in use %d within 0.5%% of _debugmallocstats\' %d' % (name, pm['blocks_used'], want_blocks))
+        tap.ok(used_bytes is not None and within(pm['used_bytes'], used_bytes, 0.005),
+               '%s: bytes in blocks in use %d within 0.5%% of %s' % (name, pm['used_bytes'], used_bytes))
+        bad = []
+        for sc in pm['size_classes']:
+            p, u, a = classes.get(sc['size'], (0, 0, 0))
+            if u >= 1000 and not within(sc['used'], u, 0.05):
+                bad.append('size %d: %d blocks in use, _debugmallocstats %d' % (sc['size'], sc['used'], u))
+        big = sum(1 for p, u, a in classes.values() if u >= 1000)
+        tap.ok(not bad and big >= 3,
+               '%s: each of %d size classes with >= 1000 blocks within 5%%' % (name, big), '\n'.join(bad))
+        pa = cls(mem, 'pymalloc')
+        tap.ok(pa['size'] == pm['arenas'] * pm['arena_size'] and pa['rss'] <= pa['size']
+               and pa['rss'] >= pm['used_bytes'] * 0.9,
+               '%s: the pymalloc arenas line maps %d arenas of %d bytes, resident %d' %
+               (name, pm['arenas'], pm['arena_size'], pa['rss']))
+
+        # shm: the segment by name, its size, and the peer.
+        segs = {s['name']: s for s in shm['segments']}
+        s = segs.get('/dev/shm/' + truth['shm_name'])
+        tap.ok(s is not None and s['size'] == truth['shm_size'] and s['kind'] == 'posix'
+               and within(s['rss'], truth['shm_size'], 0.01),
+               '%s: shm lists %s, 64 MiB, resident' % (name, truth['shm_name']), json.dumps(shm['segments']))
+        peers = {p['pid']: p['comm'] for p in (s['peers'] if s else [])}
+        tap.ok(truth['peer_pid'] in peers, '%s: shm: the peer %d maps it too' % (name, truth['peer_pid']),
+               json.dumps(s))
+        tap.ok(pid not in peers, '%s: shm: the target is not its own peer' % name)
+        m = segs.get(truth['memfd_name'])
+        tap.ok(m is not None and m['kind'] == 'memfd' and m.get('size') == truth['memfd_size'] and not m['peers'],
+               '%s: shm lists the memfd, 1 MiB, no peer' % name, json.dumps(m))
+        if truth['sysv_shmid'] >= 0:
+            sv = [g for g in shm['segments'] if g['kind'] == 'sysv']
+            info = sv[0].get('sysv', {}) if len(sv) == 1 else {}
+            tap.ok(info.get('shmid') == truth['sysv_shmid'] and info.get('size') == truth['sysv_size']
+                   and info.get('nattch') == 1 and info.get('cpid') == pid and sv[0].get('size') == truth['sysv_size'],
+                   '%s: shm lists SysV shmid %d from /proc/sysvipc/shm: 1 MiB, 1 attached, created by the target'
+                   % (name, truth['sysv_shmid']), json.dumps(sv))
+        vfs = os.statvfs('/proc/%d/root/dev/shm' % pid)
+        d = shm.get('devshm', {})
+        tap.ok(d.get('size') == vfs.f_blocks * vfs.f_frsize and d.get('used', 0) >= truth['shm_size'],
+               '%s: shm: /dev/shm size %s, used %s' % (name, d.get('size'), d.get('used')), json.dumps(d))
+
+        # Where process_vm_readv is forbidden (seccomp), the same through
+        # /proc/PID/mem: pool headers and chunk headers are gathered there.
+        noreadv = os.environ.get('NOREADV')
+        if fallback and noreadv and os.access(noreadv, os.X_OK) and subprocess.call([noreadv, 'true']) == 0:
+            p = subprocess.run([noreadv, HEAPINSPECT, 'attach', str(pid), '-e', 'memory -format json'],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+            m2 = json.loads(p.stdout) if p.returncode == 0 else {}
+            same = m2 and all(cls(m2, k)['rss'] == cls(mem, k)['rss']
+                              for k in ('pymalloc', 'malloc_mmap', 'malloc_arenas', 'stacks', 'shm')) \
+                and m2['pymalloc'].get('blocks_used') == pm['blocks_used'] and m2['threads'] == mem['threads']
+            tap.ok(same, '%s: without process_vm_readv (/proc/PID/mem) memory finds the same' % name,
+                   p.stderr + p.stdout[-1500:])
+        elif fallback:
+            tap.skip('%s: memory without process_vm_readv' % name, 'no seccomp helper (NOREADV)')
+
+        # The table, the CSV and the Tcl dict say the same.
+        rc, out, err = heapinspect(['attach', str(pid), '-e', 'memory', '-e', 'memory -format csv',
+                                    '-e', 'puts [dict get [memory -format tcl] objects count]', '-e', 'shm'])
+        tap.ok(rc == 0 and 'shared memory' in out and ('/dev/shm/' + truth['shm_name']) in out
+               and 'not explained by Python objects' in out and 'pymalloc arenas' in out,
+               '%s: memory prints its table' % name, out + err)
+        csv = [line.split(',') for line in out.splitlines() if line.startswith('class,')]
+        tap.ok(len(csv) == len(mem['classes']) and any(r[1] == 'shm' and within(int(r[4]), shm_total, 0.02)
+                                                       for r in csv),
+               '%s: memory -format csv has every class' % name, out)
+        tap.ok(('\n%d\n' % heap['objects']) in out, '%s: memory -format tcl returns the census count' % name)
+        tap.ok(('Also mapped by' in out) and ('%d (' % truth['peer_pid']) in out and '/dev/shm as pid' in out,
+               '%s: shm prints the segment, its peer and /dev/shm' % name)
+        run, state = target.running()
+        tap.ok(run, '%s: target running after the tables (state %s)' % (name, state))
+    finally:
+        target.close()
+        for p in (truth_path, truth_path + '.mallocstats'):
+            if os.path.exists(p):
+                os.unlink(p)
+
+
+NO_PYMALLOC = ('import sys\n'
+               'data = [bytes(100) for i in range(10000)]\n'
+               'print("ready", flush=True)\n'
+               'sys.stdin.readline()\n')
+
+
+def check_without_pymalloc(tap, python):
+    """PYTHONMALLOC=malloc: no arenas, and memory says so."""
+    name = label(python)
+    saved = os.environ.get('PYTHONMALLOC')
+    os.environ['PYTHONMALLOC'] = 'malloc'
+    try:
+        target = Target([python, '-c', NO_PYMALLOC], timeout=30)
+    finally:
+        if saved is None:
+            del os.environ['PYTHONMALLOC']
+        else:
+            os.environ['PYTHONMALLOC'] = saved
+    image = tmpfile('.img')
+    try:
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'memory -format json',
+                                    '-e', 'dump %s' % image])
+        mem = json.loads(out.splitlines()[0]) if rc == 0 and out else {}  # then dump's byte count
+        pm = mem.get('pymalloc', {})
+        tap.ok(rc == 0 and pm.get('arenas') == 0 and cls(mem, 'pymalloc')['size'] == 0
+               and mem['objects']['count'] >= 10000,
+               '%s (PYTHONMALLOC=malloc): no pymalloc arenas, objects still counted' % name, out[-1500:] + err)
+        # A saved image has no /proc: one line, and no table.
+        for cmd in ('memory', 'shm'):
+            rc, out, err = heapinspect(['image', image, '-e', cmd])
+            tap.ok(rc == 1 and not out and len(err.strip().splitlines()) == 1 and 'an image has no /proc' in err,
+                   '%s: %s on an image says it needs the live process' % (name, cmd), out + err)
+    finally:
+        target.close()
+        os.unlink(image)
+
+
+def main():
+    tap = Tap()
+    pythons = find_pythons()
+    if not pythons:
+        tap.skip('memory', 'no CPython 3.8+ found')
+    for i, python in enumerate(pythons):
+        check(tap, python, fallback=i == 0)
+    if pythons:
+        check_without_pymalloc(tap, pythons[0])
+    return tap.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())

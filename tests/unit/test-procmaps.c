@@ -1,0 +1,184 @@
+/* test-procmaps.c: the smaps, maps, smaps_rollup and /proc/sysvipc/shm
+ * parsers and the classification of mappings by name, on sample text
+ * (tests/data/smaps-sample: twenty mappings of every kind).  */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include <CUnit/CUnit.h>
+#include "procmaps.h"
+#include "shmseg.h"
+#include "suites.h"
+
+static FILE *open_sample(const char *name)
+{
+	const char *dir = getenv("HI_SRCDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/data/%s", dir ? dir : "tests", name);
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		snprintf(path, sizeof path, "../data/%s", name);	/* run from tests/unit */
+		f = fopen(path, "r");
+	}
+	return f;
+}
+
+static FILE *text(const char *s)
+{
+	return fmemopen((void *)s, strlen(s), "r");
+}
+
+static void test_parse_sample(void)
+{
+	FILE *f = open_sample("smaps-sample");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	struct hi_maps m;
+	CU_ASSERT_EQUAL_FATAL(hi_maps_parse(f, &m), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(m.n, 20);
+	struct hi_vma *v = &m.v[0];
+	CU_ASSERT_EQUAL(v->start, 0x55befb2e6000ull);
+	CU_ASSERT_EQUAL(v->end, 0x55befb2e7000ull);
+	CU_ASSERT_STRING_EQUAL(v->perms, "r--p");
+	CU_ASSERT_EQUAL(v->major, 0xfe);
+	CU_ASSERT_EQUAL(v->minor, 0);
+	CU_ASSERT_EQUAL(v->inode, 18624);
+	CU_ASSERT_STRING_EQUAL(v->path, "/usr/bin/python3.11");
+	CU_ASSERT_EQUAL(v->rss, 4096);
+	/* The heap: sizes in bytes.  */
+	CU_ASSERT_STRING_EQUAL(m.v[3].path, "[heap]");
+	CU_ASSERT_EQUAL(m.v[3].rss, 2736 * 1024);
+	CU_ASSERT_EQUAL(m.v[3].anon, 2736 * 1024);
+	CU_ASSERT_EQUAL(m.v[3].private_dirty, 2736 * 1024);
+	/* Anonymous: no name.  */
+	CU_ASSERT_STRING_EQUAL(m.v[4].path, "");
+	CU_ASSERT_EQUAL(m.v[4].end - m.v[4].start, 4096 * 1024);
+	/* A deleted file with spaces in its name; shared: PSS is half.  */
+	CU_ASSERT_STRING_EQUAL(m.v[5].path, "/tmp/data file with spaces.dat");
+	CU_ASSERT_EQUAL(m.v[5].deleted, 1);
+	CU_ASSERT_EQUAL(m.v[5].rss, 51200 * 1024);
+	CU_ASSERT_EQUAL(m.v[5].pss, 25600 * 1024);
+	CU_ASSERT_EQUAL(m.v[6].minor, 0x1b);
+	CU_ASSERT_EQUAL(m.v[8].deleted, 1);
+	CU_ASSERT_STRING_EQUAL(m.v[8].path, "/memfd:buffers");
+	CU_ASSERT_EQUAL(m.v[19].start, 0xffffffffff600000ull);
+	hi_maps_free(&m);
+}
+
+static void test_classify(void)
+{
+	FILE *f = open_sample("smaps-sample");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	struct hi_maps m;
+	CU_ASSERT_EQUAL_FATAL(hi_maps_parse(f, &m), 0);
+	fclose(f);
+	hi_maps_classify(&m);
+	static const struct {
+		enum hi_mclass cls;
+		enum hi_shmkind shm;
+	} want[20] = {
+		{ HI_MC_CODE }, { HI_MC_CODE }, { HI_MC_CODE },	/* python: every mapping of it */
+		{ HI_MC_MALLOC_HEAP },
+		{ HI_MC_ANON },
+		{ HI_MC_FILE },				/* the deleted data file */
+		{ HI_MC_SHM, HI_SHM_POSIX },
+		{ HI_MC_SHM, HI_SHM_SYSV },
+		{ HI_MC_SHM, HI_SHM_MEMFD },
+		{ HI_MC_SHM, HI_SHM_ANON },		/* shared /dev/zero */
+		{ HI_MC_ANON },				/* private /dev/zero */
+		{ HI_MC_ANON },				/* [anon:cpython] */
+		{ HI_MC_FILE },				/* LC_CTYPE: never executable */
+		{ HI_MC_CODE }, { HI_MC_CODE }, { HI_MC_CODE },	/* libc */
+		{ HI_MC_ANON },				/* libc's bss: by content only */
+		{ HI_MC_CODE },				/* [vdso] */
+		{ HI_MC_STACK },
+		{ HI_MC_CODE },				/* [vsyscall] */
+	};
+	for (size_t i = 0; i < 20; i++) {
+		if (m.v[i].cls != want[i].cls || m.v[i].shm != want[i].shm)
+			fprintf(stderr, "mapping %zu (%s): class %d shm %d, want %d %d\n", i, m.v[i].path, m.v[i].cls,
+				m.v[i].shm, want[i].cls, want[i].shm);
+		CU_ASSERT_EQUAL(m.v[i].cls, want[i].cls);
+		CU_ASSERT_EQUAL(m.v[i].shm, want[i].shm);
+	}
+	CU_ASSERT_PTR_EQUAL(hi_maps_find(&m, 0x7f04faa00000ull), &m.v[6]);
+	CU_ASSERT_PTR_EQUAL(hi_maps_find(&m, 0x7f04fea00000ull - 1), &m.v[6]);
+	CU_ASSERT_PTR_EQUAL(hi_maps_find(&m, 0x7ffcb15aafffull), &m.v[18]);
+	CU_ASSERT_PTR_NULL(hi_maps_find(&m, 0x7f04fea50000ull));	/* a hole */
+	CU_ASSERT_PTR_NULL(hi_maps_find(&m, 0x1000));
+	hi_maps_free(&m);
+}
+
+static void test_maps_and_garbage(void)
+{
+	struct hi_maps m;
+	FILE *f = text("00400000-00452000 r-xp 00000000 08:02 173521      /usr/bin/dbus-daemon\n"
+		       "00e03000-00e24000 rw-p 00000000 00:00 0           [heap]\n"
+		       "35b1800000-35b1820000 r-xp 00000000 08:02 135522  /usr/lib64/ld-2.15.so\n");
+	CU_ASSERT_EQUAL_FATAL(hi_maps_parse(f, &m), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL(m.n, 3);
+	CU_ASSERT_EQUAL(m.v[2].start, 0x35b1800000ull);
+	CU_ASSERT_EQUAL(m.v[1].rss, 0);
+	hi_maps_free(&m);
+	f = text("00400000-00452000 r-xp 00000000 08:02 173521 /bin/x\nthis is not smaps\n");
+	CU_ASSERT_EQUAL(hi_maps_parse(f, &m), -1);
+	fclose(f);
+	f = text("Rss: 4 kB\n");	/* a field before any mapping */
+	CU_ASSERT_EQUAL(hi_maps_parse(f, &m), -1);
+	fclose(f);
+}
+
+static void test_rollup(void)
+{
+	struct hi_rollup r;
+	FILE *f = text("55b295c39000-7ffef1fb7000 ---p 00000000 00:00 0                          [rollup]\n"
+		       "Rss:              445752 kB\nPss:              407756 kB\nPss_Dirty:           116 kB\n"
+		       "Pss_Anon:         300000 kB\nPss_File:          10000 kB\nPss_Shmem:          32768 kB\n"
+		       "Anonymous:        310000 kB\nSwap:                 12 kB\nSwapPss:               6 kB\n");
+	CU_ASSERT_EQUAL_FATAL(hi_rollup_parse(f, &r), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL(r.rss, 445752ull * 1024);
+	CU_ASSERT_EQUAL(r.pss, 407756ull * 1024);
+	CU_ASSERT_EQUAL(r.pss_anon, 300000ull * 1024);
+	CU_ASSERT_EQUAL(r.pss_shmem, 32768ull * 1024);
+	CU_ASSERT_EQUAL(r.swap, 12ull * 1024);	/* not SwapPss */
+	f = text("Pss: 5 kB\n");
+	CU_ASSERT_EQUAL(hi_rollup_parse(f, &r), -1);
+	fclose(f);
+}
+
+static void test_sysv(void)
+{
+	struct hi_sysv *s;
+	size_t n;
+	FILE *f = text("       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n"
+		       "     43981      65538   600              65536  4242  4243      2     0     0     0     0 1700000000          0 1700000000                 65536                     0\n"
+		       "         0          7  1600          1048576    10    11      0     0     0     0     0          0          0 1700000000                     0                     0\n");
+	CU_ASSERT_EQUAL_FATAL(hi_sysv_parse(f, &s, &n), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(s[0].key, 0xabcd);
+	CU_ASSERT_EQUAL(s[0].shmid, 65538);
+	CU_ASSERT_EQUAL(s[0].size, 65536);
+	CU_ASSERT_EQUAL(s[0].cpid, 4242);
+	CU_ASSERT_EQUAL(s[0].lpid, 4243);
+	CU_ASSERT_EQUAL(s[0].nattch, 2);
+	CU_ASSERT_EQUAL(s[1].size, 1048576);
+	free(s);
+	f = text("key shmid perms\n1 2 3\n");	/* columns missing */
+	CU_ASSERT_EQUAL(hi_sysv_parse(f, &s, &n), -1);
+	fclose(f);
+}
+
+int hi_suite_procmaps(void)
+{
+	CU_pSuite s = CU_add_suite("procmaps", NULL, NULL);
+	if (!s)
+		return -1;
+	if (!CU_add_test(s, "smaps sample parses", test_parse_sample) ||
+	    !CU_add_test(s, "mappings classified by name", test_classify) ||
+	    !CU_add_test(s, "maps text, and garbage refused", test_maps_and_garbage) ||
+	    !CU_add_test(s, "smaps_rollup", test_rollup) || !CU_add_test(s, "/proc/sysvipc/shm", test_sysv))
+		return -1;
+	return 0;
+}
