@@ -251,54 +251,6 @@ struct hi_vma *hi_maps_find(struct hi_maps *m, uint64_t addr)
 	return NULL;
 }
 
-/* ---- smaps_rollup ---- */
-
-int hi_rollup_parse(FILE *f, struct hi_rollup *r)
-{
-	static const struct {
-		const char *name;
-		size_t where;
-	} fields[] = {
-		{ "Rss:", offsetof(struct hi_rollup, rss) },
-		{ "Pss:", offsetof(struct hi_rollup, pss) },
-		{ "Pss_Anon:", offsetof(struct hi_rollup, pss_anon) },
-		{ "Pss_File:", offsetof(struct hi_rollup, pss_file) },
-		{ "Pss_Shmem:", offsetof(struct hi_rollup, pss_shmem) },
-		{ "Swap:", offsetof(struct hi_rollup, swap) },
-		{ "Anonymous:", offsetof(struct hi_rollup, anonymous) },
-	};
-	char line[256];
-	int have_rss = 0;
-	memset(r, 0, sizeof *r);
-	while (fgets(line, sizeof line, f)) {
-		for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-			size_t n = strlen(fields[i].name);
-			unsigned long long kb;
-			if (strncmp(line, fields[i].name, n) == 0 && sscanf(line + n, "%llu kB", &kb) == 1) {
-				*(uint64_t *)((char *)r + fields[i].where) = (uint64_t)kb * 1024;
-				have_rss |= i == 0;
-			}
-		}
-	}
-	return have_rss ? 0 : -1;
-}
-
-int hi_rollup_read(pid_t pid, struct hi_rollup *r, const char *who)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		hi_error("%s: cannot read %s: %s (smaps_rollup needs Linux 4.14 or newer)", who, path, strerror(errno));
-		return -1;
-	}
-	int rc = hi_rollup_parse(f, r);
-	fclose(f);
-	if (rc < 0)
-		hi_error("%s: %s has no Rss line", who, path);
-	return rc;
-}
-
 /* ---- pagemap ---- */
 
 #define PM_PRESENT (1ull << 63)

@@ -10,6 +10,7 @@
 #ifndef HI_PROCMAPS_H
 #define HI_PROCMAPS_H
 #include <stdint.h>
+#include "rollup.h"
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -82,14 +83,7 @@ uint64_t hi_vma_file_key(const struct hi_vma *v);
 /* The mapping holding ADDR, or NULL.  */
 struct hi_vma *hi_maps_find(struct hi_maps *m, uint64_t addr);
 
-struct hi_rollup {
-	uint64_t rss, pss, pss_anon, pss_file, pss_shmem, swap, anonymous;
-};
-
-/* Parse /proc/PID/smaps_rollup text (fields absent on older kernels stay
- * 0).  Returns 0, or -1 if it has no Rss line.  */
-int hi_rollup_parse(FILE *f, struct hi_rollup *r);
-int hi_rollup_read(pid_t pid, struct hi_rollup *r, const char *who);
+/* smaps_rollup's totals: rollup.h.  */
 
 /* /proc/PID/pagemap: which pages are present (in RAM) or swapped.  */
 struct hi_pagemap;

@@ -23,6 +23,7 @@ static const struct {
 	{ "Pss", offsetof(struct hi_rollup, pss), HI_ROLLUP_PSS },
 	{ "Pss_Anon", offsetof(struct hi_rollup, pss_anon), HI_ROLLUP_PSS_ANON },
 	{ "Pss_File", offsetof(struct hi_rollup, pss_file), HI_ROLLUP_PSS_FILE },
+	{ "Pss_Shmem", offsetof(struct hi_rollup, pss_shmem), HI_ROLLUP_PSS_SHMEM },
 	{ "Anonymous", offsetof(struct hi_rollup, anonymous), HI_ROLLUP_ANONYMOUS },
 	{ "Swap", offsetof(struct hi_rollup, swap), HI_ROLLUP_SWAP },
 	{ "SwapPss", offsetof(struct hi_rollup, swap_pss), HI_ROLLUP_SWAP_PSS },

@@ -3,8 +3,8 @@
  * The kernel (4.14+) sums every mapping's smaps lines into one record:
  * what `watch` samples next to each census.  Reading it needs no stop and
  * no ptrace, only the right to read the target's /proc (the same rights
- * as tracing it).  Classifying mappings one by one is another module's
- * job (the `memory` command); this one keeps the totals only.  */
+ * as tracing it).  Classifying mappings one by one is procmaps.c's job
+ * (the `memory` command); this one keeps the totals both use.  */
 #ifndef HI_ROLLUP_H
 #define HI_ROLLUP_H
 #include <stdint.h>
@@ -16,6 +16,7 @@ struct hi_rollup {
 	uint64_t pss;		/* Pss: resident, shared pages divided among their users */
 	uint64_t pss_anon;	/* Pss_Anon (5.7+) */
 	uint64_t pss_file;	/* Pss_File (5.7+) */
+	uint64_t pss_shmem;	/* Pss_Shmem (5.7+) */
 	uint64_t anonymous;	/* Anonymous: private and shared anonymous pages */
 	uint64_t swap;		/* Swap: swapped out */
 	uint64_t swap_pss;	/* SwapPss */
@@ -30,6 +31,7 @@ enum {
 	HI_ROLLUP_ANONYMOUS = 1 << 4,
 	HI_ROLLUP_SWAP = 1 << 5,
 	HI_ROLLUP_SWAP_PSS = 1 << 6,
+	HI_ROLLUP_PSS_SHMEM = 1 << 7,
 };
 
 /* Parse the text of an smaps_rollup file (the header line, then

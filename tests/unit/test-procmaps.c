@@ -131,20 +131,17 @@ static void test_maps_and_garbage(void)
 static void test_rollup(void)
 {
 	struct hi_rollup r;
-	FILE *f = text("55b295c39000-7ffef1fb7000 ---p 00000000 00:00 0                          [rollup]\n"
+	const char *t = ("55b295c39000-7ffef1fb7000 ---p 00000000 00:00 0                          [rollup]\n"
 		       "Rss:              445752 kB\nPss:              407756 kB\nPss_Dirty:           116 kB\n"
 		       "Pss_Anon:         300000 kB\nPss_File:          10000 kB\nPss_Shmem:          32768 kB\n"
 		       "Anonymous:        310000 kB\nSwap:                 12 kB\nSwapPss:               6 kB\n");
-	CU_ASSERT_EQUAL_FATAL(hi_rollup_parse(f, &r), 0);
-	fclose(f);
+	CU_ASSERT_EQUAL_FATAL(hi_rollup_parse(t, &r), 0);
 	CU_ASSERT_EQUAL(r.rss, 445752ull * 1024);
 	CU_ASSERT_EQUAL(r.pss, 407756ull * 1024);
 	CU_ASSERT_EQUAL(r.pss_anon, 300000ull * 1024);
 	CU_ASSERT_EQUAL(r.pss_shmem, 32768ull * 1024);
 	CU_ASSERT_EQUAL(r.swap, 12ull * 1024);	/* not SwapPss */
-	f = text("Pss: 5 kB\n");
-	CU_ASSERT_EQUAL(hi_rollup_parse(f, &r), -1);
-	fclose(f);
+	CU_ASSERT_EQUAL(hi_rollup_parse("Pss: 5 kB\n", &r), -1);
 }
 
 static void test_sysv(void)

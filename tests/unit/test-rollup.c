@@ -30,8 +30,9 @@ static void reads_a_recent_kernels_file(void)
 	CU_ASSERT_EQUAL(r.pss_file, 1692ull * 1024);
 	CU_ASSERT_EQUAL(r.anonymous, 23332ull * 1024);
 	CU_ASSERT_EQUAL(r.swap, 0);
+	CU_ASSERT_EQUAL(r.pss_shmem, 0);
 	CU_ASSERT_EQUAL(r.have, HI_ROLLUP_RSS | HI_ROLLUP_PSS | HI_ROLLUP_PSS_ANON | HI_ROLLUP_PSS_FILE |
-					HI_ROLLUP_ANONYMOUS | HI_ROLLUP_SWAP | HI_ROLLUP_SWAP_PSS);
+					HI_ROLLUP_PSS_SHMEM | HI_ROLLUP_ANONYMOUS | HI_ROLLUP_SWAP | HI_ROLLUP_SWAP_PSS);
 }
 
 static void reads_a_4_14_file_with_swap(void)
