@@ -126,7 +126,7 @@ def main():
         worker = threading.Thread(target=keep_working)
         worker.start()
         try:
-            rc, out, err = heapinspect(['-f', script, str(target.pid), str(CYCLES)], timeout=600)
+            rc, out, err = heapinspect(['-f', script, str(target.pid), str(CYCLES)], timeout=max(600, 2 * CYCLES))
         finally:
             done.set()
             worker.join()
