@@ -16,6 +16,7 @@ import signal
 import struct
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import SRCDIR, Tap, Target, find_pythons, heapinspect, label, proc_state  # noqa: E402
@@ -92,6 +93,12 @@ def main():
             target = Target([python, WORKLOAD, truth])
             try:
                 os.kill(target.pid, signal.SIGSTOP)
+                # A stop signal takes effect asynchronously: attach once
+                # the process is stopped, as the scenario says.
+                for _ in range(200):
+                    if proc_state(target.pid) == 'T':
+                        break
+                    time.sleep(0.01)
                 rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap -all -format json',
                                             '-e', 'puts "#by type"', '-e', 'heap -all -by type -format json',
                                             '-e', 'puts "#saved [dump %s]"' % img])
