@@ -239,6 +239,14 @@ struct smaps_entry {
 	char *path;		/* NULL when anonymous */
 };
 
+static uint64_t path_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
+	return h | 1;	/* never 0: u64map's empty key */
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct copy_job *x = a, *y = b;
@@ -255,7 +263,7 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 		return NULL;
 	}
 	struct smaps_entry *maps = NULL;
-	size_t nmaps = 0;
+	size_t nmaps = 0, capmaps = 0;
 	int ok = 1;
 	while (ok && fgets(line, sizeof line, f)) {
 		unsigned long long a, b, kb;
@@ -263,13 +271,17 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 		int pathat = 0;
 		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &a, &b, perms, &pathat) >= 3 &&
 		    strchr(line, '-') < strchr(line, ' ')) {
-			struct smaps_entry *nm = realloc(maps, (nmaps + 1) * sizeof *nm);
-			if (!nm) {
-				hi_error("pid %d: out of memory reading %s", (int)pid, path);
-				ok = 0;
-				break;
+			if (nmaps == capmaps) {
+				size_t cap = capmaps ? 2 * capmaps : 256;
+				struct smaps_entry *nm = realloc(maps, cap * sizeof *nm);
+				if (!nm) {
+					hi_error("pid %d: out of memory reading %s", (int)pid, path);
+					ok = 0;
+					break;
+				}
+				maps = nm;
+				capmaps = cap;
 			}
-			maps = nm;
 			struct smaps_entry *e = &maps[nmaps++];
 			*e = (struct smaps_entry){ a, b, 0, "", NULL };
 			memcpy(e->perms, perms, sizeof e->perms);
@@ -296,6 +308,16 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 	uint64_t (*ro)[2] = ok ? calloc(nmaps ? nmaps : 1, sizeof *ro) : NULL;
 	size_t nro = 0;
 	uint64_t total = 0;
+	/* Files with an executable mapping, by a hash of their path (a
+	 * collision only copies one more read-only mapping): one pass, not a
+	 * comparison of every pair, since the target is stopped.  */
+	struct u64map code;
+	u64map_init(&code);
+	for (size_t i = 0; ok && (flags & HI_SNAP_RODATA) && i < nmaps; i++)
+		if (maps[i].perms[2] == 'x' && maps[i].path && u64map_put(&code, path_hash(maps[i].path), 1) < 0) {
+			hi_error("pid %d: out of memory reading %s", (int)pid, path);
+			ok = 0;
+		}
 	if (ok && (!jobs || !ro)) {
 		hi_error("pid %d: out of memory reading %s", (int)pid, path);
 		ok = 0;
@@ -315,9 +337,7 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 			ro[nro][1] = e->end;
 			nro++;
 			if ((flags & HI_SNAP_RODATA) && pr[3] == 'p' && e->path && e->path[0] == '/' && !special)
-				for (size_t k = 0; k < nmaps && !wanted; k++)
-					wanted = maps[k].perms[2] == 'x' && maps[k].path &&
-						 !strcmp(maps[k].path, e->path);
+				wanted = u64map_get(&code, path_hash(e->path)) != NULL;
 		}
 		if (!wanted)
 			continue;
@@ -330,6 +350,7 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 		}
 		jobs[njobs++] = (struct copy_job){ e->start, (size_t)(e->end - e->start), NULL, 0, 0 };
 	}
+	u64map_free(&code);
 	for (size_t i = 0; i < nmaps; i++)
 		free(maps[i].path);
 	free(maps);
