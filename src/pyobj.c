@@ -123,7 +123,14 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 	else if (py->managed_dict_flag)
 		py->managed = HI_MANAGED_311;
 	hi_dbg_symbol(dbg, "lookdict", &py->lookdict_fn, NULL);
-	hi_dbg_symbol(dbg, "_dummy_struct", &py->set_dummy, NULL);
+	/* The set's deleted-entry marker: _PySet_Dummy points to it.  The
+	 * object's own symbol, _dummy_struct, is static, and link-time
+	 * optimization renames it (Debian's python3.11:
+	 * _dummy_struct.lto_priv.0); the exported pointer keeps its name.  */
+	uint64_t dummy_ptr;
+	if (hi_dbg_symbol(dbg, "_PySet_Dummy", &dummy_ptr, NULL) < 0 ||
+	    hi_mem_u64(mem, dummy_ptr, &py->set_dummy) < 0 || !py->set_dummy)
+		hi_dbg_symbol(dbg, "_dummy_struct", &py->set_dummy, NULL);
 	return 0;
 }
 

@@ -216,10 +216,12 @@ static int frame_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_
 		return -1;
 	if (rd_ptr(py, obj, l->f_valuestack, &stack) < 0 || !stack)
 		return 0;
-	if (hi_has(l->f_stackdepth)) {	/* 3.10 */
+	if (hi_has(l->f_stackdepth)) {	/* 3.10: -1 while the frame runs */
 		int64_t depth;
-		if (rd_int(py, obj, l->f_stackdepth, &depth) < 0 || depth < 0 || depth > MAX_FRAME_SLOTS)
+		if (rd_int(py, obj, l->f_stackdepth, &depth) < 0 || depth < -1 || depth > MAX_FRAME_SLOTS)
 			return -1;
+		if (depth == -1)
+			return 0;	/* the depth is in the evaluation loop's registers */
 		return visit_array(py, stack, depth, fn, arg);
 	}
 	uint64_t top;	/* 3.8, 3.9: NULL while the frame runs */
