@@ -189,8 +189,20 @@ static int iframe_refs(struct hi_py *py, uint64_t f, hi_ref_fn fn, void *arg)
 	visit_ptr(py, f + l->iframe_locals.off, fn, arg);
 	visit_ptr(py, f + l->iframe_func.off, fn, arg);
 	visit_ptr(py, f + l->iframe_code.off, fn, arg);
-	if (rd_int(py, f, l->iframe_stacktop, &top) < 0 || top < 0 || top > MAX_FRAME_SLOTS)
+	if (rd_int(py, f, l->iframe_stacktop, &top) < 0 || top < -1 || top > MAX_FRAME_SLOTS)
 		return -1;
+	if (top == -1) {
+		/* The frame runs (the innermost of its thread, in a call to C):
+		 * its stack pointer lives in the evaluation loop, so only the
+		 * locals, cells and frees are known, co_nlocalsplus of them
+		 * (unset ones are NULL).  */
+		uint64_t code;
+		int64_t n;
+		if (rd_ptr(py, f, l->iframe_code, &code) < 0 || !hi_py_is(py, code, HI_B_CODE) ||
+		    rd_int(py, code, l->co_nlocalsplus, &n) < 0 || n < 0 || n > MAX_FRAME_SLOTS)
+			return 0;
+		return visit_array(py, f + l->iframe_localsplus.off, n, fn, arg);
+	}
 	return visit_array(py, f + l->iframe_localsplus.off, top, fn, arg);
 }
 

@@ -657,6 +657,12 @@ def plant():
     pop['str_key_dict'] = {'key-%06d' % i: i for i in range(5000)}
     pop['big_set'] = {'member-%06d' % i for i in range(50000)}
     pop['frozensets'] = [frozenset((i, -i - 1)) for i in range(500)]
+    # Deleted entries hold the set's dummy marker, which is not an object
+    # of the heap: nothing must be counted or skipped for them.
+    holey = set(range(10000, 10400))
+    for i in range(10000, 10400, 3):
+        holey.discard(i)
+    pop['holey_set'] = holey
     pop['closures'] = [make_closure(i) for i in range(1000)]
     pop['generators'] = [token_gen(i) for i in range(300)]
     for g in pop['generators']:
