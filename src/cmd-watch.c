@@ -265,6 +265,14 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 		hi_error("watch: not attached to a process; use: attach PID");
 		return hi_cmd_fail(interp);
 	}
+	/* An image does not change, and /proc/PID/smaps_rollup would be
+	 * whatever process has its pid now: refused before FILE is made.  */
+	if (app->session.image) {
+		hi_error("watch: %s is a saved image, which does not change and has no /proc/PID/smaps_rollup; "
+			 "run watch on the live process",
+			 app->session.who);
+		return hi_cmd_fail(interp);
+	}
 	FILE *f = fopen(o.out, "w");
 	if (!f) {
 		hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
@@ -383,7 +391,8 @@ const struct hi_cmd hi_cmd_watch = {
 	"                     running (e.g. to drive a load); an error ends the watch\n"
 	"  -quiet             print nothing; without it, one line per sample\n"
 	"The target runs between samples and is stopped for each census, as for\n"
-	"'heap'.  Ctrl-C ends the watch; the file keeps every sample taken.\n"
+	"'heap'.  Ctrl-C ends the watch; the file keeps every sample taken.  A\n"
+	"saved image (heapinspect image FILE) is refused: it does not change.\n"
 	"'plot FILE -out FILE.svg' draws the file.\n",
 	watch_proc,
 };

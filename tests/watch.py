@@ -277,6 +277,18 @@ def check_errors(tap, python, tmp):
     target = FifoTarget([python, WORKLOAD, '1000'], tmp)
     csv_path = os.path.join(tmp, 'err.csv')
     try:
+        # An image of a process that still runs: watch must not mix that
+        # process's /proc/PID/smaps_rollup with the image's frozen census.
+        img = os.path.join(tmp, 'target.img')
+        img_csv = os.path.join(tmp, 'image.csv')
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'dump %s' % img])
+        tap.ok(rc == 0 and os.path.exists(img), 'dump an image of a live target for watch', err)
+        rc, out, err = heapinspect(['image', img, '-e', 'watch -out %s -count 1' % img_csv])
+        tap.ok(rc == 1 and err.count('\n') == 1 and 'saved image' in err and 'pid %d' % target.pid in err
+               and not os.path.exists(img_csv),
+               'watch on an image (its process still running) is refused: exit 1, one line, no CSV written',
+               'exit %d\n%s%s' % (rc, out, err))
+        os.unlink(img)
         rc, out, err = heapinspect(['attach', str(target.pid), '-e',
                                     'watch -out %s -count 5 -interval 0.1 -command {error boom}' % csv_path])
         _, samples, _ = read_csv(csv_path)
