@@ -53,6 +53,7 @@ struct np {
 	struct group only, otherwise;
 	char version[32];
 	int imported;
+	const char *who;	/* the session's, for errors */
 };
 
 static struct base_rec *base_of(struct np *np, uint64_t addr)
@@ -126,14 +127,14 @@ static int after(struct hi_py *py, void *arg)
 {
 	struct np *np = arg;
 	if (np->oom) {
-		hi_error("out of memory");
+		hi_error("%s: numpy: out of memory recording arrays' bases; free memory", np->who);
 		return -1;
 	}
 	np->imported = hi_np_version(py, np->version, sizeof np->version) == 0;
 	hi_topn_sort(&np->best);
 	np->rows = calloc(np->best.n ? np->best.n : 1, sizeof *np->rows);
 	if (!np->rows) {
-		hi_error("out of memory");
+		hi_error("%s: numpy: out of memory for %zu rows; free memory or list fewer (-n)", np->who, np->best.n);
 		return -1;
 	}
 	for (size_t i = 0; i < np->best.n; i++) {
@@ -386,11 +387,12 @@ static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 		if (opt == O_FORMAT && (format = hi_cmd_choice(interp, objv[i], formats, "format")) < 0)
 			return TCL_ERROR;
 	}
-	struct np np = { .want = (size_t)n, .py = &app->session.py };
+	struct np np = { .want = (size_t)n, .py = &app->session.py, .who = app->session.who };
 	u64map_init(&np.base_index);
 	hi_addrset_init(&np.hidden);
 	if (n > 0 && hi_topn_init(&np.best, (size_t)n) < 0) {
-		hi_error("out of memory");
+		hi_error("%s: numpy: out of memory for %lld rows; free memory or list fewer (-n)", app->session.who,
+			 (long long)n);
 		return hi_cmd_fail(interp);
 	}
 	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &np };

@@ -18,6 +18,7 @@ enum { F_TABLE, F_JSON, F_CSV, F_TCL };
 struct top {
 	struct hi_topn best;
 	struct hi_preview *pv;	/* per kept item, read after the walk */
+	const char *who;	/* the session's, for errors */
 };
 
 static void observe(void *arg, uint64_t obj, struct hi_type *t, uint64_t size, uint32_t kind, unsigned flags)
@@ -34,7 +35,8 @@ static int after(struct hi_py *py, void *arg)
 	hi_topn_sort(&top->best);
 	top->pv = calloc(top->best.n ? top->best.n : 1, sizeof *top->pv);
 	if (!top->pv) {
-		hi_error("out of memory");
+		hi_error("%s: top: out of memory for %zu previews; free memory or ask for fewer (top N)", top->who,
+			 top->best.n);
 		return -1;
 	}
 	for (size_t i = 0; i < top->best.n; i++)
@@ -164,9 +166,10 @@ static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		if ((format = hi_cmd_choice(interp, objv[++i], formats, "format")) < 0)
 			return TCL_ERROR;
 	}
-	struct top top = { 0 };
+	struct top top = { .who = app->session.who };
 	if (hi_topn_init(&top.best, (size_t)n) < 0) {
-		hi_error("out of memory");
+		hi_error("%s: top: out of memory for %lld objects; free memory or ask for fewer (top N)",
+			 app->session.who, (long long)n);
 		return hi_cmd_fail(interp);
 	}
 	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &top };

@@ -231,7 +231,7 @@ static int take_sample(struct hi_app *app, const struct watch_opts *o, struct ki
 	int rc = pick_kinds(&c, (size_t)o->top, sticky, kinds, &n);
 	hi_census_free(&c);
 	if (rc < 0) {
-		hi_error("out of memory");
+		hi_error("%s: watch: out of memory choosing the kinds to write; free memory or lower -top", ses->who);
 		return hi_cmd_fail(app->interp);
 	}
 	s->kinds = *kinds;
@@ -275,7 +275,8 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 	}
 	FILE *f = fopen(o.out, "w");
 	if (!f) {
-		hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+		hi_error("%s: watch: cannot write %s: %s; check the path or choose another -out", app->session.who, o.out,
+			 strerror(errno));
 		return hi_cmd_fail(interp);
 	}
 	/* One write per sample, as a rule: a reader never sees half of one. */
@@ -315,13 +316,18 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 			stopped_by_signal = hi_interrupted() != 0;
 			break;
 		}
+		/* errno is cleared first, so that what it holds after a
+		 * failure comes from these writes (a failed fflush sets it;
+		 * ferror alone may follow an earlier one).  */
+		errno = 0;
 		hi_watchfile_sample(f, &s);
-		int failed = fflush(f) != 0 || ferror(f);
+		int failed = fflush(f) != 0 || ferror(f), werr = errno;
 		if (!failed && !o.quiet)
 			progress(app->out, &s);
 		free_kinds(kinds, s.nkinds);
 		if (failed) {
-			hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+			hi_error("%s: watch: cannot write sample %lu to %s: %s; check the disk and the file", app->session.who,
+				 taken, o.out, werr ? strerror(werr) : "a write failed");
 			rc = hi_cmd_fail(interp);
 			break;
 		}
@@ -352,7 +358,8 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 		Tcl_DecrRefCount(command);
 	kinds_free(&sticky);
 	if (fclose(f) != 0 && rc == TCL_OK) {
-		hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+		hi_error("%s: watch: cannot write %s: %s; check the disk and the file", app->session.who, o.out,
+			 strerror(errno));
 		rc = hi_cmd_fail(interp);
 	}
 	if (stopped_by_signal)

@@ -297,6 +297,14 @@ def check_errors(tap, python, tmp):
                and len(samples) == 1 and run,
                'an error in -command ends the watch: exit 1, the reason, 1 sample kept, target running',
                'exit %d %s %s' % (rc, err, st))
+        # Writes that fail: one line with the pid, what failed and why.
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'watch -out /dev/full -count 2 -quiet'])
+        tap.ok(rc == 1 and err.count('\n') == 1 and 'pid %d: watch: cannot write sample 0 to /dev/full: No space '
+               'left on device' % target.pid in err,
+               'watch into a full disk (/dev/full): exit 1, one line with the pid and the cause', 'exit %d %s' % (rc, err))
+        rc, out, err = heapinspect(['-e', 'plot %s -out /dev/full' % csv_path])
+        tap.ok(rc == 1 and err.count('\n') == 1 and 'plot: cannot write /dev/full: No space left on device' in err,
+               'plot onto a full disk (/dev/full): exit 1, one line with the cause', 'exit %d %s' % (rc, err))
         # The target exits between samples: exit 7, what was taken kept.
         rc, out, err = heapinspect(['attach', str(target.pid), '-e',
                                     'watch -out %s -count 5 -interval 0.1 -command {exec kill %d}'
