@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
@@ -71,10 +72,16 @@ struct reader {
 	int nfields;
 };
 
-static int bad(struct reader *r, unsigned long line, const char *fmt, const char *arg)
+/* "FILE:LINE: what" (printf format), and -1.  */
+static int bad(struct reader *r, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int bad(struct reader *r, unsigned long line, const char *fmt, ...)
 {
 	char what[256];
-	snprintf(what, sizeof what, fmt, arg);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
 	hi_error("%s:%lu: %s", r->path, line, what);
 	return -1;
 }
@@ -261,11 +268,9 @@ static int read_records(struct reader *r, struct hi_watch_data *d)
 	    strcmp(field(r, 5), "value"))
 		return bad(r, start, "not a heapinspect watch file: the first line should be %s", HI_WATCH_HEADER);
 	while ((rc = next_record(r, &start)) > 0) {
-		char n[16];
-		if (r->nfields != NFIELDS) {
-			snprintf(n, sizeof n, "%d field%s", r->nfields, r->nfields == 1 ? "" : "s");
-			return bad(r, start, "%s, expected 6 (" HI_WATCH_HEADER ")", n);
-		}
+		if (r->nfields != NFIELDS)
+			return bad(r, start, "%d field%s, expected 6 (" HI_WATCH_HEADER ")", r->nfields,
+				   r->nfields == 1 ? "" : "s");
 		char *end;
 		const char *f0 = field(r, 0);
 		errno = 0;
