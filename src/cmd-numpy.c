@@ -6,6 +6,7 @@
 #include <string.h>
 #include "addrset.h"
 #include "cmd.h"
+#include "emit.h"
 #include "error.h"
 #include "heap.h"
 #include "numpy.h"
@@ -234,112 +235,66 @@ static void print_table(FILE *out, const struct np *np, const struct hi_py *py)
 	print_group(out, &np->otherwise, 0);
 }
 
-static Tcl_Obj *group_to_tcl(Tcl_Interp *ip, const struct group *g)
+static void emit_group(struct hi_emit *e, const char *key, const struct group *g)
 {
-	Tcl_Obj *d = Tcl_NewDictObj();
-	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("views", -1), Tcl_NewWideIntObj((Tcl_WideInt)g->views));
-	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("view_bytes", -1), Tcl_NewWideIntObj((Tcl_WideInt)g->view_bytes));
-	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("bases", -1), Tcl_NewWideIntObj((Tcl_WideInt)g->bases));
-	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("base_bytes", -1), Tcl_NewWideIntObj((Tcl_WideInt)g->base_bytes));
-	return d;
+	hi_emit_object(e, key);
+	hi_emit_u64(e, "views", g->views);
+	hi_emit_u64(e, "view_bytes", g->view_bytes);
+	hi_emit_u64(e, "bases", g->bases);
+	hi_emit_u64(e, "base_bytes", g->base_bytes);
+	hi_emit_end(e);
 }
 
-static Tcl_Obj *to_tcl(Tcl_Interp *ip, const struct np *np, const struct hi_py *py, pid_t pid)
+/* The result, once, for both -format json and -format tcl.  A row has a
+ * "base" only when its array has one.  */
+static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_py *py, pid_t pid)
 {
-	Tcl_Obj *d = Tcl_NewDictObj(), *rows = Tcl_NewListObj(0, NULL);
-#define PUT(k, v) Tcl_DictObjPut(ip, d, Tcl_NewStringObj(k, -1), v)
-#define WIDE(v) Tcl_NewWideIntObj((Tcl_WideInt)(v))
-	PUT("pid", Tcl_NewIntObj(pid));
-	PUT("python", Tcl_NewStringObj(py->version, -1));
-	PUT("numpy", Tcl_NewStringObj(np->version, -1));
-	PUT("layout", Tcl_NewStringObj(py->numpy ? py->numpy->source : "", -1));
-	PUT("no_dwarf", Tcl_NewStringObj(py->numpy && !py->numpy->from_dwarf ? py->numpy->no_dwarf : "", -1));
-	PUT("arrays", WIDE(np->arrays));
-	PUT("size", WIDE(np->size));
-	PUT("owned", WIDE(np->owned));
-	PUT("owned_bytes", WIDE(np->owned_bytes));
-	PUT("views", WIDE(np->views));
-	PUT("view_bytes", WIDE(np->view_bytes));
-	PUT("other", WIDE(np->other));
-	PUT("undecoded", WIDE(np->undecoded));
+	hi_emit_object(e, NULL);
+	hi_emit_i64(e, "pid", pid);
+	hi_emit_str(e, "python", py->version);
+	hi_emit_str(e, "numpy", np->version);
+	hi_emit_str(e, "layout", py->numpy ? py->numpy->source : "");
+	hi_emit_str(e, "no_dwarf", py->numpy && !py->numpy->from_dwarf ? py->numpy->no_dwarf : "");
+	hi_emit_u64(e, "arrays", np->arrays);
+	hi_emit_u64(e, "size", np->size);
+	hi_emit_u64(e, "owned", np->owned);
+	hi_emit_u64(e, "owned_bytes", np->owned_bytes);
+	hi_emit_u64(e, "views", np->views);
+	hi_emit_u64(e, "view_bytes", np->view_bytes);
+	hi_emit_u64(e, "other", np->other);
+	hi_emit_u64(e, "undecoded", np->undecoded);
+	emit_group(e, "kept_alive", &np->only);
+	emit_group(e, "shared", &np->otherwise);
+	hi_emit_list(e, "rows");
 	for (size_t i = 0; i < np->nrows; i++) {
 		const struct hi_np_array *a = &np->rows[i].a;
 		char addr[32], base[32], shape[HI_NP_MAXDIMS * 24], ch[2] = { a->type, 0 }, kind[2] = { a->kind, 0 },
 			order[2] = { a->byteorder, 0 };
-		Tcl_Obj *r = Tcl_NewDictObj(), *dims = Tcl_NewListObj(0, NULL);
 		snprintf(addr, sizeof addr, "0x%" PRIx64, a->addr);
-		snprintf(base, sizeof base, a->base ? "0x%" PRIx64 : "", a->base);
 		hi_np_shape_str(a, shape, sizeof shape);
+		hi_emit_object(e, NULL);
+		hi_emit_u64(e, "index", i);
+		hi_emit_str(e, "address", addr);
+		hi_emit_u64(e, "nbytes", a->nbytes);
+		hi_emit_str(e, "type", ch);
+		hi_emit_str(e, "kind", kind);
+		hi_emit_str(e, "byteorder", order);
+		hi_emit_u64(e, "itemsize", a->itemsize);
+		hi_emit_str(e, "shape", shape);
+		hi_emit_list(e, "dims");
 		for (int k = 0; k < a->nd; k++)
-			Tcl_ListObjAppendElement(ip, dims, WIDE(a->dims[k]));
-#define RPUT(k, v) Tcl_DictObjPut(ip, r, Tcl_NewStringObj(k, -1), v)
-		RPUT("address", Tcl_NewStringObj(addr, -1));
-		RPUT("nbytes", WIDE(a->nbytes));
-		RPUT("type", Tcl_NewStringObj(ch, -1));
-		RPUT("kind", Tcl_NewStringObj(kind, -1));
-		RPUT("byteorder", Tcl_NewStringObj(order, -1));
-		RPUT("itemsize", WIDE(a->itemsize));
-		RPUT("shape", Tcl_NewStringObj(shape, -1));
-		RPUT("dims", dims);
-		RPUT("data", Tcl_NewStringObj(data_word(a), -1));
-		RPUT("base", Tcl_NewStringObj(base, -1));
-		RPUT("only_through_views", Tcl_NewIntObj((np->rows[i].flags & HI_OBSERVE_HIDDEN) != 0));
-#undef RPUT
-		Tcl_ListObjAppendElement(ip, rows, r);
+			hi_emit_i64(e, NULL, a->dims[k]);
+		hi_emit_end(e);
+		hi_emit_str(e, "data", data_word(a));
+		if (a->base) {
+			snprintf(base, sizeof base, "0x%" PRIx64, a->base);
+			hi_emit_str(e, "base", base);
+		}
+		hi_emit_bool(e, "only_through_views", (np->rows[i].flags & HI_OBSERVE_HIDDEN) != 0);
+		hi_emit_end(e);
 	}
-	PUT("rows", rows);
-	PUT("kept_alive", group_to_tcl(ip, &np->only));
-	PUT("shared", group_to_tcl(ip, &np->otherwise));
-#undef PUT
-#undef WIDE
-	return d;
-}
-
-static void json_group(FILE *out, const char *name, const struct group *g)
-{
-	fprintf(out, ", \"%s\": {\"views\": %" PRIu64 ", \"view_bytes\": %" PRIu64 ", \"bases\": %" PRIu64
-		     ", \"base_bytes\": %" PRIu64 "}",
-		name, g->views, g->view_bytes, g->bases, g->base_bytes);
-}
-
-static void print_json(FILE *out, const struct np *np, const struct hi_py *py, pid_t pid)
-{
-	fprintf(out, "{\"pid\": %d, \"python\": ", (int)pid);
-	hi_json_string(out, py->version);
-	fputs(", \"numpy\": ", out);
-	hi_json_string(out, np->version);
-	fputs(", \"layout\": ", out);
-	hi_json_string(out, py->numpy ? py->numpy->source : "");
-	fputs(", \"no_dwarf\": ", out);
-	hi_json_string(out, py->numpy && !py->numpy->from_dwarf ? py->numpy->no_dwarf : "");
-	fprintf(out, ", \"arrays\": %" PRIu64 ", \"size\": %" PRIu64 ", \"owned\": %" PRIu64 ", \"owned_bytes\": %" PRIu64
-		     ", \"views\": %" PRIu64 ", \"view_bytes\": %" PRIu64 ", \"other\": %" PRIu64 ", \"undecoded\": %" PRIu64,
-		np->arrays, np->size, np->owned, np->owned_bytes, np->views, np->view_bytes, np->other, np->undecoded);
-	json_group(out, "kept_alive", &np->only);
-	json_group(out, "shared", &np->otherwise);
-	fputs(", \"rows\": [", out);
-	for (size_t i = 0; i < np->nrows; i++) {
-		const struct hi_np_array *a = &np->rows[i].a;
-		char shape[HI_NP_MAXDIMS * 24], ch[2] = { a->type, 0 }, kind[2] = { a->kind, 0 }, order[2] = { a->byteorder, 0 };
-		hi_np_shape_str(a, shape, sizeof shape);
-		fprintf(out, "%s\n  {\"index\": %zu, \"address\": \"0x%" PRIx64 "\", \"nbytes\": %" PRIu64 ", \"type\": ",
-			i ? "," : "", i, a->addr, a->nbytes);
-		hi_json_string(out, ch);
-		fputs(", \"kind\": ", out);
-		hi_json_string(out, kind);
-		fputs(", \"byteorder\": ", out);
-		hi_json_string(out, order);
-		fprintf(out, ", \"itemsize\": %" PRIu64 ", \"shape\": \"%s\", \"dims\": [", a->itemsize, shape);
-		for (int k = 0; k < a->nd; k++)
-			fprintf(out, "%s%lld", k ? ", " : "", (long long)a->dims[k]);
-		fprintf(out, "], \"data\": \"%s\", \"base\": ", data_word(a));
-		if (a->base)
-			fprintf(out, "\"0x%" PRIx64 "\"", a->base);
-		else
-			fputs("null", out);
-		fprintf(out, ", \"only_through_views\": %s}", np->rows[i].flags & HI_OBSERVE_HIDDEN ? "true" : "false");
-	}
-	fputs("\n]}\n", out);
+	hi_emit_end(e);
+	hi_emit_end(e);
 }
 
 static void print_csv(FILE *out, const struct np *np)
@@ -401,14 +356,22 @@ static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 	int rc = hi_cmd_walk(app, &o, copy, &c, after, &np);
 	if (rc == TCL_OK) {
 		const struct hi_py *py = &app->session.py;
-		if (format == F_TABLE)
+		if (format == F_TABLE) {
 			print_table(app->out, &np, py);
-		else if (format == F_JSON)
-			print_json(app->out, &np, py, app->session.pid);
-		else if (format == F_CSV)
+		} else if (format == F_CSV) {
 			print_csv(app->out, &np);
-		else
-			Tcl_SetObjResult(interp, to_tcl(interp, &np, py, app->session.pid));
+		} else {
+			struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
+			if (e) {
+				emit_result(e, &np, py, app->session.pid);
+				Tcl_Obj *v = hi_emit_finish(e);
+				if (v)
+					Tcl_SetObjResult(interp, v);
+			} else {
+				hi_error("%s: numpy: out of memory for the result; free memory", app->session.who);
+				rc = hi_cmd_fail(interp);
+			}
+		}
 		fflush(app->out);
 	}
 	hi_census_free(&c);
@@ -427,7 +390,8 @@ const struct hi_cmd hi_cmd_numpy = {
 	"  -copy           walk a copy of the target's memory (see 'help heap')\n"
 	"  -format F       table, json, csv (the listed arrays), or tcl (return a dict:\n"
 	"                  arrays size owned owned_bytes views view_bytes other rows\n"
-	"                  kept_alive shared numpy layout ...)\n"
+	"                  kept_alive shared numpy layout ...; json has the same;\n"
+	"                  a row has a base only when its array has one)\n"
 	"Each array: its address, data size (nbytes = itemsize * product of its shape),\n"
 	"dtype (type character/itemsize), shape, whether it owns its data or is a view,\n"
 	"and its base.  Then the views whose bases hold at least 10 times the data\n"

@@ -18,7 +18,8 @@ before numpy is imported, after (A), and after planting (B):
   - the summary (JSON, and the table's sentence) grows from A to B by the
     planted groups: 12 views of 960 bytes keeping 5 bases of 15 MiB alive,
     1 view of 80 bytes of a base of 8000 bytes that is reachable otherwise;
-  - numpy -copy agrees; the target runs after every command.
+  - numpy -copy agrees; -format json and -format tcl carry the same
+    fields and values; the target runs after every command.
 
 Then once more in a single heapinspect session, attached before numpy is
 imported: its script tells the target (through fifos) to import numpy
@@ -36,7 +37,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import FifoTarget, Tap, Target, find_pythons, heapinspect, label, tmpfile, SRCDIR  # noqa: E402
+from testlib import (FLAT_TCL, FifoTarget, Tap, Target, find_pythons, heapinspect, json_flat,  # noqa: E402
+                     label, tcl_flat, tmpfile, SRCDIR)
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'numpy_target.py')
 
@@ -198,6 +200,17 @@ def check_python(tap, python):
         np_b = run(tap, name, target, 'numpy -n 100 -format json', 'numpy -n 100 (B)')
         table = run(tap, name, target, 'numpy -n 3', 'numpy -n 3 (table, B)')
         np_copy = run(tap, name, target, 'numpy -n 100 -copy -format json', 'numpy -copy (B)')
+        both = run(tap, name, target, FLAT_TCL + 'numpy -n 100 -format json\nputs @@\n'
+                   'flat "" [numpy -n 100 -format tcl] {kept_alive dict shared dict rows rows dims list}\n',
+                   'numpy -format json, then tcl (B)')
+        if both:
+            j, t = both.split('@@\n')
+            j, t = json_flat(json.loads(j)), tcl_flat(t)
+            tap.ok(j == t and 'rows.0.index' in j and 'rows.0.base' not in j and 'kept_alive.bases' in j,
+                   '%s: -format json and -format tcl carry the same %d fields and values (a base only where '
+                   'there is one)' % (name, len(j)),
+                   'json only %r\ntcl only %r' % (sorted(set(j.items()) - set(t.items()))[:10],
+                                                  sorted(set(t.items()) - set(j.items()))[:10]))
         if not (heap_a and heap_b and np_a and np_b):
             return
 
