@@ -157,19 +157,14 @@ static int after(struct hi_py *py, void *arg)
 	return 0;
 }
 
+/* "960 bytes", or "15728640 bytes, 15.0 MiB" (hi_fmt_bytes) from 1 KiB. */
 static void human(uint64_t n, char *buf, size_t size)
 {
-	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)n;
-	int u = -1;
-	while (v >= 1024 && u < 3) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
+	char unit[24];
+	if (n < 1024)
 		snprintf(buf, size, "%" PRIu64 " bytes", n);
 	else
-		snprintf(buf, size, "%" PRIu64 " bytes, %.1f %s", n, v, unit[u]);
+		snprintf(buf, size, "%" PRIu64 " bytes, %s", n, hi_fmt_bytes(n, unit));
 }
 
 static const char *data_word(const struct hi_np_array *a)

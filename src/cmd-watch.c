@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "cmd.h"
+#include "emit.h"
 #include "error.h"
 #include "interrupt.h"
 #include "rollup.h"
@@ -113,24 +114,15 @@ oom:
 	return -1;
 }
 
-static void mb(char *buf, size_t size, uint64_t bytes)
-{
-	snprintf(buf, size, "%.1f MB", (double)bytes / 1e6);
-}
-
+/* One line per sample, in the binary units (MiB) of every other table. */
 static void progress(FILE *o, const struct hi_watch_sample *s)
 {
-	char rss[32], pss[32], swap[32], census[32], big[32];
-	mb(rss, sizeof rss, s->mem.rss);
-	mb(pss, sizeof pss, s->mem.pss);
-	mb(swap, sizeof swap, s->mem.swap);
-	mb(census, sizeof census, s->bytes);
-	fprintf(o, "%6lu %9.3f %10s %10s %10s %10" PRIu64 " %10s %6.1f ms", s->index, s->seconds, rss, pss, swap,
-		s->objects, census, s->pause_ms);
-	if (s->nkinds) {
-		mb(big, sizeof big, s->kinds[0].bytes);
-		fprintf(o, "  %s %s", s->kinds[0].name, big);
-	}
+	char rss[24], pss[24], swap[24], census[24], big[24];
+	fprintf(o, "%6lu %9.3f %10s %10s %10s %10" PRIu64 " %10s %6.1f ms", s->index, s->seconds,
+		hi_fmt_bytes(s->mem.rss, rss), hi_fmt_bytes(s->mem.pss, pss), hi_fmt_bytes(s->mem.swap, swap),
+		s->objects, hi_fmt_bytes(s->bytes, census), s->pause_ms);
+	if (s->nkinds)
+		fprintf(o, "  %s %s", s->kinds[0].name, hi_fmt_bytes(s->kinds[0].bytes, big));
 	fputc('\n', o);
 	fflush(o);
 }

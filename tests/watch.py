@@ -72,6 +72,18 @@ def parse_label(text):
     return float(m.group(1)) * UNITS[m.group(2)] if m and m.group(2) in UNITS else None
 
 
+def fmt_bytes(v):
+    """Bytes as every heapinspect table prints them: '512 B', '11.4 MiB'."""
+    if v < 1024:
+        return '%d B' % v
+    x, units = v / 1024.0, ['KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+    u = 0
+    while x >= 1024 and u < 4:
+        x /= 1024
+        u += 1
+    return '%.1f %s' % (x, units[u])
+
+
 def check_watch(tap, name, python, tmp):
     """The main run; returns the CSV's path for the plot checks, or None."""
     target = FifoTarget([python, WORKLOAD, str(GROWTH)], tmp)
@@ -106,6 +118,18 @@ def check_watch(tap, name, python, tmp):
            '%s %s' % (header, samples))
     if len(samples) != COUNT or len(truths) != COUNT:
         return csv_path
+
+    # The progress lines print the CSV's RSS, PSS, swap and census bytes in
+    # MiB, as the other tables do.
+    shown = {}
+    for line in progress:
+        m = re.match(r'^\s*(\d+)\s+[\d.]+\s+([\d.]+ \w+)\s+([\d.]+ \w+)\s+([\d.]+ \w+)\s+\d+\s+([\d.]+ \w+)\s', line)
+        if m:
+            shown[int(m.group(1))] = m.group(2, 3, 4, 5)
+    want_shown = {i: tuple(fmt_bytes(samples[i][(s, '')]) for s in ('rss_bytes', 'pss_bytes', 'swap_bytes',
+                                                                     'census_bytes')) for i in samples}
+    tap.ok(shown == want_shown, '%s: each progress line shows its sample\'s RSS, PSS, swap and census in binary '
+           'units (%s)' % (name, ', '.join(shown.get(0, ()))), 'shown %r\nwant %r' % (shown, want_shown))
 
     # The planted kind: exactly the target's own sum of sys.getsizeof.
     got = [samples[i].get(('kind_bytes', KIND)) for i in range(COUNT)]
