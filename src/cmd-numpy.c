@@ -4,34 +4,20 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include "addrset.h"
 #include "cmd.h"
 #include "emit.h"
 #include "error.h"
 #include "heap.h"
+#include "npviews.h"
 #include "numpy.h"
 #include "pysize.h"
 #include "report.h"
 #include "topn.h"
 
 #define LIST_DEFAULT 10
-/* A base is "much larger" than its views when it holds at least this
- * many times the bytes all its views address: slicing a big array and
- * keeping only the slice.  */
-#define WASTE_RATIO 10
 
 static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
 enum { F_TABLE, F_JSON, F_CSV, F_TCL };
-
-struct base_rec {
-	uint64_t addr, views, view_bytes;
-};
-
-/* Views of much larger bases: the bases only views reach, and those
- * something else reaches too.  */
-struct group {
-	uint64_t views, view_bytes, bases, base_bytes;
-};
 
 struct row {
 	struct hi_np_array a;
@@ -41,47 +27,23 @@ struct row {
 struct np {
 	struct hi_topn best;	/* the largest arrays by nbytes */
 	size_t want;		/* how many to list (0: none) */
-	uint64_t arrays, size, owned, owned_bytes, views, view_bytes, other, undecoded;
-	struct u64map base_index;	/* base address -> index + 1 into bases */
-	struct base_rec *bases;
-	size_t nbases, capbases;
-	struct hi_addrset hidden;	/* objects only hidden references reach */
-	int oom;
+	struct hi_npviews v;	/* counts, and views by base */
+	uint64_t undecoded;
 	/* Read after the walk, before the target resumes.  */
 	struct hi_py *py;
 	struct row *rows;
 	size_t nrows;
-	struct group only, otherwise;
 	char version[32];
 	int imported;
 	const char *who;	/* the session's, for errors */
 };
 
-static struct base_rec *base_of(struct np *np, uint64_t addr)
-{
-	uint64_t *ix = u64map_get(&np->base_index, addr);
-	if (ix)
-		return &np->bases[*ix - 1];
-	if (np->nbases == np->capbases) {
-		size_t ncap = np->capbases ? np->capbases * 2 : 64;
-		struct base_rec *nb = realloc(np->bases, ncap * sizeof *nb);
-		if (!nb)
-			return NULL;
-		np->bases = nb;
-		np->capbases = ncap;
-	}
-	if (u64map_put(&np->base_index, addr, np->nbases + 1) < 0)
-		return NULL;
-	np->bases[np->nbases] = (struct base_rec){ addr, 0, 0 };
-	return &np->bases[np->nbases++];
-}
-
 static void observe(void *arg, uint64_t obj, struct hi_type *t, uint64_t size, uint32_t kind, unsigned flags)
 {
 	struct np *np = arg;
 	(void)kind;
-	if ((flags & HI_OBSERVE_HIDDEN) && hi_addrset_add(&np->hidden, obj) < 0)
-		np->oom = 1;
+	if (flags & HI_OBSERVE_HIDDEN)
+		hi_npv_hidden(&np->v, obj);
 	if (t->family != HI_B_NDARRAY)
 		return;
 	struct hi_np_array a;
@@ -89,32 +51,16 @@ static void observe(void *arg, uint64_t obj, struct hi_type *t, uint64_t size, u
 		np->undecoded++;
 		return;
 	}
-	np->arrays++;
-	np->size += size;
-	if (a.owned) {
-		np->owned++;
-		np->owned_bytes += a.nbytes;
-	} else if (a.base) {
-		struct base_rec *b = base_of(np, a.base);
-		np->views++;
-		np->view_bytes += a.nbytes;
-		if (!b) {
-			np->oom = 1;
-			return;
-		}
-		b->views++;
-		b->view_bytes += a.nbytes;
-	} else {
-		np->other++;
-	}
+	hi_npv_array(&np->v, &a, size);
 	if (np->want)
 		hi_topn_offer(&np->best, &(struct hi_topn_item){ .size = a.nbytes, .addr = obj, .type = t,
 								 .flags = flags });
 }
 
 /* The bytes a base holds: an array's data, any other object's size.  */
-static uint64_t base_bytes(struct hi_py *py, uint64_t addr)
+static uint64_t base_bytes(void *arg, uint64_t addr)
 {
+	struct hi_py *py = arg;
 	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, addr));
 	struct hi_np_array a;
 	if (!t)
@@ -127,7 +73,7 @@ static uint64_t base_bytes(struct hi_py *py, uint64_t addr)
 static int after(struct hi_py *py, void *arg)
 {
 	struct np *np = arg;
-	if (np->oom) {
+	if (hi_npv_finish(&np->v, base_bytes, py) < 0) {
 		hi_error("%s: numpy: out of memory recording arrays' bases; free memory", np->who);
 		return -1;
 	}
@@ -142,17 +88,6 @@ static int after(struct hi_py *py, void *arg)
 		const struct hi_topn_item *it = &np->best.v[i];
 		if (hi_np_array(py, it->addr, it->type, &np->rows[np->nrows].a) == 0)
 			np->rows[np->nrows++].flags = it->flags;
-	}
-	for (size_t i = 0; i < np->nbases; i++) {
-		const struct base_rec *b = &np->bases[i];
-		uint64_t bytes = base_bytes(py, b->addr);
-		if (!bytes || bytes < WASTE_RATIO * b->view_bytes)
-			continue;
-		struct group *g = hi_addrset_has(&np->hidden, b->addr) ? &np->only : &np->otherwise;
-		g->views += b->views;
-		g->view_bytes += b->view_bytes;
-		g->bases++;
-		g->base_bytes += bytes;
 	}
 	return 0;
 }
@@ -177,7 +112,7 @@ static void dtype_str(const struct hi_np_array *a, char *buf, size_t size)
 	snprintf(buf, size, "%c/%" PRIu64, a->type >= 0x20 && a->type < 0x7f ? a->type : '?', a->itemsize);
 }
 
-static void print_group(FILE *out, const struct group *g, int only)
+static void print_group(FILE *out, const struct hi_npv_group *g, int only)
 {
 	char vb[64], bb[64];
 	if (!g->bases)
@@ -195,14 +130,14 @@ static void print_group(FILE *out, const struct group *g, int only)
 
 static void print_table(FILE *out, const struct np *np, const struct hi_py *py)
 {
-	if (!np->arrays) {
+	if (!np->v.arrays) {
 		fprintf(out, "No numpy arrays%s.\n", np->imported ? "" : " (numpy is not imported)");
 		return;
 	}
 	fprintf(out, "numpy %s (layout: %s)\n", np->version[0] ? np->version : "?", py->numpy ? py->numpy->source : "?");
 	fprintf(out, "%" PRIu64 " arrays, %" PRIu64 " bytes by sys.getsizeof: %" PRIu64 " own %" PRIu64 " bytes of data, %" PRIu64
 		     " views, %" PRIu64 " other\n",
-		np->arrays, np->size, np->owned, np->owned_bytes, np->views, np->other);
+		np->v.arrays, np->v.size, np->v.owned, np->v.owned_bytes, np->v.views, np->v.other);
 	if (np->nrows) {
 		fprintf(out, " Index Address                Nbytes Dtype   Shape                Data  Base\n");
 		for (size_t i = 0; i < np->nrows; i++) {
@@ -221,16 +156,16 @@ static void print_table(FILE *out, const struct np *np, const struct hi_py *py)
 				fprintf(out, "%6zu 0x%-14" PRIx64 " %12" PRIu64 " %-7s %-20s %-5s %s\n", i, a->addr, a->nbytes,
 					dt, shape, data_word(a), base);
 		}
-		if (np->arrays > np->nrows)
-			fprintf(out, "<%" PRIu64 " more arrays; 'numpy -n N' lists N>\n", np->arrays - np->nrows);
+		if (np->v.arrays > np->nrows)
+			fprintf(out, "<%" PRIu64 " more arrays; 'numpy -n N' lists N>\n", np->v.arrays - np->nrows);
 	}
-	if (!np->only.bases && !np->otherwise.bases)
+	if (!np->v.only.bases && !np->v.otherwise.bases)
 		fprintf(out, "No view keeps a much larger base alive.\n");
-	print_group(out, &np->only, 1);
-	print_group(out, &np->otherwise, 0);
+	print_group(out, &np->v.only, 1);
+	print_group(out, &np->v.otherwise, 0);
 }
 
-static void emit_group(struct hi_emit *e, const char *key, const struct group *g)
+static void emit_group(struct hi_emit *e, const char *key, const struct hi_npv_group *g)
 {
 	hi_emit_object(e, key);
 	hi_emit_u64(e, "views", g->views);
@@ -250,16 +185,16 @@ static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_
 	hi_emit_str(e, "numpy", np->version);
 	hi_emit_str(e, "layout", py->numpy ? py->numpy->source : "");
 	hi_emit_str(e, "no_dwarf", py->numpy && !py->numpy->from_dwarf ? py->numpy->no_dwarf : "");
-	hi_emit_u64(e, "arrays", np->arrays);
-	hi_emit_u64(e, "size", np->size);
-	hi_emit_u64(e, "owned", np->owned);
-	hi_emit_u64(e, "owned_bytes", np->owned_bytes);
-	hi_emit_u64(e, "views", np->views);
-	hi_emit_u64(e, "view_bytes", np->view_bytes);
-	hi_emit_u64(e, "other", np->other);
+	hi_emit_u64(e, "arrays", np->v.arrays);
+	hi_emit_u64(e, "size", np->v.size);
+	hi_emit_u64(e, "owned", np->v.owned);
+	hi_emit_u64(e, "owned_bytes", np->v.owned_bytes);
+	hi_emit_u64(e, "views", np->v.views);
+	hi_emit_u64(e, "view_bytes", np->v.view_bytes);
+	hi_emit_u64(e, "other", np->v.other);
 	hi_emit_u64(e, "undecoded", np->undecoded);
-	emit_group(e, "kept_alive", &np->only);
-	emit_group(e, "shared", &np->otherwise);
+	emit_group(e, "kept_alive", &np->v.only);
+	emit_group(e, "shared", &np->v.otherwise);
 	hi_emit_list(e, "rows");
 	for (size_t i = 0; i < np->nrows; i++) {
 		const struct hi_np_array *a = &np->rows[i].a;
@@ -338,8 +273,7 @@ static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 			return TCL_ERROR;
 	}
 	struct np np = { .want = (size_t)n, .py = &app->session.py, .who = app->session.who };
-	u64map_init(&np.base_index);
-	hi_addrset_init(&np.hidden);
+	hi_npv_init(&np.v);
 	if (n > 0 && hi_topn_init(&np.best, (size_t)n) < 0) {
 		hi_error("%s: numpy: out of memory for %lld rows; free memory or list fewer (-n)", app->session.who,
 			 (long long)n);
@@ -371,9 +305,7 @@ static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 	}
 	hi_census_free(&c);
 	hi_topn_free(&np.best);
-	u64map_free(&np.base_index);
-	hi_addrset_free(&np.hidden);
-	free(np.bases);
+	hi_npv_free(&np.v);
 	free(np.rows);
 	return rc;
 }

@@ -11,6 +11,9 @@
  * test of when numpy's DWARF is looked for (never while stopped) runs on
  * such a child.
  *
+ * The views that keep much larger bases alive are summed on synthetic
+ * arrays, with each case of the rule at its edge.
+ *
  * The previews must print what Python's ascii() and repr() print; the
  * reference is Python itself, run on the same code points.  */
 #include "config.h"
@@ -24,6 +27,7 @@
 #include "debuginfo.h"
 #include "error.h"
 #include "mem.h"
+#include "npviews.h"
 #include "numpy.h"
 #include "preview.h"
 #include "suites.h"
@@ -255,6 +259,75 @@ static void no_dwarf_lookup_while_stopped(void)
 		kill(pid, SIGKILL);
 }
 
+/* What each base holds, for hi_npv_finish; 0 for an unknown address. */
+static const struct { uint64_t addr, bytes; } base_sizes[] = {
+	{ 0x1000, 3145728 }, { 0x2000, 3145728 }, { 0x3000, 3145728 }, { 0x4000, 3145728 }, { 0x5000, 3145728 },
+	{ 0x10000, 8000 }, { 0x11000, 400 }, { 0x13000, 5000 }, { 0x15000, 800 }, { 0x16000, 799 },
+};
+
+static uint64_t fake_bytes(void *arg, uint64_t addr)
+{
+	(void)arg;
+	for (size_t i = 0; i < sizeof base_sizes / sizeof base_sizes[0]; i++)
+		if (base_sizes[i].addr == addr)
+			return base_sizes[i].bytes;
+	return 0;
+}
+
+/* An array at ADDR of NBYTES that owns its data, or is a view of BASE
+ * (neither when both are 0); its sys.getsizeof is NBYTES + 112.  */
+static void add(struct hi_npviews *v, uint64_t addr, uint64_t nbytes, int owned, uint64_t base)
+{
+	struct hi_np_array a = { .addr = addr, .base = base, .owned = owned, .nbytes = nbytes };
+	hi_npv_array(v, &a, nbytes + 112);
+}
+
+static void views_of_much_larger_bases(void)
+{
+	struct hi_npviews v;
+	hi_npv_init(&v);
+	/* 5 bases of 3 MiB that only 12 views of 80 bytes reach.  */
+	for (uint64_t b = 1; b <= 5; b++) {
+		add(&v, b * 0x1000, 3145728, 1, 0);
+		hi_npv_hidden(&v, b * 0x1000);
+	}
+	for (uint64_t i = 0; i < 12; i++)
+		add(&v, 0x100000 + i * 0x100, 80, 0, (i % 5 + 1) * 0x1000);
+	add(&v, 0x10000, 8000, 1, 0);		/* a kept array, and a small view */
+	add(&v, 0x200000, 80, 0, 0x10000);
+	add(&v, 0x11000, 400, 1, 0);		/* a full view: not much larger */
+	add(&v, 0x200100, 400, 0, 0x11000);
+	add(&v, 0x12000, 100, 0, 0);		/* neither owner nor view */
+	add(&v, 0x200200, 100, 0, 0x13000);	/* a view of a bytes of 5000 */
+	add(&v, 0x200300, 80, 0, 0x14000);	/* of a base of unknown size */
+	add(&v, 0x15000, 800, 1, 0);		/* exactly 10 times: counted */
+	add(&v, 0x200400, 80, 0, 0x15000);
+	add(&v, 0x16000, 799, 1, 0);		/* just under: not counted */
+	add(&v, 0x200500, 80, 0, 0x16000);
+	CU_ASSERT_EQUAL(hi_npv_finish(&v, fake_bytes, NULL), 0);
+
+	CU_ASSERT_EQUAL(v.arrays, 28);
+	CU_ASSERT_EQUAL(v.owned, 9);
+	CU_ASSERT_EQUAL(v.owned_bytes, 5 * 3145728 + 8000 + 400 + 800 + 799);
+	CU_ASSERT_EQUAL(v.views, 18);
+	CU_ASSERT_EQUAL(v.view_bytes, 12 * 80 + 80 + 400 + 100 + 80 + 80 + 80);
+	CU_ASSERT_EQUAL(v.other, 1);
+	CU_ASSERT_EQUAL(v.size, v.owned_bytes + v.view_bytes + 100 + 28 * 112);
+	CU_ASSERT_EQUAL(v.only.views, 12);
+	CU_ASSERT_EQUAL(v.only.view_bytes, 960);
+	CU_ASSERT_EQUAL(v.only.bases, 5);
+	CU_ASSERT_EQUAL(v.only.base_bytes, 5 * 3145728);
+	CU_ASSERT_EQUAL(v.otherwise.views, 3);
+	CU_ASSERT_EQUAL(v.otherwise.view_bytes, 80 + 100 + 80);
+	CU_ASSERT_EQUAL(v.otherwise.bases, 3);
+	CU_ASSERT_EQUAL(v.otherwise.base_bytes, 8000 + 5000 + 800);
+	/* Finishing again gives the same sums, not twice them.  */
+	CU_ASSERT_EQUAL(hi_npv_finish(&v, fake_bytes, NULL), 0);
+	CU_ASSERT_EQUAL(v.only.base_bytes, 5 * 3145728);
+	CU_ASSERT_EQUAL(v.otherwise.views, 3);
+	hi_npv_free(&v);
+}
+
 static void shapes_print_as_python_tuples(void)
 {
 	struct hi_np_array a = { .nd = 0 };
@@ -340,6 +413,7 @@ int hi_suite_numpy(void)
 	    !CU_add_test(s, "the fallback layout is numpy's header's", fallback_matches_numpys_header) ||
 	    !CU_add_test(s, "DWARF without numpy's structs is refused", dwarf_without_numpy_is_refused) ||
 	    !CU_add_test(s, "numpy's DWARF is never looked for while stopped", no_dwarf_lookup_while_stopped) ||
+	    !CU_add_test(s, "views of much larger bases, summed", views_of_much_larger_bases) ||
 	    !CU_add_test(s, "shapes print as Python tuples", shapes_print_as_python_tuples) ||
 	    !CU_add_test(s, "previews escape as Python does", previews_escape_as_python_does))
 		return -1;
