@@ -66,7 +66,7 @@ static int plot_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		free(kinds);
 		free(s);
 		hi_watchfile_free(&d);
-		hi_error("out of memory");
+		hi_error("plot: out of memory for the %zu series of %s; free memory", d.n, file);
 		return hi_cmd_fail(interp);
 	}
 	size_t ns = 0, nk = 0;
@@ -92,14 +92,24 @@ static int plot_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 			sprintf(deftitle, "heapinspect watch: %s", base ? base + 1 : file);
 		title = deftitle ? deftitle : "heapinspect watch";
 	}
+	/* errno is read right after the call that failed; a write that
+	 * failed earlier leaves only the stream's error flag, and then the
+	 * message says so rather than quote an unrelated errno.  */
 	FILE *f = fopen(out, "w");
-	int ok = f != NULL;
+	int ok = f != NULL, werr = f ? 0 : errno;
 	if (f) {
+		errno = 0;
 		ok = hi_svgplot_write(f, title, s, ns) == 0;
-		ok = fclose(f) == 0 && ok;
+		if (!ok)
+			werr = errno;
+		if (fclose(f) != 0 && ok) {
+			ok = 0;
+			werr = errno;
+		}
 	}
 	if (!ok) {
-		hi_error("plot: cannot write %s: %s", out, strerror(errno));
+		hi_error("plot: cannot write %s: %s; check the disk and the path", out,
+			 werr ? strerror(werr) : "a write failed");
 		rc = hi_cmd_fail(interp);
 	}
 	if (rc == TCL_OK) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "emit.h"
 #include "error.h"
 #include "heap.h"
 #include "preview.h"
@@ -18,6 +19,7 @@ enum { F_TABLE, F_JSON, F_CSV, F_TCL };
 struct top {
 	struct hi_topn best;
 	struct hi_preview *pv;	/* per kept item, read after the walk */
+	const char *who;	/* the session's, for errors */
 };
 
 static void observe(void *arg, uint64_t obj, struct hi_type *t, uint64_t size, uint32_t kind, unsigned flags)
@@ -34,7 +36,8 @@ static int after(struct hi_py *py, void *arg)
 	hi_topn_sort(&top->best);
 	top->pv = calloc(top->best.n ? top->best.n : 1, sizeof *top->pv);
 	if (!top->pv) {
-		hi_error("out of memory");
+		hi_error("%s: top: out of memory for %zu previews; free memory or ask for fewer (top N)", top->who,
+			 top->best.n);
 		return -1;
 	}
 	for (size_t i = 0; i < top->best.n; i++)
@@ -42,65 +45,38 @@ static int after(struct hi_py *py, void *arg)
 	return 0;
 }
 
-static Tcl_Obj *item_to_tcl(Tcl_Interp *ip, const struct hi_topn_item *it, const char *kind, const struct hi_preview *p)
+/* The result, once, for both -format json and -format tcl.  */
+static void emit_result(struct hi_emit *e, const struct top *top, const struct hi_census *c, pid_t pid,
+			const char *python)
 {
-	char addr[32], words[HI_PREVIEW_CHARS * 10 + 64];
-	Tcl_Obj *d = Tcl_NewDictObj();
-	snprintf(addr, sizeof addr, "0x%" PRIx64, it->addr);
-	hi_preview_format(p, words, sizeof words);
-	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("address", -1), Tcl_NewStringObj(addr, -1));
-	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("size", -1), Tcl_NewWideIntObj((Tcl_WideInt)it->size));
-	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("kind", -1), Tcl_NewStringObj(kind, -1));
-	if (p->what == HI_PV_STR || p->what == HI_PV_BYTES) {
-		Tcl_DictObjPut(ip, d, Tcl_NewStringObj("length", -1), Tcl_NewWideIntObj(p->length));
-		Tcl_DictObjPut(ip, d, Tcl_NewStringObj("text", -1), Tcl_NewStringObj(p->text, -1));
-	} else if (p->what == HI_PV_ITEMS) {
-		Tcl_DictObjPut(ip, d, Tcl_NewStringObj("items", -1), Tcl_NewWideIntObj(p->length));
-	} else if (p->what == HI_PV_SHAPE) {
-		Tcl_DictObjPut(ip, d, Tcl_NewStringObj("shape", -1), Tcl_NewStringObj(p->text, -1));
-	}
-	Tcl_DictObjPut(ip, d, Tcl_NewStringObj("preview", -1), Tcl_NewStringObj(words, -1));
-	return d;
-}
-
-static void print_json(FILE *out, const struct top *top, const struct hi_census *c, pid_t pid, const char *python)
-{
-	fprintf(out, "{\"pid\": %d, \"python\": ", (int)pid);
-	hi_json_string(out, python ? python : "");
-	fputs(", \"objects\": [", out);
+	hi_emit_object(e, NULL);
+	hi_emit_i64(e, "pid", pid);
+	hi_emit_str(e, "python", python ? python : "");
+	hi_emit_list(e, "objects");
 	for (size_t i = 0; i < top->best.n; i++) {
 		const struct hi_topn_item *it = &top->best.v[i];
 		const struct hi_preview *p = &top->pv[i];
-		char words[HI_PREVIEW_CHARS * 10 + 64];
+		char addr[32], words[HI_PREVIEW_CHARS * 10 + 64];
+		snprintf(addr, sizeof addr, "0x%" PRIx64, it->addr);
 		hi_preview_format(p, words, sizeof words);
-		fprintf(out, "%s\n  {\"index\": %zu, \"address\": \"0x%" PRIx64 "\", \"size\": %" PRIu64 ", \"kind\": ",
-			i ? "," : "", i, it->addr, it->size);
-		hi_json_string(out, c->rows[it->kind].kind);
+		hi_emit_object(e, NULL);
+		hi_emit_u64(e, "index", i);
+		hi_emit_str(e, "address", addr);
+		hi_emit_u64(e, "size", it->size);
+		hi_emit_str(e, "kind", c->rows[it->kind].kind);
 		if (p->what == HI_PV_STR || p->what == HI_PV_BYTES) {
-			fprintf(out, ", \"length\": %lld, \"text\": ", (long long)p->length);
-			hi_json_string(out, p->text);
+			hi_emit_i64(e, "length", p->length);
+			hi_emit_str(e, "text", p->text);
 		} else if (p->what == HI_PV_ITEMS) {
-			fprintf(out, ", \"items\": %lld", (long long)p->length);
+			hi_emit_i64(e, "items", p->length);
 		} else if (p->what == HI_PV_SHAPE) {
-			fputs(", \"shape\": ", out);
-			hi_json_string(out, p->text);
+			hi_emit_str(e, "shape", p->text);
 		}
-		fputs(", \"preview\": ", out);
-		hi_json_string(out, words);
-		fputc('}', out);
+		hi_emit_str(e, "preview", words);
+		hi_emit_end(e);
 	}
-	fputs("\n]}\n", out);
-}
-
-static void csv_text(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
+	hi_emit_end(e);
+	hi_emit_end(e);
 }
 
 static void print_csv(FILE *out, const struct top *top, const struct hi_census *c)
@@ -111,9 +87,9 @@ static void print_csv(FILE *out, const struct top *top, const struct hi_census *
 		char words[HI_PREVIEW_CHARS * 10 + 64];
 		hi_preview_format(&top->pv[i], words, sizeof words);
 		fprintf(out, "%zu,0x%" PRIx64 ",%" PRIu64 ",", i, it->addr, it->size);
-		csv_text(out, c->rows[it->kind].kind);
+		hi_csv_field(out, c->rows[it->kind].kind);
 		fputc(',', out);
-		csv_text(out, words);
+		hi_csv_field(out, words);
 		fputc('\n', out);
 	}
 }
@@ -164,9 +140,10 @@ static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		if ((format = hi_cmd_choice(interp, objv[++i], formats, "format")) < 0)
 			return TCL_ERROR;
 	}
-	struct top top = { 0 };
+	struct top top = { .who = app->session.who };
 	if (hi_topn_init(&top.best, (size_t)n) < 0) {
-		hi_error("out of memory");
+		hi_error("%s: top: out of memory for %lld objects; free memory or ask for fewer (top N)",
+			 app->session.who, (long long)n);
 		return hi_cmd_fail(interp);
 	}
 	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &top };
@@ -176,16 +153,19 @@ static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 	if (rc == TCL_OK) {
 		if (format == F_TABLE) {
 			print_table(app->out, &top, &c);
-		} else if (format == F_JSON) {
-			print_json(app->out, &top, &c, app->session.pid, app->session.py.version);
 		} else if (format == F_CSV) {
 			print_csv(app->out, &top, &c);
 		} else {
-			Tcl_Obj *list = Tcl_NewListObj(0, NULL);
-			for (size_t i = 0; i < top.best.n; i++)
-				Tcl_ListObjAppendElement(interp, list, item_to_tcl(interp, &top.best.v[i],
-										   c.rows[top.best.v[i].kind].kind, &top.pv[i]));
-			Tcl_SetObjResult(interp, list);
+			struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
+			if (e) {
+				emit_result(e, &top, &c, app->session.pid, app->session.py.version);
+				Tcl_Obj *v = hi_emit_finish(e);
+				if (v)
+					Tcl_SetObjResult(interp, v);
+			} else {
+				hi_error("%s: top: out of memory for the result; free memory", app->session.who);
+				rc = hi_cmd_fail(interp);
+			}
 		}
 		fflush(app->out);
 	}
@@ -200,9 +180,10 @@ const struct hi_cmd hi_cmd_top = {
 	"the N largest objects (default 10), with a preview of each",
 	"  N               how many, 1 to 10000 (default 10)\n"
 	"  -copy           walk a copy of the target's memory (see 'help heap')\n"
-	"  -format F       table, json, csv, or tcl (return a list of dicts:\n"
-	"                  address size kind preview, and length and text for a\n"
-	"                  str or bytes, items for a container, shape for an array)\n"
+	"  -format F       table, json, csv, or tcl (return a dict: pid python\n"
+	"                  objects, a list of dicts: index address size kind\n"
+	"                  preview, and length and text for a str or bytes, items\n"
+	"                  for a container, shape for an array; json has the same)\n"
 	"Sizes are sys.getsizeof's; ties go to the lower address.  The preview\n"
 	"shows a str's or bytes' length and first 32 characters as Python's\n"
 	"ascii() and repr() write them, a list's, tuple's, dict's or set's number\n"

@@ -15,122 +15,21 @@
 #include <string.h>
 #include <time.h>
 #include "cmd.h"
+#include "emit.h"
 #include "error.h"
 #include "interrupt.h"
 #include "rollup.h"
 #include "watchfile.h"
 
-/* Kinds written to the file: each sample's largest TOP, and every kind
- * written before (so that a kind's series goes on once it started), up
- * to STICKY_PER_TOP * TOP of those.  */
-#define STICKY_PER_TOP 4
-
-struct kinds {
-	char **name;
-	size_t n, cap;
-};
-
-static int kinds_has(const struct kinds *k, const char *name)
-{
-	for (size_t i = 0; i < k->n; i++)
-		if (strcmp(k->name[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-static void kinds_free(struct kinds *k)
-{
-	for (size_t i = 0; i < k->n; i++)
-		free(k->name[i]);
-	free(k->name);
-	memset(k, 0, sizeof *k);
-}
-
-static void free_kinds(struct hi_watch_kind *k, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free((char *)k[i].name);
-	free(k);
-}
-
-static int add_kind(struct hi_watch_kind *w, size_t *n, const char *name, uint64_t bytes)
-{
-	char *copy = strdup(name);
-	if (!copy)
-		return -1;
-	w[(*n)++] = (struct hi_watch_kind){ copy, bytes };
-	return 0;
-}
-
-/* The kinds of census C to write: its TOP largest, then the sticky ones
- * (STICKY, updated) it has not already listed.  *OUT and its names are
- * malloc'd.  */
-static int pick_kinds(struct hi_census *c, size_t top, struct kinds *sticky, struct hi_watch_kind **out,
-		      size_t *nout)
-{
-	size_t nrows, n = 0;
-	struct hi_row *rows = hi_census_sorted(c, &nrows);
-	size_t ntop = nrows < top ? nrows : top;
-	struct hi_watch_kind *w = malloc((ntop + sticky->n + 1) * sizeof *w);
-	if (!rows || !w)
-		goto oom;
-	for (size_t i = 0; i < ntop; i++) {
-		if (add_kind(w, &n, rows[i].kind, rows[i].size) < 0)
-			goto oom;
-		if (!kinds_has(sticky, rows[i].kind) && sticky->n < STICKY_PER_TOP * top) {
-			if (sticky->n == sticky->cap) {
-				size_t cap = sticky->cap ? 2 * sticky->cap : 16;
-				char **p = realloc(sticky->name, cap * sizeof *p);
-				if (!p)
-					goto oom;
-				sticky->name = p;
-				sticky->cap = cap;
-			}
-			if (!(sticky->name[sticky->n] = strdup(rows[i].kind)))
-				goto oom;
-			sticky->n++;
-		}
-	}
-	for (size_t i = 0; i < sticky->n; i++) {
-		int listed = 0;
-		for (size_t j = 0; j < ntop && !listed; j++)
-			listed = strcmp(rows[j].kind, sticky->name[i]) == 0;
-		if (listed)
-			continue;
-		/* A kind this census lacks is added to it, with no objects. */
-		uint32_t id = hi_census_kind(c, sticky->name[i]);
-		if (id == UINT32_MAX || add_kind(w, &n, sticky->name[i], c->rows[id].size) < 0)
-			goto oom;
-	}
-	free(rows);
-	*out = w;
-	*nout = n;
-	return 0;
-oom:
-	free(rows);
-	if (w)
-		free_kinds(w, n);
-	return -1;
-}
-
-static void mb(char *buf, size_t size, uint64_t bytes)
-{
-	snprintf(buf, size, "%.1f MB", (double)bytes / 1e6);
-}
-
+/* One line per sample, in the binary units (MiB) of every other table. */
 static void progress(FILE *o, const struct hi_watch_sample *s)
 {
-	char rss[32], pss[32], swap[32], census[32], big[32];
-	mb(rss, sizeof rss, s->mem.rss);
-	mb(pss, sizeof pss, s->mem.pss);
-	mb(swap, sizeof swap, s->mem.swap);
-	mb(census, sizeof census, s->bytes);
-	fprintf(o, "%6lu %9.3f %10s %10s %10s %10" PRIu64 " %10s %6.1f ms", s->index, s->seconds, rss, pss, swap,
-		s->objects, census, s->pause_ms);
-	if (s->nkinds) {
-		mb(big, sizeof big, s->kinds[0].bytes);
-		fprintf(o, "  %s %s", s->kinds[0].name, big);
-	}
+	char rss[24], pss[24], swap[24], census[24], big[24];
+	fprintf(o, "%6lu %9.3f %10s %10s %10s %10" PRIu64 " %10s %6.1f ms", s->index, s->seconds,
+		hi_fmt_bytes(s->mem.rss, rss), hi_fmt_bytes(s->mem.pss, pss), hi_fmt_bytes(s->mem.swap, swap),
+		s->objects, hi_fmt_bytes(s->bytes, census), s->pause_ms);
+	if (s->nkinds)
+		fprintf(o, "  %s %s", s->kinds[0].name, hi_fmt_bytes(s->kinds[0].bytes, big));
 	fputc('\n', o);
 	fflush(o);
 }
@@ -212,7 +111,7 @@ static int parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], struc
 }
 
 /* Take sample S: memory totals, then a census.  TCL_OK or TCL_ERROR.  */
-static int take_sample(struct hi_app *app, const struct watch_opts *o, struct kinds *sticky,
+static int take_sample(struct hi_app *app, const struct watch_opts *o, struct hi_watch_sticky *sticky,
 		       struct hi_watch_sample *s, struct hi_watch_kind **kinds)
 {
 	struct hi_session *ses = &app->session;
@@ -228,10 +127,10 @@ static int take_sample(struct hi_app *app, const struct watch_opts *o, struct ki
 	s->bytes = c.size;
 	s->pause_ms = ses->target.last_pause * 1e3;
 	size_t n = 0;
-	int rc = pick_kinds(&c, (size_t)o->top, sticky, kinds, &n);
+	int rc = hi_watch_pick_kinds(&c, (size_t)o->top, sticky, kinds, &n);
 	hi_census_free(&c);
 	if (rc < 0) {
-		hi_error("out of memory");
+		hi_error("%s: watch: out of memory choosing the kinds to write; free memory or lower -top", ses->who);
 		return hi_cmd_fail(app->interp);
 	}
 	s->kinds = *kinds;
@@ -265,9 +164,18 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 		hi_error("watch: not attached to a process; use: attach PID");
 		return hi_cmd_fail(interp);
 	}
+	/* An image does not change, and /proc/PID/smaps_rollup would be
+	 * whatever process has its pid now: refused before FILE is made.  */
+	if (app->session.image) {
+		hi_error("watch: %s is a saved image, which does not change and has no /proc/PID/smaps_rollup; "
+			 "run watch on the live process",
+			 app->session.who);
+		return hi_cmd_fail(interp);
+	}
 	FILE *f = fopen(o.out, "w");
 	if (!f) {
-		hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+		hi_error("%s: watch: cannot write %s: %s; check the path or choose another -out", app->session.who, o.out,
+			 strerror(errno));
 		return hi_cmd_fail(interp);
 	}
 	/* One write per sample, as a rule: a reader never sees half of one. */
@@ -284,7 +192,7 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 	Tcl_Obj *command = o.command;
 	if (command)
 		Tcl_IncrRefCount(command);
-	struct kinds sticky = { 0 };
+	struct hi_watch_sticky sticky = { 0 };
 	struct timespec t0, now;
 	unsigned long taken = 0, k = 0;
 	int rc = TCL_OK, stopped_by_signal = 0;
@@ -307,13 +215,18 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 			stopped_by_signal = hi_interrupted() != 0;
 			break;
 		}
+		/* errno is cleared first, so that what it holds after a
+		 * failure comes from these writes (a failed fflush sets it;
+		 * ferror alone may follow an earlier one).  */
+		errno = 0;
 		hi_watchfile_sample(f, &s);
-		int failed = fflush(f) != 0 || ferror(f);
+		int failed = fflush(f) != 0 || ferror(f), werr = errno;
 		if (!failed && !o.quiet)
 			progress(app->out, &s);
-		free_kinds(kinds, s.nkinds);
+		hi_watch_kinds_free(kinds, s.nkinds);
 		if (failed) {
-			hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+			hi_error("%s: watch: cannot write sample %lu to %s: %s; check the disk and the file", app->session.who,
+				 taken, o.out, werr ? strerror(werr) : "a write failed");
 			rc = hi_cmd_fail(interp);
 			break;
 		}
@@ -342,9 +255,10 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 	}
 	if (command)
 		Tcl_DecrRefCount(command);
-	kinds_free(&sticky);
+	hi_watch_sticky_free(&sticky);
 	if (fclose(f) != 0 && rc == TCL_OK) {
-		hi_error("watch: cannot write %s: %s", o.out, strerror(errno));
+		hi_error("%s: watch: cannot write %s: %s; check the disk and the file", app->session.who, o.out,
+			 strerror(errno));
 		rc = hi_cmd_fail(interp);
 	}
 	if (stopped_by_signal)
@@ -383,7 +297,8 @@ const struct hi_cmd hi_cmd_watch = {
 	"                     running (e.g. to drive a load); an error ends the watch\n"
 	"  -quiet             print nothing; without it, one line per sample\n"
 	"The target runs between samples and is stopped for each census, as for\n"
-	"'heap'.  Ctrl-C ends the watch; the file keeps every sample taken.\n"
+	"'heap'.  Ctrl-C ends the watch; the file keeps every sample taken.  A\n"
+	"saved image (heapinspect image FILE) is refused: it does not change.\n"
 	"'plot FILE -out FILE.svg' draws the file.\n",
 	watch_proc,
 };

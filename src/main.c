@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,17 @@ static const char usage_text[] =
 	"Example:\n"
 	"  heapinspect attach 1234 -e heap\n";
 
-static int usage_error(const char *fmt, const char *arg)
+/* "heapinspect: " and the message (printf format), then the hint.  */
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	fprintf(stderr, "heapinspect: ");
-	fprintf(stderr, fmt, arg);
+	vfprintf(stderr, fmt, ap);
 	fprintf(stderr, "\nTry 'heapinspect --help'.\n");
+	va_end(ap);
 	return HI_E_USAGE;
 }
 

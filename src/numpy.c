@@ -112,19 +112,22 @@ static void describe(struct hi_np_layout *l)
 		 l->major ? "by numpy.__version__" : l->descr_known ? "told by its dtypes" : "to be told by its dtypes");
 }
 
-/* The part that needs no target memory: numpy's DWARF, if any.  */
-static struct hi_np_layout *load_dwarf_part(struct hi_py *py)
+/* numpy's DWARF: the one place numpy.c calls into dwfl, and it is slow: a
+ * fresh report of the process's modules, a search for debug information
+ * that may ask debuginfod over the network, DWARF indexing.  Only
+ * hi_np_prepare calls it, and never while the target is stopped.  */
+static struct hi_np_layout *look_for_dwarf(struct hi_py *py)
 {
 	struct hi_np_layout *l = calloc(1, sizeof *l);
 	if (!l)
 		return NULL;
-	struct hi_dbg *d = hi_dbg_pid(py->dbg) > 0 ? hi_dbg_open_module(py->dbg, NP_MODULE) : NULL;
+	struct hi_dbg *d = hi_dbg_open_module(py->dbg, NP_MODULE);
 	if (!d || hi_np_layout_dwarf(l, d) < 0)
 		snprintf(l->no_dwarf, sizeof l->no_dwarf, "%s",
-			 d ? "its DWARF lacks PyArrayObject_fields or PyArray_Descr"
-			   : hi_dbg_pid(py->dbg) > 0 ? hi_errmsg() : "not a live process");
+			 d ? "its DWARF lacks PyArrayObject_fields or PyArray_Descr" : hi_errmsg());
 	hi_dbg_close(d);
 	hi_error_clear();	/* not an error: the fallback is the rule here */
+	l->dwarf_looked = 1;
 	l->version_pending = 1;
 	return l;
 }
@@ -147,14 +150,39 @@ static int module_mapped(pid_t pid)
 void hi_np_prepare(struct hi_py *py)
 {
 	pid_t pid = py->dbg ? hi_dbg_pid(py->dbg) : 0;
-	if (!py->numpy && pid > 0 && module_mapped(pid))
-		py->numpy = load_dwarf_part(py);
+	if (py->paused) {
+		py->np_refused++;	/* a caller's bug: the pause must not pay for DWARF */
+		return;
+	}
+	if (pid <= 0 || (py->numpy && py->numpy->dwarf_looked) || !module_mapped(pid))
+		return;
+	struct hi_np_layout *l = look_for_dwarf(py);
+	if (!l)
+		return;
+	/* A layout made during the last pause, from the public ABI, gives
+	 * way to this one.  */
+	free(py->numpy);
+	py->numpy = l;
 }
 
 const struct hi_np_layout *hi_np_layout(struct hi_py *py)
 {
-	if (!py->numpy && !(py->numpy = load_dwarf_part(py)))
-		return NULL;
+	if (!py->numpy) {
+		/* numpy was imported after the last hi_np_prepare looked, or
+		 * there is no process to look in: the public ABI for now.
+		 * Looking for DWARF here would do it inside the pause; the
+		 * next hi_np_prepare, before the next stop, does.  */
+		struct hi_np_layout *l = calloc(1, sizeof *l);
+		if (!l)
+			return NULL;
+		snprintf(l->no_dwarf, sizeof l->no_dwarf, "%s",
+			 py->dbg && hi_dbg_pid(py->dbg) > 0
+				 ? "not looked for yet: numpy was imported after the last command began, and "
+				   "heapinspect never looks while the target is stopped (the next command does)"
+				 : "not a live process");
+		l->version_pending = 1;
+		py->numpy = l;
+	}
 	struct hi_np_layout *l = py->numpy;
 	if (!l->version_pending)
 		return l;

@@ -39,7 +39,9 @@ struct hi_np_layout {
 	/* PyArray_Descr */
 	uint32_t d_kind, d_type, d_byteorder, d_elsize, d_elsize_size;
 	int descr_known;	/* 0: the numpy 1/2 variant is still to be decided */
-	int version_pending;	/* DWARF looked for; numpy.__version__ not read yet */
+	int version_pending;	/* numpy.__version__ not read yet */
+	int dwarf_looked;	/* 0: made during a pause, from the public ABI,
+				 * before numpy's DWARF was looked for */
 	/* Descriptors read during this stop: arrays share a few dtypes.  */
 	struct { uint64_t addr, elsize; char kind, type, byteorder; } descr_memo[64];
 };
@@ -56,17 +58,22 @@ struct hi_np_array {
 };
 
 /* numpy's layout for PY's target, learned on first use (the target must
- * be stopped, or PY read a copy).  NULL when numpy's module cannot be
- * read; then arrays are sized by the default rule and not followed.  */
+ * be stopped, or PY read a copy).  It never looks for debug information:
+ * what hi_np_prepare found, else numpy's public ABI until the next
+ * hi_np_prepare looks.  NULL when out of memory; then arrays are sized by
+ * the default rule and not followed.  */
 const struct hi_np_layout *hi_np_layout(struct hi_py *py);
 void hi_np_free(struct hi_py *py);
 
 /* Forget what was read during the last stop (hi_py_reset calls it).  */
 void hi_np_reset(struct hi_py *py);
 
-/* Before stopping the target: if numpy's module is mapped and its layout
- * not yet known, look for numpy's DWARF now (milliseconds, or a
- * debuginfod query), so that the pause does not pay for it.  */
+/* Before stopping the target: if numpy's module is mapped and its DWARF
+ * not yet looked for, look now (milliseconds, or a debuginfod query), so
+ * that the pause does not pay for it; a layout made from the public ABI
+ * during an earlier pause gives way to what is found.  Refused (counted
+ * in py->np_refused, nothing looked up) while py->paused: the one way
+ * into dwfl is closed while the target is stopped.  */
 void hi_np_prepare(struct hi_py *py);
 
 /* The public-ABI layout of numpy MAJOR (1 or 2): what hi_np_layout falls

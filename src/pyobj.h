@@ -94,6 +94,10 @@ struct hi_py {
 	unsigned long long bad_reads;
 	/* numpy's layouts, learned when the first array is met (numpy.c).  */
 	struct hi_np_layout *numpy;
+	/* The target is stopped (hi_session_stop to hi_session_resume):
+	 * nothing slow may start, no debug information is looked for.  */
+	int paused;
+	unsigned long np_refused;	/* hi_np_prepare calls refused: paused */
 };
 
 /* Set up from debug info and a reader.  Reads the version (Py_Version,

@@ -69,6 +69,7 @@ int hi_session_stop(struct hi_session *s)
 	}
 	if (hi_target_stop(&s->target) < 0)
 		return -1;
+	s->py.paused = 1;
 	hi_mem_invalidate(s->mem);
 	hi_py_reset(&s->py);
 	return 0;
@@ -79,6 +80,7 @@ void hi_session_resume(struct hi_session *s)
 	if (s->image)
 		return;
 	hi_target_resume(&s->target);
+	s->py.paused = 0;
 	if (s->mem)
 		hi_mem_invalidate(s->mem);
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
@@ -58,6 +59,94 @@ void hi_watchfile_sample(FILE *out, const struct hi_watch_sample *s)
 		row_u64(out, s, when, HI_SERIES_KIND, s->kinds[i].name, s->kinds[i].bytes);
 }
 
+/* ---- which kinds a sample writes ---- */
+
+static int sticky_has(const struct hi_watch_sticky *k, const char *name)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->name[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+void hi_watch_sticky_free(struct hi_watch_sticky *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		free(k->name[i]);
+	free(k->name);
+	memset(k, 0, sizeof *k);
+}
+
+void hi_watch_kinds_free(struct hi_watch_kind *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((char *)k[i].name);
+	free(k);
+}
+
+static int add_kind(struct hi_watch_kind *w, size_t *n, const char *name, uint64_t bytes)
+{
+	char *copy = strdup(name);
+	if (!copy)
+		return -1;
+	w[(*n)++] = (struct hi_watch_kind){ copy, bytes };
+	return 0;
+}
+
+static int add_sticky(struct hi_watch_sticky *k, const char *name)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		char **p = realloc(k->name, cap * sizeof *p);
+		if (!p)
+			return -1;
+		k->name = p;
+		k->cap = cap;
+	}
+	if (!(k->name[k->n] = strdup(name)))
+		return -1;
+	k->n++;
+	return 0;
+}
+
+int hi_watch_pick_kinds(struct hi_census *c, size_t top, struct hi_watch_sticky *sticky, struct hi_watch_kind **out,
+			size_t *nout)
+{
+	size_t nrows, n = 0;
+	struct hi_row *rows = hi_census_sorted(c, &nrows);
+	size_t ntop = nrows < top ? nrows : top;
+	struct hi_watch_kind *w = malloc((ntop + sticky->n + 1) * sizeof *w);
+	if (!rows || !w)
+		goto oom;
+	for (size_t i = 0; i < ntop; i++) {
+		if (add_kind(w, &n, rows[i].kind, rows[i].size) < 0)
+			goto oom;
+		if (!sticky_has(sticky, rows[i].kind) && sticky->n < HI_WATCH_STICKY_PER_TOP * top &&
+		    add_sticky(sticky, rows[i].kind) < 0)
+			goto oom;
+	}
+	for (size_t i = 0; i < sticky->n; i++) {
+		int listed = 0;
+		for (size_t j = 0; j < ntop && !listed; j++)
+			listed = strcmp(rows[j].kind, sticky->name[i]) == 0;
+		if (listed)
+			continue;
+		/* A kind this census lacks is added to it, with no objects. */
+		uint32_t id = hi_census_kind(c, sticky->name[i]);
+		if (id == UINT32_MAX || add_kind(w, &n, sticky->name[i], c->rows[id].size) < 0)
+			goto oom;
+	}
+	free(rows);
+	*out = w;
+	*nout = n;
+	return 0;
+oom:
+	free(rows);
+	if (w)
+		hi_watch_kinds_free(w, n);
+	return -1;
+}
+
 /* ---- reading ---- */
 
 #define NFIELDS 6
@@ -71,10 +160,16 @@ struct reader {
 	int nfields;
 };
 
-static int bad(struct reader *r, unsigned long line, const char *fmt, const char *arg)
+/* "FILE:LINE: what" (printf format), and -1.  */
+static int bad(struct reader *r, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int bad(struct reader *r, unsigned long line, const char *fmt, ...)
 {
 	char what[256];
-	snprintf(what, sizeof what, fmt, arg);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
 	hi_error("%s:%lu: %s", r->path, line, what);
 	return -1;
 }
@@ -261,11 +356,9 @@ static int read_records(struct reader *r, struct hi_watch_data *d)
 	    strcmp(field(r, 5), "value"))
 		return bad(r, start, "not a heapinspect watch file: the first line should be %s", HI_WATCH_HEADER);
 	while ((rc = next_record(r, &start)) > 0) {
-		char n[16];
-		if (r->nfields != NFIELDS) {
-			snprintf(n, sizeof n, "%d field%s", r->nfields, r->nfields == 1 ? "" : "s");
-			return bad(r, start, "%s, expected 6 (" HI_WATCH_HEADER ")", n);
-		}
+		if (r->nfields != NFIELDS)
+			return bad(r, start, "%d field%s, expected 6 (" HI_WATCH_HEADER ")", r->nfields,
+				   r->nfields == 1 ? "" : "s");
 		char *end;
 		const char *f0 = field(r, 0);
 		errno = 0;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include "census.h"
 #include "rollup.h"
 
 #define HI_WATCH_HEADER "sample,time,seconds,series,kind,value"
@@ -45,6 +46,28 @@ struct hi_watch_sample {
 	const struct hi_watch_kind *kinds;
 	size_t nkinds;
 };
+
+/* Which kinds a sample writes: the census's TOP largest, then every kind
+ * an earlier sample wrote (the sticky ones), so that a kind's series goes
+ * on once it started, with 0 bytes where a census lacks it.  Up to
+ * HI_WATCH_STICKY_PER_TOP * TOP kinds become sticky; leaders beyond that
+ * are written while they lead, and their series then ends.  */
+#define HI_WATCH_STICKY_PER_TOP 4
+
+struct hi_watch_sticky {
+	char **name;
+	size_t n, cap;
+};
+
+/* The kinds of census C to write, largest TOP first, then the sticky
+ * ones (STICKY, updated) not already listed; a sticky kind C lacks is
+ * added to C with no objects.  *OUT (*NOUT entries, names included) is
+ * malloc'd: free it with hi_watch_kinds_free.  Returns 0, or -1 out of
+ * memory (then *OUT is not set).  */
+int hi_watch_pick_kinds(struct hi_census *c, size_t top, struct hi_watch_sticky *sticky, struct hi_watch_kind **out,
+			size_t *nout);
+void hi_watch_kinds_free(struct hi_watch_kind *k, size_t n);
+void hi_watch_sticky_free(struct hi_watch_sticky *s);
 
 /* Write the header line, or one sample's rows.  Errors show in
  * ferror(OUT).  */

@@ -18,16 +18,27 @@ before numpy is imported, after (A), and after planting (B):
   - the summary (JSON, and the table's sentence) grows from A to B by the
     planted groups: 12 views of 960 bytes keeping 5 bases of 15 MiB alive,
     1 view of 80 bytes of a base of 8000 bytes that is reachable otherwise;
-  - numpy -copy agrees; the target runs after every command.
+  - numpy -copy agrees; -format json and -format tcl carry the same
+    fields and values; the target runs after every command.
+
+Then once more in a single heapinspect session, attached before numpy is
+imported: its script tells the target (through fifos) to import numpy
+and plant, and the next `numpy` reads every planted array right, with
+numpy's debug information looked for before that command stopped the
+target (never during the stop), so the layout's no_dwarf gives the real
+reason, not "not looked for yet".
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Tap, Target, find_pythons, heapinspect, label, tmpfile, SRCDIR  # noqa: E402
+from testlib import (FLAT_TCL, FifoTarget, Tap, Target, find_pythons, heapinspect, json_flat,  # noqa: E402
+                     label, tcl_flat, tmpfile, SRCDIR)
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'numpy_target.py')
 
@@ -59,6 +70,93 @@ def run(tap, name, target, script, what):
     running, state = target.running()
     tap.ok(running, '%s: target running after %s (state %s)' % (name, what, state))
     return out if rc == 0 else None
+
+
+def planted_mismatches(truth, rows):
+    """What in the JSON ROWS of `numpy` disagrees with the target's truth."""
+    rows = {int(r['address'], 16): r for r in rows}
+    bad = []
+    for addr, t in sorted(truth['arrays'].items()):
+        r = rows.get(int(addr))
+        if not r:
+            bad.append('%s (%s, %d bytes) not listed' % (addr, t['shape'], t['nbytes']))
+            continue
+        want = {'nbytes': t['nbytes'], 'shape': t['shape'], 'type': t['type'], 'itemsize': t['itemsize'],
+                'data': 'owned' if t['owned'] else 'view',
+                'base': None if t['base'] is None else t['base']}
+        got = {'nbytes': r['nbytes'], 'shape': r['shape'], 'type': r['type'], 'itemsize': r['itemsize'],
+               'data': r['data'], 'base': None if r.get('base') is None else int(r['base'], 16)}
+        if got != want:
+            bad.append('%s: heapinspect %r, truth %r' % (addr, got, want))
+    return bad
+
+
+# One session: numpy before the import, then the target imports and plants
+# (told through its fifos), then numpy twice.  Each result after a marker.
+SESSION = r"""
+lassign $argv cmdfifo outfifo
+set to [open $cmdfifo w]
+set from [open $outfifo r]
+proc tell {what} {
+    puts $::to $what
+    flush $::to
+    if {[gets $::from] ne "done"} { error "the target did not do $what" }
+}
+puts @@before
+numpy -n 0 -format json
+tell import
+tell plant
+puts @@first
+numpy -n 100 -format json
+puts @@second
+numpy -n 100 -format json
+close $to
+close $from
+"""
+
+
+def check_session(tap, python):
+    name = label(python)
+    tmp = tempfile.mkdtemp(prefix='heapinspect-numpy-')
+    truth_path = os.path.join(tmp, 'truth.json')
+    script = os.path.join(tmp, 'session.tcl')
+    with open(script, 'w') as f:
+        f.write(SESSION)
+    try:
+        target = FifoTarget([python, WORKLOAD, truth_path], tmp)
+    except Exception as e:
+        tap.ok(False, '%s: start the numpy workload on fifos' % name, e)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    try:
+        rc, out, err = heapinspect(['attach', str(target.pid), '-f', script, target.cmd, target.out])
+        running, state = target.running()
+        tap.ok(rc == 0 and running, '%s: one session: numpy, the target imports numpy and plants, numpy twice: '
+               'exit 0, target running (state %s)' % (name, state), err)
+        if rc != 0:
+            return
+        parts = {}
+        for chunk in out.split('@@')[1:]:
+            key, _, text = chunk.partition('\n')
+            parts[key] = json.loads(text)
+        with open(truth_path) as f:
+            truth = json.load(f)
+        before, first, second = parts['before'], parts['first'], parts['second']
+        tap.ok(before['arrays'] == 0 and before['numpy'] == '',
+               '%s: one session: no numpy before the import' % name, before)
+        bad = planted_mismatches(truth, first['rows'])
+        tap.ok(not bad, '%s: one session: the first numpy after the import lists all %d planted arrays right '
+               '(layout: %s)' % (name, len(truth['arrays']), first['layout']), '\n'.join(bad))
+        tap.ok(first['numpy'] and (first['layout'].startswith('DWARF') or
+                                   (first['no_dwarf'] and 'not looked for yet' not in first['no_dwarf'])),
+               '%s: one session: numpy\'s debug information was looked for before that command\'s stop: %s'
+               % (name, first['layout'] if first['layout'].startswith('DWARF') else first['no_dwarf']))
+        tap.ok((second['layout'], second['kept_alive'], second['rows'][:5]) ==
+               (first['layout'], first['kept_alive'], first['rows'][:5]),
+               '%s: one session: the next numpy agrees' % name)
+    finally:
+        target.close()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def ndarray_row(out):
@@ -102,6 +200,17 @@ def check_python(tap, python):
         np_b = run(tap, name, target, 'numpy -n 100 -format json', 'numpy -n 100 (B)')
         table = run(tap, name, target, 'numpy -n 3', 'numpy -n 3 (table, B)')
         np_copy = run(tap, name, target, 'numpy -n 100 -copy -format json', 'numpy -copy (B)')
+        both = run(tap, name, target, FLAT_TCL + 'numpy -n 100 -format json\nputs @@\n'
+                   'flat "" [numpy -n 100 -format tcl] {kept_alive dict shared dict rows rows dims list}\n',
+                   'numpy -format json, then tcl (B)')
+        if both:
+            j, t = both.split('@@\n')
+            j, t = json_flat(json.loads(j)), tcl_flat(t)
+            tap.ok(j == t and 'rows.0.index' in j and 'rows.0.base' not in j and 'kept_alive.bases' in j,
+                   '%s: -format json and -format tcl carry the same %d fields and values (a base only where '
+                   'there is one)' % (name, len(j)),
+                   'json only %r\ntcl only %r' % (sorted(set(j.items()) - set(t.items()))[:10],
+                                                  sorted(set(t.items()) - set(j.items()))[:10]))
         if not (heap_a and heap_b and np_a and np_b):
             return
 
@@ -116,19 +225,7 @@ def check_python(tap, python):
         tap.ok(B['numpy'] and B['numpy'] == A['numpy'] and B['layout'],
                '%s: numpy %s, layout from %s' % (name, B['numpy'], B['layout']))
         rows = {int(r['address'], 16): r for r in B['rows']}
-        bad = []
-        for addr, t in sorted(truth['arrays'].items()):
-            r = rows.get(int(addr))
-            if not r:
-                bad.append('%s (%s, %d bytes) not listed' % (addr, t['shape'], t['nbytes']))
-                continue
-            want = {'nbytes': t['nbytes'], 'shape': t['shape'], 'type': t['type'], 'itemsize': t['itemsize'],
-                    'data': 'owned' if t['owned'] else 'view',
-                    'base': None if t['base'] is None else t['base']}
-            got = {'nbytes': r['nbytes'], 'shape': r['shape'], 'type': r['type'], 'itemsize': r['itemsize'],
-                   'data': r['data'], 'base': None if r['base'] is None else int(r['base'], 16)}
-            if got != want:
-                bad.append('%s: heapinspect %r, truth %r' % (addr, got, want))
+        bad = planted_mismatches(truth, B['rows'])
         tap.ok(not bad, '%s: numpy lists all %d planted arrays with their nbytes, shape, dtype, data and base'
                % (name, len(truth['arrays'])), '\n'.join(bad))
 
@@ -168,6 +265,7 @@ def main():
         tap.skip('numpy', 'no CPython here can import numpy (Debian: apt-get install python3-numpy)')
     for python in pythons:
         check_python(tap, python)
+        check_session(tap, python)
     return tap.done()
 
 

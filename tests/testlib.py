@@ -203,6 +203,49 @@ class FifoTarget:
         reap(self.proc)
 
 
+# -format json and -format tcl must carry the same fields and values.
+# FLAT_TCL defines a Tcl proc that prints a result, one "path<TAB>value"
+# line per leaf; SCHEMA (a Tcl dict) names the keys that hold a dict
+# ("dict"), a list of dicts ("rows") or a list of numbers ("list").
+# json_flat gives the same lines' dict for the JSON text of a command.
+FLAT_TCL = r"""
+proc flat {prefix v schema} {
+    dict for {k x} $v {
+        set how [expr {[dict exists $schema $k] ? [dict get $schema $k] : "leaf"}]
+        switch -- $how {
+            dict { flat "$prefix$k." $x $schema }
+            rows { set i 0; foreach r $x { flat "$prefix$k.$i." $r $schema; incr i } }
+            list { puts "$prefix$k\t[join $x ,]" }
+            default { puts "$prefix$k\t$x" }
+        }
+    }
+}
+"""
+
+
+def json_flat(value, prefix=''):
+    """{path: text} of a parsed JSON result, as FLAT_TCL prints it."""
+    out = {}
+    for k, x in value.items():
+        if isinstance(x, dict):
+            out.update(json_flat(x, prefix + k + '.'))
+        elif isinstance(x, list) and x and isinstance(x[0], dict):
+            for i, r in enumerate(x):
+                out.update(json_flat(r, '%s%s.%d.' % (prefix, k, i)))
+        elif isinstance(x, list):
+            out[prefix + k] = ','.join(str(e) for e in x)
+        elif isinstance(x, bool):
+            out[prefix + k] = '1' if x else '0'
+        else:
+            out[prefix + k] = str(x)
+    return out
+
+
+def tcl_flat(text):
+    """{path: text} of FLAT_TCL's lines."""
+    return dict(line.split('\t', 1) for line in text.splitlines() if '\t' in line)
+
+
 def heapinspect(args, timeout=300):
     """Run heapinspect; returns (exit status, stdout, stderr)."""
     p = subprocess.run([HEAPINSPECT] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -5,15 +5,17 @@ items and a list of 200,000 and writes down, from inside, each one's
 id(), sys.getsizeof and the preview it must get (len, and ascii() or
 repr() of its first 32 characters).  Then `top 4` must list exactly those
 four, in order of size, at those addresses, with those sizes and
-previews: as JSON, as a Tcl list, as a table, and from a -copy image.
-Bad N are refused, and the target runs after every command.
+previews: as JSON, as a Tcl dict, as a table, and from a -copy image;
+-format json and -format tcl carry the same fields and values.  Bad N
+are refused, and the target runs after every command.
 """
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Tap, Target, find_pythons, heapinspect, label, tmpfile, SRCDIR  # noqa: E402
+from testlib import (FLAT_TCL, Tap, Target, find_pythons, heapinspect, json_flat, label, tcl_flat,  # noqa: E402
+                     tmpfile, SRCDIR)
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'top_target.py')
 
@@ -65,8 +67,8 @@ def check_python(tap, python):
         if rc == 0:
             check_objects(tap, name, 'json', json.loads(out)['objects'], truth)
 
-        # Tcl: a list of dicts, turned into JSON-ish lines by the script.
-        script = ('foreach o [top 4 -format tcl] {puts [join [list [dict get $o address] [dict get $o size] '
+        # Tcl: a dict with a list of dicts, turned into lines by the script.
+        script = ('foreach o [dict get [top 4 -format tcl] objects] {puts [join [list [dict get $o address] [dict get $o size] '
                   '[dict get $o kind] [expr {[dict exists $o length] ? [dict get $o length] : ""}] '
                   '[expr {[dict exists $o items] ? [dict get $o items] : ""}]] "\\t"]}')
         rc, out, _ = run(tap, name, target, script, 'top 4 -format tcl')
@@ -82,6 +84,17 @@ def check_python(tap, python):
                 objs.append(o)
             truth_no_text = [{k: v for k, v in t.items() if k != 'text'} for t in truth]
             check_objects(tap, name, 'tcl', objs, truth_no_text)
+
+        # The same fields and values in both formats, one session.
+        script = FLAT_TCL + 'top 4 -format json\nputs @@\nflat "" [top 4 -format tcl] {objects rows}\n'
+        rc, out, _ = run(tap, name, target, script, 'top 4 -format json, then tcl')
+        if rc == 0:
+            j, t = out.split('@@\n')
+            j, t = json_flat(json.loads(j)), tcl_flat(t)
+            tap.ok(j == t and 'objects.3.preview' in j and 'objects.0.index' in j,
+                   '%s: -format json and -format tcl carry the same %d fields and values' % (name, len(j)),
+                   'json only %r\ntcl only %r' % (sorted(set(j.items()) - set(t.items())),
+                                                  sorted(set(t.items()) - set(j.items()))))
 
         rc, out, _ = run(tap, name, target, 'top 4 -copy -format json', 'top 4 -copy')
         if rc == 0:

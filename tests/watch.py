@@ -72,6 +72,18 @@ def parse_label(text):
     return float(m.group(1)) * UNITS[m.group(2)] if m and m.group(2) in UNITS else None
 
 
+def fmt_bytes(v):
+    """Bytes as every heapinspect table prints them: '512 B', '11.4 MiB'."""
+    if v < 1024:
+        return '%d B' % v
+    x, units = v / 1024.0, ['KiB', 'MiB', 'GiB', 'TiB', 'PiB']
+    u = 0
+    while x >= 1024 and u < 4:
+        x /= 1024
+        u += 1
+    return '%.1f %s' % (x, units[u])
+
+
 def check_watch(tap, name, python, tmp):
     """The main run; returns the CSV's path for the plot checks, or None."""
     target = FifoTarget([python, WORKLOAD, str(GROWTH)], tmp)
@@ -106,6 +118,18 @@ def check_watch(tap, name, python, tmp):
            '%s %s' % (header, samples))
     if len(samples) != COUNT or len(truths) != COUNT:
         return csv_path
+
+    # The progress lines print the CSV's RSS, PSS, swap and census bytes in
+    # MiB, as the other tables do.
+    shown = {}
+    for line in progress:
+        m = re.match(r'^\s*(\d+)\s+[\d.]+\s+([\d.]+ \w+)\s+([\d.]+ \w+)\s+([\d.]+ \w+)\s+\d+\s+([\d.]+ \w+)\s', line)
+        if m:
+            shown[int(m.group(1))] = m.group(2, 3, 4, 5)
+    want_shown = {i: tuple(fmt_bytes(samples[i][(s, '')]) for s in ('rss_bytes', 'pss_bytes', 'swap_bytes',
+                                                                     'census_bytes')) for i in samples}
+    tap.ok(shown == want_shown, '%s: each progress line shows its sample\'s RSS, PSS, swap and census in binary '
+           'units (%s)' % (name, ', '.join(shown.get(0, ()))), 'shown %r\nwant %r' % (shown, want_shown))
 
     # The planted kind: exactly the target's own sum of sys.getsizeof.
     got = [samples[i].get(('kind_bytes', KIND)) for i in range(COUNT)]
@@ -277,6 +301,18 @@ def check_errors(tap, python, tmp):
     target = FifoTarget([python, WORKLOAD, '1000'], tmp)
     csv_path = os.path.join(tmp, 'err.csv')
     try:
+        # An image of a process that still runs: watch must not mix that
+        # process's /proc/PID/smaps_rollup with the image's frozen census.
+        img = os.path.join(tmp, 'target.img')
+        img_csv = os.path.join(tmp, 'image.csv')
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'dump %s' % img])
+        tap.ok(rc == 0 and os.path.exists(img), 'dump an image of a live target for watch', err)
+        rc, out, err = heapinspect(['image', img, '-e', 'watch -out %s -count 1' % img_csv])
+        tap.ok(rc == 1 and err.count('\n') == 1 and 'saved image' in err and 'pid %d' % target.pid in err
+               and not os.path.exists(img_csv),
+               'watch on an image (its process still running) is refused: exit 1, one line, no CSV written',
+               'exit %d\n%s%s' % (rc, out, err))
+        os.unlink(img)
         rc, out, err = heapinspect(['attach', str(target.pid), '-e',
                                     'watch -out %s -count 5 -interval 0.1 -command {error boom}' % csv_path])
         _, samples, _ = read_csv(csv_path)
@@ -285,6 +321,14 @@ def check_errors(tap, python, tmp):
                and len(samples) == 1 and run,
                'an error in -command ends the watch: exit 1, the reason, 1 sample kept, target running',
                'exit %d %s %s' % (rc, err, st))
+        # Writes that fail: one line with the pid, what failed and why.
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'watch -out /dev/full -count 2 -quiet'])
+        tap.ok(rc == 1 and err.count('\n') == 1 and 'pid %d: watch: cannot write sample 0 to /dev/full: No space '
+               'left on device' % target.pid in err,
+               'watch into a full disk (/dev/full): exit 1, one line with the pid and the cause', 'exit %d %s' % (rc, err))
+        rc, out, err = heapinspect(['-e', 'plot %s -out /dev/full' % csv_path])
+        tap.ok(rc == 1 and err.count('\n') == 1 and 'plot: cannot write /dev/full: No space left on device' in err,
+               'plot onto a full disk (/dev/full): exit 1, one line with the cause', 'exit %d %s' % (rc, err))
         # The target exits between samples: exit 7, what was taken kept.
         rc, out, err = heapinspect(['attach', str(target.pid), '-e',
                                     'watch -out %s -count 5 -interval 0.1 -command {exec kill %d}'

@@ -1,5 +1,6 @@
-/* test-watchfile.c: the watch CSV written and read back, and each kind
- * of malformed file rejected with its file and line.  */
+/* test-watchfile.c: the watch CSV written and read back, each kind of
+ * malformed file rejected with its file and line, and which kinds each
+ * sample writes.  */
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,12 +161,88 @@ static void malformed_files_name_file_and_line(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(hi_errmsg(), "No such file"));
 }
 
+/* A census of kinds NAMES[i] with SIZES[i] bytes (one object each; a
+ * size of 0 leaves the kind out).  */
+static void census_of(struct hi_census *c, const char *const *names, const uint64_t *sizes, size_t n)
+{
+	hi_census_init(c, "kind");
+	for (size_t i = 0; i < n; i++)
+		if (sizes[i])
+			hi_census_add(c, hi_census_kind(c, names[i]), sizes[i]);
+}
+
+/* "name=bytes name=bytes ..." of one sample's picks.  */
+static void picks(struct hi_census *c, size_t top, struct hi_watch_sticky *sticky, char *buf, size_t size)
+{
+	struct hi_watch_kind *k = NULL;
+	size_t n = 0, used = 0;
+	buf[0] = '\0';
+	CU_ASSERT_EQUAL_FATAL(hi_watch_pick_kinds(c, top, sticky, &k, &n), 0);
+	for (size_t i = 0; i < n && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s=%llu", i ? " " : "", k[i].name,
+					 (unsigned long long)k[i].bytes);
+	hi_watch_kinds_free(k, n);
+}
+
+static void kinds_stay_once_written(void)
+{
+	static const char *const names[] = { "A", "B", "C", "D" };
+	struct hi_watch_sticky sticky = { 0 };
+	struct hi_census c;
+	char got[256];
+
+	/* The largest two, by size.  */
+	census_of(&c, names, (const uint64_t[]){ 100, 50, 10, 0 }, 4);
+	picks(&c, 2, &sticky, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "A=100 B=50");
+	hi_census_free(&c);
+	/* C leads now; B, written before, goes on after the top two.  */
+	census_of(&c, names, (const uint64_t[]){ 100, 1, 200, 0 }, 4);
+	picks(&c, 2, &sticky, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "C=200 A=100 B=1");
+	hi_census_free(&c);
+	/* B is gone from the census: written with 0 bytes, not dropped.  */
+	census_of(&c, names, (const uint64_t[]){ 100, 0, 200, 5 }, 4);
+	picks(&c, 2, &sticky, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "C=200 A=100 B=0");
+	hi_census_free(&c);
+	CU_ASSERT_EQUAL(sticky.n, 3);
+	hi_watch_sticky_free(&sticky);
+
+	/* At most HI_WATCH_STICKY_PER_TOP * TOP become sticky: with TOP 1,
+	 * the fifth leader is written while it leads, then its series ends. */
+	static const char *const five[] = { "K1", "K2", "K3", "K4", "K5" };
+	for (int lead = 0; lead < 5; lead++) {
+		uint64_t sizes[5] = { 1, 1, 1, 1, 1 };
+		sizes[lead] = 100;
+		census_of(&c, five, sizes, 5);
+		picks(&c, 1, &sticky, got, sizeof got);
+		hi_census_free(&c);
+	}
+	CU_ASSERT_EQUAL(sticky.n, HI_WATCH_STICKY_PER_TOP);
+	CU_ASSERT_STRING_EQUAL(got, "K5=100 K1=1 K2=1 K3=1 K4=1");
+	census_of(&c, five, (const uint64_t[]){ 100, 1, 1, 1, 1 }, 5);
+	picks(&c, 1, &sticky, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "K1=100 K2=1 K3=1 K4=1");
+	hi_census_free(&c);
+	hi_watch_sticky_free(&sticky);
+
+	/* TOP 0: nothing, and nothing becomes sticky.  */
+	census_of(&c, names, (const uint64_t[]){ 100, 50, 10, 0 }, 4);
+	picks(&c, 0, &sticky, got, sizeof got);
+	CU_ASSERT_STRING_EQUAL(got, "");
+	CU_ASSERT_EQUAL(sticky.n, 0);
+	hi_census_free(&c);
+	hi_watch_sticky_free(&sticky);
+}
+
 int hi_suite_watchfile(void)
 {
 	CU_pSuite s = CU_add_suite("watchfile", setup, teardown);
 	if (!s || !CU_add_test(s, "written samples read back", written_samples_read_back) ||
 	    !CU_add_test(s, "time is ISO 8601 with its offset", time_is_iso_8601_with_offset) ||
-	    !CU_add_test(s, "malformed files name file and line", malformed_files_name_file_and_line))
+	    !CU_add_test(s, "malformed files name file and line", malformed_files_name_file_and_line) ||
+	    !CU_add_test(s, "a kind once written stays, within bounds", kinds_stay_once_written))
 		return -1;
 	return 0;
 }
