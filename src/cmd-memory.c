@@ -65,7 +65,8 @@ static int read_stopped(struct hi_app *app, const struct hi_obmalloc_layout *ol,
 		.nsps = nsps > 0 ? (size_t)nsps : 0,
 		.stack_limit = hi_proc_stack_limit(s->pid),
 	};
-	rc = hi_memmap_build(&in, &r->map);
+	if ((rc = hi_memmap_build(&in, &r->map)) < 0)
+		hi_error_prefix("%s", s->who);
 out:
 	hi_session_resume(s);
 	hi_pagemap_close(pagemap);
@@ -125,6 +126,7 @@ static void emit_report(struct hi_emit *e, struct hi_app *app, const struct memr
 	emit_total(e, &r->map.total);
 	hi_emit_end(e);
 	hi_emit_bool(e, "measured", r->map.measured);
+	hi_emit_bool(e, "bounded", r->map.bounded);
 	hi_emit_u64(e, "threads", r->map.threads);
 	hi_emit_u64(e, "unscanned", r->map.unscanned);
 	hi_emit_object(e, "objects");
@@ -248,9 +250,13 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 		}
 	}
 	if (r->map.unscanned)
-		fprintf(o, " (%s of anonymous address space was not searched for malloc's chunks: past the 4 GiB bound)\n",
+		fprintf(o, " (%s of anonymous address space was not searched for malloc's chunks: past the bound on"
+			" the pause, 4 GiB of headers read or 64 GiB of pagemap examined)\n",
 			hi_fmt_bytes(r->map.unscanned, a));
-	if (!r->map.measured)
+	if (!r->map.measured && r->map.bounded)
+		fputs(" (past the bound on pagemap work, some mappings shared by classes were split in proportion to size)\n",
+		      o);
+	else if (!r->map.measured)
 		fputs(" (pagemap unreadable: mappings shared by classes were split in proportion to size, and malloc's chunks not searched)\n",
 		      o);
 }

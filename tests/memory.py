@@ -303,6 +303,64 @@ def check_without_pymalloc(tap, python):
         os.unlink(image)
 
 
+SPARSE = ('import mmap, struct, sys\n'
+          'size, chunk_at = int(sys.argv[1]), int(sys.argv[2])\n'
+          'flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0x4000)\n'
+          'm = mmap.mmap(-1, size, flags=flags)\n'
+          'for off in range(0, size, size // 64):\n'
+          '    m[off] = 1\n'
+          '# A page that looks like a 1 MiB chunk of glibc mmap\'d: prev_size 0, size | IS_MMAPPED\n'
+          'm[chunk_at:chunk_at + 16] = struct.pack("QQ", 0, (1 << 20) | 2)\n'
+          'for off in range(chunk_at, chunk_at + (1 << 20), mmap.PAGESIZE):\n'
+          '    m[off + 64] = 1\n'
+          'print("ready", flush=True)\n'
+          'sys.stdin.readline()\n')
+
+
+def kernel_has_pagemap_scan():
+    """Linux 6.7 and later answer PAGEMAP_SCAN: holes skipped in bulk."""
+    m = re.match(r'(\d+)\.(\d+)', os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (6, 7)
+
+
+def check_sparse(tap, python):
+    """A 1 TiB private mapping, 64 pages and a 1 MiB look-alike chunk
+    touched: memory must not stop the target for long walking its absent
+    pages, and the classes must still add up to smaps."""
+    name = label(python)
+    size, chunk_at = 1 << 40, 768 << 30
+    try:
+        target = Target([python, '-c', SPARSE, str(size), str(chunk_at)], timeout=30)
+    except Exception as e:
+        tap.skip('%s: memory on a sparse 1 TiB mapping' % name, 'cannot map 1 TiB: %s' % str(e)[-200:])
+        return
+    try:
+        # -v reports the pause of memory's second stop, the one that
+        # reads pagemap and the mappings' contents.
+        rc, out, err = heapinspect(['-v', 'attach', str(target.pid), '-e', 'memory -format json'])
+        pause = re.search(r'pagemap read in a pause of ([\d.]+) ms', err)
+        if not tap.ok(rc == 0 and len(out.splitlines()) == 1 and pause,
+                      '%s: memory on a sparse 1 TiB mapping exits 0' % name, out[-1500:] + err):
+            return
+        mem, pause_ms = json.loads(out), float(pause.group(1))
+        tap.ok(pause_ms < 2000, '%s: the target stopped %.0f ms for 1 TiB of address space (bound 2 s)'
+               % (name, pause_ms))
+        total = sum(c['rss'] for c in mem['classes'])
+        tap.ok(total == mem['total']['rss'] and within(total, mem['rollup']['rss'], 0.01),
+               '%s: sparse: the classes add up to the RSS (%d of %d)' % (name, total, mem['rollup']['rss']))
+        mm = cls(mem, 'malloc_mmap')
+        if kernel_has_pagemap_scan():
+            tap.ok(mm['rss'] >= 1 << 20 and mem['unscanned'] == 0 and not mem.get('bounded'),
+                   '%s: sparse: PAGEMAP_SCAN passes over the holes, the chunk 768 GiB in is found, nothing unscanned'
+                   % name, 'malloc_mmap %d, unscanned %d' % (mm['rss'], mem['unscanned']))
+        else:
+            tap.ok(mem['unscanned'] > 0 and mem.get('bounded'),
+                   '%s: sparse: without PAGEMAP_SCAN the search stops at its bound and says so' % name,
+                   'unscanned %d' % mem['unscanned'])
+    finally:
+        target.close()
+
+
 def main():
     tap = Tap()
     pythons = find_pythons()
@@ -312,6 +370,7 @@ def main():
         check(tap, python, fallback=i == 0)
     if pythons:
         check_without_pymalloc(tap, pythons[0])
+        check_sparse(tap, pythons[0])
     return tap.done()
 
 

@@ -4,6 +4,9 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "procmaps.h"
 #include "shmseg.h"
@@ -167,6 +170,105 @@ static void test_sysv(void)
 	fclose(f);
 }
 
+/* pagemap on this very process: a sparse 64 GiB mapping with five pages
+ * touched, and every other page of 8 MiB (more runs than one call holds).  Both ways (PAGEMAP_SCAN where the kernel has it, and the file
+ * read a buffer at a time) find exactly those pages; the file is read at
+ * most one buffer (4096 entries) a call, so callers can bound the work. */
+#define SPARSE (64ull << 30)
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static void test_pagemap(void)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, SPARSE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED) {
+		fprintf(stderr, "test_pagemap: cannot map 64 GiB (overcommit?): skipped\n");
+		return;
+	}
+	const size_t nstripe = (8 << 20) / page / 2;
+	uint64_t *touched = malloc((5 + nstripe) * sizeof *touched);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(touched);
+	size_t ntouched = 0;
+	touched[ntouched++] = 0;
+	touched[ntouched++] = page;
+	touched[ntouched++] = 5 * page;
+	touched[ntouched++] = 17ull << 30;
+	for (size_t i = 0; i < nstripe; i++)
+		touched[ntouched++] = (32ull << 30) + 2 * i * page;
+	touched[ntouched++] = SPARSE - page;
+	for (size_t i = 0; i < ntouched; i++)
+		m[touched[i]] = 1;
+	uint64_t base = (uint64_t)(uintptr_t)m, end = base + SPARSE;
+	for (int mode = 0; mode < 2; mode++) {
+		struct hi_pagemap *pm = hi_pagemap_open(getpid());
+		CU_ASSERT_PTR_NOT_NULL_FATAL(pm);
+		if (mode)
+			hi_pagemap_no_scan(pm);
+		/* Every present page, in order, and nothing else.  */
+		size_t found = 0, calls = 0;
+		uint64_t a = base, at, before = hi_pagemap_examined(pm), most = 0;
+		double t0 = now();
+		for (;;) {
+			uint64_t e0 = hi_pagemap_examined(pm);
+			int r = hi_pagemap_next_present(pm, a, end, &at);
+			calls++;
+			if (hi_pagemap_examined(pm) - e0 > most)
+				most = hi_pagemap_examined(pm) - e0;
+			CU_ASSERT_FATAL(r >= 0);
+			CU_ASSERT_FATAL(at >= a && at <= end);
+			if (r == 0) {
+				if (at == end)
+					break;
+				CU_ASSERT_FATAL(at > a);	/* progress */
+				a = at;
+				continue;
+			}
+			CU_ASSERT_FATAL(found < ntouched);
+			CU_ASSERT_EQUAL(at, base + touched[found]);
+			found++;
+			a = at + page;
+		}
+		double secs = now() - t0;
+		CU_ASSERT_EQUAL(found, ntouched);
+		uint64_t examined = hi_pagemap_examined(pm) - before;
+		fprintf(stderr, "test_pagemap: %s: 64 GiB in %.3f s, %zu calls, %llu pages examined\n",
+			mode ? "file" : "default", secs, calls, (unsigned long long)examined);
+		if (mode) {
+			/* The file: every entry, one buffer a call at most.  */
+			CU_ASSERT_EQUAL(examined, SPARSE / page);
+			CU_ASSERT(most <= 4096);
+		}
+		/* Counting: the pages touched present, none swapped (a range
+		 * not aligned to the touched pages too).  */
+		uint64_t present, swapped;
+		CU_ASSERT_EQUAL(hi_pagemap_count(pm, base, end, 0, &present, &swapped), 0);
+		CU_ASSERT_EQUAL(present, ntouched * page);
+		CU_ASSERT_EQUAL(swapped, 0);
+		CU_ASSERT_EQUAL(hi_pagemap_count(pm, base + page, base + (17ull << 30) + page, 0, &present, &swapped), 0);
+		CU_ASSERT_EQUAL(present, 3 * page);
+		/* A limit on the work: the count stops, and says so.  */
+		if (mode) {
+			uint64_t limit = hi_pagemap_examined(pm) + 10000;
+			CU_ASSERT_EQUAL(hi_pagemap_count(pm, base, end, limit, &present, &swapped), 1);
+			CU_ASSERT(hi_pagemap_examined(pm) < limit + 4096);
+		}
+		/* Probes.  */
+		CU_ASSERT_EQUAL(hi_pagemap_present(pm, base + 5 * page), 1);
+		CU_ASSERT_EQUAL(hi_pagemap_present(pm, base + 6 * page), 0);
+		CU_ASSERT_EQUAL(hi_pagemap_present(pm, base + (17ull << 30)), 1);
+		CU_ASSERT_EQUAL(hi_pagemap_present(pm, base + (18ull << 30)), 0);
+		hi_pagemap_close(pm);
+	}
+	munmap(m, SPARSE);
+	free(touched);
+}
+
 int hi_suite_procmaps(void)
 {
 	CU_pSuite s = CU_add_suite("procmaps", NULL, NULL);
@@ -175,7 +277,8 @@ int hi_suite_procmaps(void)
 	if (!CU_add_test(s, "smaps sample parses", test_parse_sample) ||
 	    !CU_add_test(s, "mappings classified by name", test_classify) ||
 	    !CU_add_test(s, "maps text, and garbage refused", test_maps_and_garbage) ||
-	    !CU_add_test(s, "smaps_rollup", test_rollup) || !CU_add_test(s, "/proc/sysvipc/shm", test_sysv))
+	    !CU_add_test(s, "smaps_rollup", test_rollup) || !CU_add_test(s, "/proc/sysvipc/shm", test_sysv) ||
+	    !CU_add_test(s, "pagemap of a sparse mapping, both ways", test_pagemap))
 		return -1;
 	return 0;
 }
