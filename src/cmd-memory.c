@@ -10,6 +10,7 @@
 #include "error.h"
 #include "memmap.h"
 #include "procmaps.h"
+#include "shmseg.h"
 
 static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
 enum { F_TABLE, F_JSON, F_CSV, F_TCL };
@@ -73,6 +74,23 @@ out:
 	free(sps);
 	hi_maps_free(&maps);
 	return rc;
+}
+
+/* SysV segments removed (IPC_RMID) but still attached, from
+ * /proc/sysvipc/shm: their mappings' names cannot say.  */
+static void mark_removed(pid_t pid, struct hi_memmap *mm)
+{
+	struct hi_sysv *sv;
+	size_t n;
+	if (hi_sysv_read(pid, &sv, &n) <= 0)
+		return;
+	for (size_t i = 0; i < mm->nitems; i++) {
+		struct hi_mitem *it = &mm->items[i];
+		const struct hi_sysv *e = it->shm == HI_SHM_SYSV ? hi_sysv_find(sv, n, it->inode) : NULL;
+		if (e)
+			it->deleted = e->removed;
+	}
+	free(sv);
 }
 
 /* ---- output ---- */
@@ -204,7 +222,8 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 			/* Long paths keep their end: the file's name.  */
 			snprintf(name, sizeof name, "  %s%s", len > 31 ? "..." : "", len > 31 ? nm + len - 29 : nm);
 			/* A memfd is always "deleted"; a deleted SysV segment is one
-			 * removed (IPC_RMID) that lives until its last detach.  */
+			 * removed (IPC_RMID: SHM_DEST, see mark_removed) that lives
+			 * until its last detach.  */
 			const struct hi_mitem *it = items[i];
 			const char *gone = !it->deleted || it->shm == HI_SHM_MEMFD ? ""
 					   : it->shm == HI_SHM_SYSV		 ? "removed"
@@ -359,6 +378,7 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 		free(r);
 		return hi_cmd_fail(interp);
 	}
+	mark_removed(app->session.pid, &r->map);
 	if (app->verbose)
 		fprintf(stderr, "heapinspect: %s: pymalloc, %zu mappings' classes and pagemap read in a pause of %.1f ms\n",
 			app->session.who, (size_t)r->map.total.parts, app->session.target.last_pause * 1e3);

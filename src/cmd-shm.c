@@ -43,6 +43,7 @@ static void emit_shm(struct hi_emit *e, pid_t pid, const struct hi_shminfo *si)
 			hi_emit_u64(e, "nattch", g->sysv.nattch);
 			hi_emit_i64(e, "cpid", g->sysv.cpid);
 			hi_emit_i64(e, "lpid", g->sysv.lpid);
+			hi_emit_bool(e, "removed", g->sysv.removed);
 			hi_emit_end(e);
 		}
 		hi_emit_list(e, "peers");
@@ -85,7 +86,7 @@ static void print_table(FILE *o, pid_t pid, const struct hi_shminfo *si)
 			const struct hi_shmseg *g = &si->segs[i];
 			char name[200];
 			/* A memfd is always "deleted"; a SysV segment so is removed
-			 * (IPC_RMID) and lives until its last detach.  */
+			 * (IPC_RMID: SHM_DEST) and lives until its last detach.  */
 			snprintf(name, sizeof name, "%s%s", g->name,
 				 !g->deleted || g->kind == HI_SHM_MEMFD ? ""
 				 : g->kind == HI_SHM_SYSV	      ? " (removed)"

@@ -213,6 +213,11 @@ void hi_maps_classify(struct hi_maps *m)
 			v->shm = v->perms[3] == 's' ? HI_SHM_ANON : HI_SHM_NONE;
 		else
 			v->cls = HI_MC_FILE;
+		/* The kernel names SysV segments and shared anonymous memory
+		 * by files it unlinked at once: " (deleted)" says nothing of
+		 * them (a SysV segment's removal is in /proc/sysvipc/shm).  */
+		if (v->shm == HI_SHM_SYSV || v->shm == HI_SHM_ANON)
+			v->deleted = 0;
 	}
 	/* A file of which some mapping is executable is a program or a
 	 * library: all its mappings are code and data.  */

@@ -47,7 +47,8 @@ struct hi_vma {
 	unsigned major, minor;
 	char perms[5];
 	char *path;		/* as /proc shows it, less " (deleted)"; "" if anonymous */
-	int deleted;
+	int deleted;		/* " (deleted)"; hi_maps_classify clears it for SysV and
+				 * shared anonymous memory, always so named */
 	/* Bytes, from smaps (zero when parsed from maps).  */
 	uint64_t rss, pss, swap, anon;
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;

@@ -13,6 +13,8 @@
 #include "shmseg.h"
 
 #define MAX_PEERS 4096
+/* <linux/shm.h>'s SHM_DEST, in a segment's mode once IPC_RMID'd.  */
+#define SYSV_SHM_DEST 01000
 
 int hi_sysv_parse(FILE *f, struct hi_sysv **out, size_t *n)
 {
@@ -20,8 +22,8 @@ int hi_sysv_parse(FILE *f, struct hi_sysv **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	/* Columns by the header's names: key shmid perms size cpid lpid nattch ... */
-	enum { KEY, SHMID, SIZE, CPID, LPID, NATTCH, NCOLS };
-	static const char *const names[NCOLS] = { "key", "shmid", "size", "cpid", "lpid", "nattch" };
+	enum { KEY, SHMID, PERMS, SIZE, CPID, LPID, NATTCH, NCOLS };
+	static const char *const names[NCOLS] = { "key", "shmid", "perms", "size", "cpid", "lpid", "nattch" };
 	int col[NCOLS];
 	for (int i = 0; i < NCOLS; i++)
 		col[i] = -1;
@@ -65,8 +67,18 @@ int hi_sysv_parse(FILE *f, struct hi_sysv **out, size_t *n)
 		s->cpid = (pid_t)strtol(tok[col[CPID]], NULL, 10);
 		s->lpid = (pid_t)strtol(tok[col[LPID]], NULL, 10);
 		s->nattch = strtoull(tok[col[NATTCH]], NULL, 10);
+		s->mode = (unsigned)strtoul(tok[col[PERMS]], NULL, 8);	/* "%4o" */
+		s->removed = (s->mode & SYSV_SHM_DEST) != 0;
 	}
 	return 0;
+}
+
+const struct hi_sysv *hi_sysv_find(const struct hi_sysv *sv, size_t n, uint64_t shmid)
+{
+	for (size_t k = 0; k < n; k++)
+		if (sv[k].shmid >= 0 && (uint64_t)sv[k].shmid == shmid)
+			return &sv[k];
+	return NULL;
 }
 
 /* The object's size: the file behind a mapping (map_files follows it even
@@ -164,12 +176,27 @@ static int find_peers(pid_t pid, struct hi_shminfo *si)
 	return 0;
 }
 
-static void same_ipc_ns(pid_t pid, struct hi_shminfo *si)
+/* Does PID see the SysV segments heapinspect sees?  */
+static int same_ipc_ns(pid_t pid)
 {
 	char a[64], b[64], pa[64];
 	snprintf(pa, sizeof pa, "/proc/%d/ns/ipc", (int)pid);
 	ssize_t na = readlink("/proc/self/ns/ipc", a, sizeof a - 1), nb = readlink(pa, b, sizeof b - 1);
-	si->sysv_elsewhere = na > 0 && nb > 0 && (na != nb || memcmp(a, b, (size_t)na) != 0);
+	return !(na > 0 && nb > 0 && (na != nb || memcmp(a, b, (size_t)na) != 0));
+}
+
+int hi_sysv_read(pid_t pid, struct hi_sysv **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!same_ipc_ns(pid))
+		return 0;
+	FILE *f = fopen("/proc/sysvipc/shm", "re");
+	if (!f)
+		return 0;
+	int rc = hi_sysv_parse(f, out, n);
+	fclose(f);
+	return rc < 0 ? 0 : 1;
 }
 
 int hi_shm_collect(pid_t pid, const struct hi_maps *maps, struct hi_shminfo *si)
@@ -211,23 +238,22 @@ int hi_shm_collect(pid_t pid, const struct hi_maps *maps, struct hi_shminfo *si)
 		g->mapped.parts++;
 	}
 	/* SysV: a mapping's inode is the segment's shmid.  */
-	same_ipc_ns(pid, si);
-	FILE *f = si->sysv_elsewhere ? NULL : fopen("/proc/sysvipc/shm", "re");
-	if (f) {
-		struct hi_sysv *sv;
-		size_t nsv;
-		if (hi_sysv_parse(f, &sv, &nsv) == 0) {
-			for (size_t i = 0; i < si->n; i++)
-				for (size_t k = 0; k < nsv; k++)
-					if (si->segs[i].kind == HI_SHM_SYSV && (uint64_t)sv[k].shmid == si->segs[i].inode) {
-						si->segs[i].sysv = sv[k];
-						si->segs[i].have_sysv = 1;
-						si->segs[i].size = sv[k].size;
-						si->segs[i].size_known = 1;
-					}
-			free(sv);
+	si->sysv_elsewhere = !same_ipc_ns(pid);
+	struct hi_sysv *sv;
+	size_t nsv;
+	if (hi_sysv_read(pid, &sv, &nsv) > 0) {
+		for (size_t i = 0; i < si->n; i++) {
+			struct hi_shmseg *g = &si->segs[i];
+			const struct hi_sysv *e = g->kind == HI_SHM_SYSV ? hi_sysv_find(sv, nsv, g->inode) : NULL;
+			if (!e)
+				continue;
+			g->sysv = *e;
+			g->have_sysv = 1;
+			g->size = e->size;
+			g->size_known = 1;
+			g->deleted = e->removed;
 		}
-		fclose(f);
+		free(sv);
 	}
 	if (si->n && find_peers(pid, si) < 0)
 		goto oom;

@@ -26,6 +26,8 @@ struct hi_sysv {
 	int64_t key, shmid;
 	uint64_t size, nattch;
 	pid_t cpid, lpid;
+	unsigned mode;		/* the perms column: permissions, SHM_DEST, SHM_LOCKED */
+	int removed;		/* SHM_DEST: IPC_RMID'd, alive until its last detach */
 };
 
 struct hi_shmseg {
@@ -33,7 +35,7 @@ struct hi_shmseg {
 	enum hi_shmkind kind;
 	unsigned major, minor;
 	uint64_t inode;
-	int deleted;
+	int deleted;		/* a /dev/shm file unlinked; a SysV segment removed */
 	uint64_t size;		/* the object's size, if size_known */
 	int size_known;
 	struct hi_mtotal mapped;	/* in the target: mapped, rss, pss, swap, mappings */
@@ -56,6 +58,15 @@ struct hi_shminfo {
 
 /* Parse /proc/sysvipc/shm.  Returns 0 (malloc'd *OUT, *N entries) or -1. */
 int hi_sysv_parse(FILE *f, struct hi_sysv **out, size_t *n);
+
+/* /proc/sysvipc/shm, if PID shares heapinspect's IPC namespace (the file
+ * shows the reader's): 1 (malloc'd *OUT, *N entries), or 0 if PID is in
+ * another namespace or the file cannot be read.  */
+int hi_sysv_read(pid_t pid, struct hi_sysv **out, size_t *n);
+
+/* The entry of OUT[0..N) with shmid SHMID (a SysV mapping's inode), or
+ * NULL.  */
+const struct hi_sysv *hi_sysv_find(const struct hi_sysv *sv, size_t n, uint64_t shmid);
 
 /* The segments among MAPS (classified) of PID, with sizes and peers.
  * Returns 0, or -1 with hi_errmsg() set (out of memory).  */

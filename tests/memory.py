@@ -9,6 +9,7 @@ and pymalloc's own statistics (sys._debugmallocstats).  Each line of the
 reconciliation must match its truth within the tolerance stated by its
 check.
 """
+import ctypes
 import json
 import os
 import re
@@ -76,6 +77,20 @@ def item(c, name):
     return None
 
 
+def remove_sysv(truth_path):
+    """Remove the SysV segment the workload keeps, should it have been
+    killed before removing it (a SysV segment outlives its process)."""
+    try:
+        with open(truth_path) as f:
+            shmid = json.load(f).get('sysv_kept_shmid', -1)
+    except (OSError, ValueError):
+        return
+    if shmid >= 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.shmctl.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+        libc.shmctl(shmid, 0, None)  # IPC_RMID; EINVAL if already gone
+
+
 def check(tap, python, fallback=False):
     name = label(python)
     truth_path = tmpfile('.json')
@@ -118,18 +133,31 @@ def check(tap, python, fallback=False):
                and within(seg['rss'], truth['shm_size'], 0.01),
                '%s: shared memory lists /dev/shm/%s, 64 MiB mapped and resident within 1%%' % (name, truth['shm_name']),
                json.dumps(shm_c['items']))
-        shm_total = truth['shm_size'] + truth['memfd_size'] + (truth['sysv_size'] if truth['sysv_shmid'] >= 0 else 0)
+        shm_total = truth['shm_size'] + truth['memfd_size'] + truth['shared_anon_size'] \
+            + (truth['sysv_size'] if truth['sysv_shmid'] >= 0 else 0) \
+            + (truth['sysv_kept_size'] if truth['sysv_kept_shmid'] >= 0 else 0)
         tap.ok(within(shm_c['rss'], shm_total, 0.02),
                '%s: shared memory line %d within 2%% of the %d bytes planted' % (name, shm_c['rss'], shm_total))
         mfd = item(shm_c, truth['memfd_name'])
         tap.ok(mfd is not None and mfd.get('kind') == 'memfd' and mfd['rss'] == truth['memfd_size'] and mfd['deleted'],
                '%s: shared memory lists the 1 MiB memfd' % name, json.dumps(shm_c['items']))
-        if truth['sysv_shmid'] >= 0:
-            sv = [it for it in shm_c['items'] if it.get('kind') == 'sysv']
-            tap.ok(len(sv) == 1 and sv[0]['name'] == '/SYSV00000000' and sv[0]['rss'] == truth['sysv_size'],
-                   '%s: shared memory lists the 1 MiB SysV segment' % name, json.dumps(shm_c['items']))
+        if truth['sysv_shmid'] >= 0 and truth['sysv_kept_shmid'] >= 0:
+            # The kernel names every SysV mapping "... (deleted)": only the
+            # segment removed (IPC_RMID) may be shown so.
+            gone = item(shm_c, '/SYSV00000000')
+            kept = item(shm_c, '/SYSV%08x' % truth['sysv_kept_key'])
+            tap.ok(gone is not None and gone.get('kind') == 'sysv' and gone['rss'] == truth['sysv_size']
+                   and gone['deleted'],
+                   '%s: shared memory lists the 1 MiB SysV segment, removed' % name, json.dumps(shm_c['items']))
+            tap.ok(kept is not None and kept.get('kind') == 'sysv' and kept['rss'] == truth['sysv_kept_size']
+                   and not kept['deleted'],
+                   '%s: shared memory lists the 2 MiB SysV segment, not removed' % name, json.dumps(shm_c['items']))
         else:
-            tap.skip('%s: shared memory lists the SysV segment' % name, 'shmget failed in the target')
+            tap.skip('%s: shared memory lists the SysV segments' % name, 'shmget failed in the target')
+        anon = [it for it in shm_c['items'] if it.get('kind') == 'shared-anonymous']
+        tap.ok(len(anon) == 1 and anon[0]['rss'] == truth['shared_anon_size'] and not anon[0]['deleted'],
+               '%s: shared memory lists 1 MiB of shared anonymous memory, not deleted' % name,
+               json.dumps(shm_c['items']))
         # PSS: the peer maps every page too, so this process's share is half.
         tap.ok(seg is not None and within(seg['pss'], truth['shm_size'] // 2, 0.02),
                '%s: the segment\'s PSS is half its RSS (one peer)' % name, seg and seg['pss'])
@@ -217,13 +245,24 @@ def check(tap, python, fallback=False):
         m = segs.get(truth['memfd_name'])
         tap.ok(m is not None and m['kind'] == 'memfd' and m.get('size') == truth['memfd_size'] and not m['peers'],
                '%s: shm lists the memfd, 1 MiB, no peer' % name, json.dumps(m))
-        if truth['sysv_shmid'] >= 0:
-            sv = [g for g in shm['segments'] if g['kind'] == 'sysv']
-            info = sv[0].get('sysv', {}) if len(sv) == 1 else {}
+        if truth['sysv_shmid'] >= 0 and truth['sysv_kept_shmid'] >= 0:
+            sv = {g['inode']: g for g in shm['segments'] if g['kind'] == 'sysv'}
+            g = sv.get(truth['sysv_shmid'], {})
+            info = g.get('sysv', {})
             tap.ok(info.get('shmid') == truth['sysv_shmid'] and info.get('size') == truth['sysv_size']
-                   and info.get('nattch') == 1 and info.get('cpid') == pid and sv[0].get('size') == truth['sysv_size'],
-                   '%s: shm lists SysV shmid %d from /proc/sysvipc/shm: 1 MiB, 1 attached, created by the target'
-                   % (name, truth['sysv_shmid']), json.dumps(sv))
+                   and info.get('nattch') == 1 and info.get('cpid') == pid and g.get('size') == truth['sysv_size']
+                   and info.get('removed') and g.get('deleted'),
+                   '%s: shm lists SysV shmid %d from /proc/sysvipc/shm: 1 MiB, 1 attached, created by the target, '
+                   'removed' % (name, truth['sysv_shmid']), json.dumps(list(sv.values())))
+            g = sv.get(truth['sysv_kept_shmid'], {})
+            info = g.get('sysv', {})
+            tap.ok(info.get('key') == truth['sysv_kept_key'] and info.get('size') == truth['sysv_kept_size']
+                   and info.get('removed') is False and g.get('deleted') is False,
+                   '%s: shm lists SysV shmid %d, key 0x%08x, 2 MiB, not removed'
+                   % (name, truth['sysv_kept_shmid'], truth['sysv_kept_key']), json.dumps(list(sv.values())))
+        anon = [g for g in shm['segments'] if g['kind'] == 'shared-anonymous']
+        tap.ok(len(anon) == 1 and anon[0]['rss'] == truth['shared_anon_size'] and not anon[0]['deleted'],
+               '%s: shm lists the shared anonymous memory, not deleted' % name, json.dumps(anon))
         vfs = os.statvfs('/proc/%d/root/dev/shm' % pid)
         d = shm.get('devshm', {})
         tap.ok(d.get('size') == vfs.f_blocks * vfs.f_frsize and d.get('used', 0) >= truth['shm_size'],
@@ -257,10 +296,23 @@ def check(tap, python, fallback=False):
         tap.ok(('\n%d\n' % heap['objects']) in out, '%s: memory -format tcl returns the census count' % name)
         tap.ok(('Also mapped by' in out) and ('%d (' % truth['peer_pid']) in out and '/dev/shm as pid' in out,
                '%s: shm prints the segment, its peer and /dev/shm' % name)
+        if truth['sysv_shmid'] >= 0 and truth['sysv_kept_shmid'] >= 0:
+            kept = '/SYSV%08x' % truth['sysv_kept_key']
+            tables = [line for line in out.splitlines() if not line.startswith('item,')]  # not the CSV
+            kept_lines = [line for line in tables if kept in line]
+            gone_lines = [line for line in tables if '/SYSV00000000' in line]
+            # memory's table ("sysv" or "sysv, removed"), then shm's.
+            tap.ok(len(kept_lines) == 2 and not any('removed' in line for line in kept_lines)
+                   and len(gone_lines) == 2 and all('removed' in line for line in gone_lines),
+                   '%s: the tables show the removed SysV segment removed, the kept one not' % name,
+                   '\n'.join(kept_lines + gone_lines))
+        tap.ok(not any('/dev/zero' in line and 'deleted' in line for line in out.splitlines()),
+               '%s: the tables do not call shared anonymous memory deleted' % name)
         run, state = target.running()
         tap.ok(run, '%s: target running after the tables (state %s)' % (name, state))
     finally:
         target.close()
+        remove_sysv(truth_path)
         for p in (truth_path, truth_path + '.mallocstats'):
             if os.path.exists(p):
                 os.unlink(p)

@@ -63,6 +63,10 @@ static void test_parse_sample(void)
 	CU_ASSERT_EQUAL(m.v[6].minor, 0x1b);
 	CU_ASSERT_EQUAL(m.v[8].deleted, 1);
 	CU_ASSERT_STRING_EQUAL(m.v[8].path, "/memfd:buffers");
+	/* The kernel says " (deleted)" of every SysV segment.  */
+	CU_ASSERT_STRING_EQUAL(m.v[7].path, "/SYSV0000abcd");
+	CU_ASSERT_EQUAL(m.v[7].deleted, 1);
+	CU_ASSERT_EQUAL(m.v[9].deleted, 1);
 	CU_ASSERT_EQUAL(m.v[19].start, 0xffffffffff600000ull);
 	hi_maps_free(&m);
 }
@@ -103,6 +107,11 @@ static void test_classify(void)
 		CU_ASSERT_EQUAL(m.v[i].cls, want[i].cls);
 		CU_ASSERT_EQUAL(m.v[i].shm, want[i].shm);
 	}
+	/* Which says nothing of SysV segments and shared anonymous memory:
+	 * cleared; a memfd keeps it.  */
+	CU_ASSERT_EQUAL(m.v[7].deleted, 0);
+	CU_ASSERT_EQUAL(m.v[8].deleted, 1);
+	CU_ASSERT_EQUAL(m.v[9].deleted, 0);
 	CU_ASSERT_PTR_EQUAL(hi_maps_find(&m, 0x7f04faa00000ull), &m.v[6]);
 	CU_ASSERT_PTR_EQUAL(hi_maps_find(&m, 0x7f04fea00000ull - 1), &m.v[6]);
 	CU_ASSERT_PTR_EQUAL(hi_maps_find(&m, 0x7ffcb15aafffull), &m.v[18]);
@@ -164,6 +173,13 @@ static void test_sysv(void)
 	CU_ASSERT_EQUAL(s[0].lpid, 4243);
 	CU_ASSERT_EQUAL(s[0].nattch, 2);
 	CU_ASSERT_EQUAL(s[1].size, 1048576);
+	/* perms is octal; 01000 (SHM_DEST) once IPC_RMID'd.  */
+	CU_ASSERT_EQUAL(s[0].mode, 0600);
+	CU_ASSERT_EQUAL(s[0].removed, 0);
+	CU_ASSERT_EQUAL(s[1].mode, 01600);
+	CU_ASSERT_EQUAL(s[1].removed, 1);
+	CU_ASSERT_PTR_EQUAL(hi_sysv_find(s, n, 7), &s[1]);
+	CU_ASSERT_PTR_NULL(hi_sysv_find(s, n, 8));
 	free(s);
 	f = text("key shmid perms\n1 2 3\n");	/* columns missing */
 	CU_ASSERT_EQUAL(hi_sysv_parse(f, &s, &n), -1);
