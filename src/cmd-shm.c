@@ -203,8 +203,9 @@ const struct hi_cmd hi_cmd_shm = {
 	"shm_open and multiprocessing.shared_memory, SysV segments, memfds, shared\n"
 	"anonymous memory): its size, how much the target maps and has resident,\n"
 	"and the other processes that map it (found by device and inode in every\n"
-	"/proc/PID/maps heapinspect may read).  SysV segments add key, shmid and\n"
-	"attach count from /proc/sysvipc/shm.  Last, the size and free space of\n"
+	"/proc/PID/maps heapinspect may read; for SysV, memfd and shared anonymous\n"
+	"memory, by name too).  SysV segments add key, shmid, attach count and\n"
+	"removal (IPC_RMID) from /proc/sysvipc/shm.  Last, the size and free space of\n"
 	"/dev/shm as the target sees it (a container's own, through\n"
 	"/proc/PID/root): docker gives a container 64 MB unless --shm-size says\n"
 	"otherwise.  Reads only /proc: the target is not stopped.\n",

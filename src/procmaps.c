@@ -186,6 +186,21 @@ static int is_sysv_name(const char *p)
 	return 1;
 }
 
+enum hi_shmkind hi_shmkind_of(const char *p, int shared)
+{
+	if (starts(p, "[anon_shmem:"))
+		return HI_SHM_ANON;
+	if (starts(p, "/dev/shm/"))
+		return HI_SHM_POSIX;
+	if (is_sysv_name(p))
+		return HI_SHM_SYSV;
+	if (starts(p, "/memfd:"))
+		return HI_SHM_MEMFD;
+	if (shared && strcmp(p, "/dev/zero") == 0)
+		return HI_SHM_ANON;
+	return HI_SHM_NONE;
+}
+
 void hi_maps_classify(struct hi_maps *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
@@ -198,19 +213,12 @@ void hi_maps_classify(struct hi_maps *m)
 			v->cls = HI_MC_MALLOC_HEAP;
 		else if (strcmp(p, "[stack]") == 0)
 			v->cls = HI_MC_STACK;
-		else if (starts(p, "[anon_shmem:"))
-			v->cls = HI_MC_SHM, v->shm = HI_SHM_ANON;
+		else if ((v->shm = hi_shmkind_of(p, v->perms[3] == 's')) != HI_SHM_NONE)
+			v->cls = HI_MC_SHM;
 		else if (p[0] == '[')	/* [vdso], [vvar], [vsyscall], [uprobes] */
 			v->cls = HI_MC_CODE;
-		else if (starts(p, "/dev/shm/"))
-			v->cls = HI_MC_SHM, v->shm = HI_SHM_POSIX;
-		else if (is_sysv_name(p))
-			v->cls = HI_MC_SHM, v->shm = HI_SHM_SYSV;
-		else if (starts(p, "/memfd:"))
-			v->cls = HI_MC_SHM, v->shm = HI_SHM_MEMFD;
-		else if (strcmp(p, "/dev/zero") == 0)
-			v->cls = v->perms[3] == 's' ? HI_MC_SHM : HI_MC_ANON,
-			v->shm = v->perms[3] == 's' ? HI_SHM_ANON : HI_SHM_NONE;
+		else if (strcmp(p, "/dev/zero") == 0)	/* private: anonymous memory */
+			v->cls = HI_MC_ANON;
 		else
 			v->cls = HI_MC_FILE;
 		/* The kernel names SysV segments and shared anonymous memory

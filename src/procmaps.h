@@ -41,6 +41,9 @@ enum hi_shmkind {
 	HI_SHM_ANON,		/* mmap(MAP_SHARED|MAP_ANONYMOUS): "/dev/zero" */
 };
 const char *hi_shmkind_name(enum hi_shmkind k);	/* "posix", "sysv", ... */
+/* The kind of shared memory a mapping named P is (its path, less
+ * " (deleted)"; SHARED: its perms end in 's'), or HI_SHM_NONE.  */
+enum hi_shmkind hi_shmkind_of(const char *p, int shared);
 
 struct hi_vma {
 	uint64_t start, end, offset, inode;

@@ -369,6 +369,55 @@ SPARSE = ('import mmap, struct, sys\n'
           'sys.stdin.readline()\n')
 
 
+SHMID0 = ('import ctypes, json, os, sys\n'
+          'libc = ctypes.CDLL(None, use_errno=True)\n'
+          'libc.shmat.restype = ctypes.c_void_p\n'
+          'libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]\n'
+          'libc.shmctl.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]\n'
+          'shmid = libc.shmget(0, 1 << 20, 0o1000 | 0o600)\n'
+          'addr = libc.shmat(shmid, None, 0)\n'
+          'ctypes.memset(addr, 1, 1 << 20)\n'
+          'libc.shmctl(shmid, 0, None)\n'
+          'r, w = os.pipe()\n'
+          'child = os.fork()\n'
+          'if child == 0:\n'
+          '    os.close(w)\n'
+          '    os.read(r, 1)  # until the parent exits; the attachment was inherited\n'
+          '    os._exit(0)\n'
+          'with open(sys.argv[1], "w") as f:\n'
+          '    json.dump({"shmid": shmid, "child": child}, f)\n'
+          'print("ready", flush=True)\n'
+          'sys.stdin.readline()\n')
+
+
+def check_shmid0(tap, python):
+    """In a new IPC namespace the first SysV segment gets shmid 0, which
+    its mappings show as inode 0: it is a segment all the same, and a
+    forked child that inherited the attachment is its peer."""
+    name = label(python)
+    truth_path = tmpfile('.json')
+    try:
+        target = Target(['unshare', '--ipc', python, '-c', SHMID0, truth_path], timeout=30)
+    except Exception as e:
+        tap.skip('%s: shm finds the peer of SysV shmid 0' % name, 'cannot start in a new IPC namespace: %s'
+                 % str(e)[-200:])
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        if truth['shmid'] != 0:
+            tap.skip('%s: shm finds the peer of SysV shmid 0' % name, 'shmid %d, not 0' % truth['shmid'])
+            return
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'shm -format json'])
+        shm = json.loads(out) if rc == 0 and out else {}
+        sv = [g for g in shm.get('segments', []) if g['kind'] == 'sysv']
+        tap.ok(len(sv) == 1 and sv[0]['inode'] == 0 and [p['pid'] for p in sv[0]['peers']] == [truth['child']],
+               '%s: shm finds the peer (pid %d) of SysV shmid 0' % (name, truth['child']), out[-1500:] + err)
+    finally:
+        target.close()
+        os.unlink(truth_path)
+
+
 def kernel_has_pagemap_scan():
     """Linux 6.7 and later answer PAGEMAP_SCAN: holes skipped in bulk."""
     m = re.match(r'(\d+)\.(\d+)', os.uname().release)
@@ -423,6 +472,7 @@ def main():
     if pythons:
         check_without_pymalloc(tap, pythons[0])
         check_sparse(tap, pythons[0])
+        check_shmid0(tap, pythons[0])
     return tap.done()
 
 

@@ -186,6 +186,52 @@ static void test_sysv(void)
 	fclose(f);
 }
 
+/* Peers of segments, from another process's maps: a SysV segment with
+ * shmid 0 (inode 0) is a segment; a shared /dev/zero mapping whose inode
+ * equals a SysV shmid on the same internal mount is another; a /dev/shm
+ * file matches by device and inode whatever its path.  */
+static void test_shm_peers(void)
+{
+	struct hi_maps m;
+	FILE *f = text("7f0000000000-7f0000100000 rw-s 00000000 00:01 0          /SYSV00000000 (deleted)\n"
+		       "7f0000100000-7f0000200000 rw-s 00000000 00:01 7          /SYSV00001234 (deleted)\n"
+		       "7f0000200000-7f0000300000 rw-s 00000000 00:01 7          /dev/zero (deleted)\n"
+		       "7f0000300000-7f0000400000 rw-s 00000000 fe:fe 99         /dev/shm/seg\n"
+		       "7f0000400000-7f0000500000 rw-p 00000000 00:00 0 \n");
+	CU_ASSERT_EQUAL_FATAL(hi_maps_parse(f, &m), 0);
+	fclose(f);
+	hi_maps_classify(&m);
+	struct hi_shminfo si;
+	CU_ASSERT_EQUAL_FATAL(hi_shm_segments(getpid(), &m, &si), 0);
+	hi_maps_free(&m);
+	CU_ASSERT_EQUAL_FATAL(si.n, 4);	/* the two with inode 7 are two */
+	CU_ASSERT_STRING_EQUAL(si.segs[0].name, "/SYSV00000000");
+	CU_ASSERT_EQUAL(si.segs[1].kind, HI_SHM_SYSV);
+	CU_ASSERT_EQUAL(si.segs[2].kind, HI_SHM_ANON);
+	/* Process 4242 maps shmid 0 twice, the /dev/zero of inode 7 (not
+	 * the SysV one) and the /dev/shm file by another path; anonymous
+	 * memory (00:00 0) is nothing.  */
+	f = text("7e0000000000-7e0000100000 rw-s 00000000 00:01 0          /SYSV00000000 (deleted)\n"
+		 "7e0000100000-7e0000180000 r--s 00000000 00:01 0          /SYSV00000000 (deleted)\n"
+		 "7e0000200000-7e0000300000 rw-s 00000000 00:01 7          /dev/zero (deleted)\n"
+		 "7e0000300000-7e0000400000 rw-s 00000000 fe:fe 99         /dev/shm/other-path\n"
+		 "7e0000400000-7e0000500000 rw-p 00000000 00:00 0 \n");
+	CU_ASSERT_EQUAL(hi_shm_add_peers(&si, 4242, "peer", f), 1);
+	fclose(f);
+	/* Process 4343 maps only anonymous memory and a file.  */
+	f = text("7e0000400000-7e0000500000 rw-p 00000000 00:00 0 \n"
+		 "7e0000500000-7e0000600000 r--p 00000000 fe:fe 100        /usr/lib/x.so\n");
+	CU_ASSERT_EQUAL(hi_shm_add_peers(&si, 4343, "other", f), 0);
+	fclose(f);
+	CU_ASSERT_EQUAL(si.segs[0].npeers, 1);	/* once, though mapped twice */
+	CU_ASSERT_EQUAL(si.segs[0].npeers ? si.segs[0].peers[0].pid : 0, 4242);
+	CU_ASSERT_STRING_EQUAL(si.segs[0].npeers ? si.segs[0].peers[0].comm : "", "peer");
+	CU_ASSERT_EQUAL(si.segs[1].npeers, 0);	/* SysV shmid 7: not the /dev/zero */
+	CU_ASSERT_EQUAL(si.segs[2].npeers, 1);
+	CU_ASSERT_EQUAL(si.segs[3].npeers, 1);
+	hi_shm_free(&si);
+}
+
 /* pagemap on this very process: a sparse 64 GiB mapping with five pages
  * touched, and every other page of 8 MiB (more runs than one call holds).  Both ways (PAGEMAP_SCAN where the kernel has it, and the file
  * read a buffer at a time) find exactly those pages; the file is read at
@@ -294,7 +340,8 @@ int hi_suite_procmaps(void)
 	    !CU_add_test(s, "mappings classified by name", test_classify) ||
 	    !CU_add_test(s, "maps text, and garbage refused", test_maps_and_garbage) ||
 	    !CU_add_test(s, "smaps_rollup", test_rollup) || !CU_add_test(s, "/proc/sysvipc/shm", test_sysv) ||
-	    !CU_add_test(s, "pagemap of a sparse mapping, both ways", test_pagemap))
+	    !CU_add_test(s, "pagemap of a sparse mapping, both ways", test_pagemap) ||
+	    !CU_add_test(s, "shared memory peers: shmid 0, names on the shm mount", test_shm_peers))
 		return -1;
 	return 0;
 }
