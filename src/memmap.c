@@ -324,8 +324,11 @@ static int add_item(struct hi_memmap *mm, const struct hi_vma *v, size_t *cap, s
 	it->deleted = v->deleted;
 	add_total(&it->t, v->end - v->start, v->rss, v->pss, v->swap);
 	it->next = slot ? (size_t)*slot : SIZE_MAX;
-	if (u64map_put(index, key, mm->nitems) < 0)
+	if (u64map_put(index, key, mm->nitems) < 0) {
+		free(it->name);	/* not counted in nitems: hi_memmap_free would miss it */
+		it->name = NULL;
 		return -1;
+	}
 	mm->nitems++;
 	return 0;
 }
