@@ -382,13 +382,18 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 	if (app->verbose)
 		fprintf(stderr, "heapinspect: %s: pymalloc, %zu mappings' classes and pagemap read in a pause of %.1f ms\n",
 			app->session.who, (size_t)r->map.total.parts, app->session.target.last_pause * 1e3);
+	int rc = TCL_OK;
 	if (format == F_TABLE) {
 		print_table(app->out, app, r, classes);
 	} else if (format == F_CSV) {
 		print_csv(app->out, r);
 	} else {
 		struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
-		if (e) {
+		if (!e) {
+			hi_error("%s: out of memory for the %s output; free some memory and retry", app->session.who,
+				 formats[format]);
+			rc = TCL_ERROR;
+		} else {
 			emit_report(e, app, r);
 			Tcl_Obj *v = hi_emit_finish(e);
 			if (v)
@@ -399,7 +404,7 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 	hi_memmap_free(&r->map);
 	hi_pymalloc_free(&r->pm);
 	free(r);
-	return TCL_OK;
+	return rc == TCL_OK ? TCL_OK : hi_cmd_fail(interp);
 }
 
 const struct hi_cmd hi_cmd_memory = {

@@ -183,7 +183,11 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		print_csv(app->out, &si);
 	} else {
 		struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
-		if (e) {
+		if (!e) {
+			hi_error("%s: out of memory for the %s output; free some memory and retry", s->who,
+				 formats[format]);
+			rc = -1;
+		} else {
 			emit_shm(e, s->pid, &si);
 			Tcl_Obj *v = hi_emit_finish(e);
 			if (v)
@@ -192,7 +196,7 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 	}
 	fflush(app->out);
 	hi_shm_free(&si);
-	return TCL_OK;
+	return rc < 0 ? hi_cmd_fail(interp) : TCL_OK;
 }
 
 const struct hi_cmd hi_cmd_shm = {
