@@ -349,13 +349,13 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 			return TCL_ERROR;
 	}
 	if (app->session.image) {
-		Tcl_SetObjResult(interp, Tcl_NewStringObj(
-			"memory: an image has no /proc/PID/smaps to account for; run memory on the live process", -1));
-		return TCL_ERROR;
+		hi_error("%s: an image has no /proc/PID/smaps for memory to account for; run memory on the live process",
+			 app->session.who);
+		return hi_cmd_fail(interp);
 	}
 	struct memreport *r = calloc(1, sizeof *r);
 	if (!r) {
-		hi_error("out of memory");
+		hi_error("%s: out of memory for the memory report; free some memory and retry", app->session.who);
 		return hi_cmd_fail(interp);
 	}
 	/* The census first (its own stop), then the rest in a second one.  */

@@ -164,9 +164,9 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		return hi_cmd_fail(interp);
 	}
 	if (s->image) {
-		Tcl_SetObjResult(interp, Tcl_NewStringObj(
-			"shm: an image has no /proc/PID/maps to list segments from; run shm on the live process", -1));
-		return TCL_ERROR;
+		hi_error("%s: an image has no /proc/PID/maps for shm to list segments from; run shm on the live process",
+			 s->who);
+		return hi_cmd_fail(interp);
 	}
 	struct hi_maps maps;
 	struct hi_shminfo si;
@@ -175,8 +175,10 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 	hi_maps_classify(&maps);
 	int rc = hi_shm_collect(s->pid, &maps, &si);
 	hi_maps_free(&maps);
-	if (rc < 0)
+	if (rc < 0) {
+		hi_error_prefix("%s", s->who);
 		return hi_cmd_fail(interp);
+	}
 	if (format == F_TABLE) {
 		print_table(app->out, s->pid, &si);
 	} else if (format == F_CSV) {

@@ -453,7 +453,7 @@ oom:
 	free(chunks.c);
 	u64map_free(&index);
 	hi_memmap_free(mm);
-	hi_error("out of memory");
+	hi_error("out of memory attributing the mappings; free some memory and retry");
 	return -1;
 interrupted:
 	free(s.c);

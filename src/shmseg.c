@@ -281,7 +281,7 @@ int hi_shm_segments(pid_t pid, const struct hi_maps *maps, struct hi_shminfo *si
 	return 0;
 oom:
 	hi_shm_free(si);
-	hi_error("out of memory");
+	hi_error("out of memory listing shared-memory segments; free some memory and retry");
 	return -1;
 }
 
@@ -320,7 +320,7 @@ int hi_shm_collect(pid_t pid, const struct hi_maps *maps, struct hi_shminfo *si)
 	return 0;
 oom:
 	hi_shm_free(si);
-	hi_error("out of memory");
+	hi_error("out of memory listing shared-memory segments; free some memory and retry");
 	return -1;
 }
 

@@ -345,11 +345,17 @@ def check_without_pymalloc(tap, python):
         tap.ok(rc == 0 and pm.get('arenas') == 0 and cls(mem, 'pymalloc')['size'] == 0
                and mem['objects']['count'] >= 10000,
                '%s (PYTHONMALLOC=malloc): no pymalloc arenas, objects still counted' % name, out[-1500:] + err)
-        # A saved image has no /proc: one line, and no table.
+        # A saved image has no /proc: one line naming the image and its
+        # pid, no table, and an errorCode scripts can test.
+        who = '%s (pid %d)' % (os.path.basename(image), target.pid)
         for cmd in ('memory', 'shm'):
             rc, out, err = heapinspect(['image', image, '-e', cmd])
-            tap.ok(rc == 1 and not out and len(err.strip().splitlines()) == 1 and 'an image has no /proc' in err,
-                   '%s: %s on an image says it needs the live process' % (name, cmd), out + err)
+            tap.ok(rc == 1 and not out and len(err.strip().splitlines()) == 1 and 'an image has no /proc' in err
+                   and who in err,
+                   '%s: %s on an image says, naming %s, it needs the live process' % (name, cmd, who), out + err)
+            rc, out, err = heapinspect(['image', image, '-e', 'catch {%s} m o; puts [dict get $o -errorcode]' % cmd])
+            tap.ok(rc == 0 and out.strip() == 'HEAPINSPECT RUNTIME',
+                   '%s: %s on an image sets errorCode HEAPINSPECT RUNTIME' % (name, cmd), out + err)
     finally:
         target.close()
         os.unlink(image)
