@@ -10,6 +10,7 @@
 #include "error.h"
 #include "memmap.h"
 #include "procmaps.h"
+#include "report.h"
 #include "shmseg.h"
 
 static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
@@ -282,8 +283,10 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 
 static void csv_row(FILE *o, const char *section, const char *key, const char *name, const struct hi_mtotal *t)
 {
-	fprintf(o, "%s,%s,\"%s\",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", section, key, name,
-		t->size, t->rss, t->pss, t->swap, t->parts);
+	fprintf(o, "%s,%s,", section, key);
+	hi_csv_field(o, name);
+	fprintf(o, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", t->size, t->rss, t->pss, t->swap,
+		t->parts);
 }
 
 static void print_csv(FILE *o, const struct memreport *r)
@@ -295,18 +298,8 @@ static void print_csv(FILE *o, const struct memreport *r)
 		csv_row(o, "class", hi_mclass_key(k), hi_mclass_label(k), &r->map.cls[k]);
 		size_t n;
 		const struct hi_mitem **items = hi_memmap_items(&r->map, k, &n);
-		for (size_t i = 0; items && i < n; i++) {
-			/* A path with a quote cannot be a CSV field as is.  */
-			char name[512];
-			size_t w = 0;
-			for (const char *p = items[i]->name; *p && w + 2 < sizeof name; p++) {
-				if (*p == '"')
-					name[w++] = '"';
-				name[w++] = *p;
-			}
-			name[w] = '\0';
-			csv_row(o, "item", hi_mclass_key(k), name, &items[i]->t);
-		}
+		for (size_t i = 0; items && i < n; i++)
+			csv_row(o, "item", hi_mclass_key(k), items[i]->name, &items[i]->t);
 		free(items);
 	}
 	csv_row(o, "total", "total", "total", &r->map.total);

@@ -8,6 +8,7 @@
 #include "emit.h"
 #include "error.h"
 #include "procmaps.h"
+#include "report.h"
 #include "shmseg.h"
 
 static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
@@ -130,13 +131,8 @@ static void print_csv(FILE *o, const struct hi_shminfo *si)
 	fputs("name,kind,size,mapped,rss,pss,swap,peers\n", o);
 	for (size_t i = 0; i < si->n; i++) {
 		const struct hi_shmseg *g = &si->segs[i];
-		fputc('"', o);
-		for (const char *p = g->name; *p; p++) {
-			if (*p == '"')
-				fputc('"', o);
-			fputc(*p, o);
-		}
-		fprintf(o, "\",%s,", hi_shmkind_name(g->kind));
+		hi_csv_field(o, g->name);
+		fprintf(o, ",%s,", hi_shmkind_name(g->kind));
 		if (g->size_known)
 			fprintf(o, "%" PRIu64, g->size);
 		fprintf(o, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", g->mapped.size, g->mapped.rss,

@@ -9,7 +9,9 @@ and pymalloc's own statistics (sys._debugmallocstats).  Each line of the
 reconciliation must match its truth within the tolerance stated by its
 check.
 """
+import csv
 import ctypes
+import io
 import json
 import os
 import re
@@ -424,6 +426,58 @@ def check_shmid0(tap, python):
         os.unlink(truth_path)
 
 
+ODD_NAMES = ('import json, mmap, os, shutil, sys, tempfile\n'
+             'top = tempfile.mkdtemp(prefix="heapinspect-csv-", dir=os.environ.get("HI_DATA_DIR"))\n'
+             'deep = os.path.join(top, "x" * 200, "y" * 200, "z" * 200)\n'
+             'os.makedirs(deep)\n'
+             'path = os.path.join(deep, \'a "quoted", name.dat\')\n'
+             'with open(path, "wb") as f:\n'
+             '    f.write(b"z" * 65536)\n'
+             'fd = os.open(path, os.O_RDONLY)\n'
+             'data = mmap.mmap(fd, 65536, prot=mmap.PROT_READ)\n'
+             'os.close(fd)\n'
+             'shm = \'/dev/shm/heapinspect "csv", %d\' % os.getpid()\n'
+             'fd = os.open(shm, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)\n'
+             'os.ftruncate(fd, 65536)\n'
+             'seg = mmap.mmap(fd, 65536)\n'
+             'os.close(fd)\n'
+             'seg[0] = data[0]\n'
+             'os.unlink(shm)  # the mappings keep both: nothing to leak\n'
+             'shutil.rmtree(top)\n'
+             'with open(sys.argv[1], "w") as f:\n'
+             '    json.dump({"data": path, "shm": shm}, f)\n'
+             'print("ready", flush=True)\n'
+             'sys.stdin.readline()\n')
+
+
+def check_csv_names(tap, python):
+    """Names with a quote and commas, and a path of over 600 bytes: the
+    CSV of memory and shm must give them whole, as a CSV reader reads
+    them back."""
+    name = label(python)
+    truth_path = tmpfile('.json')
+    try:
+        target = Target([python, '-c', ODD_NAMES, truth_path], timeout=30)
+    except Exception as e:
+        tap.ok(False, '%s: start the odd-names target' % name, e)
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'memory -format csv', '-e', 'shm -format csv'])
+        rows = list(csv.reader(io.StringIO(out)))
+        items = [r[2] for r in rows if len(r) == 8 and r[0] == 'item']
+        segs = [r[0] for r in rows if len(r) == 8 and r[1] == 'posix']
+        tap.ok(rc == 0 and truth['data'] in items and truth['shm'] in items,
+               '%s: memory -format csv gives a %d-byte path with a quote and commas whole'
+               % (name, len(truth['data'])), out[-1500:] + err)
+        tap.ok(rc == 0 and truth['shm'] in segs, '%s: shm -format csv gives %s whole' % (name, truth['shm']),
+               out[-1500:] + err)
+    finally:
+        target.close()
+        os.unlink(truth_path)
+
+
 def kernel_has_pagemap_scan():
     """Linux 6.7 and later answer PAGEMAP_SCAN: holes skipped in bulk."""
     m = re.match(r'(\d+)\.(\d+)', os.uname().release)
@@ -479,6 +533,7 @@ def main():
         check_without_pymalloc(tap, pythons[0])
         check_sparse(tap, pythons[0])
         check_shmid0(tap, pythons[0])
+        check_csv_names(tap, pythons[0])
     return tap.done()
 
 
