@@ -222,9 +222,10 @@ static void test_sparse(void)
 		CU_ASSERT_EQUAL_FATAL(hi_memmap_build(&in, &mm), 0);
 		double secs = now() - t0;
 		uint64_t examined = hi_pagemap_examined(pm);
-		fprintf(stderr, "test_sparse: %s: 64 GiB searched in %.3f s, %llu pages examined, %llu bytes unscanned\n",
-			mode ? "file, 4 GiB bound" : "default", secs, (unsigned long long)examined,
-			(unsigned long long)mm.unscanned);
+		/* Measured: 2 ms (PAGEMAP_SCAN), 8 ms (the file, 4 GiB).  */
+		if (secs >= 1.0)
+			fprintf(stderr, "test_sparse: %s: 64 GiB searched in %.3f s, %llu pages examined\n",
+				mode ? "file, 4 GiB bound" : "default", secs, (unsigned long long)examined);
 		CU_ASSERT(secs < 1.0);
 		CU_ASSERT_EQUAL(mm.cls[HI_MC_ANON].rss + mm.cls[HI_MC_MALLOC_MMAP].rss, rss);
 		CU_ASSERT_EQUAL(mm.total.rss, rss);

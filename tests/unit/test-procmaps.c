@@ -299,8 +299,11 @@ static void test_pagemap(void)
 		double secs = now() - t0;
 		CU_ASSERT_EQUAL(found, ntouched);
 		uint64_t examined = hi_pagemap_examined(pm) - before;
-		fprintf(stderr, "test_pagemap: %s: 64 GiB in %.3f s, %zu calls, %llu pages examined\n",
-			mode ? "file" : "default", secs, calls, (unsigned long long)examined);
+		/* Measured: the file 0.1 s (16 Mi entries), PAGEMAP_SCAN 0.0 s. */
+		if (secs >= 2.0)
+			fprintf(stderr, "test_pagemap: %s: 64 GiB in %.3f s, %zu calls, %llu pages examined\n",
+				mode ? "file" : "default", secs, calls, (unsigned long long)examined);
+		CU_ASSERT(secs < 2.0);
 		if (mode) {
 			/* The file: every entry, one buffer a call at most.  */
 			CU_ASSERT_EQUAL(examined, SPARSE / page);
