@@ -10,6 +10,8 @@
 #include "error.h"
 #include "memmap.h"
 #include "procmaps.h"
+#include "report.h"
+#include "shmseg.h"
 
 static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
 enum { F_TABLE, F_JSON, F_CSV, F_TCL };
@@ -65,13 +67,31 @@ static int read_stopped(struct hi_app *app, const struct hi_obmalloc_layout *ol,
 		.nsps = nsps > 0 ? (size_t)nsps : 0,
 		.stack_limit = hi_proc_stack_limit(s->pid),
 	};
-	rc = hi_memmap_build(&in, &r->map);
+	if ((rc = hi_memmap_build(&in, &r->map)) < 0)
+		hi_error_prefix("%s", s->who);
 out:
 	hi_session_resume(s);
 	hi_pagemap_close(pagemap);
 	free(sps);
 	hi_maps_free(&maps);
 	return rc;
+}
+
+/* SysV segments removed (IPC_RMID) but still attached, from
+ * /proc/sysvipc/shm: their mappings' names cannot say.  */
+static void mark_removed(pid_t pid, struct hi_memmap *mm)
+{
+	struct hi_sysv *sv;
+	size_t n;
+	if (hi_sysv_read(pid, &sv, &n) <= 0)
+		return;
+	for (size_t i = 0; i < mm->nitems; i++) {
+		struct hi_mitem *it = &mm->items[i];
+		const struct hi_sysv *e = it->shm == HI_SHM_SYSV ? hi_sysv_find(sv, n, it->inode) : NULL;
+		if (e)
+			it->deleted = e->removed;
+	}
+	free(sv);
 }
 
 /* ---- output ---- */
@@ -125,6 +145,7 @@ static void emit_report(struct hi_emit *e, struct hi_app *app, const struct memr
 	emit_total(e, &r->map.total);
 	hi_emit_end(e);
 	hi_emit_bool(e, "measured", r->map.measured);
+	hi_emit_bool(e, "bounded", r->map.bounded);
 	hi_emit_u64(e, "threads", r->map.threads);
 	hi_emit_u64(e, "unscanned", r->map.unscanned);
 	hi_emit_object(e, "objects");
@@ -202,7 +223,8 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 			/* Long paths keep their end: the file's name.  */
 			snprintf(name, sizeof name, "  %s%s", len > 31 ? "..." : "", len > 31 ? nm + len - 29 : nm);
 			/* A memfd is always "deleted"; a deleted SysV segment is one
-			 * removed (IPC_RMID) that lives until its last detach.  */
+			 * removed (IPC_RMID: SHM_DEST, see mark_removed) that lives
+			 * until its last detach.  */
 			const struct hi_mitem *it = items[i];
 			const char *gone = !it->deleted || it->shm == HI_SHM_MEMFD ? ""
 					   : it->shm == HI_SHM_SYSV		 ? "removed"
@@ -248,17 +270,23 @@ static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, 
 		}
 	}
 	if (r->map.unscanned)
-		fprintf(o, " (%s of anonymous address space was not searched for malloc's chunks: past the 4 GiB bound)\n",
+		fprintf(o, " (%s of anonymous address space was not searched for malloc's chunks: past the bound on"
+			" the pause, 4 GiB of headers read or 64 GiB of pagemap examined)\n",
 			hi_fmt_bytes(r->map.unscanned, a));
-	if (!r->map.measured)
+	if (!r->map.measured && r->map.bounded)
+		fputs(" (past the bound on pagemap work, some mappings shared by classes were split in proportion to size)\n",
+		      o);
+	else if (!r->map.measured)
 		fputs(" (pagemap unreadable: mappings shared by classes were split in proportion to size, and malloc's chunks not searched)\n",
 		      o);
 }
 
 static void csv_row(FILE *o, const char *section, const char *key, const char *name, const struct hi_mtotal *t)
 {
-	fprintf(o, "%s,%s,\"%s\",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", section, key, name,
-		t->size, t->rss, t->pss, t->swap, t->parts);
+	fprintf(o, "%s,%s,", section, key);
+	hi_csv_field(o, name);
+	fprintf(o, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", t->size, t->rss, t->pss, t->swap,
+		t->parts);
 }
 
 static void print_csv(FILE *o, const struct memreport *r)
@@ -270,18 +298,8 @@ static void print_csv(FILE *o, const struct memreport *r)
 		csv_row(o, "class", hi_mclass_key(k), hi_mclass_label(k), &r->map.cls[k]);
 		size_t n;
 		const struct hi_mitem **items = hi_memmap_items(&r->map, k, &n);
-		for (size_t i = 0; items && i < n; i++) {
-			/* A path with a quote cannot be a CSV field as is.  */
-			char name[512];
-			size_t w = 0;
-			for (const char *p = items[i]->name; *p && w + 2 < sizeof name; p++) {
-				if (*p == '"')
-					name[w++] = '"';
-				name[w++] = *p;
-			}
-			name[w] = '\0';
-			csv_row(o, "item", hi_mclass_key(k), name, &items[i]->t);
-		}
+		for (size_t i = 0; items && i < n; i++)
+			csv_row(o, "item", hi_mclass_key(k), items[i]->name, &items[i]->t);
 		free(items);
 	}
 	csv_row(o, "total", "total", "total", &r->map.total);
@@ -324,13 +342,13 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 			return TCL_ERROR;
 	}
 	if (app->session.image) {
-		Tcl_SetObjResult(interp, Tcl_NewStringObj(
-			"memory: an image has no /proc/PID/smaps to account for; run memory on the live process", -1));
-		return TCL_ERROR;
+		hi_error("%s: an image has no /proc/PID/smaps for memory to account for; run memory on the live process",
+			 app->session.who);
+		return hi_cmd_fail(interp);
 	}
 	struct memreport *r = calloc(1, sizeof *r);
 	if (!r) {
-		hi_error("out of memory");
+		hi_error("%s: out of memory for the memory report; free some memory and retry", app->session.who);
 		return hi_cmd_fail(interp);
 	}
 	/* The census first (its own stop), then the rest in a second one.  */
@@ -353,16 +371,22 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 		free(r);
 		return hi_cmd_fail(interp);
 	}
+	mark_removed(app->session.pid, &r->map);
 	if (app->verbose)
 		fprintf(stderr, "heapinspect: %s: pymalloc, %zu mappings' classes and pagemap read in a pause of %.1f ms\n",
 			app->session.who, (size_t)r->map.total.parts, app->session.target.last_pause * 1e3);
+	int rc = TCL_OK;
 	if (format == F_TABLE) {
 		print_table(app->out, app, r, classes);
 	} else if (format == F_CSV) {
 		print_csv(app->out, r);
 	} else {
 		struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
-		if (e) {
+		if (!e) {
+			hi_error("%s: out of memory for the %s output; free some memory and retry", app->session.who,
+				 formats[format]);
+			rc = TCL_ERROR;
+		} else {
 			emit_report(e, app, r);
 			Tcl_Obj *v = hi_emit_finish(e);
 			if (v)
@@ -373,7 +397,7 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 	hi_memmap_free(&r->map);
 	hi_pymalloc_free(&r->pm);
 	free(r);
-	return TCL_OK;
+	return rc == TCL_OK ? TCL_OK : hi_cmd_fail(interp);
 }
 
 const struct hi_cmd hi_cmd_memory = {

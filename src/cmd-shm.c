@@ -8,6 +8,7 @@
 #include "emit.h"
 #include "error.h"
 #include "procmaps.h"
+#include "report.h"
 #include "shmseg.h"
 
 static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
@@ -43,6 +44,7 @@ static void emit_shm(struct hi_emit *e, pid_t pid, const struct hi_shminfo *si)
 			hi_emit_u64(e, "nattch", g->sysv.nattch);
 			hi_emit_i64(e, "cpid", g->sysv.cpid);
 			hi_emit_i64(e, "lpid", g->sysv.lpid);
+			hi_emit_bool(e, "removed", g->sysv.removed);
 			hi_emit_end(e);
 		}
 		hi_emit_list(e, "peers");
@@ -85,7 +87,7 @@ static void print_table(FILE *o, pid_t pid, const struct hi_shminfo *si)
 			const struct hi_shmseg *g = &si->segs[i];
 			char name[200];
 			/* A memfd is always "deleted"; a SysV segment so is removed
-			 * (IPC_RMID) and lives until its last detach.  */
+			 * (IPC_RMID: SHM_DEST) and lives until its last detach.  */
 			snprintf(name, sizeof name, "%s%s", g->name,
 				 !g->deleted || g->kind == HI_SHM_MEMFD ? ""
 				 : g->kind == HI_SHM_SYSV	      ? " (removed)"
@@ -129,13 +131,8 @@ static void print_csv(FILE *o, const struct hi_shminfo *si)
 	fputs("name,kind,size,mapped,rss,pss,swap,peers\n", o);
 	for (size_t i = 0; i < si->n; i++) {
 		const struct hi_shmseg *g = &si->segs[i];
-		fputc('"', o);
-		for (const char *p = g->name; *p; p++) {
-			if (*p == '"')
-				fputc('"', o);
-			fputc(*p, o);
-		}
-		fprintf(o, "\",%s,", hi_shmkind_name(g->kind));
+		hi_csv_field(o, g->name);
+		fprintf(o, ",%s,", hi_shmkind_name(g->kind));
 		if (g->size_known)
 			fprintf(o, "%" PRIu64, g->size);
 		fprintf(o, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", g->mapped.size, g->mapped.rss,
@@ -163,9 +160,9 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		return hi_cmd_fail(interp);
 	}
 	if (s->image) {
-		Tcl_SetObjResult(interp, Tcl_NewStringObj(
-			"shm: an image has no /proc/PID/maps to list segments from; run shm on the live process", -1));
-		return TCL_ERROR;
+		hi_error("%s: an image has no /proc/PID/maps for shm to list segments from; run shm on the live process",
+			 s->who);
+		return hi_cmd_fail(interp);
 	}
 	struct hi_maps maps;
 	struct hi_shminfo si;
@@ -174,15 +171,21 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 	hi_maps_classify(&maps);
 	int rc = hi_shm_collect(s->pid, &maps, &si);
 	hi_maps_free(&maps);
-	if (rc < 0)
+	if (rc < 0) {
+		hi_error_prefix("%s", s->who);
 		return hi_cmd_fail(interp);
+	}
 	if (format == F_TABLE) {
 		print_table(app->out, s->pid, &si);
 	} else if (format == F_CSV) {
 		print_csv(app->out, &si);
 	} else {
 		struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
-		if (e) {
+		if (!e) {
+			hi_error("%s: out of memory for the %s output; free some memory and retry", s->who,
+				 formats[format]);
+			rc = -1;
+		} else {
 			emit_shm(e, s->pid, &si);
 			Tcl_Obj *v = hi_emit_finish(e);
 			if (v)
@@ -191,7 +194,7 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 	}
 	fflush(app->out);
 	hi_shm_free(&si);
-	return TCL_OK;
+	return rc < 0 ? hi_cmd_fail(interp) : TCL_OK;
 }
 
 const struct hi_cmd hi_cmd_shm = {
@@ -202,8 +205,9 @@ const struct hi_cmd hi_cmd_shm = {
 	"shm_open and multiprocessing.shared_memory, SysV segments, memfds, shared\n"
 	"anonymous memory): its size, how much the target maps and has resident,\n"
 	"and the other processes that map it (found by device and inode in every\n"
-	"/proc/PID/maps heapinspect may read).  SysV segments add key, shmid and\n"
-	"attach count from /proc/sysvipc/shm.  Last, the size and free space of\n"
+	"/proc/PID/maps heapinspect may read; for SysV, memfd and shared anonymous\n"
+	"memory, by name too).  SysV segments add key, shmid, attach count and\n"
+	"removal (IPC_RMID) from /proc/sysvipc/shm.  Last, the size and free space of\n"
 	"/dev/shm as the target sees it (a container's own, through\n"
 	"/proc/PID/root): docker gives a container 64 MB unless --shm-size says\n"
 	"otherwise.  Reads only /proc: the target is not stopped.\n",

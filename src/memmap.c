@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
+#include "interrupt.h"
 #include "memmap.h"
 #include "u64map.h"
 
@@ -70,6 +71,28 @@ static int claim_add(struct claims *s, uint64_t start, uint64_t end, int cls)
 		start = gap_end;
 	}
 	return 0;
+}
+
+/* The work allowed while the target is stopped, and what is left of it. */
+struct budget {
+	uint64_t read;		/* chunk headers that may still be read (pages) */
+	uint64_t examine;	/* hi_pagemap_examined() may reach this */
+	int interrupted;	/* SIGINT and friends: unwind */
+};
+
+/* How many pages' headers the chunk search may read: about 0.25 s per
+ * GiB of anonymous memory that is not in chunks.  */
+#define READ_BUDGET_DEFAULT (1ull << 20)	/* pages: 4 GiB */
+/* How many pagemap entries the searches may look at one by one, and then
+ * the measures of split mappings as many again: without PAGEMAP_SCAN the
+ * kernel takes about 1.5 s a TiB of address space, present or not.  */
+#define EXAMINE_BUDGET_DEFAULT (16ull << 20)	/* pages: 64 GiB, 0.1 s */
+
+static int over_budget(const struct hi_memmap_input *in, struct budget *b)
+{
+	if (hi_interrupted())
+		b->interrupted = 1;
+	return b->interrupted || !b->read || (in->pagemap && hi_pagemap_examined(in->pagemap) >= b->examine);
 }
 
 /* ---- what the target's memory says ---- */
@@ -141,15 +164,22 @@ struct glibc_heap_info {
 	uint64_t ar_ptr, prev, size, mprotect_size;
 };
 
-static int claim_thread_heaps(const struct hi_memmap_input *in, struct claims *s)
+/* One probe of pagemap per 64 MiB of each anonymous mapping: a 16 TiB
+ * one (ASan's shadow) costs 256 Ki probes, a fraction of a second.  */
+static int claim_thread_heaps(const struct hi_memmap_input *in, struct claims *s, struct budget *b)
 {
 	struct hi_maps *m = in->maps;
+	unsigned long probes = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		struct hi_vma *v = &m->v[i];
 		if (v->cls != HI_MC_ANON || strcmp(v->perms, "rw-p") != 0 || !v->rss)
 			continue;
 		for (uint64_t a = (v->start + GLIBC_HEAP_MAX - 1) & ~(GLIBC_HEAP_MAX - 1); a >= v->start && a < v->end;
 		     a += GLIBC_HEAP_MAX) {
+			if ((++probes & 1023) == 0 && hi_interrupted()) {
+				b->interrupted = 1;
+				return 0;
+			}
 			struct glibc_heap_info h;
 			if ((in->pagemap && hi_pagemap_present(in->pagemap, a) != 1) ||
 			    hi_mem_read(in->mem, a, &h, sizeof h) < 0)
@@ -168,37 +198,46 @@ static int claim_thread_heaps(const struct hi_memmap_input *in, struct claims *s
 	return 0;
 }
 
-/* How many pages' headers the chunk scan may read in one call: the scan
- * runs while the target is stopped, about 0.25 s per GiB of anonymous
- * memory that is not in chunks.  */
-#define SCAN_BUDGET_DEFAULT (1ull << 20)	/* pages: 4 GiB */
-
-/* Scan [a, b) of anonymous memory no one claimed for glibc's mmap'd
- * chunks, appending them to OUT (in ascending order).  *BUDGET counts
- * down the pages looked at; past it, what is left goes to *UNSCANNED. */
+/* Search [a, b) of anonymous memory no one claimed for glibc's mmap'd
+ * chunks, appending them to OUT (in ascending order).  Only present pages
+ * are read (a chunk's header page was written; reading others would swap
+ * them in or map them), and holes are passed over by pagemap in bulk.
+ * Past the budget, what is left goes to *UNSCANNED.  */
 static int scan_chunks(const struct hi_memmap_input *in, uint64_t a, uint64_t b, struct claims *out,
-		       uint64_t *budget, uint64_t *unscanned)
+		       struct budget *bud, uint64_t *unscanned)
 {
 	uint64_t addrs[SCAN_BATCH];
 	uint64_t hdr[SCAN_BATCH][2];
 	unsigned char ok[SCAN_BATCH];
-	uint64_t p = a;
+	uint64_t p = a;		/* below it, every page is done */
 	while (p < b) {
-		if (!*budget) {
+		if (over_budget(in, bud)) {
 			*unscanned += b - p;
-			break;
+			return 0;
 		}
-		/* The next present pages: a chunk's header page was written, and
-		 * reading others would swap them in or map them.  */
+		/* The next present pages, up to Q.  */
 		size_t n = 0;
-		for (uint64_t q = p; q < b && n < SCAN_BATCH && n < *budget; q += PAGE)
-			if (!in->pagemap || hi_pagemap_present(in->pagemap, q) == 1)
-				addrs[n++] = q;
-		if (!n)
-			break;
-		*budget -= n;
-		uint64_t last = addrs[n - 1];
-		hi_mem_gather(in->mem, addrs, n, 16, hdr, ok);
+		uint64_t q = p;
+		while (q < b && n < SCAN_BATCH && n < bud->read) {
+			uint64_t at;
+			int r = in->pagemap ? hi_pagemap_next_present(in->pagemap, q, b, &at) : (at = q, 1);
+			if (r < 0) {
+				*unscanned += b - q;	/* pagemap went away: the target exited */
+				b = q;
+				break;
+			}
+			if (r == 0) {
+				q = at;	/* a buffer's worth of holes: look at the budget again */
+				if (q < b && over_budget(in, bud))
+					break;
+				continue;
+			}
+			addrs[n++] = at;
+			q = at + PAGE;
+		}
+		bud->read -= n;
+		if (n)
+			hi_mem_gather(in->mem, addrs, n, 16, hdr, ok);
 		for (size_t k = 0; k < n; k++) {
 			if (addrs[k] < p)
 				continue;	/* inside a chunk found just now */
@@ -211,19 +250,18 @@ static int scan_chunks(const struct hi_memmap_input *in, uint64_t a, uint64_t b,
 			out->c[out->n++] = (struct claim){ addrs[k], addrs[k] + size, HI_MC_MALLOC_MMAP };
 			p = addrs[k] + size;
 		}
-		if (p <= last)
-			p = last + PAGE;
+		if (p < q)
+			p = q;
 	}
 	return 0;
 }
 
 static int scan_gaps(const struct hi_memmap_input *in, const struct claims *s, struct claims *out,
-		     uint64_t *unscanned)
+		     struct budget *bud, uint64_t *unscanned)
 {
 	struct hi_maps *m = in->maps;
 	size_t j = 0;
-	uint64_t budget = in->scan_pages ? in->scan_pages : SCAN_BUDGET_DEFAULT;
-	for (size_t i = 0; i < m->n; i++) {
+	for (size_t i = 0; i < m->n && !bud->interrupted; i++) {
 		struct hi_vma *v = &m->v[i];
 		if (v->cls != HI_MC_ANON || v->perms[0] != 'r' || v->perms[1] != 'w' || !v->rss)
 			continue;
@@ -231,12 +269,12 @@ static int scan_gaps(const struct hi_memmap_input *in, const struct claims *s, s
 			j++;
 		uint64_t p = v->start;
 		for (size_t k = j; k < s->n && s->c[k].start < v->end; k++) {
-			if (s->c[k].start > p && scan_chunks(in, p, s->c[k].start, out, &budget, unscanned) < 0)
+			if (s->c[k].start > p && scan_chunks(in, p, s->c[k].start, out, bud, unscanned) < 0)
 				return -1;
 			if (s->c[k].end > p)
 				p = s->c[k].end;
 		}
-		if (p < v->end && scan_chunks(in, p, v->end, out, &budget, unscanned) < 0)
+		if (p < v->end && scan_chunks(in, p, v->end, out, bud, unscanned) < 0)
 			return -1;
 	}
 	return 0;
@@ -286,8 +324,11 @@ static int add_item(struct hi_memmap *mm, const struct hi_vma *v, size_t *cap, s
 	it->deleted = v->deleted;
 	add_total(&it->t, v->end - v->start, v->rss, v->pss, v->swap);
 	it->next = slot ? (size_t)*slot : SIZE_MAX;
-	if (u64map_put(index, key, mm->nitems) < 0)
+	if (u64map_put(index, key, mm->nitems) < 0) {
+		free(it->name);	/* not counted in nitems: hi_memmap_free would miss it */
+		it->name = NULL;
 		return -1;
+	}
 	mm->nitems++;
 	return 0;
 }
@@ -301,7 +342,7 @@ static uint64_t prorate(uint64_t total, uint64_t part, uint64_t whole)
 
 /* Split mapping V among the claims C[0..n) that overlap it.  */
 static void split_vma(const struct hi_memmap_input *in, struct hi_memmap *mm, const struct hi_vma *v,
-		      const struct claim *c, size_t n)
+		      const struct claim *c, size_t n, const struct budget *bud)
 {
 	uint64_t vsize = v->end - v->start, used_size = 0, used_rss = 0, used_pss = 0, used_swap = 0;
 	int measured = in->pagemap != NULL;
@@ -309,7 +350,10 @@ static void split_vma(const struct hi_memmap_input *in, struct hi_memmap *mm, co
 		uint64_t a = c[k].start > v->start ? c[k].start : v->start;
 		uint64_t b = c[k].end < v->end ? c[k].end : v->end;
 		uint64_t size = b - a, rss, swap;
-		if (!measured || hi_pagemap_count(in->pagemap, a, b, &rss, &swap) < 0) {
+		int rc = measured ? hi_pagemap_count(in->pagemap, a, b, bud->examine, &rss, &swap) : -1;
+		if (rc != 0) {
+			if (rc > 0)
+				mm->bounded = 1;	/* past the budget */
 			measured = 0;
 			rss = prorate(v->rss, size, vsize);
 			swap = prorate(v->swap, size, vsize);
@@ -346,6 +390,10 @@ int hi_memmap_build(const struct hi_memmap_input *in, struct hi_memmap *mm)
 	u64map_init(&index);
 	memset(mm, 0, sizeof *mm);
 	mm->measured = in->pagemap != NULL;
+	uint64_t examine = in->examine_pages ? in->examine_pages : EXAMINE_BUDGET_DEFAULT;
+	struct budget bud = { in->scan_pages ? in->scan_pages : READ_BUDGET_DEFAULT, examine, 0 };
+	if (in->pagemap)
+		bud.examine += hi_pagemap_examined(in->pagemap);
 	/* 1. pymalloc's arenas: sorted and disjoint, so appended.  */
 	for (size_t i = 0; i < in->narenas; i++)
 		if (claim_add(&s, in->arenas[i][0], in->arenas[i][1], HI_MC_PYMALLOC) < 0)
@@ -355,9 +403,18 @@ int hi_memmap_build(const struct hi_memmap_input *in, struct hi_memmap *mm)
 		 * target's chunks are not searched (see hi_pagemap_present);
 		 * an image may be.  */
 		if (claim_bss(in, &s) < 0 || claim_stacks(in, &s, &mm->threads) < 0 ||
-		    claim_thread_heaps(in, &s) < 0 ||
-		    ((in->pagemap || in->scan_blind) && scan_gaps(in, &s, &chunks, &mm->unscanned) < 0))
+		    claim_thread_heaps(in, &s, &bud) < 0 ||
+		    (!bud.interrupted && (in->pagemap || in->scan_blind) &&
+		     scan_gaps(in, &s, &chunks, &bud, &mm->unscanned) < 0))
 			goto oom;
+		if (bud.interrupted)
+			goto interrupted;
+	}
+	/* As much again for measuring the pieces of split mappings.  */
+	if (in->pagemap) {
+		if (hi_pagemap_examined(in->pagemap) >= bud.examine)
+			mm->bounded = 1;
+		bud.examine = hi_pagemap_examined(in->pagemap) + examine;
 	}
 	/* Merge the two sorted, disjoint lists.  */
 	size_t nall = s.n + chunks.n, i = 0, j = 0, k = 0;
@@ -376,7 +433,7 @@ int hi_memmap_build(const struct hi_memmap_input *in, struct hi_memmap *mm)
 		while (last < nall && all[last].start < v->end)
 			last++;
 		if (last > first && !(last == first + 1 && all[first].start <= v->start && all[first].end >= v->end))
-			split_vma(in, mm, v, all + first, last - first);
+			split_vma(in, mm, v, all + first, last - first, &bud);
 		else
 			add_total(&mm->cls[last > first ? all[first].cls : (int)v->cls], v->end - v->start, v->rss,
 				  v->pss, v->swap);
@@ -396,7 +453,13 @@ oom:
 	free(chunks.c);
 	u64map_free(&index);
 	hi_memmap_free(mm);
-	hi_error("out of memory");
+	hi_error("out of memory attributing the mappings; free some memory and retry");
+	return -1;
+interrupted:
+	free(s.c);
+	free(chunks.c);
+	u64map_free(&index);
+	hi_error("interrupted while searching the mappings; the target runs on");
 	return -1;
 }
 

@@ -15,16 +15,21 @@
  *   5. glibc malloc's mmap'd chunks, in what is left: a page that starts
  *      with a chunk header (prev_size 0, IS_MMAPPED, a size in pages that
  *      fits) is a chunk of that size.  Only pages pagemap says are
- *      present are read (others would be swapped in, or mapped).  At
- *      most 4 GiB of resident pages
- *      are looked at (the target is stopped meanwhile); the rest stays
- *      other anonymous memory, and `unscanned' says how much.
+ *      present are read (others would be swapped in, or mapped), and
+ *      pagemap passes over holes in bulk.  The target is stopped
+ *      meanwhile, so the work is bounded: at most 4 GiB of headers read,
+ *      and 64 GiB of pagemap entries looked at one by one (a sparse
+ *      mapping's absent pages too, without PAGEMAP_SCAN); the rest stays
+ *      other anonymous memory, and `unscanned' says how much.  Ctrl-C
+ *      ends the search.
  *
  * What is not claimed keeps the class its name gives.  Each piece of a
  * mapping gets the resident and swapped bytes /proc/PID/pagemap counts
  * for it (without pagemap: the mapping's, in proportion to size); the
  * unclaimed rest gets the mapping's Rss minus its pieces', so the classes
  * add up to smaps exactly.  PSS is split in proportion to resident bytes.
+ * Measuring pieces may look at as many pagemap entries again; past that
+ * they are split in proportion to size (`bounded').
  */
 #ifndef HI_MEMMAP_H
 #define HI_MEMMAP_H
@@ -55,6 +60,7 @@ struct hi_memmap {
 	struct hi_mitem *items;	/* code, file and shm mappings by file */
 	size_t nitems;
 	int measured;		/* split mappings measured with pagemap */
+	int bounded;		/* pagemap work reached its bound: see unscanned, measured */
 	uint64_t split;		/* mappings shared by more than one class */
 	uint64_t threads;	/* thread stacks found */
 	uint64_t unscanned;	/* anonymous bytes not searched for malloc chunks */
@@ -70,11 +76,13 @@ struct hi_memmap_input {
 	size_t nsps;
 	uint64_t stack_limit;		/* 0: glibc's default, 2 MiB */
 	uint64_t scan_pages;		/* pages the chunk search may read; 0: 1 Mi (4 GiB) */
+	uint64_t examine_pages;		/* pagemap entries the searches, then the measures,
+					 * may each look at; 0: 16 Mi (64 GiB) */
 	int scan_blind;			/* search for chunks without pagemap (an image) */
 };
 
 /* Attribute every mapping of IN to classes.  Returns 0, or -1 (out of
- * memory, with hi_errmsg() set).  */
+ * memory, or interrupted: hi_errmsg() says which).  */
 int hi_memmap_build(const struct hi_memmap_input *in, struct hi_memmap *out);
 void hi_memmap_free(struct hi_memmap *mm);
 

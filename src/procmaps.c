@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include "error.h"
 #include "procmaps.h"
 #include "u64map.h"
@@ -185,6 +186,21 @@ static int is_sysv_name(const char *p)
 	return 1;
 }
 
+enum hi_shmkind hi_shmkind_of(const char *p, int shared)
+{
+	if (starts(p, "[anon_shmem:"))
+		return HI_SHM_ANON;
+	if (starts(p, "/dev/shm/"))
+		return HI_SHM_POSIX;
+	if (is_sysv_name(p))
+		return HI_SHM_SYSV;
+	if (starts(p, "/memfd:"))
+		return HI_SHM_MEMFD;
+	if (shared && strcmp(p, "/dev/zero") == 0)
+		return HI_SHM_ANON;
+	return HI_SHM_NONE;
+}
+
 void hi_maps_classify(struct hi_maps *m)
 {
 	for (size_t i = 0; i < m->n; i++) {
@@ -197,21 +213,19 @@ void hi_maps_classify(struct hi_maps *m)
 			v->cls = HI_MC_MALLOC_HEAP;
 		else if (strcmp(p, "[stack]") == 0)
 			v->cls = HI_MC_STACK;
-		else if (starts(p, "[anon_shmem:"))
-			v->cls = HI_MC_SHM, v->shm = HI_SHM_ANON;
+		else if ((v->shm = hi_shmkind_of(p, v->perms[3] == 's')) != HI_SHM_NONE)
+			v->cls = HI_MC_SHM;
 		else if (p[0] == '[')	/* [vdso], [vvar], [vsyscall], [uprobes] */
 			v->cls = HI_MC_CODE;
-		else if (starts(p, "/dev/shm/"))
-			v->cls = HI_MC_SHM, v->shm = HI_SHM_POSIX;
-		else if (is_sysv_name(p))
-			v->cls = HI_MC_SHM, v->shm = HI_SHM_SYSV;
-		else if (starts(p, "/memfd:"))
-			v->cls = HI_MC_SHM, v->shm = HI_SHM_MEMFD;
-		else if (strcmp(p, "/dev/zero") == 0)
-			v->cls = v->perms[3] == 's' ? HI_MC_SHM : HI_MC_ANON,
-			v->shm = v->perms[3] == 's' ? HI_SHM_ANON : HI_SHM_NONE;
+		else if (strcmp(p, "/dev/zero") == 0)	/* private: anonymous memory */
+			v->cls = HI_MC_ANON;
 		else
 			v->cls = HI_MC_FILE;
+		/* The kernel names SysV segments and shared anonymous memory
+		 * by files it unlinked at once: " (deleted)" says nothing of
+		 * them (a SysV segment's removal is in /proc/sysvipc/shm).  */
+		if (v->shm == HI_SHM_SYSV || v->shm == HI_SHM_ANON)
+			v->deleted = 0;
 	}
 	/* A file of which some mapping is executable is a program or a
 	 * library: all its mappings are code and data.  */
@@ -255,13 +269,39 @@ struct hi_vma *hi_maps_find(struct hi_maps *m, uint64_t addr)
 
 #define PM_PRESENT (1ull << 63)
 #define PM_SWAPPED (1ull << 62)
-#define PM_BATCH 4096
+#define PM_BATCH 4096		/* entries per read: 32 KiB, 16 MiB of address space */
+#define PM_RUNS 256
+
+/* PAGEMAP_SCAN (Linux 6.7, <linux/fs.h>), declared here for older
+ * headers.  Its flags stay 0: the ioctl can also write-protect pages,
+ * which heapinspect never asks for.  */
+struct pm_region {
+	uint64_t start, end, categories;
+};
+struct pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define PM_SCAN_IOCTL _IOWR('f', 16, struct pm_scan_arg)
+#define PM_IS_PRESENT (1ull << 3)
+#define PM_IS_SWAPPED (1ull << 4)
+
+enum { RUN_PRESENT = 1, RUN_SWAPPED = 2 };
+
+struct pm_run {
+	uint64_t start, end;
+	unsigned flags;
+};
 
 struct hi_pagemap {
 	int fd;
+	int scan;		/* PAGEMAP_SCAN works (until it fails once) */
 	uint64_t page;
-	uint64_t base;		/* first page number held in buf */
-	size_t nbuf;
+	uint64_t examined;
+	/* Every present or swapped page in [from, to), as runs, ascending. */
+	uint64_t from, to;
+	size_t nrun;
+	struct pm_run run[PM_RUNS];
 	uint64_t buf[PM_BATCH];
 };
 
@@ -278,6 +318,7 @@ struct hi_pagemap *hi_pagemap_open(pid_t pid)
 		return NULL;
 	}
 	pm->fd = fd;
+	pm->scan = 1;
 	long ps = sysconf(_SC_PAGESIZE);
 	pm->page = ps > 0 ? (uint64_t)ps : 4096;
 	return pm;
@@ -291,40 +332,155 @@ void hi_pagemap_close(struct hi_pagemap *pm)
 	free(pm);
 }
 
-/* Make buf hold page number PN.  */
-static int pm_fill(struct hi_pagemap *pm, uint64_t pn)
+void hi_pagemap_no_scan(struct hi_pagemap *pm)
 {
-	if (pm->nbuf && pn >= pm->base && pn < pm->base + pm->nbuf)
-		return 0;
-	ssize_t n = pread(pm->fd, pm->buf, sizeof pm->buf, (off_t)(pn * 8));
-	if (n < 8)
+	pm->scan = 0;
+	pm->from = pm->to = 0;
+}
+
+uint64_t hi_pagemap_examined(const struct hi_pagemap *pm)
+{
+	return pm->examined;
+}
+
+static void add_run(struct hi_pagemap *pm, uint64_t start, uint64_t end, unsigned flags)
+{
+	struct pm_run *last = pm->nrun ? &pm->run[pm->nrun - 1] : NULL;
+	if (last && last->end == start && last->flags == flags)
+		last->end = end;
+	else
+		pm->run[pm->nrun++] = (struct pm_run){ start, end, flags };
+}
+
+/* Describe the pages from ADDR (page-aligned) on, toward END: one ioctl,
+ * or one buffer of entries.  Leaves [from, to) with to > ADDR.  */
+static int refill(struct hi_pagemap *pm, uint64_t addr, uint64_t end)
+{
+	pm->from = pm->to = addr;
+	pm->nrun = 0;
+	if (pm->scan) {
+		struct pm_region reg[PM_RUNS];
+		memset(reg, 0, sizeof reg);	/* for memcheck, which does not know the ioctl fills it */
+		struct pm_scan_arg a = {
+			.size = sizeof a, .start = addr, .end = end, .vec = (uintptr_t)reg, .vec_len = PM_RUNS,
+			.category_anyof_mask = PM_IS_PRESENT | PM_IS_SWAPPED, .return_mask = PM_IS_PRESENT | PM_IS_SWAPPED,
+		};
+		long n = ioctl(pm->fd, PM_SCAN_IOCTL, &a);
+		if (n >= 0 && n <= PM_RUNS && a.walk_end > addr && a.walk_end <= end) {
+			for (long i = 0; i < n; i++) {
+				if (reg[i].start < addr || reg[i].end > a.walk_end || reg[i].start >= reg[i].end)
+					goto no_scan;	/* not what the ABI promises */
+				add_run(pm, reg[i].start, reg[i].end,
+					reg[i].categories & PM_IS_PRESENT ? RUN_PRESENT : RUN_SWAPPED);
+				pm->examined += (reg[i].end - reg[i].start) / pm->page;
+			}
+			pm->to = a.walk_end;
+			return 0;
+		}
+no_scan:
+		/* ENOTTY or EINVAL before Linux 6.7: the file then.  */
+		pm->scan = 0;
+		pm->nrun = 0;
+	}
+	uint64_t want = (end - addr) / pm->page;
+	if (want > PM_BATCH)
+		want = PM_BATCH;
+	if (!want)
+		want = 1;
+	ssize_t got = pread(pm->fd, pm->buf, want * 8, (off_t)(addr / pm->page * 8));
+	if (got < 8)
 		return -1;
-	pm->base = pn;
-	pm->nbuf = (size_t)n / 8;
+	size_t n = (size_t)got / 8, k;
+	for (k = 0; k < n; k++) {
+		uint64_t e = pm->buf[k];
+		if (!(e & (PM_PRESENT | PM_SWAPPED)))
+			continue;
+		unsigned flags = e & PM_PRESENT ? RUN_PRESENT : RUN_SWAPPED;
+		uint64_t a = addr + k * pm->page;
+		struct pm_run *last = pm->nrun ? &pm->run[pm->nrun - 1] : NULL;
+		if (pm->nrun == PM_RUNS && !(last->end == a && last->flags == flags))
+			break;	/* full: the next call goes on from here */
+		add_run(pm, a, a + pm->page, flags);
+	}
+	pm->examined += k;
+	pm->to = addr + k * pm->page;
 	return 0;
 }
 
-int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64_t *present, uint64_t *swapped)
+/* The first run that ends after ADDR, or nrun.  */
+static size_t run_after(const struct hi_pagemap *pm, uint64_t addr)
 {
-	*present = *swapped = 0;
-	for (uint64_t pn = start / pm->page; pn < (end + pm->page - 1) / pm->page; pn++) {
-		if (pm_fill(pm, pn) < 0)
-			return -1;
-		uint64_t e = pm->buf[pn - pm->base];
-		if (e & PM_PRESENT)
-			*present += pm->page;
-		else if (e & PM_SWAPPED)
-			*swapped += pm->page;
+	size_t lo = 0, hi = pm->nrun;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (pm->run[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	return lo;
+}
+
+/* Make the runs describe ADDR (rounded down to its page): 0 or -1.  */
+static int cover(struct hi_pagemap *pm, uint64_t *addr, uint64_t end)
+{
+	*addr &= ~(pm->page - 1);
+	if (*addr >= pm->from && *addr < pm->to)
+		return 0;
+	return refill(pm, *addr, (end + pm->page - 1) & ~(pm->page - 1));
+}
+
+int hi_pagemap_next_present(struct hi_pagemap *pm, uint64_t addr, uint64_t end, uint64_t *at)
+{
+	if (addr >= end) {
+		*at = end;
+		return 0;
+	}
+	if (cover(pm, &addr, end) < 0)
+		return -1;
+	for (size_t i = run_after(pm, addr); i < pm->nrun && pm->run[i].start < end; i++)
+		if (pm->run[i].flags == RUN_PRESENT) {
+			*at = pm->run[i].start > addr ? pm->run[i].start : addr;
+			return 1;
+		}
+	*at = pm->to < end ? pm->to : end;
 	return 0;
 }
 
 int hi_pagemap_present(struct hi_pagemap *pm, uint64_t addr)
 {
-	uint64_t pn = addr / pm->page;
-	if (pm_fill(pm, pn) < 0)
-		return -1;
-	return (pm->buf[pn - pm->base] & PM_PRESENT) != 0;
+	addr &= ~(pm->page - 1);
+	if (addr < pm->from || addr >= pm->to) {
+		uint64_t e;
+		if (pread(pm->fd, &e, 8, (off_t)(addr / pm->page * 8)) != 8)
+			return -1;
+		pm->examined++;
+		return (e & PM_PRESENT) != 0;
+	}
+	size_t i = run_after(pm, addr);
+	return i < pm->nrun && pm->run[i].start <= addr && pm->run[i].flags == RUN_PRESENT;
+}
+
+int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64_t limit, uint64_t *present,
+		     uint64_t *swapped)
+{
+	*present = *swapped = 0;
+	uint64_t a = start;
+	end = (end + pm->page - 1) & ~(pm->page - 1);
+	while (a < end) {
+		if (!(a >= pm->from && a < pm->to) && limit && pm->examined >= limit)
+			return 1;
+		if (cover(pm, &a, end) < 0)
+			return -1;
+		uint64_t stop = pm->to < end ? pm->to : end;
+		for (size_t i = run_after(pm, a); i < pm->nrun && pm->run[i].start < stop; i++) {
+			uint64_t s = pm->run[i].start > a ? pm->run[i].start : a;
+			uint64_t e = pm->run[i].end < stop ? pm->run[i].end : stop;
+			*(pm->run[i].flags == RUN_PRESENT ? present : swapped) += e - s;
+		}
+		a = stop;
+	}
+	return 0;
 }
 
 /* ---- threads ---- */

@@ -41,13 +41,17 @@ enum hi_shmkind {
 	HI_SHM_ANON,		/* mmap(MAP_SHARED|MAP_ANONYMOUS): "/dev/zero" */
 };
 const char *hi_shmkind_name(enum hi_shmkind k);	/* "posix", "sysv", ... */
+/* The kind of shared memory a mapping named P is (its path, less
+ * " (deleted)"; SHARED: its perms end in 's'), or HI_SHM_NONE.  */
+enum hi_shmkind hi_shmkind_of(const char *p, int shared);
 
 struct hi_vma {
 	uint64_t start, end, offset, inode;
 	unsigned major, minor;
 	char perms[5];
 	char *path;		/* as /proc shows it, less " (deleted)"; "" if anonymous */
-	int deleted;
+	int deleted;		/* " (deleted)"; hi_maps_classify clears it for SysV and
+				 * shared anonymous memory, always so named */
 	/* Bytes, from smaps (zero when parsed from maps).  */
 	uint64_t rss, pss, swap, anon;
 	uint64_t shared_clean, shared_dirty, private_clean, private_dirty;
@@ -85,18 +89,44 @@ struct hi_vma *hi_maps_find(struct hi_maps *m, uint64_t addr);
 
 /* smaps_rollup's totals: rollup.h.  */
 
-/* /proc/PID/pagemap: which pages are present (in RAM) or swapped.  */
+/* /proc/PID/pagemap: which pages are present (in RAM) or swapped.
+ *
+ * Entries are read a buffer at a time, and runs of pages neither present
+ * nor swapped (never touched: most of a sparse mapping) are passed over
+ * in bulk: with Linux 6.7's PAGEMAP_SCAN ioctl the kernel skips
+ * unpopulated page tables whole (milliseconds for a TiB); before it, one
+ * call reads at most 4096 entries (16 MiB of address space, about 20 us),
+ * so callers can bound the work and poll for interrupts between calls.
+ * Nothing here changes the target: the ioctl only reports.  */
 struct hi_pagemap;
 struct hi_pagemap *hi_pagemap_open(pid_t pid);	/* NULL if not readable */
 void hi_pagemap_close(struct hi_pagemap *pm);
-/* Bytes of [start, end) that are present, and that are swapped out.
- * Returns 0 or -1.  */
-int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64_t *present, uint64_t *swapped);
-/* Is the page at ADDR present in RAM?  1, 0, or -1 if unknown.  Reading
- * a page that is not (swapped out, or never touched) would swap it in or
- * map it: searches look only at present pages.  Reads ahead: cheap for
- * ascending addresses.  */
+/* Read the file only, as before Linux 6.7 (for tests).  */
+void hi_pagemap_no_scan(struct hi_pagemap *pm);
+
+/* Pages looked at one by one so far: entries read from the file, and
+ * present or swapped pages the kernel's scan reported (a hole it skips
+ * whole costs nothing).  The measure of the work done, for budgets.  */
+uint64_t hi_pagemap_examined(const struct hi_pagemap *pm);
+
+/* The first present page in [ADDR, END): returns 1 with *AT = its
+ * address.  Returns 0 when none was found in the part looked at, with
+ * *AT = where that part ends: END, or less when the call stopped after
+ * one buffer (call again from *AT).  -1 if pagemap cannot be read.
+ * Reading a page that is not present (swapped out, or never touched)
+ * would swap it in or map it: searches look only at present pages.  */
+int hi_pagemap_next_present(struct hi_pagemap *pm, uint64_t addr, uint64_t end, uint64_t *at);
+
+/* Is the page at ADDR present in RAM?  1, 0, or -1 if unknown.  One
+ * entry is read unless the last buffer holds it: for scattered probes. */
 int hi_pagemap_present(struct hi_pagemap *pm, uint64_t addr);
+
+/* Bytes of [start, end) that are present, and that are swapped out.
+ * Returns 0; 1 if it stopped because hi_pagemap_examined() reached
+ * LIMIT (0: no limit) before the range was covered (*PRESENT and
+ * *SWAPPED then count part of it); -1 if pagemap cannot be read.  */
+int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64_t limit, uint64_t *present,
+		     uint64_t *swapped);
 
 /* The stack pointer of each thread of stopped process PID (from
  * /proc/PID/task/TID/syscall).  Returns the number found (malloc'd

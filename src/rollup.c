@@ -46,7 +46,7 @@ int hi_rollup_parse(const char *text, struct hi_rollup *r)
 			unsigned long long kb = strtoull(p, &end, 10);
 			if (end == p || errno || *p == '-' || kb > UINT64_MAX / 1024 ||
 			    (strncmp(end, " kB", 3) != 0) || (end[3] != '\n' && end[3] != '\0')) {
-				hi_error("smaps_rollup: malformed line \"%.*s\"", (int)(len > 80 ? 80 : len), line);
+				hi_error("malformed line \"%.*s\"", (int)(len > 80 ? 80 : len), line);
 				return -1;
 			}
 			*(uint64_t *)((char *)r + fields[i].off) = (uint64_t)kb * 1024;
@@ -57,7 +57,7 @@ int hi_rollup_parse(const char *text, struct hi_rollup *r)
 			line++;
 	}
 	if ((r->have & (HI_ROLLUP_RSS | HI_ROLLUP_PSS)) != (HI_ROLLUP_RSS | HI_ROLLUP_PSS)) {
-		hi_error("smaps_rollup: no Rss and Pss (a process without memory?)");
+		hi_error("no Rss and Pss lines (a process without memory?)");
 		return -1;
 	}
 	return 0;
@@ -92,7 +92,7 @@ int hi_rollup_read_path(const char *path, struct hi_rollup *r)
 {
 	char *buf = malloc(ROLLUP_MAX);
 	if (!buf) {
-		hi_error("out of memory");
+		hi_error("%s: out of memory; free some memory and retry", path);
 		return -1;
 	}
 	int rc = read_all(path, buf, ROLLUP_MAX);
@@ -110,7 +110,7 @@ int hi_rollup_read(pid_t pid, struct hi_rollup *r, const char *who)
 	snprintf(path, sizeof path, "/proc/%d/smaps_rollup", (int)pid);
 	char *buf = malloc(ROLLUP_MAX);
 	if (!buf) {
-		hi_error("out of memory");
+		hi_error("%s: out of memory reading %s; free some memory and retry", who, path);
 		return -1;
 	}
 	int read_failed = read_all(path, buf, ROLLUP_MAX) < 0;

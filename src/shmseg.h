@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include "memmap.h"
 #include "procmaps.h"
+#include "u64map.h"
 
 struct hi_shm_peer {
 	pid_t pid;
@@ -26,6 +27,8 @@ struct hi_sysv {
 	int64_t key, shmid;
 	uint64_t size, nattch;
 	pid_t cpid, lpid;
+	unsigned mode;		/* the perms column: permissions, SHM_DEST, SHM_LOCKED */
+	int removed;		/* SHM_DEST: IPC_RMID'd, alive until its last detach */
 };
 
 struct hi_shmseg {
@@ -33,14 +36,15 @@ struct hi_shmseg {
 	enum hi_shmkind kind;
 	unsigned major, minor;
 	uint64_t inode;
-	int deleted;
+	int deleted;		/* a /dev/shm file unlinked; a SysV segment removed */
 	uint64_t size;		/* the object's size, if size_known */
 	int size_known;
 	struct hi_mtotal mapped;	/* in the target: mapped, rss, pss, swap, mappings */
 	int have_sysv;		/* a SysV segment found in /proc/sysvipc/shm */
 	struct hi_sysv sysv;
 	struct hi_shm_peer *peers;
-	size_t npeers;
+	size_t npeers, peers_cap;
+	size_t next;		/* the segment before with the same file key, or SIZE_MAX */
 };
 
 struct hi_shminfo {
@@ -52,14 +56,37 @@ struct hi_shminfo {
 	int have_devshm;
 	char devshm[64];	/* the path looked at */
 	uint64_t devshm_size, devshm_free, devshm_avail;
+	struct u64map index;	/* hi_vma_file_key -> the last segment with it */
 };
 
 /* Parse /proc/sysvipc/shm.  Returns 0 (malloc'd *OUT, *N entries) or -1. */
 int hi_sysv_parse(FILE *f, struct hi_sysv **out, size_t *n);
 
+/* /proc/sysvipc/shm, if PID shares heapinspect's IPC namespace (the file
+ * shows the reader's): 1 (malloc'd *OUT, *N entries), or 0 if PID is in
+ * another namespace or the file cannot be read.  */
+int hi_sysv_read(pid_t pid, struct hi_sysv **out, size_t *n);
+
+/* The entry of OUT[0..N) with shmid SHMID (a SysV mapping's inode), or
+ * NULL.  */
+const struct hi_sysv *hi_sysv_find(const struct hi_sysv *sv, size_t n, uint64_t shmid);
+
 /* The segments among MAPS (classified) of PID, with sizes and peers.
  * Returns 0, or -1 with hi_errmsg() set (out of memory).  */
 int hi_shm_collect(pid_t pid, const struct hi_maps *maps, struct hi_shminfo *out);
+
+/* hi_shm_collect's first step: the segments among MAPS and their sizes,
+ * no SysV details, peers or /dev/shm.  */
+int hi_shm_segments(pid_t pid, const struct hi_maps *maps, struct hi_shminfo *out);
+
+/* Add process PID as a peer of each segment of SI that its maps text F
+ * names: the same device and inode, the same kind, and for SysV, memfd
+ * and shared anonymous memory, the same name (those live on the kernel's
+ * internal shm mount, where a SysV shmid and another's inode number can
+ * be equal; and shmid 0 is a segment too).  COMM is PID's name, or NULL
+ * to read it from /proc when a segment matches.  Returns 1 if any did,
+ * 0 if none, -1 if out of memory.  */
+int hi_shm_add_peers(struct hi_shminfo *si, pid_t pid, const char *comm, FILE *f);
 void hi_shm_free(struct hi_shminfo *si);
 
 #endif

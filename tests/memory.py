@@ -9,6 +9,9 @@ and pymalloc's own statistics (sys._debugmallocstats).  Each line of the
 reconciliation must match its truth within the tolerance stated by its
 check.
 """
+import csv
+import ctypes
+import io
 import json
 import os
 import re
@@ -76,6 +79,20 @@ def item(c, name):
     return None
 
 
+def remove_sysv(truth_path):
+    """Remove the SysV segment the workload keeps, should it have been
+    killed before removing it (a SysV segment outlives its process)."""
+    try:
+        with open(truth_path) as f:
+            shmid = json.load(f).get('sysv_kept_shmid', -1)
+    except (OSError, ValueError):
+        return
+    if shmid >= 0:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.shmctl.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
+        libc.shmctl(shmid, 0, None)  # IPC_RMID; EINVAL if already gone
+
+
 def check(tap, python, fallback=False):
     name = label(python)
     truth_path = tmpfile('.json')
@@ -118,18 +135,31 @@ def check(tap, python, fallback=False):
                and within(seg['rss'], truth['shm_size'], 0.01),
                '%s: shared memory lists /dev/shm/%s, 64 MiB mapped and resident within 1%%' % (name, truth['shm_name']),
                json.dumps(shm_c['items']))
-        shm_total = truth['shm_size'] + truth['memfd_size'] + (truth['sysv_size'] if truth['sysv_shmid'] >= 0 else 0)
+        shm_total = truth['shm_size'] + truth['memfd_size'] + truth['shared_anon_size'] \
+            + (truth['sysv_size'] if truth['sysv_shmid'] >= 0 else 0) \
+            + (truth['sysv_kept_size'] if truth['sysv_kept_shmid'] >= 0 else 0)
         tap.ok(within(shm_c['rss'], shm_total, 0.02),
                '%s: shared memory line %d within 2%% of the %d bytes planted' % (name, shm_c['rss'], shm_total))
         mfd = item(shm_c, truth['memfd_name'])
         tap.ok(mfd is not None and mfd.get('kind') == 'memfd' and mfd['rss'] == truth['memfd_size'] and mfd['deleted'],
                '%s: shared memory lists the 1 MiB memfd' % name, json.dumps(shm_c['items']))
-        if truth['sysv_shmid'] >= 0:
-            sv = [it for it in shm_c['items'] if it.get('kind') == 'sysv']
-            tap.ok(len(sv) == 1 and sv[0]['name'] == '/SYSV00000000' and sv[0]['rss'] == truth['sysv_size'],
-                   '%s: shared memory lists the 1 MiB SysV segment' % name, json.dumps(shm_c['items']))
+        if truth['sysv_shmid'] >= 0 and truth['sysv_kept_shmid'] >= 0:
+            # The kernel names every SysV mapping "... (deleted)": only the
+            # segment removed (IPC_RMID) may be shown so.
+            gone = item(shm_c, '/SYSV00000000')
+            kept = item(shm_c, '/SYSV%08x' % truth['sysv_kept_key'])
+            tap.ok(gone is not None and gone.get('kind') == 'sysv' and gone['rss'] == truth['sysv_size']
+                   and gone['deleted'],
+                   '%s: shared memory lists the 1 MiB SysV segment, removed' % name, json.dumps(shm_c['items']))
+            tap.ok(kept is not None and kept.get('kind') == 'sysv' and kept['rss'] == truth['sysv_kept_size']
+                   and not kept['deleted'],
+                   '%s: shared memory lists the 2 MiB SysV segment, not removed' % name, json.dumps(shm_c['items']))
         else:
-            tap.skip('%s: shared memory lists the SysV segment' % name, 'shmget failed in the target')
+            tap.skip('%s: shared memory lists the SysV segments' % name, 'shmget failed in the target')
+        anon = [it for it in shm_c['items'] if it.get('kind') == 'shared-anonymous']
+        tap.ok(len(anon) == 1 and anon[0]['rss'] == truth['shared_anon_size'] and not anon[0]['deleted'],
+               '%s: shared memory lists 1 MiB of shared anonymous memory, not deleted' % name,
+               json.dumps(shm_c['items']))
         # PSS: the peer maps every page too, so this process's share is half.
         tap.ok(seg is not None and within(seg['pss'], truth['shm_size'] // 2, 0.02),
                '%s: the segment\'s PSS is half its RSS (one peer)' % name, seg and seg['pss'])
@@ -217,13 +247,24 @@ def check(tap, python, fallback=False):
         m = segs.get(truth['memfd_name'])
         tap.ok(m is not None and m['kind'] == 'memfd' and m.get('size') == truth['memfd_size'] and not m['peers'],
                '%s: shm lists the memfd, 1 MiB, no peer' % name, json.dumps(m))
-        if truth['sysv_shmid'] >= 0:
-            sv = [g for g in shm['segments'] if g['kind'] == 'sysv']
-            info = sv[0].get('sysv', {}) if len(sv) == 1 else {}
+        if truth['sysv_shmid'] >= 0 and truth['sysv_kept_shmid'] >= 0:
+            sv = {g['inode']: g for g in shm['segments'] if g['kind'] == 'sysv'}
+            g = sv.get(truth['sysv_shmid'], {})
+            info = g.get('sysv', {})
             tap.ok(info.get('shmid') == truth['sysv_shmid'] and info.get('size') == truth['sysv_size']
-                   and info.get('nattch') == 1 and info.get('cpid') == pid and sv[0].get('size') == truth['sysv_size'],
-                   '%s: shm lists SysV shmid %d from /proc/sysvipc/shm: 1 MiB, 1 attached, created by the target'
-                   % (name, truth['sysv_shmid']), json.dumps(sv))
+                   and info.get('nattch') == 1 and info.get('cpid') == pid and g.get('size') == truth['sysv_size']
+                   and info.get('removed') and g.get('deleted'),
+                   '%s: shm lists SysV shmid %d from /proc/sysvipc/shm: 1 MiB, 1 attached, created by the target, '
+                   'removed' % (name, truth['sysv_shmid']), json.dumps(list(sv.values())))
+            g = sv.get(truth['sysv_kept_shmid'], {})
+            info = g.get('sysv', {})
+            tap.ok(info.get('key') == truth['sysv_kept_key'] and info.get('size') == truth['sysv_kept_size']
+                   and info.get('removed') is False and g.get('deleted') is False,
+                   '%s: shm lists SysV shmid %d, key 0x%08x, 2 MiB, not removed'
+                   % (name, truth['sysv_kept_shmid'], truth['sysv_kept_key']), json.dumps(list(sv.values())))
+        anon = [g for g in shm['segments'] if g['kind'] == 'shared-anonymous']
+        tap.ok(len(anon) == 1 and anon[0]['rss'] == truth['shared_anon_size'] and not anon[0]['deleted'],
+               '%s: shm lists the shared anonymous memory, not deleted' % name, json.dumps(anon))
         vfs = os.statvfs('/proc/%d/root/dev/shm' % pid)
         d = shm.get('devshm', {})
         tap.ok(d.get('size') == vfs.f_blocks * vfs.f_frsize and d.get('used', 0) >= truth['shm_size'],
@@ -257,10 +298,23 @@ def check(tap, python, fallback=False):
         tap.ok(('\n%d\n' % heap['objects']) in out, '%s: memory -format tcl returns the census count' % name)
         tap.ok(('Also mapped by' in out) and ('%d (' % truth['peer_pid']) in out and '/dev/shm as pid' in out,
                '%s: shm prints the segment, its peer and /dev/shm' % name)
+        if truth['sysv_shmid'] >= 0 and truth['sysv_kept_shmid'] >= 0:
+            kept = '/SYSV%08x' % truth['sysv_kept_key']
+            tables = [line for line in out.splitlines() if not line.startswith('item,')]  # not the CSV
+            kept_lines = [line for line in tables if kept in line]
+            gone_lines = [line for line in tables if '/SYSV00000000' in line]
+            # memory's table ("sysv" or "sysv, removed"), then shm's.
+            tap.ok(len(kept_lines) == 2 and not any('removed' in line for line in kept_lines)
+                   and len(gone_lines) == 2 and all('removed' in line for line in gone_lines),
+                   '%s: the tables show the removed SysV segment removed, the kept one not' % name,
+                   '\n'.join(kept_lines + gone_lines))
+        tap.ok(not any('/dev/zero' in line and 'deleted' in line for line in out.splitlines()),
+               '%s: the tables do not call shared anonymous memory deleted' % name)
         run, state = target.running()
         tap.ok(run, '%s: target running after the tables (state %s)' % (name, state))
     finally:
         target.close()
+        remove_sysv(truth_path)
         for p in (truth_path, truth_path + '.mallocstats'):
             if os.path.exists(p):
                 os.unlink(p)
@@ -293,14 +347,179 @@ def check_without_pymalloc(tap, python):
         tap.ok(rc == 0 and pm.get('arenas') == 0 and cls(mem, 'pymalloc')['size'] == 0
                and mem['objects']['count'] >= 10000,
                '%s (PYTHONMALLOC=malloc): no pymalloc arenas, objects still counted' % name, out[-1500:] + err)
-        # A saved image has no /proc: one line, and no table.
+        # A saved image has no /proc: one line naming the image and its
+        # pid, no table, and an errorCode scripts can test.
+        who = '%s (pid %d)' % (os.path.basename(image), target.pid)
         for cmd in ('memory', 'shm'):
             rc, out, err = heapinspect(['image', image, '-e', cmd])
-            tap.ok(rc == 1 and not out and len(err.strip().splitlines()) == 1 and 'an image has no /proc' in err,
-                   '%s: %s on an image says it needs the live process' % (name, cmd), out + err)
+            tap.ok(rc == 1 and not out and len(err.strip().splitlines()) == 1 and 'an image has no /proc' in err
+                   and who in err,
+                   '%s: %s on an image says, naming %s, it needs the live process' % (name, cmd, who), out + err)
+            rc, out, err = heapinspect(['image', image, '-e', 'catch {%s} m o; puts [dict get $o -errorcode]' % cmd])
+            tap.ok(rc == 0 and out.strip() == 'HEAPINSPECT RUNTIME',
+                   '%s: %s on an image sets errorCode HEAPINSPECT RUNTIME' % (name, cmd), out + err)
     finally:
         target.close()
         os.unlink(image)
+
+
+SPARSE = ('import mmap, struct, sys\n'
+          'size, chunk_at = int(sys.argv[1]), int(sys.argv[2])\n'
+          'flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0x4000)\n'
+          'm = mmap.mmap(-1, size, flags=flags)\n'
+          'for off in range(0, size, size // 64):\n'
+          '    m[off] = 1\n'
+          '# A page that looks like a 1 MiB chunk of glibc mmap\'d: prev_size 0, size | IS_MMAPPED\n'
+          'm[chunk_at:chunk_at + 16] = struct.pack("QQ", 0, (1 << 20) | 2)\n'
+          'for off in range(chunk_at, chunk_at + (1 << 20), mmap.PAGESIZE):\n'
+          '    m[off + 64] = 1\n'
+          'print("ready", flush=True)\n'
+          'sys.stdin.readline()\n')
+
+
+SHMID0 = ('import ctypes, json, os, sys\n'
+          'libc = ctypes.CDLL(None, use_errno=True)\n'
+          'libc.shmat.restype = ctypes.c_void_p\n'
+          'libc.shmat.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_int]\n'
+          'libc.shmctl.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p]\n'
+          'shmid = libc.shmget(0, 1 << 20, 0o1000 | 0o600)\n'
+          'addr = libc.shmat(shmid, None, 0)\n'
+          'ctypes.memset(addr, 1, 1 << 20)\n'
+          'libc.shmctl(shmid, 0, None)\n'
+          'r, w = os.pipe()\n'
+          'child = os.fork()\n'
+          'if child == 0:\n'
+          '    os.close(w)\n'
+          '    os.read(r, 1)  # until the parent exits; the attachment was inherited\n'
+          '    os._exit(0)\n'
+          'with open(sys.argv[1], "w") as f:\n'
+          '    json.dump({"shmid": shmid, "child": child}, f)\n'
+          'print("ready", flush=True)\n'
+          'sys.stdin.readline()\n')
+
+
+def check_shmid0(tap, python):
+    """In a new IPC namespace the first SysV segment gets shmid 0, which
+    its mappings show as inode 0: it is a segment all the same, and a
+    forked child that inherited the attachment is its peer."""
+    name = label(python)
+    truth_path = tmpfile('.json')
+    try:
+        target = Target(['unshare', '--ipc', python, '-c', SHMID0, truth_path], timeout=30)
+    except Exception as e:
+        tap.skip('%s: shm finds the peer of SysV shmid 0' % name, 'cannot start in a new IPC namespace: %s'
+                 % str(e)[-200:])
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        if truth['shmid'] != 0:
+            tap.skip('%s: shm finds the peer of SysV shmid 0' % name, 'shmid %d, not 0' % truth['shmid'])
+            return
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'shm -format json'])
+        shm = json.loads(out) if rc == 0 and out else {}
+        sv = [g for g in shm.get('segments', []) if g['kind'] == 'sysv']
+        tap.ok(len(sv) == 1 and sv[0]['inode'] == 0 and [p['pid'] for p in sv[0]['peers']] == [truth['child']],
+               '%s: shm finds the peer (pid %d) of SysV shmid 0' % (name, truth['child']), out[-1500:] + err)
+    finally:
+        target.close()
+        os.unlink(truth_path)
+
+
+ODD_NAMES = ('import json, mmap, os, shutil, sys, tempfile\n'
+             'top = tempfile.mkdtemp(prefix="heapinspect-csv-", dir=os.environ.get("HI_DATA_DIR"))\n'
+             'deep = os.path.join(top, "x" * 200, "y" * 200, "z" * 200)\n'
+             'os.makedirs(deep)\n'
+             'path = os.path.join(deep, \'a "quoted", name.dat\')\n'
+             'with open(path, "wb") as f:\n'
+             '    f.write(b"z" * 65536)\n'
+             'fd = os.open(path, os.O_RDONLY)\n'
+             'data = mmap.mmap(fd, 65536, prot=mmap.PROT_READ)\n'
+             'os.close(fd)\n'
+             'shm = \'/dev/shm/heapinspect "csv", %d\' % os.getpid()\n'
+             'fd = os.open(shm, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)\n'
+             'os.ftruncate(fd, 65536)\n'
+             'seg = mmap.mmap(fd, 65536)\n'
+             'os.close(fd)\n'
+             'seg[0] = data[0]\n'
+             'os.unlink(shm)  # the mappings keep both: nothing to leak\n'
+             'shutil.rmtree(top)\n'
+             'with open(sys.argv[1], "w") as f:\n'
+             '    json.dump({"data": path, "shm": shm}, f)\n'
+             'print("ready", flush=True)\n'
+             'sys.stdin.readline()\n')
+
+
+def check_csv_names(tap, python):
+    """Names with a quote and commas, and a path of over 600 bytes: the
+    CSV of memory and shm must give them whole, as a CSV reader reads
+    them back."""
+    name = label(python)
+    truth_path = tmpfile('.json')
+    try:
+        target = Target([python, '-c', ODD_NAMES, truth_path], timeout=30)
+    except Exception as e:
+        tap.ok(False, '%s: start the odd-names target' % name, e)
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'memory -format csv', '-e', 'shm -format csv'])
+        rows = list(csv.reader(io.StringIO(out)))
+        items = [r[2] for r in rows if len(r) == 8 and r[0] == 'item']
+        segs = [r[0] for r in rows if len(r) == 8 and r[1] == 'posix']
+        tap.ok(rc == 0 and truth['data'] in items and truth['shm'] in items,
+               '%s: memory -format csv gives a %d-byte path with a quote and commas whole'
+               % (name, len(truth['data'])), out[-1500:] + err)
+        tap.ok(rc == 0 and truth['shm'] in segs, '%s: shm -format csv gives %s whole' % (name, truth['shm']),
+               out[-1500:] + err)
+    finally:
+        target.close()
+        os.unlink(truth_path)
+
+
+def kernel_has_pagemap_scan():
+    """Linux 6.7 and later answer PAGEMAP_SCAN: holes skipped in bulk."""
+    m = re.match(r'(\d+)\.(\d+)', os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (6, 7)
+
+
+def check_sparse(tap, python):
+    """A 1 TiB private mapping, 64 pages and a 1 MiB look-alike chunk
+    touched: memory must not stop the target for long walking its absent
+    pages, and the classes must still add up to smaps."""
+    name = label(python)
+    size, chunk_at = 1 << 40, 768 << 30
+    try:
+        target = Target([python, '-c', SPARSE, str(size), str(chunk_at)], timeout=30)
+    except Exception as e:
+        tap.skip('%s: memory on a sparse 1 TiB mapping' % name, 'cannot map 1 TiB: %s' % str(e)[-200:])
+        return
+    try:
+        # -v reports the pause of memory's second stop, the one that
+        # reads pagemap and the mappings' contents.
+        rc, out, err = heapinspect(['-v', 'attach', str(target.pid), '-e', 'memory -format json'])
+        pause = re.search(r'pagemap read in a pause of ([\d.]+) ms', err)
+        if not tap.ok(rc == 0 and len(out.splitlines()) == 1 and pause,
+                      '%s: memory on a sparse 1 TiB mapping exits 0' % name, out[-1500:] + err):
+            return
+        mem, pause_ms = json.loads(out), float(pause.group(1))
+        tap.ok(pause_ms < 2000, '%s: the target stopped %.0f ms for 1 TiB of address space (bound 2 s)'
+               % (name, pause_ms))
+        total = sum(c['rss'] for c in mem['classes'])
+        tap.ok(total == mem['total']['rss'] and within(total, mem['rollup']['rss'], 0.01),
+               '%s: sparse: the classes add up to the RSS (%d of %d)' % (name, total, mem['rollup']['rss']))
+        mm = cls(mem, 'malloc_mmap')
+        if kernel_has_pagemap_scan():
+            tap.ok(mm['rss'] >= 1 << 20 and mem['unscanned'] == 0 and not mem.get('bounded'),
+                   '%s: sparse: PAGEMAP_SCAN passes over the holes, the chunk 768 GiB in is found, nothing unscanned'
+                   % name, 'malloc_mmap %d, unscanned %d' % (mm['rss'], mem['unscanned']))
+        else:
+            tap.ok(mem['unscanned'] > 0 and mem.get('bounded'),
+                   '%s: sparse: without PAGEMAP_SCAN the search stops at its bound and says so' % name,
+                   'unscanned %d' % mem['unscanned'])
+    finally:
+        target.close()
 
 
 def main():
@@ -312,6 +531,9 @@ def main():
         check(tap, python, fallback=i == 0)
     if pythons:
         check_without_pymalloc(tap, pythons[0])
+        check_sparse(tap, pythons[0])
+        check_shmid0(tap, pythons[0])
+        check_csv_names(tap, pythons[0])
     return tap.done()
 
 

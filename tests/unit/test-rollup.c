@@ -68,6 +68,22 @@ static void rejects_what_is_not_a_rollup(void)
 	CU_ASSERT_EQUAL(r.pss, 3 * 1024);
 }
 
+/* Through a file: its path once, then the parser's words, one line.  */
+static void a_malformed_file_says_where_once(void)
+{
+	char path[] = "/tmp/hi-rollup-XXXXXX", want[256];
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	static const char text[] = "Rss: 12 kB\nPss: x kB\n";
+	CU_ASSERT_EQUAL_FATAL(write(fd, text, sizeof text - 1), (ssize_t)(sizeof text - 1));
+	close(fd);
+	struct hi_rollup r;
+	CU_ASSERT_EQUAL(hi_rollup_read_path(path, &r), -1);
+	snprintf(want, sizeof want, "%s: malformed line \"Pss: x kB\"", path);
+	CU_ASSERT_STRING_EQUAL(hi_errmsg(), want);
+	unlink(path);
+}
+
 static void reads_this_process(void)
 {
 	struct hi_rollup r;
@@ -87,6 +103,7 @@ int hi_suite_rollup(void)
 	if (!s || !CU_add_test(s, "reads a recent kernel's file", reads_a_recent_kernels_file) ||
 	    !CU_add_test(s, "reads a 4.14 file with swap", reads_a_4_14_file_with_swap) ||
 	    !CU_add_test(s, "rejects what is not a rollup", rejects_what_is_not_a_rollup) ||
+	    !CU_add_test(s, "a malformed file is named once", a_malformed_file_says_where_once) ||
 	    !CU_add_test(s, "reads this process", reads_this_process))
 		return -1;
 	return 0;

@@ -5,8 +5,10 @@ touched so it is resident:
 
   - a 64 MiB POSIX shared-memory segment (multiprocessing.shared_memory),
     mapped also by a second process (this script with --peer NAME); a
-    1 MiB SysV segment (shmget, removed at once so it cannot leak) and a
-    1 MiB memfd, both mapped shared;
+    1 MiB SysV segment (shmget, removed at once so it cannot leak), a
+    2 MiB SysV segment with a key, kept (removed on exit; the test removes
+    it too should this process be killed), a 1 MiB memfd and 1 MiB of
+    shared anonymous memory, all mapped shared;
   - a 100 MiB data file, mmap'd read-only, unlinked, and read through;
   - 200 MiB from C's malloc (ctypes: libc.malloc + memset), which no
     Python object accounts for, and 16 MiB of small mallocs made by a
@@ -72,6 +74,23 @@ def main():
     else:
         ctypes.memset(sysv_addr, 7, MiB)
         libc.shmctl(sysv_id, 0, None)  # IPC_RMID
+    # One not removed: a key of our own (IPC_CREAT | IPC_EXCL), kept.
+    kept_id, kept_key = -1, 0
+    for k in range(64):
+        key = 0x48490000 + ((os.getpid() + k) & 0xffff)
+        kept_id = libc.shmget(key, 2 * MiB, 0o3000 | 0o600)
+        if kept_id >= 0:
+            kept_key = key
+            break
+    kept_addr = libc.shmat(kept_id, None, 0) if kept_id >= 0 else None
+    if kept_addr in (None, ctypes.c_void_p(-1).value):
+        if kept_id >= 0:
+            libc.shmctl(kept_id, 0, None)
+        kept_id = -1
+    else:
+        ctypes.memset(kept_addr, 9, 2 * MiB)
+    shared_anon = mmap.mmap(-1, MiB)  # MAP_SHARED: /dev/zero
+    touch(shared_anon, MiB)
     memfd = os.memfd_create('heapinspect-test')
     os.ftruncate(memfd, MiB)
     memfd_map = mmap.mmap(memfd, MiB)
@@ -131,6 +150,8 @@ def main():
         'thread_malloc': 4096 * 4096,
         'threads': len(os.listdir('/proc/self/task')),
         'sysv_shmid': sysv_id, 'sysv_size': MiB, 'memfd_name': '/memfd:heapinspect-test', 'memfd_size': MiB,
+        'sysv_kept_shmid': kept_id, 'sysv_kept_key': kept_key, 'sysv_kept_size': 2 * MiB,
+        'shared_anon_size': MiB,
     }
     with open(truth_path, 'w') as f:
         json.dump(truth, f)
@@ -156,6 +177,9 @@ def main():
     shm.unlink()
     memfd_map.close()
     os.close(memfd)
+    shared_anon.close()
+    if kept_id >= 0:
+        libc.shmctl(kept_id, 0, None)  # IPC_RMID
     libc.free(ctypes.c_void_p(c_block))
 
 
