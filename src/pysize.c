@@ -81,7 +81,7 @@ static uint64_t dict_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 		if (k.kind < 0)	/* 3.8-3.10: USABLE_FRACTION(dk_size) slots */
 			s += ((k.size << 1) / 3) * PTR;
 		else		/* 3.11+: shared_keys_usable_size */
-			s += (uint64_t)(k.nentries + k.usable) * PTR;
+			s += (clamp(k.nentries) + clamp(k.usable)) * PTR;
 	}
 	if (k.refcnt == 1)	/* shared and static keys are not this dict's */
 		s += hi_py_keys_size(py, &k);
@@ -93,10 +93,10 @@ static uint64_t odict_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 	uint64_t s = dict_size(py, obj, t), first;
 	int64_t fast, used;
 	if (rd_i64(py, obj, py->l.od_fast_nodes_size, &fast) == 0 && fast > 0)
-		s += (uint64_t)fast * PTR;
+		s += clamp(fast) * PTR;
 	if (rd_ptr(py, obj, py->l.od_first, &first) == 0 && first &&
 	    rd_i64(py, obj, py->l.ma_used, &used) == 0 && used > 0)
-		s += (uint64_t)used * py->l.sizeof_odict_node;
+		s += clamp(used) * py->l.sizeof_odict_node;
 	return s;
 }
 
@@ -106,7 +106,7 @@ static uint64_t set_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 	int64_t mask;
 	if (rd_ptr(py, obj, py->l.set_table, &table) == 0 && table != obj + py->l.set_smalltable.off &&
 	    rd_i64(py, obj, py->l.set_mask, &mask) == 0 && mask >= 0)
-		s += (uint64_t)(mask + 1) * py->l.sizeof_setentry;
+		s += (clamp(mask) + 1) * py->l.sizeof_setentry;
 	return s;
 }
 
@@ -161,7 +161,7 @@ static uint64_t str_size(struct hi_py *py, uint64_t obj)
 		int64_t utf8_len;
 		if (rd_ptr(py, obj, l->str_utf8, &utf8) == 0 && utf8 && utf8 != data &&
 		    rd_i64(py, obj, l->str_utf8_length, &utf8_len) == 0 && utf8_len >= 0)
-			s += (uint64_t)utf8_len + 1;
+			s += clamp(utf8_len) + 1;
 	}
 	if (hi_has(l->str_wstr)) {	/* <= 3.11: the wchar_t cache */
 		uint64_t wstr;
@@ -170,7 +170,7 @@ static uint64_t str_size(struct hi_py *py, uint64_t obj)
 			if (!(compact && ascii))
 				rd_i64(py, obj, l->str_wstr_length, &wlen);
 			if (wlen >= 0)
-				s += (uint64_t)(wlen + 1) * 4;
+				s += (clamp(wlen) + 1) * 4;
 		}
 	}
 	return s;
@@ -184,7 +184,7 @@ static uint64_t int_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 		int64_t tag;
 		uint64_t n = 1;
 		if (rd_i64(py, obj, l->long_lv_tag, &tag) == 0 && (tag >> 3) > 1)
-			n = (uint64_t)tag >> 3;
+			n = clamp(tag >> 3);
 		return (uint64_t)t->basicsize + (uint64_t)t->itemsize * n;
 	}
 	int64_t n = ob_size(py, obj);
@@ -231,7 +231,7 @@ static uint64_t frame_slots(struct hi_py *py, uint64_t code)
 	if (!code || rd_i64(py, code, py->l.co_nlocalsplus, &nlp) < 0 || rd_i64(py, code, py->l.co_stacksize, &stack) < 0 ||
 	    nlp < 0 || stack < 0)
 		return 0;
-	return (uint64_t)(nlp + stack);
+	return clamp(nlp) + clamp(stack);
 }
 
 static uint64_t frame_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
@@ -276,8 +276,10 @@ static uint64_t deque_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 	uint64_t blocklen = l->dq_block_data.count;
 	if (!blocklen || rd_i64(py, obj, l->dq_leftindex, &left) < 0)
 		return (uint64_t)t->basicsize;
-	int64_t n = ob_size(py, obj);
-	return (uint64_t)t->basicsize + ((uint64_t)(left + n) + blocklen - 1) / blocklen * l->sizeof_deque_block;
+	/* Both clamped before adding: garbage gives a wrong size, never an
+	 * overflow (the fuzzer found left + n overflowing).  */
+	uint64_t used = clamp(left) + clamp(ob_size(py, obj));
+	return (uint64_t)t->basicsize + (used + blocklen - 1) / blocklen * l->sizeof_deque_block;
 }
 
 static uint64_t sizeof_method(struct hi_py *py, uint64_t obj, struct hi_type *t)
