@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "error.h"
 #include "mem.h"
+#include "procmaps.h"
 #include "u64map.h"
 
 #define PAGE 4096
@@ -232,21 +233,6 @@ static void *copy_worker(void *arg)
 	return NULL;
 }
 
-/* One mapping as smaps describes it.  */
-struct smaps_entry {
-	uint64_t start, end, rss_kb;
-	char perms[8];
-	char *path;		/* NULL when anonymous */
-};
-
-static uint64_t path_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;	/* FNV-1a */
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 0x100000001b3ull;
-	return h | 1;	/* never 0: u64map's empty key */
-}
-
 static int by_start(const void *a, const void *b)
 {
 	const struct copy_job *x = a, *y = b;
@@ -255,89 +241,42 @@ static int by_start(const void *a, const void *b)
 
 struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 {
-	char path[64], line[4096 + 128];
-	snprintf(path, sizeof path, "/proc/%d/smaps", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		hi_error("pid %d: cannot read %s: %s", (int)pid, path, strerror(errno));
+	char who[32];
+	snprintf(who, sizeof who, "pid %d", (int)pid);
+	struct hi_maps maps = { 0 };
+	if (hi_maps_read(pid, "smaps", &maps, who) < 0)
 		return NULL;
-	}
-	struct smaps_entry *maps = NULL;
-	size_t nmaps = 0, capmaps = 0;
-	int ok = 1;
-	while (ok && fgets(line, sizeof line, f)) {
-		unsigned long long a, b, kb;
-		char perms[8];
-		int pathat = 0;
-		if (sscanf(line, "%llx-%llx %7s %*s %*s %*s %n", &a, &b, perms, &pathat) >= 3 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			if (nmaps == capmaps) {
-				size_t cap = capmaps ? 2 * capmaps : 256;
-				struct smaps_entry *nm = realloc(maps, cap * sizeof *nm);
-				if (!nm) {
-					hi_error("pid %d: out of memory reading %s", (int)pid, path);
-					ok = 0;
-					break;
-				}
-				maps = nm;
-				capmaps = cap;
-			}
-			struct smaps_entry *e = &maps[nmaps++];
-			*e = (struct smaps_entry){ a, b, 0, "", NULL };
-			memcpy(e->perms, perms, sizeof e->perms);
-			char *p = pathat ? line + pathat : NULL;
-			if (p && *p) {
-				p[strcspn(p, "\n")] = '\0';
-				if (*p && !(e->path = strdup(p))) {
-					hi_error("pid %d: out of memory reading %s", (int)pid, path);
-					ok = 0;
-				}
-			}
-			continue;
-		}
-		if (nmaps && sscanf(line, "Rss: %llu kB", &kb) == 1)
-			maps[nmaps - 1].rss_kb = kb;
-	}
-	fclose(f);
+	/* Code files (a file some mapping of which is executable) get
+	 * HI_MC_CODE on every mapping.  */
+	hi_maps_classify(&maps);
 	/* Which mappings: resident, writable, private, not the kernel's;
-	 * with HI_SNAP_RODATA also the read-only mappings of loaded code
-	 * (files that have an executable mapping), where static types keep
-	 * their names.  */
-	struct copy_job *jobs = ok ? calloc(nmaps ? nmaps : 1, sizeof *jobs) : NULL;
+	 * with HI_SNAP_RODATA also the read-only mappings of loaded code,
+	 * where static types keep their names.  */
+	int ok = 1;
+	struct copy_job *jobs = calloc(maps.n ? maps.n : 1, sizeof *jobs);
 	size_t njobs = 0;
-	uint64_t (*ro)[2] = ok ? calloc(nmaps ? nmaps : 1, sizeof *ro) : NULL;
+	uint64_t (*ro)[2] = calloc(maps.n ? maps.n : 1, sizeof *ro);
 	size_t nro = 0;
 	uint64_t total = 0;
-	/* Files with an executable mapping, by a hash of their path (a
-	 * collision only copies one more read-only mapping): one pass, not a
-	 * comparison of every pair, since the target is stopped.  */
-	struct u64map code;
-	u64map_init(&code);
-	for (size_t i = 0; ok && (flags & HI_SNAP_RODATA) && i < nmaps; i++)
-		if (maps[i].perms[2] == 'x' && maps[i].path && u64map_put(&code, path_hash(maps[i].path), 1) < 0) {
-			hi_error("pid %d: out of memory reading %s", (int)pid, path);
-			ok = 0;
-		}
-	if (ok && (!jobs || !ro)) {
-		hi_error("pid %d: out of memory reading %s", (int)pid, path);
+	if (!jobs || !ro) {
+		hi_error("%s: out of memory reading /proc/%d/smaps", who, (int)pid);
 		ok = 0;
 	}
-	for (size_t i = 0; ok && i < nmaps; i++) {
-		struct smaps_entry *e = &maps[i];
+	for (size_t i = 0; ok && i < maps.n; i++) {
+		const struct hi_vma *e = &maps.v[i];
 		const char *pr = e->perms;
-		int special = e->path && (!strcmp(e->path, "[vvar]") || !strcmp(e->path, "[vsyscall]") ||
-					  !strcmp(e->path, "[vdso]"));
+		int special = !strcmp(e->path, "[vvar]") || !strcmp(e->path, "[vsyscall]") || !strcmp(e->path, "[vdso]");
 		/* [stack] too: 3.11 and 3.12 keep the thread's current-frame
 		 * pointer in a C stack frame.  */
-		int wanted = pr[0] == 'r' && pr[1] == 'w' && pr[3] == 'p' && !special && e->rss_kb;
+		int wanted = pr[0] == 'r' && pr[1] == 'w' && pr[3] == 'p' && !special && e->rss;
 		if (pr[0] == 'r' && pr[1] != 'w') {
 			/* Read-only: it cannot change once the target runs
 			 * again, so it may be read live later.  */
 			ro[nro][0] = e->start;
 			ro[nro][1] = e->end;
 			nro++;
-			if ((flags & HI_SNAP_RODATA) && pr[3] == 'p' && e->path && e->path[0] == '/' && !special)
-				wanted = u64map_get(&code, path_hash(e->path)) != NULL;
+			if ((flags & HI_SNAP_RODATA) && pr[3] == 'p' && e->path[0] == '/' && e->cls == HI_MC_CODE)
+				wanted = 1;
 		}
 		if (!wanted)
 			continue;
@@ -350,10 +289,7 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 		}
 		jobs[njobs++] = (struct copy_job){ e->start, (size_t)(e->end - e->start), NULL, 0, 0 };
 	}
-	u64map_free(&code);
-	for (size_t i = 0; i < nmaps; i++)
-		free(maps[i].path);
-	free(maps);
+	hi_maps_free(&maps);
 	/* smaps lists mappings in address order; keep the ranges sorted.  */
 	if (njobs > 1)
 		qsort(jobs, njobs, sizeof *jobs, by_start);
