@@ -381,16 +381,12 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 	} else if (format == F_CSV) {
 		print_csv(app->out, r);
 	} else {
-		struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
+		struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "memory");
 		if (!e) {
-			hi_error("%s: out of memory for the %s output; free some memory and retry", app->session.who,
-				 formats[format]);
 			rc = TCL_ERROR;
 		} else {
 			emit_report(e, app, r);
-			Tcl_Obj *v = hi_emit_finish(e);
-			if (v)
-				Tcl_SetObjResult(interp, v);
+			hi_cmd_emitted(app, e);
 		}
 	}
 	fflush(app->out);

@@ -180,16 +180,12 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 	} else if (format == F_CSV) {
 		print_csv(app->out, &si);
 	} else {
-		struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
+		struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "shm");
 		if (!e) {
-			hi_error("%s: out of memory for the %s output; free some memory and retry", s->who,
-				 formats[format]);
 			rc = -1;
 		} else {
 			emit_shm(e, s->pid, &si);
-			Tcl_Obj *v = hi_emit_finish(e);
-			if (v)
-				Tcl_SetObjResult(interp, v);
+			hi_cmd_emitted(app, e);
 		}
 	}
 	fflush(app->out);

@@ -156,14 +156,11 @@ static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		} else if (format == F_CSV) {
 			print_csv(app->out, &top, &c);
 		} else {
-			struct hi_emit *e = format == F_JSON ? hi_emit_json(app->out) : hi_emit_tcl();
+			struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "top");
 			if (e) {
 				emit_result(e, &top, &c, app->session.pid, app->session.py.version);
-				Tcl_Obj *v = hi_emit_finish(e);
-				if (v)
-					Tcl_SetObjResult(interp, v);
+				hi_cmd_emitted(app, e);
 			} else {
-				hi_error("%s: top: out of memory for the result; free memory", app->session.who);
 				rc = hi_cmd_fail(interp);
 			}
 		}

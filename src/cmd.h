@@ -84,6 +84,15 @@ int hi_census_from_tcl(Tcl_Interp *interp, Tcl_Obj *obj, struct hi_census *c);
 /* Remember C as the last table (for `more` and `all`); takes ownership. */
 void hi_cmd_set_last_census(struct hi_app *app, struct hi_census *c, size_t next);
 
+/* The writer of a command's -format json (to APP's output) or tcl
+ * result.  NULL with hi_errmsg() set, naming the pid and CMD, when out of
+ * memory.  */
+struct hi_emit;
+struct hi_emit *hi_cmd_emitter(struct hi_app *app, int json, const char *cmd);
+
+/* Finish E; a Tcl value becomes the command's result.  */
+void hi_cmd_emitted(struct hi_app *app, struct hi_emit *e);
+
 /* Parse "-format table|json|csv|tcl" style options: returns the index of
  * VALUE in CHOICES or -1 with the Tcl error set.  */
 int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices, const char *what);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "emit.h"
 #include "error.h"
 #include "heap.h"
 #include "interrupt.h"
@@ -74,6 +75,22 @@ int hi_cmd_stop(struct hi_app *app)
 	if (hi_session_stop(&app->session) < 0)
 		return hi_cmd_fail(app->interp);
 	return TCL_OK;
+}
+
+struct hi_emit *hi_cmd_emitter(struct hi_app *app, int json, const char *cmd)
+{
+	struct hi_emit *e = json ? hi_emit_json(app->out) : hi_emit_tcl();
+	if (!e)
+		hi_error("%s: %s: out of memory for the %s result; free some memory and retry", app->session.who, cmd,
+			 json ? "json" : "tcl");
+	return e;
+}
+
+void hi_cmd_emitted(struct hi_app *app, struct hi_emit *e)
+{
+	Tcl_Obj *v = hi_emit_finish(e);
+	if (v)
+		Tcl_SetObjResult(app->interp, v);
 }
 
 int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices, const char *what)
