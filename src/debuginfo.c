@@ -639,11 +639,10 @@ static void set_debuginfo_path(void)
 	debuginfo_path = (p && *p) ? (char *)p : NULL;
 }
 
-struct hi_dbg *hi_dbg_open_pid(pid_t pid)
+/* A handle with the modules live process PID maps reported, or NULL with
+ * the error set (WHO prefixes it).  */
+static struct hi_dbg *report_process(pid_t pid, const char *who)
 {
-	set_debuginfo_path();
-	char who[32];
-	snprintf(who, sizeof who, "pid %d", (int)pid);
 	struct hi_dbg *d = calloc(1, sizeof *d);
 	if (!d) {
 		hi_error("%s: out of memory", who);
@@ -669,6 +668,35 @@ struct hi_dbg *hi_dbg_open_pid(pid_t pid)
 		hi_dbg_close(d);
 		return NULL;
 	}
+	return d;
+}
+
+/* A handle with the one ELF file PATH reported at address 0, or NULL. */
+static struct hi_dbg *report_file(const char *path)
+{
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", path);
+		return NULL;
+	}
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl || !dwfl_report_offline(d->dwfl, path, path, -1)) {
+		hi_error("%s: cannot open: %s", path, dwfl_errmsg(-1));
+		hi_dbg_close(d);
+		return NULL;
+	}
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	return d;
+}
+
+struct hi_dbg *hi_dbg_open_pid(pid_t pid)
+{
+	set_debuginfo_path();
+	char who[32];
+	snprintf(who, sizeof who, "pid %d", (int)pid);
+	struct hi_dbg *d = report_process(pid, who);
+	if (!d)
+		return NULL;
 	char link[64], exe[4096];
 	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
 	ssize_t n = readlink(link, exe, sizeof exe - 1);
@@ -686,18 +714,9 @@ struct hi_dbg *hi_dbg_open_pid(pid_t pid)
 struct hi_dbg *hi_dbg_open_file(const char *path)
 {
 	set_debuginfo_path();
-	struct hi_dbg *d = calloc(1, sizeof *d);
-	if (!d) {
-		hi_error("%s: out of memory", path);
+	struct hi_dbg *d = report_file(path);
+	if (!d)
 		return NULL;
-	}
-	d->dwfl = dwfl_begin(&offline_callbacks);
-	if (!d->dwfl || !dwfl_report_offline(d->dwfl, path, path, -1)) {
-		hi_error("%s: cannot open: %s", path, dwfl_errmsg(-1));
-		hi_dbg_close(d);
-		return NULL;
-	}
-	dwfl_report_end(d->dwfl, NULL, NULL);
 	if (!finish_open(d, path)) {
 		hi_dbg_close(d);
 		return NULL;
@@ -750,40 +769,16 @@ struct hi_dbg *hi_dbg_open_module(const struct hi_dbg *python, const char *name)
 		return NULL;
 	}
 	snprintf(who, sizeof who, "pid %d", (int)python->pid);
-	struct hi_dbg *d = calloc(1, sizeof *d);
-	if (!d) {
-		hi_error("%s: out of memory", who);
-		return NULL;
-	}
-	d->pid = python->pid;
 	/* A fresh report: the module may have been loaded since attaching. */
-	d->dwfl = dwfl_begin(&proc_callbacks);
-	report_pid = d->pid;
-	if (!d->dwfl || dwfl_linux_proc_report(d->dwfl, d->pid) != 0) {
-		hi_error("%s: cannot read its memory map: %s", who, dwfl_errmsg(-1));
-		hi_dbg_close(d);
-		return NULL;
-	}
-	dwfl_report_end(d->dwfl, NULL, NULL);
-	return open_named(d, name, who);
+	struct hi_dbg *d = report_process(python->pid, who);
+	return d ? open_named(d, name, who) : NULL;
 }
 
 struct hi_dbg *hi_dbg_open_elf(const char *path)
 {
 	set_debuginfo_path();
-	struct hi_dbg *d = calloc(1, sizeof *d);
-	if (!d) {
-		hi_error("%s: out of memory", path);
-		return NULL;
-	}
-	d->dwfl = dwfl_begin(&offline_callbacks);
-	if (!d->dwfl || !dwfl_report_offline(d->dwfl, path, path, -1)) {
-		hi_error("%s: cannot open: %s", path, dwfl_errmsg(-1));
-		hi_dbg_close(d);
-		return NULL;
-	}
-	dwfl_report_end(d->dwfl, NULL, NULL);
-	return open_named(d, base_name(path), path);
+	struct hi_dbg *d = report_file(path);
+	return d ? open_named(d, base_name(path), path) : NULL;
 }
 
 struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *exe, const char *who)
