@@ -11,6 +11,12 @@ void hi_baseline_init(struct hi_baseline *b)
 	hi_census_init(&b->census, "kind");
 }
 
+int hi_baseline_of(const struct hi_baseline *b, const struct hi_proc_id *id)
+{
+	return b->set && b->pid == id->pid && b->id.starttime == id->starttime && b->id.at_random == id->at_random &&
+	       memcmp(b->id.random, id->random, sizeof id->random) == 0;
+}
+
 void hi_baseline_clear(struct hi_baseline *b)
 {
 	u64map_free(&b->keys);

@@ -3,24 +3,31 @@
  *
  * A baseline is held by heapinspect, never in the target: for each object
  * address its identity key (identity.h), and the census by kind at that
- * moment.  It belongs to one pid and survives detach/attach of that pid.  */
+ * moment.  It belongs to one process (a pid, with its start time and
+ * program, see target.h) and survives detach/attach of that process,
+ * but never applies to another that got the same pid.  */
 #ifndef HI_BASELINE_H
 #define HI_BASELINE_H
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 #include "census.h"
+#include "target.h"
 #include "u64map.h"
 
 struct hi_baseline {
 	int set;
 	pid_t pid;
+	struct hi_proc_id id;	/* of the process it was taken of */
 	time_t taken;
 	struct u64map keys;		/* object address -> identity key */
 	struct hi_census census;	/* by kind, everything at setrel */
 };
 
 void hi_baseline_init(struct hi_baseline *b);
+
+/* Was B taken of the process ID names (same pid, start and program)?  */
+int hi_baseline_of(const struct hi_baseline *b, const struct hi_proc_id *id);
 void hi_baseline_clear(struct hi_baseline *b);
 
 /* Is OBJ with KEY one the baseline already had?  */

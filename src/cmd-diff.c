@@ -85,7 +85,11 @@ static int diff_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		if (load_census(app, from, &a) != TCL_OK)
 			return TCL_ERROR;
 		snprintf(what, sizeof what, "%s", from);
-	} else if (app->baseline.set && app->baseline.pid == app->session.pid) {
+	} else if (app->baseline.set && app->baseline.pid == app->session.pid && !hi_cmd_baseline(app)) {
+		hi_error("%s: the baseline was taken of an earlier process with this pid, not this one; run 'setrel' again",
+			 app->session.who);
+		return hi_cmd_fail(interp);
+	} else if (hi_cmd_baseline(app)) {
 		/* A copy: the baseline stays for later diffs.  */
 		hi_census_init(&a, "kind");
 		for (size_t i = 0; i < app->baseline.census.nrows; i++) {

@@ -1,5 +1,6 @@
 /* cmd-dump.c: `dump FILE`, save the target's memory image.  */
 #include "config.h"
+#include <unistd.h>
 #include <stdio.h>
 #include "cmd.h"
 #include "error.h"
@@ -19,8 +20,12 @@ static int dump_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	}
 	if (hi_cmd_stop(app) != TCL_OK)
 		return TCL_ERROR;
-	int64_t n = hi_image_save(s->pid, s->dbg, s->py.version, Tcl_GetString(objv[1]));
-	hi_session_resume(s);
+	int64_t n = hi_image_save(s->target.reader, s->dbg, s->py.version, Tcl_GetString(objv[1]));
+	if (hi_cmd_resume(app) != TCL_OK) {
+		if (n >= 0)
+			unlink(Tcl_GetString(objv[1]));	/* an image of a dying process */
+		return TCL_ERROR;
+	}
 	if (n < 0)
 		return hi_cmd_fail(interp);
 	if (app->verbose)

@@ -64,7 +64,7 @@ static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	}
 	/* Relative to the baseline unless -abs; -save keeps the whole heap. */
 	const struct hi_baseline *base = NULL;
-	if (!abs && !save && app->baseline.set && app->baseline.pid == app->session.pid)
+	if (!abs && !save && hi_cmd_baseline(app))
 		base = &app->baseline;
 	struct hi_census c;
 	hi_census_init(&c, by ? "type" : "kind");

@@ -51,7 +51,8 @@ static int info_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	struct hi_session *s = &app->session;
 	int os_threads = s->target.nthreads;
 	int rc = hi_gc_walk(&s->py, gi, count_only, NULL, s->who);
-	hi_session_resume(s);
+	if (hi_session_resume(s) < 0)
+		rc = -1;
 	if (rc < 0) {
 		free(gi);
 		return hi_cmd_fail(interp);

@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "emit.h"
 #include "error.h"
+#include "heap.h"
 #include "memmap.h"
 #include "procmaps.h"
 #include "report.h"
@@ -33,17 +34,29 @@ static uint64_t unexplained(const struct memreport *r)
 	return r->rollup.rss > r->object_bytes ? r->rollup.rss - r->object_bytes : 0;
 }
 
-/* Everything read while the target is stopped: pymalloc's state, the
- * mappings and their contents.  */
-static int read_stopped(struct hi_app *app, const struct hi_obmalloc_layout *ol, int have_ol, struct memreport *r)
+/* Everything read while the target is stopped for the census, after
+ * it: pymalloc's state, the mappings and their contents.  One stop for
+ * the whole command.  */
+struct stopped_arg {
+	struct hi_app *app;
+	const struct hi_obmalloc_layout *ol;
+	int have_ol;
+	struct memreport *r;
+};
+
+static int read_stopped(struct hi_py *py, void *arg)
 {
+	struct stopped_arg *a = arg;
+	struct hi_app *app = a->app;
+	const struct hi_obmalloc_layout *ol = a->ol;
+	int have_ol = a->have_ol;
+	struct memreport *r = a->r;
 	struct hi_session *s = &app->session;
 	struct hi_maps maps = { 0 };
 	uint64_t *sps = NULL;
 	struct hi_pagemap *pagemap = NULL;
 	int rc = -1;
-	if (hi_cmd_stop(app) != TCL_OK)
-		return -1;
+	(void)py;
 	if (have_ol) {
 		if (hi_pymalloc_read(&s->py, ol, &r->pm, s->who) == 0)
 			r->have_pm = 1;
@@ -52,11 +65,11 @@ static int read_stopped(struct hi_app *app, const struct hi_obmalloc_layout *ol,
 		else
 			snprintf(r->pm_error, sizeof r->pm_error, "%s", hi_errmsg());
 	}
-	if (hi_rollup_read(s->pid, &r->rollup, s->who) < 0 || hi_maps_read(s->pid, "smaps", &maps, s->who) < 0)
+	if (hi_rollup_read(s->target.reader, &r->rollup, s->who) < 0 || hi_maps_read(s->target.reader, "smaps", &maps, s->who) < 0)
 		goto out;
 	hi_maps_classify(&maps);
 	int nsps = hi_proc_thread_sps(s->pid, &sps);
-	pagemap = hi_pagemap_open(s->pid);
+	pagemap = hi_pagemap_open(s->target.reader);
 	struct hi_memmap_input in = {
 		.maps = &maps,
 		.mem = s->mem,
@@ -70,7 +83,6 @@ static int read_stopped(struct hi_app *app, const struct hi_obmalloc_layout *ol,
 	if ((rc = hi_memmap_build(&in, &r->map)) < 0)
 		hi_error_prefix("%s", s->who);
 out:
-	hi_session_resume(s);
 	hi_pagemap_close(pagemap);
 	free(sps);
 	hi_maps_free(&maps);
@@ -351,29 +363,29 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 		hi_error("%s: out of memory for the memory report; free some memory and retry", app->session.who);
 		return hi_cmd_fail(interp);
 	}
-	/* The census first (its own stop), then the rest in a second one.  */
+	/* The census, then the rest in the same stop: the mappings and
+	 * arenas are read right after the objects they hold.  */
+	struct hi_obmalloc_layout ol;
+	int have_ol = hi_layout_obmalloc(&ol, app->session.dbg, app->session.who) == 0;
+	if (!have_ol)
+		snprintf(r->pm_error, sizeof r->pm_error, "%s", hi_errmsg());
 	struct hi_census c;
 	hi_census_init(&c, "kind");
-	if (hi_cmd_census(app, 0, 0, NULL, NULL, &c) != TCL_OK) {
+	struct hi_heap_opts o = { HI_BY_KIND, NULL, NULL };
+	struct stopped_arg sa = { app, &ol, have_ol, r };
+	if (hi_cmd_walk(app, &o, 0, &c, read_stopped, &sa) != TCL_OK) {
 		hi_census_free(&c);
+		hi_memmap_free(&r->map);
+		hi_pymalloc_free(&r->pm);
 		free(r);
 		return TCL_ERROR;
 	}
 	r->objects = c.objects;
 	r->object_bytes = c.size;
 	hi_census_free(&c);
-	struct hi_obmalloc_layout ol;
-	int have_ol = hi_layout_obmalloc(&ol, app->session.dbg, app->session.who) == 0;
-	if (!have_ol)
-		snprintf(r->pm_error, sizeof r->pm_error, "%s", hi_errmsg());
-	if (read_stopped(app, &ol, have_ol, r) < 0) {
-		hi_pymalloc_free(&r->pm);
-		free(r);
-		return hi_cmd_fail(interp);
-	}
 	mark_removed(app->session.pid, &r->map);
 	if (app->verbose)
-		fprintf(stderr, "heapinspect: %s: pymalloc, %zu mappings' classes and pagemap read in a pause of %.1f ms\n",
+		fprintf(stderr, "heapinspect: %s: census, pymalloc, %zu mappings' classes and pagemap read in a pause of %.1f ms\n",
 			app->session.who, (size_t)r->map.total.parts, app->session.target.last_pause * 1e3);
 	int rc = TCL_OK;
 	if (format == F_TABLE) {
@@ -410,6 +422,6 @@ const struct hi_cmd hi_cmd_memory = {
 	"the rest, not explained by Python objects (a C library's malloc, a\n"
 	"mapped file, shared memory...).  MEMORY ACCOUNTING in the manual says\n"
 	"how mappings shared by several kinds are split.  The target is stopped\n"
-	"twice: for the census, then for its arenas and mappings.\n",
+	"once, for the census and then its arenas and mappings.\n",
 	memory_proc,
 };

@@ -22,6 +22,8 @@ static int setrel_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 	}
 	b.set = 1;
 	b.pid = app->session.pid;
+	b.id = app->session.target.id;
+	b.id.pid = b.pid;
 	b.taken = time(NULL);
 	hi_baseline_clear(&app->baseline);
 	app->baseline = b;

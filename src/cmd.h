@@ -54,8 +54,15 @@ void hi_commands_register(struct hi_app *app);
  * TCL_ERROR.  */
 int hi_cmd_fail(Tcl_Interp *interp);
 
+/* The baseline, if it was taken of the attached process, else NULL.  */
+const struct hi_baseline *hi_cmd_baseline(const struct hi_app *app);
+
 /* Stop the attached target for reading, or fail with a Tcl error.  */
 int hi_cmd_stop(struct hi_app *app);
+
+/* Let it run again; a Tcl error (HI_E_GONE) if it exited meanwhile, when
+ * what was read must not be reported.  */
+int hi_cmd_resume(struct hi_app *app);
 
 /* Take a census of the attached target (stop, walk, resume).  With COPY,
  * copy its memory while stopped and walk the copy after it resumes: a

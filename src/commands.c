@@ -31,7 +31,9 @@ struct binding {
 static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
 	struct binding *b = cd;
+	hi_target_poll();	/* let go threads held since an earlier stop */
 	int rc = b->proc(b->app, interp, objc, objv);
+	hi_target_poll();
 	/* A write that failed mid-command left the error flag, not errno. */
 	fflush(b->app->out);
 	if (ferror(b->app->out) && !hi_interrupted()) {
@@ -70,9 +72,23 @@ int hi_cmd_fail(Tcl_Interp *interp)
 	return TCL_ERROR;
 }
 
+const struct hi_baseline *hi_cmd_baseline(const struct hi_app *app)
+{
+	struct hi_proc_id id = app->session.target.id;
+	id.pid = app->session.pid;
+	return hi_baseline_of(&app->baseline, &id) ? &app->baseline : NULL;
+}
+
 int hi_cmd_stop(struct hi_app *app)
 {
 	if (hi_session_stop(&app->session) < 0)
+		return hi_cmd_fail(app->interp);
+	return TCL_OK;
+}
+
+int hi_cmd_resume(struct hi_app *app)
+{
+	if (hi_session_resume(&app->session) < 0)
 		return hi_cmd_fail(app->interp);
 	return TCL_OK;
 }
@@ -131,8 +147,13 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		copy = 0;	/* an image is a copy already */
 	if (copy) {
 		const char *e = getenv("HEAPINSPECT_COPY_MB");
-		snap = hi_mem_snapshot(app->session.pid, e ? (uint64_t)atoll(e) << 20 : 0, 0);
-		hi_session_resume(&app->session);	/* the pause ends here */
+		snap = hi_mem_snapshot(app->session.target.reader, e ? (uint64_t)atoll(e) << 20 : 0, 0);
+		/* The pause ends here; a copy of a process that died while it
+		 * was taken is not kept.  */
+		if (hi_session_resume(&app->session) < 0) {
+			hi_mem_close(snap);
+			snap = NULL;
+		}
 		if (!snap) {
 			free(info);
 			return hi_cmd_fail(app->interp);
@@ -148,7 +169,10 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
 		if (rc == 0 && after)
 			rc = after(py, after_arg);
-		hi_session_resume(&app->session);
+		/* A census of a process that died while it was taken is not a
+		 * census: whatever the walk made of it, it is an error.  */
+		if (hi_session_resume(&app->session) < 0)
+			rc = -1;
 	}
 	if (rc == 0 && app->verbose && !copy)
 		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads%s\n", app->session.who,

@@ -11,6 +11,7 @@ static enum hi_errclass errclass = HI_E_RUNTIME;
 static const char *const class_names[] = {
 	[HI_E_RUNTIME] = "RUNTIME", [HI_E_USAGE] = "USAGE",   [HI_E_NOPROC] = "NOPROC", [HI_E_PERM] = "PERM",
 	[HI_E_NOTPY] = "NOTPY",	    [HI_E_NODEBUG] = "NODEBUG", [HI_E_GONE] = "GONE",
+	[HI_E_BUSY] = "BUSY",
 };
 
 void hi_error_class(enum hi_errclass c)
@@ -25,12 +26,12 @@ enum hi_errclass hi_errclass(void)
 
 const char *hi_errclass_name(enum hi_errclass c)
 {
-	return (c >= HI_E_RUNTIME && c <= HI_E_GONE) ? class_names[c] : "RUNTIME";
+	return (c >= HI_E_RUNTIME && c <= HI_E_LAST) ? class_names[c] : "RUNTIME";
 }
 
 enum hi_errclass hi_errclass_from_name(const char *name)
 {
-	for (int c = HI_E_RUNTIME; c <= HI_E_GONE; c++)
+	for (int c = HI_E_RUNTIME; c <= HI_E_LAST; c++)
 		if (strcmp(class_names[c], name) == 0)
 			return (enum hi_errclass)c;
 	return HI_E_RUNTIME;

@@ -19,7 +19,10 @@ enum hi_errclass {
 	HI_E_PERM = 4,		/* not allowed to trace it */
 	HI_E_NOTPY = 5,		/* not CPython, or a CPython heapinspect cannot read */
 	HI_E_NODEBUG = 6,	/* no debug information for its Python */
-	HI_E_GONE = 7,		/* the target exited while being read */
+	HI_E_GONE = 7,		/* the target exited (or was replaced) while being read */
+	HI_E_BUSY = 8,		/* it could not be stopped now (a thread blocked in the
+				 * kernel): retry */
+	HI_E_LAST = HI_E_BUSY
 };
 
 /* Set the class of the error just recorded (hi_error resets it to

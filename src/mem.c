@@ -320,7 +320,8 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 			if (j->buf)
 				munmap(j->buf, j->len);
 			if (j->err == ESRCH) {
-				hi_error("pid %d: the process exited", (int)pid);
+				hi_error("pid %d: the process exited while its memory was copied", (int)pid);
+				hi_error_class(HI_E_GONE);
 				ok = 0;
 			} else if (j->err == ENOMEM) {
 				hi_error("pid %d: out of memory copying %zu bytes", (int)pid, j->len);

@@ -2,6 +2,7 @@
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "error.h"
 #include "session.h"
 
@@ -10,28 +11,31 @@ int hi_session_attach(struct hi_session *s, pid_t pid)
 	memset(s, 0, sizeof *s);
 	s->pid = pid;
 	snprintf(s->who, sizeof s->who, "pid %d", (int)pid);
+	/* Opening reads the process's identity from its memory, which needs
+	 * the rights tracing needs: a refusal is explained before any
+	 * thread is stopped, and attaching costs the target one stop.  */
 	if (hi_target_open(&s->target, pid) < 0)
 		return -1;
-	/* A first stop proves we may trace it, with the precise reason when
-	 * we may not, before anything else is read.  */
-	if (hi_target_stop(&s->target) < 0)
-		goto fail;
-	hi_target_resume(&s->target);
 	/* Debug information comes from files: the target runs meanwhile.  */
-	if (!(s->dbg = hi_dbg_open_pid(pid)))
+	if (!(s->dbg = hi_dbg_open_pid(s->target.reader)))
 		goto fail;
-	if (!(s->mem = hi_mem_open_pid(pid)))
+	if (!(s->mem = hi_mem_open_pid(s->target.reader)))
 		goto fail;
 	if (hi_target_stop(&s->target) < 0)
 		goto fail;
 	int rc = hi_py_init(&s->py, s->dbg, s->mem, s->who);
-	hi_target_resume(&s->target);
-	hi_mem_invalidate(s->mem);
+	if (hi_session_resume(s) < 0)
+		goto fail;
 	if (rc < 0)
 		goto fail;
 	s->attached = 1;
 	return 0;
 fail:
+	/* Whatever failed, a process that vanished meanwhile is the cause. */
+	if (hi_errclass() != HI_E_GONE && !s->image && s->target.pid && !hi_target_alive(pid)) {
+		hi_error("pid %d: the process exited while heapinspect attached", (int)pid);
+		hi_error_class(HI_E_GONE);
+	}
 	hi_session_detach(s);
 	return -1;
 }
@@ -75,14 +79,43 @@ int hi_session_stop(struct hi_session *s)
 	return 0;
 }
 
-void hi_session_resume(struct hi_session *s)
+int hi_session_resume(struct hi_session *s)
 {
 	if (s->image)
-		return;
+		return 0;
+	int was_stopped = s->target.stopped;
 	hi_target_resume(&s->target);
 	s->py.paused = 0;
+	int gone = s->mem && hi_mem_target_gone(s->mem);
 	if (s->mem)
 		hi_mem_invalidate(s->mem);
+	if (!was_stopped)
+		return 0;
+	/* What was read is worth nothing if the process died, or another
+	 * took its pid, while it was read: the reader saw ESRCH, or the
+	 * process is not there now.  */
+	int dead = s->target.gone || !hi_target_alive(s->pid);
+	/* A process killed while it was read dies one thread at a time:
+	 * when the reader saw it vanish, give the rest a moment to go, so
+	 * that a kill is reported as one.  */
+	for (int i = 0; gone && !dead && i < 100; i++) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		hi_target_poll();
+		dead = !hi_target_alive(s->pid);
+	}
+	if (dead) {
+		s->target.gone = 1;
+		hi_error("%s: the process exited while heapinspect read it; nothing it read is kept", s->who);
+		hi_error_class(HI_E_GONE);
+		return -1;
+	}
+	if (gone) {	/* alive, but the thread read through is not */
+		hi_error("%s: its memory became unreadable while heapinspect read it (a thread exited); retry",
+			 s->who);
+		return -1;
+	}
+	return 0;
 }
 
 int hi_session_ready(struct hi_session *s)
@@ -94,7 +127,8 @@ int hi_session_ready(struct hi_session *s)
 	int ready = hi_mem_u64(s->mem, py->runtime + py->l.rt_interp_head.off, &interp) == 0 && interp &&
 		    hi_has(py->l.is_modules) && hi_mem_u64(s->mem, interp + py->l.is_modules.off, &modules) == 0 &&
 		    modules && hi_py_dict_get_str(py, modules, "__main__") != 0;
-	hi_session_resume(s);
+	if (hi_session_resume(s) < 0)
+		return 0;
 	return ready;
 }
 

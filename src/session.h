@@ -1,7 +1,8 @@
 /* session.h: one attached target and everything learned about it.
  *
- * Attaching checks that the process can be traced (a brief stop), loads
- * its debug information and layouts, and lets it run.  Each command then
+ * Attaching checks that the process can be read (without stopping it),
+ * loads its debug information, stops it once to learn its layouts and
+ * runtime, and lets it run.  Each command then
  * brackets its reading with hi_session_stop / hi_session_resume, so the
  * target runs between commands and is never left stopped.  */
 #ifndef HI_SESSION_H
@@ -35,8 +36,10 @@ int hi_session_open_image(struct hi_session *s, const char *path);
 /* Stop the target for reading (drops every cache).  0 or -1.  */
 int hi_session_stop(struct hi_session *s);
 
-/* Let it run again.  */
-void hi_session_resume(struct hi_session *s);
+/* Let it run again.  Returns 0, or -1 with the error set (HI_E_GONE)
+ * when the process exited while it was stopped: whatever was read then
+ * must be thrown away, not reported.  */
+int hi_session_resume(struct hi_session *s);
 
 /* Has the target's Python finished starting (an interpreter exists and
  * __main__ is imported)?  Stops it briefly to look.  */

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "interrupt.h"
 #include "shell.h"
+#include "target.h"
 
 #define HISTORY_MAX 1000
 #define PROMPT "(heapinspect) "
@@ -258,7 +259,15 @@ int hi_shell_run(struct hi_app *app)
 		fd_set fds;
 		FD_ZERO(&fds);
 		FD_SET(in, &fds);
-		if (select(in + 1, &fds, NULL, NULL, NULL) < 0) {
+		/* A thread that could not stop at a command's stop is let go
+		 * as soon as it does, also while the user thinks: the SIGCHLD
+		 * its stop sends wakes this wait, and a short timeout backs
+		 * that up while any is held.  */
+		struct timeval tick = { 0, 100 * 1000 };
+		int r = select(in + 1, &fds, NULL, NULL, hi_target_poll() ? &tick : NULL);
+		if (r == 0)
+			continue;
+		if (r < 0) {
 			int sig = hi_interrupted();
 			if (errno != EINTR)
 				break;

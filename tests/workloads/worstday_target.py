@@ -1,0 +1,86 @@
+"""A target for tests/worstday.py: the days a target can have.
+
+Prints "ready", then obeys one command per line on stdin, answering one
+line after each:
+
+  park PATH MS   load PATH (tests/libpark.so) with ctypes and, in a new
+                 thread, call park(MS): that thread waits MS ms in the
+                 kernel (state D, a vfork parent); answers "parked TID"
+                 once it is there, then the thread prints nothing and
+                 lives on, sleeping, when park returns
+  big N          keep N small objects (N tuples of a str and a list)
+  exec PROGRAM   replace this program with PROGRAM running this file
+                 (execve: same pid, new program)
+  orphan         go on reading commands in a new thread, and end the
+                 main thread (pthread_exit): the process lives on with
+                 its main thread a zombie; answers "orphaned" once it is
+  ping           answer "pong"
+
+EOF on stdin ends the process.  Nothing here knows about heapinspect.
+"""
+import ctypes
+import os
+import sys
+import threading
+import time
+
+keep = []
+
+
+def parker(lib, ms, started):
+    started.append(threading.get_native_id())
+    lib.park(ms)
+    while True:
+        time.sleep(1)
+
+
+def thread_state(tid):
+    try:
+        with open('/proc/self/task/%d/stat' % tid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0]
+    except OSError:
+        return ''
+
+
+def orphaned():
+    while thread_state(os.getpid()) != 'Z':
+        time.sleep(0.001)
+    print('orphaned', flush=True)
+    loop()
+
+
+def main():
+    print('ready', flush=True)
+    loop()
+
+
+def loop():
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        if words[0] == 'park':
+            lib = ctypes.CDLL(words[1])
+            started = []
+            threading.Thread(target=parker, args=(lib, int(words[2]), started), daemon=True).start()
+            while not started:
+                time.sleep(0.001)
+            while thread_state(started[0]) != 'D':
+                time.sleep(0.001)
+            print('parked %d' % started[0], flush=True)
+        elif words[0] == 'big':
+            keep.extend(('k%d' % i, [i]) for i in range(int(words[1])))
+            print('done', flush=True)
+        elif words[0] == 'exec':
+            sys.stdout.flush()
+            os.execv(words[1], [words[1], os.path.abspath(__file__)])
+        elif words[0] == 'orphan' and threading.current_thread() is threading.main_thread():
+            threading.Thread(target=orphaned).start()
+            # ctypes lets the GIL go around the call, so the new thread
+            # runs on while this one ends.
+            ctypes.CDLL(None).pthread_exit(None)
+        elif words[0] == 'ping':
+            print('pong', flush=True)
+
+
+main()
