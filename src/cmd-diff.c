@@ -133,7 +133,6 @@ static int diff_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		hi_report_diff_csv(app->out, &d);
 	else
 		Tcl_SetObjResult(interp, diff_dict(interp, &d));
-	fflush(app->out);
 	hi_diff_free(&d);
 	/* Keep A and B for `all`.  */
 	hi_census_free(&app->last_a);

@@ -89,7 +89,6 @@ static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	} else {
 		Tcl_SetObjResult(interp, hi_census_to_tcl(interp, &c, app->session.pid, app->session.py.version));
 	}
-	fflush(app->out);
 	hi_cmd_set_last_census(app, &c, shown);
 	return TCL_OK;
 }

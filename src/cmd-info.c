@@ -109,7 +109,6 @@ static int info_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	}
 	fprintf(o, "gc objects:   %" PRIu64 "\n", gi->objects);
 	fprintf(o, "pause:        %.1f ms\n", s->target.last_pause * 1e3);
-	fflush(o);
 	Tcl_DecrRefCount(d);
 	free(gi);
 	return TCL_OK;

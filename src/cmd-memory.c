@@ -401,7 +401,6 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 			hi_cmd_emitted(app, e);
 		}
 	}
-	fflush(app->out);
 	hi_memmap_free(&r->map);
 	hi_pymalloc_free(&r->pm);
 	free(r);

@@ -17,7 +17,6 @@ static int more_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	long next = hi_report_more(app->out, &app->last_census, app->last_next);
 	if (next >= 0)
 		app->last_next = (size_t)next;
-	fflush(app->out);
 	return TCL_OK;
 }
 
@@ -40,7 +39,6 @@ static int all_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		Tcl_SetObjResult(interp, Tcl_NewStringObj("no table yet: run 'heap' or 'diff' first", -1));
 		return TCL_ERROR;
 	}
-	fflush(app->out);
 	return TCL_OK;
 }
 

@@ -298,7 +298,6 @@ static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 				rc = hi_cmd_fail(interp);
 			}
 		}
-		fflush(app->out);
 	}
 	hi_census_free(&c);
 	hi_topn_free(&np.best);

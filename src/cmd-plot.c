@@ -117,7 +117,6 @@ static int plot_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 			hi_watchfile_find(&d, HI_SERIES_RSS, NULL) ? "RSS, " : "",
 			hi_watchfile_find(&d, HI_SERIES_BYTES, NULL) ? "census, " : "", drawn, drawn == 1 ? "" : "s",
 			d.samples, d.samples == 1 ? "" : "s", d.seconds);
-		fflush(app->out);
 	}
 	free(deftitle);
 	free(kinds);

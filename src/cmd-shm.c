@@ -188,7 +188,6 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 			hi_cmd_emitted(app, e);
 		}
 	}
-	fflush(app->out);
 	hi_shm_free(&si);
 	return rc < 0 ? hi_cmd_fail(interp) : TCL_OK;
 }

@@ -164,7 +164,6 @@ static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 				rc = hi_cmd_fail(interp);
 			}
 		}
-		fflush(app->out);
 	}
 	hi_census_free(&c);
 	hi_topn_free(&top.best);

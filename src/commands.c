@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "emit.h"
 #include "error.h"
+#include "output.h"
 #include "heap.h"
 #include "interrupt.h"
 #include "numpy.h"
@@ -34,12 +35,23 @@ static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
 	hi_target_poll();	/* let go threads held since an earlier stop */
 	int rc = b->proc(b->app, interp, objc, objv);
 	hi_target_poll();
-	/* A write that failed mid-command left the error flag, not errno. */
-	fflush(b->app->out);
-	if (ferror(b->app->out) && !hi_interrupted()) {
-		hi_interrupt_signal = SIGPIPE;
-		if (b->app->async)
-			Tcl_AsyncMark(b->app->async);
+	/* A write that failed mid-command left the error flag, not errno:
+	 * a reader that left ends the script quietly (141), any other
+	 * failure is this command's error.  */
+	switch (hi_output_check(b->app->out)) {
+	case HI_OUT_OK:
+		break;
+	case HI_OUT_GONE:
+		if (!hi_interrupted()) {
+			hi_interrupt_signal = SIGPIPE;
+			if (b->app->async)
+				Tcl_AsyncMark(b->app->async);
+		}
+		break;
+	case HI_OUT_FAILED:
+		if (rc == TCL_OK)
+			rc = hi_cmd_fail(interp);
+		break;
 	}
 	return rc;
 }

@@ -30,6 +30,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "interrupt.h"
+#include "output.h"
 #include "shell.h"
 
 static const char usage_text[] =
@@ -145,8 +146,8 @@ static int app_finish(struct hi_app *app, int status)
 	hi_census_free(&app->last_a);
 	hi_census_free(&app->last_b);
 	Tcl_DeleteExitHandler(detach_on_exit, app);
-	if (fflush(stdout) != 0 && !status && errno != EPIPE) {
-		fprintf(stderr, "heapinspect: cannot write output: %s\n", strerror(errno));
+	if (hi_output_check(stdout) == HI_OUT_FAILED && !status) {
+		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 		status = HI_E_RUNTIME;
 	}
 	Tcl_DeleteInterp(app->interp);
@@ -285,6 +286,7 @@ static void stop_program(pid_t pid)
 
 int main(int argc, char **argv)
 {
+	hi_output_guard_fds();
 	const char **scripts = calloc(argc > 0 ? argc : 1, sizeof *scripts);
 	int nscripts = 0, verbose = 0, have_pid = 0, run = 0, nfargs = 0;
 	const char *file = NULL, *image = NULL;

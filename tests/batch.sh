@@ -213,6 +213,23 @@ rc=$(cat "$WORK/pipe.rc")
 [ "$rc" = 141 ] && [ ! -s "$err" ] && grep -q '^Partition of a set' "$out" && untraced "$pb"
 ok $? "output closed by its reader mid-script: exit 141 (got $rc), nothing on stderr, the target runs on (state $(state "$pb"))" "$(both)"
 
+# Any other write error is one: a message and status 1, never 141 and
+# never a silent 0.
+"$HEAPINSPECT" attach "$pb" -e heap >/dev/full 2>"$err"
+rc=$?
+[ $rc = 1 ] && [ "$(wc -l <"$err")" = 1 ] && grep -q 'cannot write output: No space left on device' "$err" &&
+	untraced "$pb"
+ok $? "output to /dev/full: exit 1 (got $rc) with one line saying why" "$(cat "$err")"
+"$HEAPINSPECT" attach "$pb" -e heap >&- 2>"$err"
+rc=$?
+[ $rc = 1 ] && [ "$(wc -l <"$err")" = 1 ] && grep -q 'cannot write output: standard output is closed' "$err" &&
+	untraced "$pb"
+ok $? "a closed stdout: exit 1 (got $rc) with one line saying so" "$(cat "$err")"
+"$HEAPINSPECT" attach "$pb" -e 'set n [dict get [heap -format tcl] objects]; list' >/dev/full 2>"$err"
+rc=$?
+[ $rc = 0 ]
+ok $? "nothing written, nothing failed: /dev/full is no error then (got $rc)" "$(cat "$err")"
+
 hi attach "$pb" -e 'dict get [heap -format tcl] objects'
 [ $? = 0 ] && [ "$(cat "$out")" -gt 150000 ]
 ok $? "after the signals the target can be inspected again ($(cat "$out") objects)" "$(both)"
