@@ -7,6 +7,7 @@
 #include <time.h>
 #include "cmd.h"
 #include "error.h"
+#include "infile.h"
 #include "report.h"
 
 static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
@@ -39,13 +40,14 @@ static Tcl_Obj *diff_dict(Tcl_Interp *ip, const struct hi_diff *d)
 
 static int load_census(struct hi_app *app, const char *file, struct hi_census *c)
 {
-	Tcl_Channel ch = Tcl_OpenFileChannel(app->interp, file, "r", 0);
-	if (!ch)
-		return TCL_ERROR;
-	Tcl_Obj *text = Tcl_NewObj();
+	size_t len;
+	char *buf = hi_infile_read(file, HI_INFILE_CENSUS_MAX, app->session.who[0] ? app->session.who : "diff",
+				   "saved census", &len);
+	if (!buf)
+		return hi_cmd_fail(app->interp);
+	Tcl_Obj *text = Tcl_NewStringObj(buf, (int)len);
+	free(buf);
 	Tcl_IncrRefCount(text);
-	Tcl_ReadChars(ch, text, -1, 0);
-	Tcl_Close(app->interp, ch);
 	int rc = hi_census_from_tcl(app->interp, text, c);
 	Tcl_DecrRefCount(text);
 	if (rc != TCL_OK)

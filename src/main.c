@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "cmd.h"
 #include "error.h"
+#include "infile.h"
 #include "interrupt.h"
 #include "output.h"
 #include "shell.h"
@@ -204,6 +205,10 @@ static int run_scripts(struct hi_app *app, const char **scripts, int nscripts, c
 		Tcl_SetVar2Ex(app->interp, "argv", NULL, argv, TCL_GLOBAL_ONLY);
 		Tcl_SetVar2Ex(app->interp, "argc", NULL, Tcl_NewIntObj(nfargs), TCL_GLOBAL_ONLY);
 		Tcl_SetVar2Ex(app->interp, "argv0", NULL, Tcl_NewStringObj(file, -1), TCL_GLOBAL_ONLY);
+		if (hi_infile_script_ok(file) < 0) {
+			fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
+			return HI_E_USAGE;
+		}
 		if (Tcl_EvalFile(app->interp, file) != TCL_OK)
 			return script_failed(app, file);
 	}

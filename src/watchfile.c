@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "error.h"
+#include "infile.h"
 #include "report.h"
 #include "watchfile.h"
 
@@ -399,10 +400,8 @@ int hi_watchfile_read(const char *path, struct hi_watch_data *d)
 {
 	memset(d, 0, sizeof *d);
 	struct reader r = { .path = path };
-	if (!(r.f = fopen(path, "r"))) {
-		hi_error("cannot read %s: %s", path, strerror(errno));
+	if (!(r.f = hi_infile_open(path, HI_INFILE_WATCH_MAX, "plot", "watch file")))
 		return -1;
-	}
 	int rc = read_records(&r, d);
 	fclose(r.f);
 	for (int k = 0; k < NFIELDS; k++)

@@ -23,12 +23,38 @@ hi --version
 [ $? = 0 ] && grep -Eq '^heapinspect [0-9]+\.[0-9]+' "$out"
 ok $? "--version prints the version and exits 0" "$out"
 
+# ---- files that never end or are far too big: refused at once ----
+hi_t() { timeout 20 "$HEAPINSPECT" "$@" >"$out" 2>"$err"; }
+hi_t -f /dev/zero
+rc=$?
+[ $rc = 2 ] && one_line && grep -q 'script /dev/zero is a device' "$err"
+ok $? "-f /dev/zero: exit 2 at once (got $rc)" "$err"
+hi_t -e 'diff -from /dev/zero'
+rc=$?
+[ $rc = 1 ] && one_line && grep -q 'saved census /dev/zero is not a regular file' "$err"
+ok $? "diff -from /dev/zero: exit 1 at once (got $rc)" "$err"
+hi_t -e "plot /dev/zero -out $WORK/z.svg"
+rc=$?
+[ $rc = 1 ] && one_line && grep -q 'watch file /dev/zero is not a regular file' "$err"
+ok $? "plot /dev/zero: exit 1 at once (got $rc)" "$err"
+truncate -s 300M "$WORK/huge.census"
+hi_t -e "diff -from $WORK/huge.census"
+rc=$?
+[ $rc = 1 ] && one_line && grep -q 'is 300.0 MiB, more than the 256 MiB' "$err"
+ok $? "diff -from a 300 MiB file: refused unread (got $rc)" "$err"
+rm -f "$WORK/huge.census"
+echo 'puts fifo-ok' >"$WORK/script.tcl"
+hi_t -f /dev/stdin <"$WORK/script.tcl"
+[ $? = 0 ] && grep -q fifo-ok "$out"
+ok $? "-f /dev/stdin still runs a script" "$err"
+
 # ---- no such process ----
 nopid=$(( $(cat /proc/sys/kernel/pid_max) - 1 ))
 while [ -d "/proc/$nopid" ]; do nopid=$((nopid - 1)); done
 hi attach "$nopid" -e heap
 rc=$?
-X
+[ $rc = 3 ] && one_line && grep -q "pid $nopid: no such process" "$err"
+ok $? "a pid with no process exits 3: no such process (got $rc)" "$err"
 
 # ---- not a CPython process ----
 start_target sleeper sh -c 'echo ready; exec sleep 300'
