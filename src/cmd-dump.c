@@ -1,6 +1,5 @@
 /* cmd-dump.c: `dump FILE`, save the target's memory image.  */
 #include "config.h"
-#include <unistd.h>
 #include <stdio.h>
 #include "cmd.h"
 #include "error.h"
@@ -18,14 +17,19 @@ static int dump_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		Tcl_SetObjResult(interp, Tcl_NewStringObj("dump: this is already an image; copy its file instead", -1));
 		return TCL_ERROR;
 	}
+	/* The target is stopped only for the copy; the file is written
+	 * once it runs again, and only if it was alive throughout.  */
 	if (hi_cmd_stop(app) != TCL_OK)
 		return TCL_ERROR;
-	int64_t n = hi_image_save(s->target.reader, s->dbg, s->py.version, Tcl_GetString(objv[1]));
+	struct hi_mem *snap = hi_mem_snapshot(s->target.reader, hi_cmd_copy_bound(), HI_SNAP_RODATA);
 	if (hi_cmd_resume(app) != TCL_OK) {
-		if (n >= 0)
-			unlink(Tcl_GetString(objv[1]));	/* an image of a dying process */
+		hi_mem_close(snap);
 		return TCL_ERROR;
 	}
+	if (!snap)
+		return hi_cmd_fail(interp);
+	int64_t n = hi_image_save(snap, s->pid, s->dbg, s->py.version, Tcl_GetString(objv[1]));
+	hi_mem_close(snap);
 	if (n < 0)
 		return hi_cmd_fail(interp);
 	if (app->verbose)

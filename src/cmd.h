@@ -57,6 +57,10 @@ int hi_cmd_fail(Tcl_Interp *interp);
 /* The baseline, if it was taken of the attached process, else NULL.  */
 const struct hi_baseline *hi_cmd_baseline(const struct hi_app *app);
 
+/* The most a copy of the target's memory (heap -copy, dump) may take,
+ * in bytes: HEAPINSPECT_COPY_MB, or 0 for no bound.  */
+uint64_t hi_cmd_copy_bound(void);
+
 /* Stop the attached target for reading, or fail with a Tcl error.  */
 int hi_cmd_stop(struct hi_app *app);
 

@@ -91,6 +91,12 @@ const struct hi_baseline *hi_cmd_baseline(const struct hi_app *app)
 	return hi_baseline_of(&app->baseline, &id) ? &app->baseline : NULL;
 }
 
+uint64_t hi_cmd_copy_bound(void)
+{
+	const char *e = getenv("HEAPINSPECT_COPY_MB");
+	return e ? (uint64_t)atoll(e) << 20 : 0;
+}
+
 int hi_cmd_stop(struct hi_app *app)
 {
 	if (hi_session_stop(&app->session) < 0)
@@ -158,8 +164,7 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 	if (copy && app->session.image)
 		copy = 0;	/* an image is a copy already */
 	if (copy) {
-		const char *e = getenv("HEAPINSPECT_COPY_MB");
-		snap = hi_mem_snapshot(app->session.target.reader, e ? (uint64_t)atoll(e) << 20 : 0, 0);
+		snap = hi_mem_snapshot(app->session.target.reader, hi_cmd_copy_bound(), 0);
 		/* The pause ends here; a copy of a process that died while it
 		 * was taken is not kept.  */
 		if (hi_session_resume(&app->session) < 0) {

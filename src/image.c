@@ -65,19 +65,64 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int64_t hi_image_save(pid_t pid, const struct hi_dbg *dbg, const char *version, const char *path)
+/* Create the file that becomes PATH: unnamed (O_TMPFILE) in PATH's
+ * directory where the file system allows, so that heapinspect killed
+ * while writing leaves nothing behind; else PATH.tmpPID.  *TMP is set
+ * to the name used, or "" for an unnamed file.  */
+static int create_tmp(const char *path, char *tmp, size_t tmpsize)
 {
-	struct hi_mem *snap = hi_mem_snapshot(pid, 0, HI_SNAP_RODATA);
-	if (!snap)
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == path)
+		snprintf(dir, sizeof dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+	tmp[0] = '\0';
+#ifdef O_TMPFILE
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+#endif
+	snprintf(tmp, tmpsize, "%s.tmp%d", path, (int)getpid());
+	return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+}
+
+/* Give the written file FD its name PATH, replacing what was there.  */
+static int publish(int fd, const char *tmp, const char *path)
+{
+	if (tmp[0])
+		return rename(tmp, path);
+	/* An unnamed file gets a name through /proc/self/fd (linkat with
+	 * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH), first a temporary one
+	 * beside PATH, then PATH by rename, which replaces it atomically.  */
+	char proc[64], named[4200];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	snprintf(named, sizeof named, "%s.tmp%d", path, (int)getpid());
+	unlink(named);
+	if (linkat(AT_FDCWD, proc, AT_FDCWD, named, AT_SYMLINK_FOLLOW) < 0)
 		return -1;
+	if (rename(named, path) < 0) {
+		int e = errno;
+		unlink(named);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+int64_t hi_image_save(const struct hi_mem *snap, pid_t pid, const struct hi_dbg *dbg, const char *version,
+		      const char *path)
+{
 	size_t n = hi_mem_image_nranges(snap);
 	struct file_header *h = calloc(1, sizeof *h);
 	struct file_range *t = calloc(n ? n : 1, sizeof *t);
-	char *tmp = malloc(strlen(path) + 16);
+	char tmp[4200];
 	int fd = -1;
 	int64_t saved = -1;
-	if (!h || !t || !tmp) {
-		hi_error("pid %d: out of memory saving its image", (int)pid);
+	if (!h || !t) {
+		hi_error("pid %d: out of memory saving its image; free some memory and retry", (int)pid);
 		goto out;
 	}
 	memcpy(h->magic, MAGIC, 8);
@@ -100,10 +145,10 @@ int64_t hi_image_save(pid_t pid, const struct hi_dbg *dbg, const char *version, 
 		off = align_up(off + len);
 		total += len;
 	}
-	sprintf(tmp, "%s.tmp%d", path, (int)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = create_tmp(path, tmp, sizeof tmp);
 	if (fd < 0) {
-		hi_error("pid %d: cannot create %s: %s; choose a writable directory", (int)pid, tmp, strerror(errno));
+		hi_error("pid %d: cannot create %s: %s; choose a writable directory", (int)pid, tmp[0] ? tmp : path,
+			 strerror(errno));
 		goto out;
 	}
 	static const unsigned char zeros[ALIGN];
@@ -121,29 +166,29 @@ int64_t hi_image_save(pid_t pid, const struct hi_dbg *dbg, const char *version, 
 	}
 	if (fsync(fd) < 0 && errno != EINVAL)
 		goto write_error;
+	if (publish(fd, tmp, path) < 0) {
+		hi_error("pid %d: cannot create %s: %s", (int)pid, path, strerror(errno));
+		goto fail;
+	}
 	if (close(fd) < 0) {
 		fd = -1;
+		unlink(path);
 		goto write_error;
 	}
 	fd = -1;
-	if (rename(tmp, path) < 0) {
-		hi_error("pid %d: cannot rename %s to %s: %s", (int)pid, tmp, path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
 	saved = (int64_t)total;
 	goto out;
 write_error:
-	hi_error("pid %d: cannot write %s: %s; check the free space", (int)pid, tmp, strerror(errno));
+	hi_error("pid %d: cannot write %s: %s; check the free space", (int)pid, path, strerror(errno));
+fail:
 	if (fd >= 0)
 		close(fd);
 	fd = -1;
-	unlink(tmp);
+	if (tmp[0])
+		unlink(tmp);
 out:
 	free(h);
 	free(t);
-	free(tmp);
-	hi_mem_close(snap);
 	return saved;
 }
 

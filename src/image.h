@@ -30,11 +30,16 @@ struct hi_image {
 	size_t maplen;
 };
 
-/* Save the memory of stopped process PID, whose Python module DBG
- * describes and whose version is VERSION, to PATH (written to a temporary
- * name, then renamed).  Returns the bytes of memory saved, or -1 with
- * hi_errmsg() set.  */
-int64_t hi_image_save(pid_t pid, const struct hi_dbg *dbg, const char *version, const char *path);
+/* Save SNAP, a copy of the memory of process PID (hi_mem_snapshot with
+ * HI_SNAP_RODATA), whose Python module DBG describes and whose version
+ * is VERSION, to PATH.  The file is written unnamed (O_TMPFILE) and
+ * named PATH once complete, so that nothing is left behind should
+ * heapinspect be killed meanwhile; on a file system without O_TMPFILE,
+ * under PATH.tmpPID, then renamed.  The target need not be stopped: the
+ * copy was taken while it was.  Returns the bytes of memory saved, or -1
+ * with hi_errmsg() set.  */
+int64_t hi_image_save(const struct hi_mem *snap, pid_t pid, const struct hi_dbg *dbg, const char *version,
+		      const char *path);
 
 /* Read PATH.  Returns a new image, or NULL with hi_errmsg() set (WHO
  * prefixes it).  */

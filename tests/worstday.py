@@ -231,7 +231,8 @@ def killed(tap, python, rounds):
             t.close()
             continue
         s.go()
-        time.sleep(random.uniform(0.005, 0.15))
+        delay = random.uniform(0.005, 0.15)
+        time.sleep(delay)
         os.kill(t.pid, signal.SIGKILL)
         try:
             t.proc.wait(timeout=5)
@@ -242,7 +243,9 @@ def killed(tap, python, rounds):
         # A copy taken before the kill is a true census of the moment it
         # was taken; the live commands were reading a dying process.
         copy = cmd.startswith('heap -copy') or cmd.startswith('dump')
-        ok = cls == 'GONE' and 'exited' in msg or (copy and cls == 'OK')
+        # A command that was over before the kill (it took less time
+        # than the delay) rightly succeeded.
+        ok = cls == 'GONE' and 'exited' in msg or (copy and cls == 'OK') or (cls == 'OK' and ms < delay * 1000)
         gone_exit += cls == 'GONE'
         tap.ok(reaped, 'killed: its parent reaped it while heapinspect still ran')
         rc, out, err = s.finish()
@@ -281,6 +284,33 @@ def killed(tap, python, rounds):
         tap.ok(p.returncode in (3, 7) or (p.returncode == 0 and 'Partition' in out),
                'killed: %d ms into attach: exit %d' % (i * 20, p.returncode), err)
         t.close()
+
+
+def dump_killed(tap, python):
+    """heapinspect killed (SIGKILL, SIGSEGV) while dump writes: no
+    temporary file is left, and the target runs on."""
+    t = start(python, big=1500000)
+    d = tmpfile('.dir')
+    os.unlink(d)
+    os.mkdir(d)
+    left = []
+    for i, (sig, delay) in enumerate([(signal.SIGKILL, 0.3), (signal.SIGSEGV, 0.6), (signal.SIGKILL, 0.9),
+                                      (signal.SIGSEGV, 1.2), (signal.SIGKILL, 1.6)]):
+        p = subprocess.Popen([HEAPINSPECT, 'attach', str(t.pid), '-e', 'dump %s/x%d.img' % (d, i)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        p.send_signal(sig)
+        p.wait()
+        # A finished image may stay (the kill came after it); nothing else.
+        left += [f for f in os.listdir(d) if not re.match(r'x\d\.img$', f) and f not in left]
+    tap.ok(not left, 'dump: heapinspect killed while writing leaves no temporary file', left)
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    os.rmdir(d)
+    time.sleep(0.1)
+    h = held(t.pid)
+    tap.ok(not h and answers(t), 'dump: after the kills nothing is held, the target answers', h)
+    t.close()
 
 
 def pid_reuse(tap, python, pythons):
@@ -426,6 +456,7 @@ def main():
     random.seed(int(os.environ.get('HI_SEED', time.time())))
     blocked_thread(tap, python)
     killed(tap, python, int(os.environ.get('HI_ROUNDS', '12')))
+    dump_killed(tap, python)
     pid_reuse(tap, python, pythons)
     suspended(tap, python)
     stops(tap, python)
