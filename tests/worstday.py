@@ -87,13 +87,17 @@ def thread_state(pid, tid):
 class Session:
     """heapinspect attach PID -f SCRIPT, talked to through pipes."""
 
-    def __init__(self, pid, script, extra=()):
+    def __init__(self, pid, script, extra=(), pgrp=False):
         self.path = tmpfile('.tcl')
         with open(self.path, 'w') as f:
             f.write(TRY + script)
         self.proc = subprocess.Popen([HEAPINSPECT] + list(extra) + ['attach', str(pid), '-f', self.path],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     universal_newlines=True, bufsize=1)
+                                     universal_newlines=True, bufsize=1,
+                                     # Its own process group, whose parent (this
+                                     # test) is in the same session: not orphaned,
+                                     # so SIGTSTP stops it even under make.
+                                     preexec_fn=os.setpgrp if pgrp else None)
         self.seen = []
         self.pending = ''
         self.eof = False
@@ -386,7 +390,7 @@ def pid_reuse(tap, python, pythons):
 
 def suspended(tap, python):
     t = start(python, big=1500000)
-    s = Session(t.pid, 'mark; try R heap; mark\n')
+    s = Session(t.pid, 'mark; try R heap; mark\n', pgrp=True)
     s.expect('MARK')
     s.go()
     time.sleep(0.1)
