@@ -669,13 +669,24 @@ size_t hi_mem_gather(struct hi_mem *m, const uint64_t *addrs, size_t n, size_t l
 
 ssize_t hi_mem_cstr(struct hi_mem *m, uint64_t addr, char *buf, size_t max)
 {
-	for (size_t i = 0; i < max; i++) {
+	if (!max)
+		return -1;
+	for (size_t i = 0; i + 1 < max; i++) {
 		if (hi_mem_read(m, addr + i, &buf[i], 1) < 0)
 			return -1;
 		if (buf[i] == '\0')
 			return (ssize_t)i;
 	}
-	if (max)
-		buf[max - 1] = '\0';
-	return -1;
+	/* Longer than BUF: cut, and drop a UTF-8 sequence the cut splits. */
+	size_t n = max - 1, k = n;
+	while (k > 0 && ((unsigned char)buf[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0) {
+		unsigned char lead = (unsigned char)buf[k - 1];
+		size_t len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+		if (k - 1 + len > n)
+			n = k - 1;
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
 }

@@ -136,8 +136,9 @@ static inline int hi_mem_uint(struct hi_mem *m, uint64_t addr, size_t size, uint
 	}
 }
 
-/* Read a NUL-terminated string of at most MAX-1 bytes into BUF.  Returns its
- * length, or -1 if unreadable or not terminated within MAX bytes.  */
+/* Read a NUL-terminated string into BUF (MAX bytes), cut to MAX-1 bytes
+ * (at a UTF-8 character's boundary) when longer.  Returns the length
+ * stored, or -1 if memory became unreadable before its end or the cut.  */
 ssize_t hi_mem_cstr(struct hi_mem *m, uint64_t addr, char *buf, size_t max);
 
 #endif

@@ -317,6 +317,26 @@ def dump_killed(tap, python):
     t.close()
 
 
+def long_names(tap, python):
+    """A class whose name has 307 characters: its instances and what
+    they hold are counted like any other's."""
+    t = start(python)
+    count, strbytes = (int(x) for x in tell(t, 'longname 1000', 'made').split()[1:])
+    script = ('foreach r [dict get [heap -format tcl] rows] {'
+              ' if {[string match *GenericXXXX* [dict get $r kind]]} { puts "CLS [dict get $r count]" };'
+              ' if {[dict get $r kind] eq "str"} { puts "STR [dict get $r size]" } }')
+    p = subprocess.run([HEAPINSPECT, 'attach', str(t.pid), '-e', script], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    cls = re.search(r'^CLS (\d+)', p.stdout, re.M)
+    strs = re.search(r'^STR (\d+)', p.stdout, re.M)
+    tap.ok(p.returncode == 0 and cls and int(cls.group(1)) == count,
+           'long class name: its %d instances are counted (%s)' % (count, cls and cls.group(1)), p.stderr)
+    tap.ok(strs and int(strs.group(1)) >= strbytes,
+           'long class name: the %d bytes of strs its instances hold are in the census (str row %s)' %
+           (strbytes, strs and strs.group(1)), p.stderr)
+    t.close()
+
+
 def pid_reuse(tap, python, pythons):
     # execve: same pid, same start time, a new program.
     other = [p for p in pythons if p != python]
@@ -461,6 +481,7 @@ def main():
     blocked_thread(tap, python)
     killed(tap, python, int(os.environ.get('HI_ROUNDS', '12')))
     dump_killed(tap, python)
+    long_names(tap, python)
     pid_reuse(tap, python, pythons)
     suspended(tap, python)
     stops(tap, python)

@@ -207,6 +207,7 @@ static void cstr_reads_terminated_strings(void)
 	memset(page, 'x', sizeof page);
 	memcpy(page, "hello", 6);
 	page[16] = '\0';
+	memcpy(page + 2000, "a\xc3\xa9", 4);
 	memcpy(page + sizeof page - 3, "abc", 3);	/* no NUL before the end */
 	struct hi_mem *m = image();
 	CU_ASSERT_EQUAL_FATAL(hi_mem_image_add(m, p, page, sizeof page), 0);
@@ -216,11 +217,18 @@ static void cstr_reads_terminated_strings(void)
 	/* MAX counts the NUL: 6 holds "hello", 5 does not. */
 	CU_ASSERT_EQUAL(hi_mem_cstr(m, p, buf, 6), 5);
 	CU_ASSERT_STRING_EQUAL(buf, "hello");
-	CU_ASSERT_EQUAL(hi_mem_cstr(m, p, buf, 5), -1);
+	/* Longer strings are cut to fit: a type's name may be any length. */
+	CU_ASSERT_EQUAL(hi_mem_cstr(m, p, buf, 5), 4);
+	CU_ASSERT_STRING_EQUAL(buf, "hell");
 	CU_ASSERT_EQUAL(hi_mem_cstr(m, p + 16, buf, sizeof buf), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "");
-	/* "xxx..." runs 4096-17 bytes without a NUL. */
-	CU_ASSERT_EQUAL(hi_mem_cstr(m, p + 17, buf, sizeof buf), -1);
+	/* "xxx..." runs 4096-17 bytes without a NUL: cut to 63. */
+	CU_ASSERT_EQUAL(hi_mem_cstr(m, p + 17, buf, sizeof buf), 63);
+	CU_ASSERT_EQUAL(strspn(buf, "x"), 63);
+	/* A cut never splits a UTF-8 character: "a\xc3\xa9" in 3 is "a". */
+	CU_ASSERT_EQUAL(hi_mem_cstr(m, p + 2000, buf, 3), 1);
+	CU_ASSERT_STRING_EQUAL(buf, "a");
+	CU_ASSERT_EQUAL(hi_mem_cstr(m, p + 2000, buf, 4), 3);
 	/* Runs into unmapped memory before any NUL. */
 	CU_ASSERT_EQUAL(hi_mem_cstr(m, p + PAGE - 3, buf, sizeof buf), -1);
 	CU_ASSERT_EQUAL(hi_mem_cstr(m, p + PAGE, buf, sizeof buf), -1);

@@ -14,11 +14,16 @@ line after each:
   orphan         go on reading commands in a new thread, and end the
                  main thread (pthread_exit): the process lives on with
                  its main thread a zombie; answers "orphaned" once it is
+  longname N     make N instances of a class whose name has 300+
+                 characters, each holding a str of 1,000 characters;
+                 answers "made COUNT STRBYTES": the instances the
+                 target's gc finds, and sys.getsizeof of their strs
   ping           answer "pong"
 
 EOF on stdin ends the process.  Nothing here knows about heapinspect.
 """
 import ctypes
+import gc
 import os
 import sys
 import threading
@@ -79,6 +84,15 @@ def loop():
             # ctypes lets the GIL go around the call, so the new thread
             # runs on while this one ends.
             ctypes.CDLL(None).pthread_exit(None)
+        elif words[0] == 'longname':
+            # Generated class names (pydantic generics) reach this length.
+            cls = type('Generic' + 'X' * 300, (), {})
+            objs = [cls() for _ in range(int(words[1]))]
+            for i, o in enumerate(objs):
+                o.s = 'v' * 1000 + str(i)
+            keep.append(objs)
+            count = sum(1 for o in gc.get_objects() if type(o) is cls)
+            print('made %d %d' % (count, sum(sys.getsizeof(o.s) for o in objs)), flush=True)
         elif words[0] == 'ping':
             print('pong', flush=True)
 
