@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "error.h"
+#include "text.h"
 
 static char errbuf[1024];
 static enum hi_errclass errclass = HI_E_RUNTIME;
@@ -41,9 +42,13 @@ void hi_error(const char *fmt, ...)
 {
 	va_list ap;
 	errclass = HI_E_RUNTIME;
+	char raw[sizeof errbuf];
 	va_start(ap, fmt);
-	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	/* Names from the target and the user go into messages: no control
+	 * character reaches the terminal (text.h).  */
+	hi_text_escape(errbuf, sizeof errbuf, raw, 0);
 }
 
 void hi_error_prefix(const char *fmt, ...)
@@ -54,7 +59,9 @@ void hi_error_prefix(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(pre, sizeof pre, fmt, ap);
 	va_end(ap);
-	snprintf(errbuf, sizeof errbuf, "%.500s: %.500s", pre, old[0] ? old : "unknown error");
+	char esc[sizeof pre];
+	snprintf(errbuf, sizeof errbuf, "%.500s: %.500s", hi_text_escape(esc, sizeof esc, pre, 0),
+		 old[0] ? old : "unknown error");
 }
 
 const char *hi_errmsg(void)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kind.h"
+#include "text.h"
 
 void hi_kind_compose(char *out, size_t size, int is_static, const char *tp_name,
 		     const char *module, const char *name)
@@ -164,12 +165,7 @@ const char *hi_kind_type_name(struct hi_py *py, struct hi_type *t)
 	}
 	/* Names come from the target: no control character may reach the
 	 * user's terminal (C0, DEL, and C1 as UTF-8 C2 80..9F).  */
-	for (unsigned char *p = (unsigned char *)buf; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f)
-			*p = '?';
-		else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-			p[0] = p[1] = '?';
-	}
+	hi_text_sanitize(buf);
 	t->name = strdup(buf);
 	return t->name ? t->name : "?";
 }

@@ -33,6 +33,7 @@
 #include "interrupt.h"
 #include "output.h"
 #include "shell.h"
+#include "text.h"
 
 static const char usage_text[] =
 	"Usage: heapinspect attach PID [-e SCRIPT]... [-v]\n"
@@ -122,7 +123,11 @@ static void app_init(struct hi_app *app, const char *argv0, int verbose)
 {
 	memset(app, 0, sizeof *app);
 	app->verbose = verbose;
-	app->out = stdout;
+	/* Commands write through a stream that keeps control characters
+	 * from the target off the terminal (output.h).  */
+	app->out = hi_output_open(STDOUT_FILENO);
+	if (!app->out)
+		app->out = stdout;
 	the_app = app;
 	Tcl_FindExecutable(argv0);
 	app->interp = Tcl_CreateInterp();
@@ -147,12 +152,26 @@ static int app_finish(struct hi_app *app, int status)
 	hi_census_free(&app->last_a);
 	hi_census_free(&app->last_b);
 	Tcl_DeleteExitHandler(detach_on_exit, app);
-	if (hi_output_check(stdout) == HI_OUT_FAILED && !status) {
+	if ((hi_output_check(app->out) == HI_OUT_FAILED || hi_output_check(stdout) == HI_OUT_FAILED) && !status) {
 		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 		status = HI_E_RUNTIME;
 	}
+	if (app->out != stdout)
+		fclose(app->out);
+	app->out = stdout;
 	Tcl_DeleteInterp(app->interp);
 	return status;
+}
+
+/* S with its control characters escaped (text.h), newlines kept; in
+ * malloc'd memory (the worst case is four bytes for one).  */
+static char *escaped(const char *s)
+{
+	size_t size = strlen(s) * 6 + 1;
+	char *e = malloc(size);
+	if (e)
+		hi_text_escape(e, size, s, 1);
+	return e ? e : strdup("(out of memory)");
 }
 
 /* Report a failed script: the message, with the file and line for a batch
@@ -175,10 +194,17 @@ static int script_failed(struct hi_app *app, const char *file)
 	}
 	if (hi_interrupted() == SIGPIPE)
 		;	/* the reader left: end quietly, as a pipe's writer does */
-	else if (file && line)
-		fprintf(stderr, "heapinspect: %s:%d: %s\n", file, line, Tcl_GetString(res));
-	else
-		fprintf(stderr, "heapinspect: %s\n", Tcl_GetString(res));
+	else {
+		/* A Tcl error may quote a file name or a value from the
+		 * target: no control characters but its own line breaks. */
+		char *msg = escaped(Tcl_GetString(res)), *fname = escaped(file ? file : "");
+		if (file && line)
+			fprintf(stderr, "heapinspect: %s:%d: %s\n", fname, line, msg);
+		else
+			fprintf(stderr, "heapinspect: %s\n", msg);
+		free(msg);
+		free(fname);
+	}
 	if (!ours && app->verbose && Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorinfo", -1), &v) == TCL_OK && v)
 		fprintf(stderr, "%s\n", Tcl_GetString(v));
 	Tcl_DecrRefCount(opts);
@@ -195,8 +221,8 @@ static int run_scripts(struct hi_app *app, const char **scripts, int nscripts, c
 			return script_failed(app, NULL);
 		const char *res = Tcl_GetStringResult(app->interp);
 		if (*res)
-			printf("%s\n", res);
-		fflush(stdout);
+			fprintf(app->out, "%s\n", res);
+		fflush(app->out);
 	}
 	if (file) {
 		Tcl_Obj *argv = Tcl_NewListObj(0, NULL);

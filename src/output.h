@@ -15,6 +15,14 @@
  * next file heapinspect opens.  Call first thing in main.  */
 void hi_output_guard_fds(void);
 
+/* The stream every command writes its output to: text written to it
+ * reaches FD with each control character other than newline, tab and
+ * carriage return replaced by '?' (text.h: names from the target must
+ * not reach a terminal raw), and a failed write keeps its errno for
+ * hi_output_check.  Line-buffered on a terminal, else fully buffered.
+ * NULL if it cannot be made (out of memory).  */
+FILE *hi_output_open(int fd);
+
 enum hi_out_state {
 	HI_OUT_OK = 0,
 	HI_OUT_GONE,	/* the reader of the pipe or socket left (EPIPE) */

@@ -12,6 +12,7 @@
 #include "interrupt.h"
 #include "shell.h"
 #include "target.h"
+#include "text.h"
 
 #define HISTORY_MAX 1000
 #define PROMPT "(heapinspect) "
@@ -176,11 +177,15 @@ static void print_result(struct hi_app *app, int rc)
 	const char *res = Tcl_GetStringResult(app->interp);
 	if (rc == TCL_OK) {
 		if (*res)
-			printf("%s\n", res);
+			fprintf(app->out, "%s\n", res);
 	} else {
-		fprintf(stderr, "heapinspect: %s\n", res);
+		/* Control characters escaped, line breaks kept (text.h). */
+		size_t size = strlen(res) * 6 + 1;
+		char *e = malloc(size);
+		fprintf(stderr, "heapinspect: %s\n", e ? hi_text_escape(e, size, res, 1) : res);
+		free(e);
 	}
-	fflush(stdout);
+	fflush(app->out);
 }
 
 /* readline's callback interface: the loop below owns the waiting, so a

@@ -120,9 +120,39 @@ if command -v strace >/dev/null 2>&1; then
 	for _ in $(seq 50); do running "$ppid_" && break; sleep 0.05; done
 	running "$ppid_"
 	ok $? "the target runs on after the tracer conflict (state $(state "$ppid_"))"
+	# A tracer whose name is a terminal escape (OSC): shown escaped.
+	esc=$(printf '\033]2;PWN\007')
+	cp "$(command -v strace)" "$WORK/$esc"
+	"$WORK/$esc" -p "$ppid_" -o /dev/null 2>/dev/null &
+	spid_=$!
+	TARGETS="$TARGETS $spid_"
+	for _ in $(seq 100); do
+		grep -q "TracerPid:[[:space:]]*$spid_" "/proc/$ppid_/status" 2>/dev/null && break
+		sleep 0.05
+	done
+	hi attach "$ppid_" -e heap
+	rc=$?
+	[ $rc = 4 ] && one_line && grep -qF 'already traced by pid '"$spid_"' (\e]2;PWN\x07)' "$err" &&
+		! grep -q "$(printf '\033')" "$err"
+	ok $? "a tracer named with an escape sequence: named escaped, no ESC reaches the terminal (got $rc)" "$err"
+	kill "$spid_" 2>/dev/null
+	wait "$spid_" 2>/dev/null
+	for _ in $(seq 50); do running "$ppid_" && break; sleep 0.05; done
 else
 	skip "already traced" "strace not installed"
 fi
+
+# ---- control characters from the target or the user: never raw ----
+escdir="$WORK/bin$(printf '\033]0;PWN\007\233')"
+mkdir -p "$escdir"
+cp "$(readlink -f "$py")" "$escdir/python3"
+start_target escexe "$escdir/python3" -c 'import sys; print("ready", flush=True); sys.stdin.readline()'
+hi attach "$pid" -e info -e "diff -from {$escdir/none}"
+rc=$?
+grep -q '^executable: .*bin?\]0;PWN??/python3' "$out" && ! grep -q "$(printf '\033')" "$out" "$err" &&
+	grep -qF 'bin\e]0;PWN\x07\x9b/none' "$err"
+ok $? "an executable path and a file name with ESC, BEL and CSI: info shows them as ?, errors escaped (rc $rc)" \
+	"$(cat "$out" "$err" | od -c | head -20)"
 
 # ---- a Tcl error in the script: exit 1, target running ----
 hi attach "$ppid_" -e 'heap -format nonsense'

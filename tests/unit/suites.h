@@ -21,5 +21,6 @@ int hi_suite_topn(void);
 int hi_suite_numpy(void);
 int hi_suite_procmaps(void);
 int hi_suite_memmap(void);
+int hi_suite_text(void);
 
 #endif
