@@ -29,12 +29,15 @@ static int dump_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	if (!snap)
 		return hi_cmd_fail(interp);
 	int64_t n = hi_image_save(snap, s->pid, s->dbg, s->py.version, Tcl_GetString(objv[1]));
+	struct hi_snap_stats st = *hi_mem_snapshot_stats(snap);
 	hi_mem_close(snap);
 	if (n < 0)
 		return hi_cmd_fail(interp);
 	if (app->verbose)
-		fprintf(stderr, "heapinspect: %s: saved %.1f MiB to %s; paused %.1f ms\n", s->who, n / 1048576.0,
-			Tcl_GetString(objv[1]), s->target.last_pause * 1e3);
+		fprintf(stderr,
+			"heapinspect: %s: saved %.1f MiB to %s (the present pages of %.1f MiB of mappings; %.1f MiB swapped out left out); paused %.1f ms\n",
+			s->who, n / 1048576.0, Tcl_GetString(objv[1]), st.mapped / 1048576.0, st.swapped / 1048576.0,
+			s->target.last_pause * 1e3);
 	Tcl_SetObjResult(interp, Tcl_NewWideIntObj(n));
 	return TCL_OK;
 }

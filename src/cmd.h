@@ -58,7 +58,8 @@ int hi_cmd_fail(Tcl_Interp *interp);
 const struct hi_baseline *hi_cmd_baseline(const struct hi_app *app);
 
 /* The most a copy of the target's memory (heap -copy, dump) may take,
- * in bytes: HEAPINSPECT_COPY_MB, or 0 for no bound.  */
+ * in bytes: HEAPINSPECT_COPY_MB (0: no bound), by default half of the
+ * machine's MemAvailable.  */
 uint64_t hi_cmd_copy_bound(void);
 
 /* Stop the attached target for reading, or fail with a Tcl error.  */

@@ -94,7 +94,18 @@ const struct hi_baseline *hi_cmd_baseline(const struct hi_app *app)
 uint64_t hi_cmd_copy_bound(void)
 {
 	const char *e = getenv("HEAPINSPECT_COPY_MB");
-	return e ? (uint64_t)atoll(e) << 20 : 0;
+	if (e && *e)
+		return (uint64_t)atoll(e) << 20;	/* 0: no bound */
+	/* By default half of what the machine can give without swapping. */
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[256];
+	unsigned long long kb = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb ? (uint64_t)kb * 1024 / 2 : 0;
 }
 
 int hi_cmd_stop(struct hi_app *app)
@@ -160,6 +171,8 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 	struct hi_py *py = &app->session.py;
 	struct hi_mem *live = py->mem, *snap = NULL;
 	uint64_t copied = 0;
+	struct hi_snap_stats sst = { 0 };
+	unsigned long long live_reads = 0;
 	int rc;
 	if (copy && app->session.image)
 		copy = 0;	/* an image is a copy already */
@@ -181,6 +194,8 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		if (rc == 0 && after)
 			rc = after(py, after_arg);
 		py->mem = live;
+		sst = *hi_mem_snapshot_stats(snap);
+		live_reads = hi_mem_stats(snap)->live_reads;
 		hi_mem_close(snap);
 	} else {
 		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
@@ -199,8 +214,10 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 				? " from /proc/PID/mem (process_vm_readv is not allowed here, as seccomp may forbid it)"
 				: "");
 	if (rc == 0 && app->verbose && copy)
-		fprintf(stderr, "heapinspect: %s: copied %.1f MiB while stopped, then walked the copy\n",
-			app->session.who, copied / 1048576.0);
+		fprintf(stderr,
+			"heapinspect: %s: copied %.1f MiB (the present pages of %.1f MiB of writable mappings) while stopped, then walked the copy; %llu reads went to the live process (read-only data, and the %.1f MiB swapped out)\n",
+			app->session.who, copied / 1048576.0, sst.mapped / 1048576.0, live_reads,
+			sst.swapped / 1048576.0);
 	if (rc == 0 && app->verbose)
 		fprintf(stderr,
 			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"

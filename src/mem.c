@@ -45,8 +45,10 @@ struct hi_mem {
 	struct hi_mem *fallback;	/* a snapshot's live reader, for what it
 					 * did not copy: read-only mappings
 					 * (tp_name strings), which cannot change */
-	uint64_t (*ro)[2];	/* those read-only mappings: [start, end) */
+	uint64_t (*ro)[2];	/* ranges read live: read-only mappings, and
+				 * swapped-out pages: [start, end) */
 	size_t nro;
+	struct hi_snap_stats snap;	/* what a snapshot took */
 	struct u64map index;	/* chunk number + 1 -> index into chunks */
 	struct chunk **chunks;	/* buffers, kept across stops and reused */
 	size_t nchunks;		/* holding data now */
@@ -239,6 +241,83 @@ static int by_start(const void *a, const void *b)
 	return x->start < y->start ? -1 : x->start > y->start;
 }
 
+/* What a snapshot copies, and what it leaves to live reads.  */
+struct plan {
+	struct copy_job *jobs;
+	size_t njobs, capjobs;
+	uint64_t (*live)[2];	/* ranges read live later: [start, end) */
+	size_t nlive, caplive;
+	uint64_t max;		/* bound on the bytes copied (0: none) */
+	int live_swapped;	/* swapped-out pages: read live (else left out) */
+	int oom;
+	int bridging;		/* small gaps may be bridged: within one mapping */
+	size_t njobs_before;	/* the jobs before this mapping's */
+	struct hi_snap_stats st;
+};
+
+/* Gaps of never-touched pages up to this size inside a mapping are
+ * copied with the pages around them: one copy instead of many, at the
+ * cost of a few page-table entries in the target for the zero page.  */
+#define GAP_BRIDGE (64u << 10)
+
+static int plan_job(struct plan *p, uint64_t start, uint64_t end)
+{
+	struct copy_job *last = p->njobs ? &p->jobs[p->njobs - 1] : NULL;
+	uint64_t add = end - start;
+	if (p->bridging && p->njobs > p->njobs_before && start >= last->start + last->len &&
+	    start - (last->start + last->len) <= GAP_BRIDGE) {
+		add = end - (last->start + last->len);
+	}
+	if (p->max && p->st.copied + add > p->max) {
+		p->st.over = 1;
+		return 1;
+	}
+	if (add != end - start) {
+		last->len = (size_t)(end - last->start);
+	} else {
+		if (p->njobs == p->capjobs) {
+			size_t ncap = p->capjobs ? p->capjobs * 2 : 64;
+			struct copy_job *nj = realloc(p->jobs, ncap * sizeof *nj);
+			if (!nj) {
+				p->oom = 1;
+				return 1;
+			}
+			p->jobs = nj;
+			p->capjobs = ncap;
+		}
+		p->jobs[p->njobs++] = (struct copy_job){ start, (size_t)(end - start), NULL, 0, 0 };
+	}
+	p->st.copied += add;
+	return 0;
+}
+
+static int plan_live(struct plan *p, uint64_t start, uint64_t end)
+{
+	if (p->nlive == p->caplive) {
+		size_t ncap = p->caplive ? p->caplive * 2 : 64;
+		uint64_t(*nl)[2] = realloc(p->live, ncap * sizeof *nl);
+		if (!nl) {
+			p->oom = 1;
+			return 1;
+		}
+		p->live = nl;
+		p->caplive = ncap;
+	}
+	p->live[p->nlive][0] = start;
+	p->live[p->nlive][1] = end;
+	p->nlive++;
+	return 0;
+}
+
+static int plan_run(void *arg, uint64_t start, uint64_t end, int swapped)
+{
+	struct plan *p = arg;
+	if (!swapped)
+		return plan_job(p, start, end);
+	p->st.swapped += end - start;
+	return p->live_swapped ? plan_live(p, start, end) : 0;
+}
+
 struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 {
 	char who[32];
@@ -249,47 +328,73 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 	/* Code files (a file some mapping of which is executable) get
 	 * HI_MC_CODE on every mapping.  */
 	hi_maps_classify(&maps);
-	/* Which mappings: resident, writable, private, not the kernel's;
-	 * with HI_SNAP_RODATA also the read-only mappings of loaded code,
-	 * where static types keep their names.  */
+	/* Which mappings: writable, private, not the kernel's, and of them
+	 * only the pages present in RAM (pagemap); with HI_SNAP_RODATA also
+	 * the read-only mappings of loaded code, where static types keep
+	 * their names.  A page never touched holds no object; a swapped-out
+	 * page is read live if the walk needs it (a saved image leaves it
+	 * out), so the copy costs what is resident, not what is mapped.  */
+	struct plan p = { .max = max, .live_swapped = !(flags & HI_SNAP_RODATA) };
+	struct hi_pagemap *pm = hi_pagemap_open(pid);
 	int ok = 1;
-	struct copy_job *jobs = calloc(maps.n ? maps.n : 1, sizeof *jobs);
-	size_t njobs = 0;
-	uint64_t (*ro)[2] = calloc(maps.n ? maps.n : 1, sizeof *ro);
-	size_t nro = 0;
-	uint64_t total = 0;
-	if (!jobs || !ro) {
-		hi_error("%s: out of memory reading /proc/%d/smaps", who, (int)pid);
-		ok = 0;
-	}
 	for (size_t i = 0; ok && i < maps.n; i++) {
 		const struct hi_vma *e = &maps.v[i];
 		const char *pr = e->perms;
 		int special = !strcmp(e->path, "[vvar]") || !strcmp(e->path, "[vsyscall]") || !strcmp(e->path, "[vdso]");
 		/* [stack] too: 3.11 and 3.12 keep the thread's current-frame
 		 * pointer in a C stack frame.  */
-		int wanted = pr[0] == 'r' && pr[1] == 'w' && pr[3] == 'p' && !special && e->rss;
+		int wanted = pr[0] == 'r' && pr[1] == 'w' && pr[3] == 'p' && !special && (e->rss || e->swap);
 		if (pr[0] == 'r' && pr[1] != 'w') {
 			/* Read-only: it cannot change once the target runs
 			 * again, so it may be read live later.  */
-			ro[nro][0] = e->start;
-			ro[nro][1] = e->end;
-			nro++;
+			if (plan_live(&p, e->start, e->end))
+				ok = 0;
 			if ((flags & HI_SNAP_RODATA) && pr[3] == 'p' && e->path[0] == '/' && e->cls == HI_MC_CODE)
 				wanted = 1;
 		}
-		if (!wanted)
+		if (!wanted || !ok)
 			continue;
-		total += e->end - e->start;
-		if (max && total > max) {
-			hi_error("pid %d: copying its memory would take more than %llu MiB; read it in place (without -copy) or raise HEAPINSPECT_COPY_MB",
-				 (int)pid, (unsigned long long)(max >> 20));
-			ok = 0;
-			break;
+		uint64_t size = e->end - e->start;
+		/* A file's pages that were never touched hold the file's
+		 * bytes (a module's static types), not nothing: files'
+		 * mappings are copied whole, anonymous memory by its pages. */
+		int anon = e->path[0] != '/';
+		int rc;
+		p.st.mapped += size;
+		if (anon && pm && e->rss + e->swap < size) {
+			p.bridging = 1;
+			p.njobs_before = p.njobs;
+			uint64_t copied = p.st.copied, swapped = p.st.swapped;
+			size_t nlive = p.nlive;
+			rc = hi_pagemap_runs(pm, e->start, e->end, plan_run, &p);
+			p.bridging = 0;
+			if (rc < 0) {
+				/* pagemap unreadable now: the whole mapping.  */
+				p.njobs = p.njobs_before;
+				p.st.copied = copied;
+				p.st.swapped = swapped;
+				p.nlive = nlive;
+				rc = plan_job(&p, e->start, e->end);
+			}
+		} else {
+			rc = plan_job(&p, e->start, e->end);
 		}
-		jobs[njobs++] = (struct copy_job){ e->start, (size_t)(e->end - e->start), NULL, 0, 0 };
+		if (rc)
+			ok = 0;
 	}
+	hi_pagemap_close(pm);
 	hi_maps_free(&maps);
+	if (p.oom) {
+		hi_error("%s: out of memory planning the copy of its memory; free some memory and retry", who);
+	} else if (p.st.over) {
+		hi_error("%s: a copy of its resident memory would take more than the %llu MiB allowed (HEAPINSPECT_COPY_MB, by default half of MemAvailable); free memory, raise HEAPINSPECT_COPY_MB, or take the census in place (heap without -copy)",
+			 who, (unsigned long long)(max >> 20));
+		hi_error_class(HI_E_RUNTIME);
+	}
+	struct copy_job *jobs = p.jobs;
+	size_t njobs = p.njobs;
+	uint64_t(*ro)[2] = p.live;
+	size_t nro = p.nlive;
 	/* smaps lists mappings in address order; keep the ranges sorted.  */
 	if (njobs > 1)
 		qsort(jobs, njobs, sizeof *jobs, by_start);
@@ -324,13 +429,16 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 				hi_error_class(HI_E_GONE);
 				ok = 0;
 			} else if (j->err == ENOMEM) {
-				hi_error("pid %d: out of memory copying %zu bytes", (int)pid, j->len);
+				hi_error("pid %d: out of memory copying %zu bytes of its memory; free memory, lower HEAPINSPECT_COPY_MB, or read it in place (without -copy)",
+					 (int)pid, j->len);
 				ok = 0;
 			}
 			continue;
 		}
 		if (image_adopt(img, j->start, j->buf, (size_t)j->got, j->len) < 0) {
 			munmap(j->buf, j->len);
+			hi_error("pid %d: out of memory keeping the copy of its memory; free some memory and retry",
+				 (int)pid);
 			ok = 0;
 		}
 	}
@@ -344,6 +452,7 @@ struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
 	img->fallback = live;
 	img->ro = ro;
 	img->nro = nro;
+	img->snap = p.st;
 	return img;
 }
 
@@ -378,6 +487,11 @@ void hi_mem_close(struct hi_mem *m)
 	if (m->memfd >= 0)
 		close(m->memfd);
 	free(m);
+}
+
+const struct hi_snap_stats *hi_mem_snapshot_stats(const struct hi_mem *m)
+{
+	return &m->snap;
 }
 
 const struct hi_mem_stats *hi_mem_stats(const struct hi_mem *m)
@@ -561,8 +675,10 @@ int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 			return 0;
 		if (m->fallback && !r)
 			for (size_t i = 0; i < m->nro; i++)
-				if (addr >= m->ro[i][0] && addr < m->ro[i][1] && len <= m->ro[i][1] - addr)
+				if (addr >= m->ro[i][0] && addr < m->ro[i][1] && len <= m->ro[i][1] - addr) {
+					m->stats.live_reads++;
 					return hi_mem_read(m->fallback, addr, out, len);
+				}
 		m->stats.faults++;
 		return -1;
 	}

@@ -37,14 +37,16 @@ struct hi_mem_stats {
 	unsigned long long bytes_read;	/* bytes brought in */
 	unsigned long long faults;	/* reads that hit unmapped memory */
 	int fallback;			/* 1 when reading /proc/PID/mem */
+	unsigned long long live_reads;	/* a snapshot's reads of what it did
+					 * not copy, from the live process */
 };
 
 /* Open a reader on a live process.  Returns NULL with hi_errmsg() set. */
 struct hi_mem *hi_mem_open_pid(pid_t pid);
 
-/* Copy the memory of live process PID that can hold Python objects (its
- * resident, writable, private mappings, from /proc/PID/smaps) into an
- * image, so it can be read after the process resumes.  With
+/* Copy the memory of live process PID that can hold Python objects (the
+ * pages present in RAM of its writable, private mappings, from
+ * /proc/PID/smaps and pagemap) into an image, so it can be read after the process resumes.  With
  * HI_SNAP_RODATA, also the read-only mappings of loaded code (where static
  * types keep their names), so that the image stands alone; without it,
  * the image reads those from the live process.  At most MAX bytes (0: no
@@ -52,6 +54,16 @@ struct hi_mem *hi_mem_open_pid(pid_t pid);
  * stopped.  Returns the image, or NULL with hi_errmsg() set.  */
 #define HI_SNAP_RODATA 1u
 struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags);
+
+/* What a snapshot took: the size of the mappings it looked at, the bytes
+ * it copied (their present pages, and small gaps between them), and the
+ * bytes that were swapped out (read live when needed, or, in an image
+ * to be saved, left out).  */
+struct hi_snap_stats {
+	uint64_t mapped, copied, swapped;
+	int over;	/* the copy would have passed its bound */
+};
+const struct hi_snap_stats *hi_mem_snapshot_stats(const struct hi_mem *m);
 
 /* Bytes an image holds.  */
 uint64_t hi_mem_image_bytes(const struct hi_mem *m);

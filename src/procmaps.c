@@ -483,6 +483,37 @@ int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64
 	return 0;
 }
 
+int hi_pagemap_runs(struct hi_pagemap *pm, uint64_t start, uint64_t end,
+		    int (*fn)(void *arg, uint64_t start, uint64_t end, int swapped), void *arg)
+{
+	uint64_t a = start, ps = 0, pe = 0;
+	unsigned pf = 0;
+	end = (end + pm->page - 1) & ~(pm->page - 1);
+	while (a < end) {
+		if (cover(pm, &a, end) < 0)
+			return -1;
+		uint64_t stop = pm->to < end ? pm->to : end;
+		for (size_t i = run_after(pm, a); i < pm->nrun && pm->run[i].start < stop; i++) {
+			uint64_t s = pm->run[i].start > a ? pm->run[i].start : a;
+			uint64_t e = pm->run[i].end < stop ? pm->run[i].end : stop;
+			if (pf && pe == s && pf == pm->run[i].flags) {
+				pe = e;
+				continue;
+			}
+			if (pf) {
+				int rc = fn(arg, ps, pe, pf == RUN_SWAPPED);
+				if (rc)
+					return rc;
+			}
+			ps = s;
+			pe = e;
+			pf = pm->run[i].flags;
+		}
+		a = stop;
+	}
+	return pf ? fn(arg, ps, pe, pf == RUN_SWAPPED) : 0;
+}
+
 /* ---- threads ---- */
 
 int hi_proc_thread_sps(pid_t pid, uint64_t **sps)

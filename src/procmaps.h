@@ -128,6 +128,14 @@ int hi_pagemap_present(struct hi_pagemap *pm, uint64_t addr);
 int hi_pagemap_count(struct hi_pagemap *pm, uint64_t start, uint64_t end, uint64_t limit, uint64_t *present,
 		     uint64_t *swapped);
 
+/* Call FN(ARG, START, END, SWAPPED) for each run of pages in [START,
+ * END) that are present (SWAPPED 0) or swapped out (SWAPPED 1), in
+ * address order, adjacent pages of one kind as one run; pages never
+ * touched are skipped without a call.  Returns 0, FN's first nonzero
+ * return, or -1 if pagemap cannot be read.  */
+int hi_pagemap_runs(struct hi_pagemap *pm, uint64_t start, uint64_t end,
+		    int (*fn)(void *arg, uint64_t start, uint64_t end, int swapped), void *arg);
+
 /* The stack pointer of each thread of stopped process PID (from
  * /proc/PID/task/TID/syscall).  Returns the number found (malloc'd
  * *SPS), or -1.  */

@@ -20,7 +20,7 @@ n=$(grep -cE '\bptrace *\( *PTRACE_' "$src"/*.c | awk -F: '{s += $2} END {print 
 ok $? "the check saw the ptrace calls ($n)"
 
 # /proc/PID/mem is opened read-only.
-grep -n '/mem' "$src"/*.c | grep -v 'O_RDONLY' | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)' | grep 'open' >"$WORK/memopen"
+grep -nE '/mem\b' "$src"/*.c | grep -v 'O_RDONLY' | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)' | grep 'open' >"$WORK/memopen"
 [ ! -s "$WORK/memopen" ]
 ok $? "/proc/PID/mem is opened O_RDONLY" "$WORK/memopen"
 

@@ -337,6 +337,52 @@ def long_names(tap, python):
     t.close()
 
 
+# Runs a command and says, last on stderr, the peak RSS of its children:
+# a process of its own, so that no earlier child of the test counts.
+MEASURE = ('import resource, subprocess, sys\n'
+           'rc = subprocess.call(sys.argv[1:])\n'
+           'sys.stderr.write("PEAK %d\\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n'
+           'sys.exit(rc)\n')
+
+
+def run_measured(args):
+    """Run heapinspect with ARGS: (status, stdout, stderr, its peak RSS
+    in MiB)."""
+    p = subprocess.run([sys.executable, '-c', MEASURE, HEAPINSPECT] + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+    peak = re.search(r'^PEAK (\d+)$', p.stderr, re.M)
+    return p.returncode, p.stdout, p.stderr, int(peak.group(1)) / 1024.0 if peak else float('inf')
+
+
+def sparse(tap, python):
+    """A 16 GiB mapping with one page touched: -copy and dump copy what
+    is resident, not what is mapped."""
+    t = start(python)
+    tell(t, 'sparse 16', 'sparse')
+    img = tmpfile('.img')
+    rc, out, err, rss = run_measured(['-v', 'attach', str(t.pid), '-e', 'heap -copy', '-e', 'dump %s' % img])
+    size = os.path.getsize(img) if os.path.exists(img) else -1
+    pause = re.search(r'saved .* paused ([\d.]+) ms', err)
+    tap.ok(rc == 0 and 'Partition of a set' in out, 'sparse: heap -copy and dump work', err[-600:])
+    tap.ok(0 < size < 200 << 20, 'sparse: the image of a 16 GiB mapping with one page touched is %.1f MiB' %
+           (size / 1048576.0))
+    tap.ok(rss < 1024, 'sparse: heapinspect peaked at %.0f MiB (< 1 GiB)' % rss)
+    tap.ok(pause and float(pause.group(1)) < 3000, 'sparse: dump paused the target %s ms' %
+           (pause and pause.group(1)), err[-600:])
+    rc, out, err, _ = run_measured(['image', img, '-e', 'heap'])
+    tap.ok(rc == 0 and 'Partition of a set' in out, 'sparse: the image reads back', err)
+    os.unlink(img)
+    # A bound that the copy would pass: one line, a remedy, exit 1.
+    env = dict(os.environ, HEAPINSPECT_COPY_MB='1')
+    p = subprocess.run([HEAPINSPECT, 'attach', str(t.pid), '-e', 'heap -copy'], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=120, env=env)
+    tap.ok(p.returncode == 1 and 'more than the 1 MiB allowed' in p.stderr and 'HEAPINSPECT_COPY_MB' in p.stderr
+           and p.stderr.count('\n') == 1, 'sparse: a copy past its bound is refused in one line', p.stderr)
+    h = held(t.pid)
+    tap.ok(not h and answers(t), 'sparse: nothing held, it answers', h)
+    t.close()
+
+
 def pid_reuse(tap, python, pythons):
     # execve: same pid, same start time, a new program.
     other = [p for p in pythons if p != python]
@@ -482,6 +528,7 @@ def main():
     killed(tap, python, int(os.environ.get('HI_ROUNDS', '12')))
     dump_killed(tap, python)
     long_names(tap, python)
+    sparse(tap, python)
     pid_reuse(tap, python, pythons)
     suspended(tap, python)
     stops(tap, python)

@@ -18,12 +18,16 @@ line after each:
                  characters, each holding a str of 1,000 characters;
                  answers "made COUNT STRBYTES": the instances the
                  target's gc finds, and sys.getsizeof of their strs
+  sparse GIB     map GIB GiB of anonymous memory and touch one page of
+                 it (untouched pages hold nothing: a copy must skip them);
+                 answers "sparse"
   ping           answer "pong"
 
 EOF on stdin ends the process.  Nothing here knows about heapinspect.
 """
 import ctypes
 import gc
+import mmap
 import os
 import sys
 import threading
@@ -93,6 +97,11 @@ def loop():
             keep.append(objs)
             count = sum(1 for o in gc.get_objects() if type(o) is cls)
             print('made %d %d' % (count, sum(sys.getsizeof(o.s) for o in objs)), flush=True)
+        elif words[0] == 'sparse':
+            m = mmap.mmap(-1, int(words[1]) << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+            m[12345] = 1
+            keep.append(m)
+            print('sparse', flush=True)
         elif words[0] == 'ping':
             print('pong', flush=True)
 
