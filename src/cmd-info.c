@@ -75,6 +75,7 @@ static int info_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		struct hi_interp *in = &gi->interps[i];
 		Tcl_DictObjPut(interp, e, Tcl_NewStringObj("id", -1), Tcl_NewWideIntObj(in->id));
 		Tcl_DictObjPut(interp, e, Tcl_NewStringObj("threads", -1), Tcl_NewIntObj(in->nthreads));
+		Tcl_DictObjPut(interp, e, Tcl_NewStringObj("threads_broken", -1), Tcl_NewBooleanObj(in->threads_broken));
 		for (int k = 0; k < in->nlists; k++)
 			Tcl_DictObjPut(interp, lists, Tcl_NewStringObj(in->lists[k].name, -1),
 				       Tcl_NewWideIntObj((Tcl_WideInt)in->lists[k].count));
@@ -98,8 +99,9 @@ static int info_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	fprintf(o, "interpreters: %d\n", gi->ninterps);
 	for (int i = 0; i < gi->ninterps; i++) {
 		struct hi_interp *in = &gi->interps[i];
-		fprintf(o, "  interpreter %d (id %" PRId64 "): %d Python thread state%s", i, in->id, in->nthreads,
-			in->nthreads == 1 ? "" : "s");
+		fprintf(o, "  interpreter %d (id %" PRId64 "): %d Python thread state%s%s", i, in->id, in->nthreads,
+			in->nthreads == 1 ? "" : "s",
+			in->threads_broken ? " (their list loops back: corrupt memory; counted to the repeat)" : "");
 		if (!in->owns_gc)
 			fputs("; GC lists shared with the main interpreter", o);
 		for (int k = 0; k < in->nlists; k++)

@@ -100,12 +100,24 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 				in->id = (int64_t)id;
 		}
 		uint64_t ts = 0;
-		if (hi_has(l->is_threads_head) && hi_mem_u64(py->mem, interp + l->is_threads_head.off, &ts) == 0)
+		if (hi_has(l->is_threads_head) && hi_mem_u64(py->mem, interp + l->is_threads_head.off, &ts) == 0) {
+			/* A list that comes back on itself (corrupt memory) is
+			 * counted to the repeat and called broken.  */
+			struct hi_addrset tss;
+			hi_addrset_init(&tss);
 			for (int n = 0; ts && n < MAX_THREADS; n++) {
+				int r = ts & 7 ? 0 : hi_addrset_add(&tss, ts);	/* misaligned: corrupt */
+				if (r == 0) {
+					in->threads_broken = 1;
+					info->broken_lists++;
+					break;
+				}
 				in->nthreads++;
-				if (hi_mem_u64(py->mem, ts + l->ts_next.off, &ts) < 0)
+				if (r < 0 || hi_mem_u64(py->mem, ts + l->ts_next.off, &ts) < 0)
 					break;
 			}
+			hi_addrset_free(&tss);
+		}
 		if (hi_has(l->is_gc)) {
 			gc_lists(py, in, interp + l->is_gc.off);
 			in->owns_gc = 1;

@@ -24,6 +24,7 @@ struct hi_interp {
 	uint64_t addr;
 	int64_t id;
 	int nthreads;		/* Python thread states */
+	int threads_broken;	/* their list loops back: nthreads counts to the repeat */
 	int owns_gc;		/* its GC lists were walked for it */
 	struct hi_gclist lists[HI_MAX_GCLISTS];
 	int nlists;

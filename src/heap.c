@@ -13,6 +13,9 @@
 #include "referents.h"
 #include "u64map.h"
 
+/* visit() to count(): the object's contents did not check out.  */
+#define BAD_OBJECT 0x100u
+
 struct objvec {
 	uint64_t *addr;
 	size_t n, cap;
@@ -125,11 +128,17 @@ static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind
 	if (t->fixed_size == UINT64_MAX)	/* first of its type in this census */
 		t->fixed_size = hi_type_fixed_size(w->py, t);
 	uint64_t size = t->fixed_size ? t->fixed_size : hi_py_sizeof(w->py, obj, t);
+	/* An object whose contents did not check out (a deque whose blocks
+	 * loop, a list whose items run into untouched memory) is counted at
+	 * its fixed part: its variable part was not seen, and the census
+	 * says Partial (inconsistent).  */
+	if (flags & BAD_OBJECT)
+		size = t->fixed_size ? t->fixed_size : (uint64_t)t->basicsize;
 	hi_census_add(w->c, kind, size);
 	if (flags & HI_OBSERVE_HIDDEN)
 		w->diag->hidden++;
 	if (w->opts->observe)
-		w->opts->observe(w->opts->observe_arg, obj, t, size, kind, flags);
+		w->opts->observe(w->opts->observe_arg, obj, t, size, kind, flags & ~BAD_OBJECT);
 }
 
 static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flags)
@@ -140,7 +149,10 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flag
 		switch (hi_referents(py, obj, t, reach, w)) {
 		case HI_REF_UNDECODED: w->diag->undecoded++; break;
 		case HI_REF_GENERIC: w->diag->generic++; break;
-		case HI_REF_BAD: w->diag->inconsistent++; break;
+		case HI_REF_BAD:
+			w->diag->inconsistent++;
+			flags |= BAD_OBJECT;
+			break;
 		default: break;
 		}
 	if (hi_type_has_hidden(t))

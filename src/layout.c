@@ -84,6 +84,7 @@ static const struct mbr_spec members[] = {
 	M(set_table, REQ, "PySetObject", "table"),
 	M(set_smalltable, REQ, "PySetObject", "smalltable"),
 	M(set_used, OPT, "PySetObject", "used"),
+	M(set_fill, OPT, "PySetObject", "fill"),
 
 	M(str_length, REQ, "PyASCIIObject", "length"),
 	M(str_kind, REQ, "PyASCIIObject", "state.kind"),

@@ -53,7 +53,7 @@ struct hi_layout {
 	struct hi_mbr me_key, me_value, ue_key, ue_value;
 	struct hi_mbr dv_values, dv_embedded;	/* PyDictValues */
 	/* set */
-	struct hi_mbr set_mask, set_table, set_smalltable, set_used;
+	struct hi_mbr set_mask, set_table, set_smalltable, set_used, set_fill;
 	uint32_t sizeof_setentry;
 	/* str */
 	struct hi_mbr str_length, str_kind, str_compact, str_ascii;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "error.h"
 #include "numpy.h"
+#include "interrupt.h"
 #include "pyobj.h"
 #include "typetable.h"
 
@@ -564,6 +565,8 @@ int hi_py_dict_foreach(struct hi_py *py, uint64_t dict, hi_dict_fn fn, void *arg
 			if (fn(key, value, arg))
 				return 0;
 		}
+		if ((i & 0xffff) < (int64_t)per && hi_interrupted())
+			return -1;	/* a huge table: let Ctrl-C end it */
 	}
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* pysize.c: see pysize.h.  */
 #include "config.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include "numpy.h"
 #include "pysize.h"
@@ -329,10 +330,53 @@ uint64_t hi_type_fixed_size(struct hi_py *py, struct hi_type *t)
 	return hi_py_sizeof(py, 0, t);
 }
 
+/* Where the variable part of a large OBJ of T lives: [*AT, *AT + *LEN)
+ * is memory its size claims.  0 when not known (then only the terabyte
+ * bound applies).  */
+static int claimed_memory(struct hi_py *py, uint64_t obj, struct hi_type *t, uint64_t size, uint64_t *at,
+			  uint64_t *len)
+{
+	uint64_t items;
+	int64_t alloc;
+	switch (t->family) {
+	case HI_B_LIST:
+		if (rd_ptr(py, obj, py->l.list_items, &items) < 0 || !items ||
+		    rd_i64(py, obj, py->l.list_allocated, &alloc) < 0 || alloc <= 0)
+			return 0;
+		*at = items;
+		*len = clamp(alloc) * PTR;
+		return 1;
+	case HI_B_STR: case HI_B_INT: case HI_B_BOOL:
+		break;	/* compact: the data follows the header */
+	default:
+		if (t->itemsize <= 0)
+			return 0;
+		break;
+	}
+	if (t->family == HI_B_STR) {
+		unsigned compact = 0;
+		if (rd_bit(py, obj, py->l.str_compact, &compact) < 0 || !compact)
+			return 0;
+	}
+	*at = obj;
+	*len = size;
+	return 1;
+}
+
+/* Above this a size is checked against the memory it claims.  */
+#define LARGE_OBJECT (1ull << 20)
+
 uint64_t hi_py_sizeof(struct hi_py *py, uint64_t obj, struct hi_type *t)
 {
-	uint64_t s = sizeof_method(py, obj, t);
+	uint64_t s = sizeof_method(py, obj, t), at, len;
+	uint8_t last;
 	if (s > (1ull << 40)) {	/* a terabyte object: the memory was garbage */
+		py->bad_reads++;
+		s = (uint64_t)t->basicsize;
+	} else if (s > LARGE_OBJECT && obj && claimed_memory(py, obj, t, s, &at, &len) && len &&
+		   (at + len < at || hi_mem_read(py->mem, at + len - 1, &last, 1) < 0)) {
+		/* A str whose length says 2^39 adds 512 GB unless its last
+		 * byte is there to read: a wrong field, not a huge object. */
 		py->bad_reads++;
 		s = (uint64_t)t->basicsize;
 	}

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "addrset.h"
 #include "interrupt.h"
+#include "loop.h"
 #include "numpy.h"
 #include "referents.h"
 #include "typetable.h"
@@ -42,8 +43,13 @@ static void visit_ptr(struct hi_py *py, uint64_t addr, hi_ref_fn fn, void *arg)
 		fn(p, arg);
 }
 
-/* Report N pointers stored at ADDR, read in bulk.  -1 if unreadable.  */
-static int visit_array(struct hi_py *py, uint64_t addr, int64_t n, hi_ref_fn fn, void *arg)
+/* Report N pointers stored at ADDR, read in bulk.  -1 if unreadable,
+ * interrupted, or, when DENSE (a list's or tuple's items, a deque's
+ * block: never NULL in a consistent object), when a whole buffer of 512
+ * slots is NULL: a count that runs into memory never written (a
+ * corrupt size, or a pointer into untouched pages) ends there, after 4
+ * KiB, instead of after reading gigabytes of zeros.  */
+static int visit_array_x(struct hi_py *py, uint64_t addr, int64_t n, int dense, hi_ref_fn fn, void *arg)
 {
 	uint64_t buf[512];
 	if (n < 0 || n > MAX_ITEMS)
@@ -52,12 +58,25 @@ static int visit_array(struct hi_py *py, uint64_t addr, int64_t n, hi_ref_fn fn,
 		int64_t k = n - i < 512 ? n - i : 512;
 		if (hi_mem_read(py->mem, addr + i * PTR, buf, k * PTR) < 0)
 			return -1;
+		int any = 0;
 		for (int64_t j = 0; j < k; j++)
-			if (buf[j])
+			if (buf[j]) {
 				fn(buf[j], arg);
+				any = 1;
+			}
+		if (dense && !any && k == 512)
+			return -1;
 		i += k;
+		/* A long array is a long pause: let Ctrl-C end it.  */
+		if ((i & 0xffff) == 0 && hi_interrupted())
+			return -1;
 	}
 	return 0;
+}
+
+static int visit_array(struct hi_py *py, uint64_t addr, int64_t n, hi_ref_fn fn, void *arg)
+{
+	return visit_array_x(py, addr, n, 0, fn, arg);
 }
 
 static void visit_members(struct hi_py *py, uint64_t obj, int desc, hi_ref_fn fn, void *arg)
@@ -85,7 +104,7 @@ static int64_t ob_size(struct hi_py *py, uint64_t obj)
 
 static int tuple_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 {
-	return visit_array(py, obj + py->l.tuple_items.off, ob_size(py, obj), fn, arg);
+	return visit_array_x(py, obj + py->l.tuple_items.off, ob_size(py, obj), 1, fn, arg);
 }
 
 static int list_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
@@ -95,7 +114,7 @@ static int list_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 	if (rd_ptr(py, obj, py->l.list_items, &items) < 0 || rd_int(py, obj, py->l.list_allocated, &alloc) < 0 ||
 	    n < 0 || n > alloc)
 		return -1;
-	return n ? visit_array(py, items, n, fn, arg) : 0;
+	return n ? visit_array_x(py, items, n, 1, fn, arg) : 0;
 }
 
 struct dict_visit {
@@ -139,21 +158,32 @@ static int set_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 	if (rd_ptr(py, obj, l->set_table, &table) < 0 || rd_int(py, obj, l->set_mask, &mask) < 0 || mask < 0 ||
 	    mask >= MAX_ITEMS || ((mask + 1) & mask))
 		return -1;
+	/* The table holds FILL keys and dummies: once all are found, the
+	 * rest is empty, so a corrupt mask costs no more than the real
+	 * table.  */
+	int64_t fill = -1;
+	if (hi_has(l->set_fill) && (rd_int(py, obj, l->set_fill, &fill) < 0 || fill < 0 || fill > mask + 1))
+		return -1;
 	unsigned char buf[8192];
 	uint64_t esize = l->sizeof_setentry, per = sizeof buf / esize;
-	for (int64_t i = 0; i <= mask;) {
+	int64_t found = 0;
+	for (int64_t i = 0; i <= mask && (fill < 0 || found < fill);) {
 		int64_t k = mask + 1 - i < (int64_t)per ? mask + 1 - i : (int64_t)per;
 		if (hi_mem_read(py->mem, table + i * esize, buf, k * esize) < 0)
 			return -1;
 		for (int64_t j = 0; j < k; j++) {
 			uint64_t key;
 			memcpy(&key, buf + j * esize + l->setentry_key.off, 8);
+			if (key)
+				found++;
 			if (key && key != py->set_dummy)
 				fn(key, arg);
 		}
 		i += k;
+		if ((i & 0xffff) == 0 && hi_interrupted())
+			return -1;
 	}
-	return 0;
+	return fill >= 0 && found < fill ? -1 : 0;
 }
 
 static int deque_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
@@ -165,13 +195,20 @@ static int deque_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 	    n < 0 || n > MAX_ITEMS || index < 0 || (uint64_t)index >= blocklen)
 		return -1;
 	int64_t blocks = n / (int64_t)blocklen + 2;	/* more means a loop */
+	/* A chain that comes back to a block it passed is corrupt: without
+	 * this, a block linked to itself with a huge length re-reads one
+	 * block for minutes.  */
+	struct hi_loop lp = HI_LOOP_INIT;
 	while (n > 0) {
 		int64_t k = (int64_t)blocklen - index < n ? (int64_t)blocklen - index : n;
-		if (!block || blocks-- <= 0 || visit_array(py, block + l->dq_block_data.off + index * PTR, k, fn, arg) < 0)
+		if (!block || blocks-- <= 0 || hi_loop_seen(&lp, block) ||
+		    visit_array_x(py, block + l->dq_block_data.off + index * PTR, k, 1, fn, arg) < 0)
 			return -1;
 		n -= k;
 		index = 0;
 		if (n > 0 && rd_ptr(py, block, l->dq_rightlink, &block) < 0)
+			return -1;
+		if ((blocks & 0x3ff) == 0 && hi_interrupted())
 			return -1;
 	}
 	return 0;

@@ -383,6 +383,43 @@ def sparse(tap, python):
     t.close()
 
 
+def vm_pte(pid):
+    with open('/proc/%d/status' % pid) as f:
+        m = re.search(r'^VmPTE:\s+(\d+)', f.read(), re.M)
+    return int(m.group(1)) if m else 0
+
+
+def hostile(tap, python):
+    """A heap the target corrupted itself: a deque whose block links to
+    itself, a list whose items run into 16 GiB of untouched memory, a
+    str 2^39 long, a looping thread-state list.  The census takes
+    milliseconds, not minutes, touches no untouched page, says Partial
+    and adds no phantom gigabytes."""
+    name = os.path.basename(python)
+    t = start(python)
+    tell(t, 'corrupt', 'corrupted')
+    pte = vm_pte(t.pid)
+    t0 = time.time()
+    p = subprocess.run([HEAPINSPECT, '-v', 'attach', str(t.pid), '-e', 'heap', '-e', 'info'], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=300)
+    took = time.time() - t0
+    grew = vm_pte(t.pid) - pte
+    total = re.search(r'Total size = (\d+) bytes', p.stdout)
+    pause = re.search(r'paused ([\d.]+) ms', p.stderr)
+    tap.ok(p.returncode == 0 and pause and float(pause.group(1)) < 2000,
+           'hostile (%s): the census paused the target %s ms (%.1f s in all)' % (name, pause and pause.group(1), took),
+           p.stderr[-800:])
+    tap.ok('Partial:' in p.stdout, 'hostile (%s): the census says Partial' % name, p.stdout[-400:])
+    tap.ok(total and int(total.group(1)) < 1 << 30, 'hostile (%s): no phantom gigabytes (total %s bytes)' %
+           (name, total and total.group(1)))
+    tap.ok('loops back' in p.stdout, 'hostile (%s): info says the thread-state list loops' % name, p.stdout[-600:])
+    tap.ok(grew < 4096, "hostile (%s): the target's page tables grew %d kB" % (name, grew))
+    tell(t, 'restore', 'restored')
+    h = held(t.pid)
+    tap.ok(not h and answers(t), 'hostile (%s): nothing held, it answers' % name, h)
+    t.close()
+
+
 def pid_reuse(tap, python, pythons):
     # execve: same pid, same start time, a new program.
     other = [p for p in pythons if p != python]
@@ -529,6 +566,11 @@ def main():
     dump_killed(tap, python)
     long_names(tap, python)
     sparse(tap, python)
+    def minor(p):
+        m = re.search(r'python3\.(\d+)$', p)
+        return int(m.group(1)) if m else 0
+    for py in [python] + sorted([p for p in pythons if p != python], key=minor)[-1:]:
+        hostile(tap, py)
     pid_reuse(tap, python, pythons)
     suspended(tap, python)
     stops(tap, python)

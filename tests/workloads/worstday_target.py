@@ -21,6 +21,14 @@ line after each:
   sparse GIB     map GIB GiB of anonymous memory and touch one page of
                  it (untouched pages hold nothing: a copy must skip them);
                  answers "sparse"
+  corrupt        turn off the gc and corrupt, with ctypes, objects no code
+                 of this process touches again: a deque whose first block
+                 links to itself with a length of 2^31; a list whose items
+                 pointer goes to 16 GiB of untouched memory, 2^31 long; a
+                 str whose length says 2^39; and the thread-state list,
+                 made to loop back to its head (a second thread sleeps
+                 meanwhile); answers "corrupted"
+  restore        undo all of it; answers "restored"
   ping           answer "pong"
 
 EOF on stdin ends the process.  Nothing here knows about heapinspect.
@@ -43,6 +51,64 @@ def parker(lib, ms, started):
         time.sleep(1)
 
 
+saved = []   # (address, original word) of what corrupt() changed
+
+
+def poke(addr, value):
+    """Set the word at ADDR, remembering the old value for restore."""
+    word = ctypes.c_ssize_t.from_address(addr)
+    saved.append((addr, word.value))
+    word.value = value
+
+
+def restore():
+    for addr, value in reversed(saved):
+        ctypes.c_ssize_t.from_address(addr).value = value
+    del saved[:]
+
+
+def corrupt():
+    try:
+        corrupt_all()
+    except BaseException:
+        restore()   # never leave a corrupt heap to the exit's gc
+        raise
+
+
+def corrupt_all():
+    api = ctypes.pythonapi
+    for name in ('PyInterpreterState_Head', 'PyInterpreterState_ThreadHead', 'PyThreadState_Next'):
+        getattr(api, name).restype = ctypes.c_void_p
+    api.PyInterpreterState_ThreadHead.argtypes = [ctypes.c_void_p]
+    api.PyThreadState_Next.argtypes = [ctypes.c_void_p]
+    gc.disable()    # the gc would walk these objects and never return
+    import collections
+    d = collections.deque(range(100))
+    # PyVarObject header (24 bytes), then leftblock; a block is leftlink,
+    # 64 items, rightlink (the same from 3.8 to 3.13).
+    block = ctypes.c_void_p.from_address(id(d) + 24).value
+    poke(block + 8 + 64 * 8, block)
+    poke(id(d) + 16, 1 << 31)
+    area = mmap.mmap(-1, 16 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    start = ctypes.addressof(ctypes.c_char.from_buffer(area))
+    lst = [1, 2, 3]
+    # ob_size at 16, ob_item at 24, allocated at 32.
+    poke(id(lst) + 24, start)
+    poke(id(lst) + 32, 1 << 31)
+    poke(id(lst) + 16, 1 << 31)
+    st = ''.join(['not', 'interned', str(os.getpid())])
+    poke(id(st) + 16, 1 << 39)    # PyASCIIObject: refcnt, type, length
+    keep.extend([d, lst, st, area])
+    # A thread that sleeps while its state is in the list; the last state
+    # made to point back at the first.
+    threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
+    head = api.PyInterpreterState_ThreadHead(api.PyInterpreterState_Head())
+    last = head
+    while api.PyThreadState_Next(last):
+        last = api.PyThreadState_Next(last)
+    poke(last + 8, head)    # struct _ts: prev, next
+
+
 def thread_state(tid):
     try:
         with open('/proc/self/task/%d/stat' % tid) as f:
@@ -61,6 +127,7 @@ def orphaned():
 def main():
     print('ready', flush=True)
     loop()
+    restore()   # the exit's gc must not meet what corrupt() did
 
 
 def loop():
@@ -102,6 +169,12 @@ def loop():
             m[12345] = 1
             keep.append(m)
             print('sparse', flush=True)
+        elif words[0] == 'corrupt':
+            corrupt()
+            print('corrupted', flush=True)
+        elif words[0] == 'restore':
+            restore()
+            print('restored', flush=True)
         elif words[0] == 'ping':
             print('pong', flush=True)
 
