@@ -57,6 +57,11 @@ struct walk {
 static void reach(uint64_t ref, void *arg)
 {
 	struct walk *w = arg;
+	/* Out of memory: nothing more is recorded, and no allocation is
+	 * tried again for each of the millions of referents still to come
+	 * (each failing realloc is a system call while the target waits). */
+	if (w->oom)
+		return;
 	if (ref & 7) {	/* objects are at least 8-byte aligned */
 		w->diag->bad_ptr++;
 		return;
@@ -79,6 +84,8 @@ static void reach(uint64_t ref, void *arg)
 static void reach_hidden(uint64_t ref, void *arg)
 {
 	struct walk *w = arg;
+	if (w->oom)
+		return;
 	if (ref & 7) {
 		w->diag->bad_ptr++;
 		return;
@@ -286,7 +293,8 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 				 (unsigned long long)c->objects);
 			rc = -1;
 		} else if (r < 0) {
-			hi_error("%s: out of memory after %llu objects", who, (unsigned long long)c->objects);
+			hi_error("%s: out of memory after %llu objects; the target was let go at once; free memory or raise heapinspect's limit (ulimit -v) and retry",
+				 who, (unsigned long long)c->objects);
 			rc = -1;
 		}
 	}

@@ -420,6 +420,40 @@ def hostile(tap, python):
     t.close()
 
 
+VMSIZE = ('set f [open /proc/[pid]/status]; set s [read $f]; close $f; '
+          'regexp {VmSize:\\s+(\\d+)} $s -> v; set v')
+
+
+def out_of_memory(tap, python):
+    """heapinspect out of memory in the middle of a census (ulimit -v):
+    the walk ends at once, the target runs, one line says what to do."""
+    import resource
+    t = start(python, big=700000)
+    p = subprocess.run([HEAPINSPECT, 'attach', str(t.pid), '-e', VMSIZE], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    base = int(p.stdout.split()[-1]) if p.returncode == 0 and p.stdout.split() else 0
+    if not base:
+        tap.skip('out of memory', 'cannot read heapinspect\'s own VmSize: %s' % p.stderr)
+        t.close()
+        return
+    limit = (base + 20 * 1024) * 1024    # 20 MiB more than attaching takes
+
+    def cap():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    t0 = time.time()
+    p = subprocess.run([HEAPINSPECT, '-v', 'attach', str(t.pid), '-e', 'heap'], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, universal_newlines=True, timeout=300, preexec_fn=cap)
+    took = time.time() - t0
+    lines = [ln for ln in p.stderr.splitlines() if not ln.startswith('heapinspect: pid %d: read ' % t.pid)]
+    tap.ok(p.returncode == 1 and 'out of memory' in p.stderr and 'ulimit' in p.stderr and len(lines) == 1,
+           'out of memory (ulimit -v %d MiB): exit %d, one line with a remedy' % (limit >> 20, p.returncode),
+           p.stderr[-600:])
+    tap.ok(took < 10, 'out of memory: over in %.1f s' % took)
+    h = held(t.pid)
+    tap.ok(not h and answers(t), 'out of memory: nothing held, it answers', h)
+    t.close()
+
+
 def pid_reuse(tap, python, pythons):
     # execve: same pid, same start time, a new program.
     other = [p for p in pythons if p != python]
@@ -566,6 +600,7 @@ def main():
     dump_killed(tap, python)
     long_names(tap, python)
     sparse(tap, python)
+    out_of_memory(tap, python)
     def minor(p):
         m = re.search(r'python3\.(\d+)$', p)
         return int(m.group(1)) if m else 0
