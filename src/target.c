@@ -272,9 +272,10 @@ static void explain_eperm(pid_t pid, pid_t tid)
 	if (read_small_file("/proc/sys/kernel/yama/ptrace_scope", buf, sizeof buf) == 0)
 		scope = atoi(buf);
 	/* A process that is not dumpable (PR_SET_DUMPABLE 0, or one that
-	 * changed its credentials) has its /proc files owned by root.  */
+	 * changed its credentials) has the files in its /proc directory
+	 * owned by root (the directory itself keeps its owner).  */
 	struct stat st;
-	snprintf(path, sizeof path, "/proc/%d", (int)pid);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
 	int undumpable = stat(path, &st) == 0 && st.st_uid == 0 && target_uid > 0;
 
 	if (tracer > 0 && tracer == getpid()) {

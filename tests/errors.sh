@@ -88,6 +88,23 @@ else
 	skip "no debug information" "needs Debian's /usr/bin/python3.11"
 fi
 
+# ---- a process of the same user that made itself not dumpable ----
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	nobody="setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all"
+	# shellcheck disable=SC2086
+	start_target undumpable $nobody "$py" -c 'import ctypes, sys
+ctypes.CDLL(None).prctl(4, 0)   # PR_SET_DUMPABLE
+print("ready", flush=True); sys.stdin.readline()'
+	# shellcheck disable=SC2086
+	$nobody "$HEAPINSPECT" attach "$pid" -e heap >"$out" 2>"$err"
+	rc=$?
+	[ $rc = 4 ] && one_line && grep -q "pid $pid: cannot attach: operation not permitted: the process is not dumpable" "$err" &&
+		! grep -q "container" "$err"
+	ok $? "a same-user target that is not dumpable is called so, not a container limit (exit $rc)" "$err"
+else
+	skip "not dumpable" "needs root and setpriv"
+fi
+
 # ---- permission: another user without CAP_SYS_PTRACE ----
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
