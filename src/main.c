@@ -9,9 +9,10 @@
  *
  * Exit status: 0 success, 2 a usage error, 3 no such process, 4 not
  * allowed to trace it, 5 not a CPython heapinspect can read, 6 no debug
- * information, 7 the target exited meanwhile, 1 any other runtime error
- * (the message says what and how to fix it), 128+N when signal N ended a
- * script.
+ * information, 7 the target exited meanwhile (or was replaced), 8 it
+ * could not be stopped now (a thread blocked in the kernel), 1 any other
+ * runtime error (the message says what and how to fix it), 128+N when
+ * signal N ended a script.
  * The target is detached on every path; should heapinspect itself die,
  * the kernel detaches it.  */
 #include "config.h"
