@@ -13,19 +13,19 @@ int hi_session_attach(struct hi_session *s, pid_t pid)
 	snprintf(s->who, sizeof s->who, "pid %d", (int)pid);
 	/* Opening reads the process's identity from its memory, which needs
 	 * the rights tracing needs: a refusal is explained before any
-	 * thread is stopped, and attaching costs the target one stop.  */
+	 * thread is stopped.  */
 	if (hi_target_open(&s->target, pid) < 0)
 		return -1;
-	/* Debug information comes from files: the target runs meanwhile.  */
+	/* Debug information comes from files, and what the runtime's setup
+	 * reads of the target's memory (the version string, the set's dummy
+	 * entry) never changes once Python runs: attaching does not stop the
+	 * target at all; each command stops it once.  */
 	if (!(s->dbg = hi_dbg_open_pid(s->target.reader)))
 		goto fail;
 	if (!(s->mem = hi_mem_open_pid(s->target.reader)))
 		goto fail;
-	if (hi_target_stop(&s->target) < 0)
-		goto fail;
 	int rc = hi_py_init(&s->py, s->dbg, s->mem, s->who);
-	if (hi_session_resume(s) < 0)
-		goto fail;
+	hi_mem_invalidate(s->mem);
 	if (rc < 0)
 		goto fail;
 	s->attached = 1;

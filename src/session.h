@@ -1,8 +1,8 @@
 /* session.h: one attached target and everything learned about it.
  *
- * Attaching checks that the process can be read (without stopping it),
- * loads its debug information, stops it once to learn its layouts and
- * runtime, and lets it run.  Each command then
+ * Attaching checks that the process can be read, loads its debug
+ * information and learns its layouts and runtime, all without stopping
+ * it.  Each command then
  * brackets its reading with hi_session_stop / hi_session_resume, so the
  * target runs between commands and is never left stopped.  */
 #ifndef HI_SESSION_H
