@@ -25,7 +25,9 @@ static int walk_list(struct hi_py *py, struct hi_gclist *gl, struct hi_addrset *
 			break;
 		}
 		int r = hi_addrset_add(seen, next);
-		if (r <= 0) {	/* seen before: a cycle, or out of memory */
+		if (r < 0)
+			return -2;	/* out of memory: the census cannot be had */
+		if (r == 0) {	/* seen before: a cycle */
 			gl->broken = 1;
 			break;
 		}
@@ -135,7 +137,14 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 	for (int i = 0; i < info->ninterps && !stop; i++) {
 		struct hi_interp *in = &info->interps[i];
 		for (int k = 0; k < in->nlists && !stop; k++) {
-			if (walk_list(py, &in->lists[k], &seen, fn, arg, i, &stop) < 0) {
+			int r = walk_list(py, &in->lists[k], &seen, fn, arg, i, &stop);
+			if (r == -2) {
+				hi_addrset_free(&seen);
+				hi_error("%s: out of memory walking the GC lists; the target was let go at once; free memory or raise heapinspect's limit (ulimit -v) and retry",
+					 who);
+				return -1;
+			}
+			if (r < 0) {
 				if (hi_mem_target_gone(py->mem)) {
 					hi_addrset_free(&seen);
 					hi_error("%s: the process exited during the walk", who);
