@@ -196,6 +196,14 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		py->mem = live;
 		sst = *hi_mem_snapshot_stats(snap);
 		live_reads = hi_mem_stats(snap)->live_reads;
+		/* What the copy lacks is read from the process; if it died
+		 * meanwhile, those reads failed and the census is not whole. */
+		if (rc == 0 && hi_mem_target_gone(snap)) {
+			hi_error("%s: the process exited while heapinspect read what it had not copied; nothing it read is kept",
+				 app->session.who);
+			hi_error_class(HI_E_GONE);
+			rc = -1;
+		}
 		hi_mem_close(snap);
 	} else {
 		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);

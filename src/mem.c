@@ -501,7 +501,8 @@ const struct hi_mem_stats *hi_mem_stats(const struct hi_mem *m)
 
 int hi_mem_target_gone(const struct hi_mem *m)
 {
-	return m->gone;
+	/* A snapshot reads what it did not copy from the live process.  */
+	return m->gone || (m->fallback && m->fallback->gone);
 }
 
 /* Copy what the image holds of [addr, addr+len) into dst; returns the
