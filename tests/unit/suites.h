@@ -5,6 +5,10 @@
 #define HI_UNIT_SUITES_H
 
 typedef int (*hi_suite_fn)(void);
+
+/* Mark the running test as skipped (printf format): it is reported as
+ * TAP "ok N - ... # SKIP REASON", never as a pass.  */
+void hi_unit_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern const hi_suite_fn hi_unit_suites[];
 
 int hi_suite_census(void);

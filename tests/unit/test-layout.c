@@ -3,7 +3,7 @@
  * (__basicsize__, __dictoffset__, sys.getsizeof), plus which variant
  * members each version has and the debuginfo lookups that must miss.
  *
- * Versions that are not installed pass with a "# skip" note, so the suite
+ * Versions that are not installed are reported as skipped, so the suite
  * runs anywhere; each libpython is opened once and shared by its tests.  */
 #include "config.h"
 #include <glob.h>
@@ -16,7 +16,6 @@
 #include "layout.h"
 #include "suites.h"
 
-#define PYENV "/root/.pyenv/versions"
 #define MINOR_FIRST 8
 #define MINOR_LAST 13
 
@@ -89,19 +88,29 @@ static int get_truth(struct pyver *v)
 	return n == T_COUNT && st == 0 ? 0 : -1;
 }
 
-/* Find, open and load 3.MINOR once; NULL (after a "# skip" note) when it
- * is not installed.  */
+/* Find, open and load 3.MINOR once; NULL (the test marked skipped) when
+ * it is not installed.  */
 static struct pyver *version(int minor)
 {
 	struct pyver *v = &vers[minor];
-	if (v->tried)
+	if (v->tried) {
+		if (!v->lib[0])
+			hi_unit_skip("pyenv's 3.%d is not installed", minor);
 		return v->lib[0] ? v : NULL;
+	}
 	v->tried = 1;
-	char pat[256];
-	snprintf(pat, sizeof pat, PYENV "/3.%d.*/lib/libpython3.%d.so.1.0", minor, minor);
+	/* pyenv's builds, wherever pyenv keeps them: $PYENV_ROOT, else
+	 * ~/.pyenv.  */
+	char root[512], pat[700];
+	const char *env = getenv("PYENV_ROOT"), *home = getenv("HOME");
+	if (env && *env)
+		snprintf(root, sizeof root, "%s", env);
+	else
+		snprintf(root, sizeof root, "%s/.pyenv", home && *home ? home : "/root");
+	snprintf(pat, sizeof pat, "%s/versions/3.%d.*/lib/libpython3.%d.so.1.0", root, minor, minor);
 	glob_t g;
 	if (glob(pat, 0, NULL, &g) != 0 || g.gl_pathc == 0) {
-		printf("# skip: no %s\n", pat);
+		hi_unit_skip("no %s", pat);
 		return NULL;
 	}
 	snprintf(v->lib, sizeof v->lib, "%s", g.gl_pathv[0]);

@@ -4,7 +4,7 @@
  * against DWARF compiled from numpy's own header (ndarraytypes.h of the
  * numpy that Debian's python3.11 imports): the test compiles a two-line
  * shared object with -g and reads it back through hi_np_layout_dwarf.
- * No compiler, Python headers or numpy: "# skip" and pass.
+ * No compiler, Python headers or numpy: reported as skipped (TAP # SKIP).
  *
  * That object is named like numpy's module, so a python3.11 that loads
  * it (ctypes) looks like a process that imported numpy with DWARF: the
@@ -58,7 +58,7 @@ static int build_fixture(void)
 	    run(PYTHON " -c \"import sysconfig; print(sysconfig.get_paths()['include'])\" 2>/dev/null", inc, sizeof inc) < 0 ||
 	    run(PYTHON " -c 'import numpy; print(numpy.get_include())' 2>/dev/null", npinc, sizeof npinc) < 0 ||
 	    run(PYTHON " -c 'import numpy; print(numpy.__version__)' 2>/dev/null", ver, sizeof ver) < 0) {
-		printf("# skip: no %s with numpy and its headers\n", PYTHON);
+		hi_unit_skip("no %s with numpy and its headers", PYTHON);
 		return -1;
 	}
 	numpy_major = atoi(ver);
@@ -84,7 +84,7 @@ static int build_fixture(void)
 	size_t n = p ? fread(out, 1, sizeof out - 1, p) : 0;
 	out[n] = '\0';
 	if (!p || pclose(p) != 0) {
-		printf("# skip: cannot compile numpy's header: %s\n", out);
+		hi_unit_skip("cannot compile numpy's header: %s", out);
 		fixture[0] = '\0';
 		return -1;
 	}
@@ -114,7 +114,7 @@ static int suite_clean(void)
 static void fallback_matches_numpys_header(void)
 {
 	if (!fixture[0]) {
-		printf("# skip: no fixture\n");
+		hi_unit_skip("no fixture");
 		return;
 	}
 	struct hi_dbg *d = hi_dbg_open_elf(fixture);
@@ -146,12 +146,15 @@ static void dwarf_without_numpy_is_refused(void)
 {
 	char lib[] = "/usr/lib/x86_64-linux-gnu/libdw.so.1";
 	if (access(lib, R_OK) != 0) {
-		printf("# skip: no %s\n", lib);
+		hi_unit_skip("no %s", lib);
 		return;
 	}
 	struct hi_dbg *d = hi_dbg_open_elf(lib);
-	if (!d)
-		return;	/* no DWARF at all: refused earlier, as well */
+	if (!d) {
+		/* Without DWARF the library proves nothing about a layout. */
+		hi_unit_skip("%s has no DWARF at all", lib);
+		return;
+	}
 	struct hi_np_layout l = { 0 };
 	CU_ASSERT_EQUAL(hi_np_layout_dwarf(&l, d), -1);
 	hi_dbg_close(d);
@@ -206,13 +209,13 @@ static pid_t start_loader(int *in)
 static void no_dwarf_lookup_while_stopped(void)
 {
 	if (!fixture[0]) {
-		printf("# skip: no fixture\n");
+		hi_unit_skip("no fixture");
 		return;
 	}
 	int in = -1;
 	pid_t pid = start_loader(&in);
 	if (!pid) {
-		printf("# skip: %s cannot load the fixture\n", PYTHON);
+		hi_unit_skip("%s cannot load the fixture", PYTHON);
 		return;
 	}
 	char who[32];
@@ -224,7 +227,7 @@ static void no_dwarf_lookup_while_stopped(void)
 	/* The child sits in read(): its memory holds still enough.  */
 	int ok = mem && hi_py_init(&py, dbg, mem, who) == 0;
 	if (!ok)
-		printf("# skip: cannot read %s (%s): %s\n", PYTHON, who, hi_errmsg());
+		hi_unit_skip("cannot read %s (%s): %s", PYTHON, who, hi_errmsg());
 	if (ok) {
 		py.paused = 1;
 		hi_np_prepare(&py);
@@ -373,7 +376,7 @@ static void previews_escape_as_python_does(void)
 	};
 	static const size_t lens[] = { 3, 4, 4, 3, 7, 6, 2 };
 	if (access(PYTHON, X_OK) != 0) {
-		printf("# skip: no %s\n", PYTHON);
+		hi_unit_skip("no %s", PYTHON);
 		return;
 	}
 	for (size_t c = 0; c < sizeof lens / sizeof lens[0]; c++) {

@@ -250,7 +250,7 @@ static void test_pagemap(void)
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	char *m = mmap(NULL, SPARSE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED) {
-		fprintf(stderr, "test_pagemap: cannot map 64 GiB (overcommit?): skipped\n");
+		hi_unit_skip("cannot map 64 GiB (overcommit?)");
 		return;
 	}
 	const size_t nstripe = (8 << 20) / page / 2;
