@@ -134,13 +134,14 @@ static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind
 	}
 	if (t->fixed_size == UINT64_MAX)	/* first of its type in this census */
 		t->fixed_size = hi_type_fixed_size(w->py, t);
-	uint64_t size = t->fixed_size ? t->fixed_size : hi_py_sizeof(w->py, obj, t);
 	/* An object whose contents did not check out (a deque whose blocks
 	 * loop, a list whose items run into untouched memory) is counted at
-	 * its fixed part: its variable part was not seen, and the census
-	 * says Partial (inconsistent).  */
-	if (flags & BAD_OBJECT)
-		size = t->fixed_size ? t->fixed_size : (uint64_t)t->basicsize;
+	 * its fixed part, without reading the fields that would size the
+	 * rest: its variable part was not seen, and the census says Partial
+	 * (inconsistent).  */
+	uint64_t size = t->fixed_size;
+	if (!size)
+		size = (flags & BAD_OBJECT) ? (uint64_t)t->basicsize : hi_py_sizeof(w->py, obj, t);
 	hi_census_add(w->c, kind, size);
 	if (flags & HI_OBSERVE_HIDDEN)
 		w->diag->hidden++;

@@ -164,17 +164,6 @@ static int app_finish(struct hi_app *app, int status)
 	return status;
 }
 
-/* S with its control characters escaped (text.h), newlines kept; in
- * malloc'd memory (the worst case is four bytes for one).  */
-static char *escaped(const char *s)
-{
-	size_t size = strlen(s) * 6 + 1;
-	char *e = malloc(size);
-	if (e)
-		hi_text_escape(e, size, s, 1);
-	return e ? e : strdup("(out of memory)");
-}
-
 /* Report a failed script: the message, with the file and line for a batch
  * file, and Tcl's traceback under -v when the error is the script's own.  */
 static int script_failed(struct hi_app *app, const char *file)
@@ -198,7 +187,7 @@ static int script_failed(struct hi_app *app, const char *file)
 	else {
 		/* A Tcl error may quote a file name or a value from the
 		 * target: no control characters but its own line breaks. */
-		char *msg = escaped(Tcl_GetString(res)), *fname = escaped(file ? file : "");
+		char *msg = hi_text_escape_dup(Tcl_GetString(res)), *fname = hi_text_escape_dup(file ? file : "");
 		if (file && line)
 			fprintf(stderr, "heapinspect: %s:%d: %s\n", fname, line, msg);
 		else

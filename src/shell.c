@@ -180,9 +180,8 @@ static void print_result(struct hi_app *app, int rc)
 			fprintf(app->out, "%s\n", res);
 	} else {
 		/* Control characters escaped, line breaks kept (text.h). */
-		size_t size = strlen(res) * 6 + 1;
-		char *e = malloc(size);
-		fprintf(stderr, "heapinspect: %s\n", e ? hi_text_escape(e, size, res, 1) : res);
+		char *e = hi_text_escape_dup(res);
+		fprintf(stderr, "heapinspect: %s\n", e);
 		free(e);
 	}
 	fflush(app->out);

@@ -1,6 +1,7 @@
 /* text.c: control characters out of everything heapinspect prints.  */
 #include "config.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "text.h"
 
@@ -89,6 +90,16 @@ char *hi_text_escape(char *dst, size_t size, const char *src, int keep_lines)
 	}
 	dst[o] = '\0';
 	return dst;
+}
+
+char *hi_text_escape_dup(const char *s)
+{
+	/* The longest escape, \u0085, is six bytes for two; \xNN four for one. */
+	size_t size = strlen(s) * 4 + 1;
+	char *e = malloc(size);
+	if (e)
+		hi_text_escape(e, size, s, 1);
+	return e ? e : strdup("(out of memory)");
 }
 
 void hi_text_sanitize(char *s)

@@ -27,6 +27,11 @@ size_t hi_text_next(const unsigned char *p, size_t avail, int *bad);
  * user's own, such as a Tcl error).  Returns DST.  */
 char *hi_text_escape(char *dst, size_t size, const char *src, int keep_lines);
 
+/* An escaped copy of S (as hi_text_escape, newlines and tabs kept), in
+ * malloc'd memory; "(out of memory)" when it cannot be made, never NULL
+ * (free it either way).  */
+char *hi_text_escape_dup(const char *s);
+
 /* Replace each control character or invalid byte in S by '?' (one per
  * byte), in place: for table
  * cells, whose width must not change.  */

@@ -120,41 +120,42 @@ else
 fi
 
 # ---- already traced by another tracer ----
-if command -v strace >/dev/null 2>&1; then
-	strace -p "$ppid_" -o /dev/null 2>/dev/null &
+# trace_with STRACE: start STRACE on the target; spid_ is its pid once
+# the target's status names it as the tracer.
+trace_with() {
+	"$1" -p "$ppid_" -o /dev/null 2>/dev/null &
 	spid_=$!
 	TARGETS="$TARGETS $spid_"
 	for _ in $(seq 100); do
 		grep -q "TracerPid:[[:space:]]*$spid_" "/proc/$ppid_/status" 2>/dev/null && break
 		sleep 0.05
 	done
+}
+# untrace: stop that tracer and wait until the target runs again.
+untrace() {
+	kill "$spid_" 2>/dev/null
+	wait "$spid_" 2>/dev/null
+	for _ in $(seq 50); do running "$ppid_" && break; sleep 0.05; done
+}
+if command -v strace >/dev/null 2>&1; then
+	trace_with strace
 	hi attach "$ppid_" -e heap
 	rc=$?
 	[ $rc = 4 ] && one_line && grep -q "already traced by pid $spid_ (strace)" "$err"
 	ok $? "a process traced by strace: the error names the tracer, exit 4 (got $rc)" "$err"
-	kill "$spid_" 2>/dev/null
-	wait "$spid_" 2>/dev/null
-	for _ in $(seq 50); do running "$ppid_" && break; sleep 0.05; done
+	untrace
 	running "$ppid_"
 	ok $? "the target runs on after the tracer conflict (state $(state "$ppid_"))"
 	# A tracer whose name is a terminal escape (OSC): shown escaped.
 	esc=$(printf '\033]2;PWN\007')
 	cp "$(command -v strace)" "$WORK/$esc"
-	"$WORK/$esc" -p "$ppid_" -o /dev/null 2>/dev/null &
-	spid_=$!
-	TARGETS="$TARGETS $spid_"
-	for _ in $(seq 100); do
-		grep -q "TracerPid:[[:space:]]*$spid_" "/proc/$ppid_/status" 2>/dev/null && break
-		sleep 0.05
-	done
+	trace_with "$WORK/$esc"
 	hi attach "$ppid_" -e heap
 	rc=$?
 	[ $rc = 4 ] && one_line && grep -qF 'already traced by pid '"$spid_"' (\e]2;PWN\x07)' "$err" &&
 		! grep -q "$(printf '\033')" "$err"
 	ok $? "a tracer named with an escape sequence: named escaped, no ESC reaches the terminal (got $rc)" "$err"
-	kill "$spid_" 2>/dev/null
-	wait "$spid_" 2>/dev/null
-	for _ in $(seq 50); do running "$ppid_" && break; sleep 0.05; done
+	untrace
 else
 	skip "already traced" "strace not installed"
 fi

@@ -25,6 +25,7 @@ the first Python found).
 import os
 import random
 import re
+import resource
 import select
 import signal
 import subprocess
@@ -428,7 +429,6 @@ VMSIZE = ('set f [open /proc/[pid]/status]; set s [read $f]; close $f; '
 def out_of_memory(tap, python):
     """heapinspect out of memory in the middle of a census (ulimit -v):
     the walk ends at once, the target runs, one line says what to do."""
-    import resource
     t = start(python, big=700000)
     p = subprocess.run([HEAPINSPECT, 'attach', str(t.pid), '-e', VMSIZE], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
