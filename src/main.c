@@ -28,13 +28,13 @@
 #include <tcl.h>
 #include <time.h>
 #include <unistd.h>
-#include "cmd.h"
-#include "error.h"
-#include "infile.h"
-#include "interrupt.h"
-#include "output.h"
+#include "cmd/cmd.h"
+#include "util/error.h"
+#include "util/infile.h"
+#include "util/interrupt.h"
+#include "util/output.h"
 #include "shell.h"
-#include "text.h"
+#include "util/text.h"
 
 static const char usage_text[] =
 	"Usage: heapinspect attach PID [-e SCRIPT]... [-v]\n"

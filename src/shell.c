@@ -8,11 +8,11 @@
 #include <string.h>
 #include <readline/history.h>
 #include <readline/readline.h>
-#include "error.h"
-#include "interrupt.h"
+#include "util/error.h"
+#include "util/interrupt.h"
 #include "shell.h"
-#include "target.h"
-#include "text.h"
+#include "proc/target.h"
+#include "util/text.h"
 
 #define HISTORY_MAX 1000
 #define PROMPT "(heapinspect) "

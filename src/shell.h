@@ -6,7 +6,7 @@
  * or cancels the running command (the target is resumed), Ctrl-D leaves.  */
 #ifndef HI_SHELL_H
 #define HI_SHELL_H
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 /* Run the shell until Ctrl-D, `quit` or `exit`.  Returns the exit status. */
 int hi_shell_run(struct hi_app *app);

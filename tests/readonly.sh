@@ -7,20 +7,20 @@
 
 src=$(cd "${HI_SRCDIR:-$(dirname "$0")}/../src" && pwd)
 forbidden='PTRACE_POKE(DATA|TEXT|USER)|PTRACE_SET(REGS|FPREGS|REGSET|SIGINFO|OPTIONS)|PTRACE_(CONT|SYSCALL|SINGLESTEP|KILL|ATTACH)\b|process_vm_writev|PM_SCAN_(WP_MATCHING|CHECK_WPASYNC)|/mem", *O_(RDWR|WRONLY)'
-grep -nE "$forbidden" "$src"/*.c "$src"/*.h >"$WORK/hits"
+grep -nE "$forbidden" "$src"/*.[ch] "$src"/*/*.[ch] >"$WORK/hits"
 [ ! -s "$WORK/hits" ]
 ok $? "no source names a call that writes to or drives a target" "$WORK/hits"
 
 # Every ptrace( call: the request must be one of the three we allow.
-grep -nE '\bptrace *\(' "$src"/*.c | grep -vE 'ptrace *\( *PTRACE_(SEIZE|INTERRUPT|DETACH) *,' >"$WORK/calls"
+grep -nE '\bptrace *\(' "$src"/*.c "$src"/*/*.c | grep -vE 'ptrace *\( *PTRACE_(SEIZE|INTERRUPT|DETACH) *,' >"$WORK/calls"
 [ ! -s "$WORK/calls" ]
 ok $? "every ptrace call is PTRACE_SEIZE, PTRACE_INTERRUPT or PTRACE_DETACH" "$WORK/calls"
-n=$(grep -cE '\bptrace *\( *PTRACE_' "$src"/*.c | awk -F: '{s += $2} END {print s}')
+n=$(grep -cE '\bptrace *\( *PTRACE_' "$src"/*.c "$src"/*/*.c | awk -F: '{s += $2} END {print s}')
 [ "$n" -ge 3 ]
 ok $? "the check saw the ptrace calls ($n)"
 
 # /proc/PID/mem is opened read-only.
-grep -nE '/mem\b' "$src"/*.c | grep -v 'O_RDONLY' | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)' | grep 'open' >"$WORK/memopen"
+grep -nE '/mem\b' "$src"/*.c "$src"/*/*.c | grep -v 'O_RDONLY' | grep -vE '^\S+:[0-9]+:\s*(/\*|\*)' | grep 'open' >"$WORK/memopen"
 [ ! -s "$WORK/memopen" ]
 ok $? "/proc/PID/mem is opened O_RDONLY" "$WORK/memopen"
 

@@ -24,13 +24,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "census.h"
-#include "error.h"
-#include "gcwalk.h"
-#include "heap.h"
-#include "image.h"
-#include "pyobj.h"
-#include "u64map.h"
+#include "census/census.h"
+#include "util/error.h"
+#include "walk/gcwalk.h"
+#include "walk/heap.h"
+#include "mem/image.h"
+#include "python/numpy.h"
+#include "python/pyobj.h"
+#include "util/u64map.h"
 
 #define MAX_PATCHES 64
 #define MAX_OBJECTS 600
@@ -96,6 +97,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	for (size_t i = 0; i < F.nobjs; i++)
 		ntypes += F.is_type[i] = hi_py_type(&F.py, F.objs[i]) != NULL;
 	hi_py_reset(&F.py);
+	hi_np_reset(&F.py);
 	fprintf(stderr, "fuzz-image: %s: CPython %s, %zu objects on the GC lists, %zu of them types\n", path,
 		F.py.version, F.nobjs, ntypes);
 	return 0;
@@ -158,8 +160,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * addresses are not types).  It is kept from run to run, as a live
 	 * census keeps it for one stop, unless this run patches a type or
 	 * the cache has grown large: then it starts afresh.  */
-	if (types_changed || F.py.type_index.len > 8192)
+	if (types_changed || F.py.type_index.len > 8192) {
 		hi_py_reset(&F.py);
+		hi_np_reset(&F.py);
+	}
 
 	int by_type = size > 0 && (data[0] & 1);
 	struct u64map record;
@@ -187,8 +191,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(info);
 	hi_census_free(&c);
 	u64map_free(&record);
-	if (types_changed)
-		hi_py_reset(&F.py);	/* no patched type outlives its run */
+	if (types_changed) {	/* no patched type outlives its run */
+		hi_py_reset(&F.py);
+		hi_np_reset(&F.py);
+	}
 
 	/* Undo, newest first: patches may overlap.  */
 	while (nsaved--)

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
-#include "baseline.h"
-#include "report.h"
+#include "census/baseline.h"
+#include "report/report.h"
 #include "suites.h"
 
 static void add(struct hi_census *c, const char *kind, int count, uint64_t size_each)

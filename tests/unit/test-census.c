@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
-#include "census.h"
+#include "census/census.h"
 #include "suites.h"
 
 static void interning_returns_one_id_per_name(void)

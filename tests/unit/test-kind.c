@@ -2,7 +2,7 @@
 #include "config.h"
 #include <string.h>
 #include <CUnit/CUnit.h>
-#include "kind.h"
+#include "python/kind.h"
 #include "suites.h"
 
 static void static_dotted_name_kept(void)

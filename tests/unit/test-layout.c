@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
-#include "debuginfo.h"
-#include "error.h"
-#include "layout.h"
+#include "dwarf/debuginfo.h"
+#include "util/error.h"
+#include "dwarf/layout.h"
 #include "suites.h"
 
 #define MINOR_FIRST 8

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
-#include "mem.h"
+#include "mem/mem.h"
 #include "suites.h"
 
 #define PAGE ((uint64_t)4096)

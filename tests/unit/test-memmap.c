@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
-#include "error.h"
-#include "interrupt.h"
-#include "memmap.h"
+#include "util/error.h"
+#include "util/interrupt.h"
+#include "memory/memmap.h"
 #include "suites.h"
 
 #define MiB (1ull << 20)

@@ -24,12 +24,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
-#include "debuginfo.h"
-#include "error.h"
-#include "mem.h"
-#include "npviews.h"
-#include "numpy.h"
-#include "preview.h"
+#include "dwarf/debuginfo.h"
+#include "util/error.h"
+#include "mem/mem.h"
+#include "census/npviews.h"
+#include "python/numpy.h"
+#include "python/preview.h"
 #include "suites.h"
 
 #define PYTHON "/usr/bin/python3.11"
@@ -252,6 +252,7 @@ static void no_dwarf_lookup_while_stopped(void)
 		CU_ASSERT_TRUE(l->dwarf_looked);
 		CU_ASSERT_PTR_NOT_NULL(strstr(l->source, "fixture_multiarray_umath"));
 		CU_ASSERT_EQUAL(py.np_refused, 1);
+		hi_np_free(&py);
 		hi_py_fini(&py);
 	}
 	if (mem)

@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
-#include "procmaps.h"
-#include "shmseg.h"
+#include "proc/procmaps.h"
+#include "memory/shmseg.h"
 #include "suites.h"
 
 static FILE *open_sample(const char *name)

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <CUnit/CUnit.h>
-#include "census.h"
-#include "report.h"
+#include "census/census.h"
+#include "report/report.h"
 #include "suites.h"
 
 /* The continuation indent: as wide as a row's numbers. */

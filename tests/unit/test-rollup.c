@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
-#include "error.h"
-#include "rollup.h"
+#include "util/error.h"
+#include "proc/rollup.h"
 #include "suites.h"
 
 static void data_path(char *buf, size_t size, const char *name)

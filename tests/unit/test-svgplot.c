@@ -7,7 +7,7 @@
 #include <string.h>
 #include <CUnit/CUnit.h>
 #include "suites.h"
-#include "svgplot.h"
+#include "report/svgplot.h"
 
 static double last(const struct hi_ticks *t)
 {

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "output.h"
+#include "util/output.h"
 #include "suites.h"
-#include "text.h"
+#include "util/text.h"
 
 static void escape_shows_controls(void)
 {

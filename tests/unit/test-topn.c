@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <CUnit/CUnit.h>
-#include "topn.h"
+#include "census/topn.h"
 #include "suites.h"
 
 static uint64_t xorshift(uint64_t *s)

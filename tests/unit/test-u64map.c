@@ -3,7 +3,7 @@
 #include "config.h"
 #include <stdint.h>
 #include <CUnit/CUnit.h>
-#include "u64map.h"
+#include "util/u64map.h"
 #include "suites.h"
 
 /* Deterministic pseudo-random keys (xorshift64), never 0. */

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <CUnit/CUnit.h>
-#include "error.h"
+#include "util/error.h"
 #include "suites.h"
-#include "watchfile.h"
+#include "report/watchfile.h"
 
 static char path[64];
 

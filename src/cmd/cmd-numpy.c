@@ -1,0 +1,328 @@
+/* cmd-numpy.c: `numpy`, the target's numpy arrays by data size, and the
+ * views that keep much larger bases alive.  */
+#include "config.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd/cmd.h"
+#include "report/emit.h"
+#include "util/error.h"
+#include "walk/heap.h"
+#include "census/npviews.h"
+#include "python/numpy.h"
+#include "python/pysize.h"
+#include "report/report.h"
+#include "census/topn.h"
+
+#define LIST_DEFAULT 10
+
+static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
+enum { F_TABLE, F_JSON, F_CSV, F_TCL };
+
+struct row {
+	struct hi_np_array a;
+	unsigned flags;		/* HI_OBSERVE_HIDDEN: only views reach it */
+};
+
+struct np {
+	struct hi_topn best;	/* the largest arrays by nbytes */
+	size_t want;		/* how many to list (0: none) */
+	struct hi_npviews v;	/* counts, and views by base */
+	uint64_t undecoded;
+	/* Read after the walk, before the target resumes.  */
+	struct hi_py *py;
+	struct row *rows;
+	size_t nrows;
+	char version[32];
+	int imported;
+	const char *who;	/* the session's, for errors */
+};
+
+static void observe(void *arg, uint64_t obj, struct hi_type *t, uint64_t size, uint32_t kind, unsigned flags)
+{
+	struct np *np = arg;
+	(void)kind;
+	if (flags & HI_OBSERVE_HIDDEN)
+		hi_npv_hidden(&np->v, obj);
+	if (t->family != HI_B_NDARRAY)
+		return;
+	struct hi_np_array a;
+	if (hi_np_array(np->py, obj, t, &a) < 0) {
+		np->undecoded++;
+		return;
+	}
+	hi_npv_array(&np->v, &a, size);
+	if (np->want)
+		hi_topn_offer(&np->best, &(struct hi_topn_item){ .size = a.nbytes, .addr = obj, .type = t,
+								 .flags = flags });
+}
+
+/* The bytes a base holds: an array's data, any other object's size.  */
+static uint64_t base_bytes(void *arg, uint64_t addr)
+{
+	struct hi_py *py = arg;
+	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, addr));
+	struct hi_np_array a;
+	if (!t)
+		return 0;
+	if (t->family == HI_B_NDARRAY)
+		return hi_np_array(py, addr, t, &a) == 0 ? a.nbytes : 0;
+	return hi_py_sizeof(py, addr, t);
+}
+
+static int after(struct hi_py *py, void *arg)
+{
+	struct np *np = arg;
+	if (hi_npv_finish(&np->v, base_bytes, py) < 0) {
+		hi_error("%s: numpy: out of memory recording arrays' bases; free memory", np->who);
+		return -1;
+	}
+	np->imported = hi_np_version(py, np->version, sizeof np->version) == 0;
+	hi_topn_sort(&np->best);
+	np->rows = calloc(np->best.n ? np->best.n : 1, sizeof *np->rows);
+	if (!np->rows) {
+		hi_error("%s: numpy: out of memory for %zu rows; free memory or list fewer (-n)", np->who, np->best.n);
+		return -1;
+	}
+	for (size_t i = 0; i < np->best.n; i++) {
+		const struct hi_topn_item *it = &np->best.v[i];
+		if (hi_np_array(py, it->addr, it->type, &np->rows[np->nrows].a) == 0)
+			np->rows[np->nrows++].flags = it->flags;
+	}
+	return 0;
+}
+
+/* "960 bytes", or "15728640 bytes, 15.0 MiB" (hi_fmt_bytes) from 1 KiB. */
+static void human(uint64_t n, char *buf, size_t size)
+{
+	char unit[24];
+	if (n < 1024)
+		snprintf(buf, size, "%" PRIu64 " bytes", n);
+	else
+		snprintf(buf, size, "%" PRIu64 " bytes, %s", n, hi_fmt_bytes(n, unit));
+}
+
+static const char *data_word(const struct hi_np_array *a)
+{
+	return a->owned ? "owned" : a->base ? "view" : "other";
+}
+
+static void dtype_str(const struct hi_np_array *a, char *buf, size_t size)
+{
+	snprintf(buf, size, "%c/%" PRIu64, a->type >= 0x20 && a->type < 0x7f ? a->type : '?', a->itemsize);
+}
+
+static void print_group(FILE *out, const struct hi_npv_group *g, int only)
+{
+	char vb[64], bb[64];
+	if (!g->bases)
+		return;
+	human(g->view_bytes, vb, sizeof vb);
+	human(g->base_bytes, bb, sizeof bb);
+	if (only)
+		fprintf(out, "%" PRIu64 " view%s (%s) keep%s %" PRIu64 " base%s (%s) alive that only views reach\n",
+			g->views, g->views == 1 ? "" : "s", vb, g->views == 1 ? "s" : "", g->bases,
+			g->bases == 1 ? "" : "s", bb);
+	else
+		fprintf(out, "%" PRIu64 " view%s (%s) of %" PRIu64 " much larger base%s (%s) that something else reaches too\n",
+			g->views, g->views == 1 ? "" : "s", vb, g->bases, g->bases == 1 ? "" : "s", bb);
+}
+
+static void print_table(FILE *out, const struct np *np, const struct hi_py *py)
+{
+	if (!np->v.arrays) {
+		fprintf(out, "No numpy arrays%s.\n", np->imported ? "" : " (numpy is not imported)");
+		return;
+	}
+	fprintf(out, "numpy %s (layout: %s)\n", np->version[0] ? np->version : "?", py->numpy ? py->numpy->source : "?");
+	fprintf(out, "%" PRIu64 " arrays, %" PRIu64 " bytes by sys.getsizeof: %" PRIu64 " own %" PRIu64 " bytes of data, %" PRIu64
+		     " views, %" PRIu64 " other\n",
+		np->v.arrays, np->v.size, np->v.owned, np->v.owned_bytes, np->v.views, np->v.other);
+	if (np->nrows) {
+		fprintf(out, " Index Address                Nbytes Dtype   Shape                Data  Base\n");
+		for (size_t i = 0; i < np->nrows; i++) {
+			const struct hi_np_array *a = &np->rows[i].a;
+			char shape[64], dt[32], base[32];
+			hi_np_shape_str(a, shape, sizeof shape);
+			dtype_str(a, dt, sizeof dt);
+			if (a->base)
+				snprintf(base, sizeof base, "0x%" PRIx64, a->base);
+			else
+				snprintf(base, sizeof base, "-");
+			if (np->rows[i].flags & HI_OBSERVE_HIDDEN)
+				fprintf(out, "%6zu 0x%-14" PRIx64 " %12" PRIu64 " %-7s %-20s %-5s %-14s only views reach it\n",
+					i, a->addr, a->nbytes, dt, shape, data_word(a), base);
+			else
+				fprintf(out, "%6zu 0x%-14" PRIx64 " %12" PRIu64 " %-7s %-20s %-5s %s\n", i, a->addr, a->nbytes,
+					dt, shape, data_word(a), base);
+		}
+		if (np->v.arrays > np->nrows)
+			fprintf(out, "<%" PRIu64 " more arrays; 'numpy -n N' lists N>\n", np->v.arrays - np->nrows);
+	}
+	if (!np->v.only.bases && !np->v.otherwise.bases)
+		fprintf(out, "No view keeps a much larger base alive.\n");
+	print_group(out, &np->v.only, 1);
+	print_group(out, &np->v.otherwise, 0);
+}
+
+static void emit_group(struct hi_emit *e, const char *key, const struct hi_npv_group *g)
+{
+	hi_emit_object(e, key);
+	hi_emit_u64(e, "views", g->views);
+	hi_emit_u64(e, "view_bytes", g->view_bytes);
+	hi_emit_u64(e, "bases", g->bases);
+	hi_emit_u64(e, "base_bytes", g->base_bytes);
+	hi_emit_end(e);
+}
+
+/* The result, once, for both -format json and -format tcl.  A row has a
+ * "base" only when its array has one.  */
+static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_py *py, pid_t pid)
+{
+	hi_emit_object(e, NULL);
+	hi_emit_i64(e, "pid", pid);
+	hi_emit_str(e, "python", py->version);
+	hi_emit_str(e, "numpy", np->version);
+	hi_emit_str(e, "layout", py->numpy ? py->numpy->source : "");
+	hi_emit_str(e, "no_dwarf", py->numpy && !py->numpy->from_dwarf ? py->numpy->no_dwarf : "");
+	hi_emit_u64(e, "arrays", np->v.arrays);
+	hi_emit_u64(e, "size", np->v.size);
+	hi_emit_u64(e, "owned", np->v.owned);
+	hi_emit_u64(e, "owned_bytes", np->v.owned_bytes);
+	hi_emit_u64(e, "views", np->v.views);
+	hi_emit_u64(e, "view_bytes", np->v.view_bytes);
+	hi_emit_u64(e, "other", np->v.other);
+	hi_emit_u64(e, "undecoded", np->undecoded);
+	emit_group(e, "kept_alive", &np->v.only);
+	emit_group(e, "shared", &np->v.otherwise);
+	hi_emit_list(e, "rows");
+	for (size_t i = 0; i < np->nrows; i++) {
+		const struct hi_np_array *a = &np->rows[i].a;
+		char addr[32], base[32], shape[HI_NP_MAXDIMS * 24], ch[2] = { a->type, 0 }, kind[2] = { a->kind, 0 },
+			order[2] = { a->byteorder, 0 };
+		snprintf(addr, sizeof addr, "0x%" PRIx64, a->addr);
+		hi_np_shape_str(a, shape, sizeof shape);
+		hi_emit_object(e, NULL);
+		hi_emit_u64(e, "index", i);
+		hi_emit_str(e, "address", addr);
+		hi_emit_u64(e, "nbytes", a->nbytes);
+		hi_emit_str(e, "type", ch);
+		hi_emit_str(e, "kind", kind);
+		hi_emit_str(e, "byteorder", order);
+		hi_emit_u64(e, "itemsize", a->itemsize);
+		hi_emit_str(e, "shape", shape);
+		hi_emit_list(e, "dims");
+		for (int k = 0; k < a->nd; k++)
+			hi_emit_i64(e, NULL, a->dims[k]);
+		hi_emit_end(e);
+		hi_emit_str(e, "data", data_word(a));
+		if (a->base) {
+			snprintf(base, sizeof base, "0x%" PRIx64, a->base);
+			hi_emit_str(e, "base", base);
+		}
+		hi_emit_bool(e, "only_through_views", (np->rows[i].flags & HI_OBSERVE_HIDDEN) != 0);
+		hi_emit_end(e);
+	}
+	hi_emit_end(e);
+	hi_emit_end(e);
+}
+
+static void print_csv(FILE *out, const struct np *np)
+{
+	fputs("index,address,nbytes,type,itemsize,shape,data,base,only_through_views\n", out);
+	for (size_t i = 0; i < np->nrows; i++) {
+		const struct hi_np_array *a = &np->rows[i].a;
+		char shape[HI_NP_MAXDIMS * 24];
+		hi_np_shape_str(a, shape, sizeof shape);
+		fprintf(out, "%zu,0x%" PRIx64 ",%" PRIu64 ",%c,%" PRIu64 ",\"%s\",%s,", i, a->addr, a->nbytes,
+			a->type >= 0x20 && a->type < 0x7f && a->type != '"' && a->type != ',' ? a->type : '?', a->itemsize,
+			shape, data_word(a));
+		if (a->base)
+			fprintf(out, "0x%" PRIx64, a->base);
+		fprintf(out, ",%d\n", (np->rows[i].flags & HI_OBSERVE_HIDDEN) != 0);
+	}
+}
+
+static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+	static const char *const opts[] = { "-n", "-format", "-copy", NULL };
+	enum { O_N, O_FORMAT, O_COPY };
+	struct hi_app *app = cd;
+	int format = F_TABLE, copy = 0;
+	Tcl_WideInt n = LIST_DEFAULT;
+	for (int i = 1; i < objc; i++) {
+		int opt;
+		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
+			return TCL_ERROR;
+		if (opt == O_COPY) {
+			copy = 1;
+			continue;
+		}
+		if (i + 1 >= objc) {
+			Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s needs a value; usage: numpy %s",
+							       Tcl_GetString(objv[i]), hi_cmd_numpy.usage));
+			return TCL_ERROR;
+		}
+		i++;
+		if (opt == O_N && (Tcl_GetWideIntFromObj(interp, objv[i], &n) != TCL_OK || n < 0 || n > HI_TOPN_MAX)) {
+			Tcl_SetObjResult(interp, Tcl_ObjPrintf("-n must be an integer from 0 to %d, not \"%s\"",
+							       HI_TOPN_MAX, Tcl_GetString(objv[i])));
+			return TCL_ERROR;
+		}
+		if (opt == O_FORMAT && (format = hi_cmd_choice(interp, objv[i], formats, "format")) < 0)
+			return TCL_ERROR;
+	}
+	struct np np = { .want = (size_t)n, .py = &app->session.py, .who = app->session.who };
+	hi_npv_init(&np.v);
+	if (n > 0 && hi_topn_init(&np.best, (size_t)n) < 0) {
+		hi_error("%s: numpy: out of memory for %lld rows; free memory or list fewer (-n)", app->session.who,
+			 (long long)n);
+		return hi_cmd_fail(interp);
+	}
+	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &np };
+	struct hi_census c;
+	hi_census_init(&c, "kind");
+	int rc = hi_cmd_walk(app, &o, copy, &c, after, &np);
+	if (rc == TCL_OK) {
+		const struct hi_py *py = &app->session.py;
+		if (format == F_TABLE) {
+			print_table(app->out, &np, py);
+		} else if (format == F_CSV) {
+			print_csv(app->out, &np);
+		} else {
+			struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "numpy");
+			if (e) {
+				emit_result(e, &np, py, app->session.pid);
+				hi_cmd_emitted(app, e);
+			} else {
+				rc = hi_cmd_fail(interp);
+			}
+		}
+	}
+	hi_census_free(&c);
+	hi_topn_free(&np.best);
+	hi_npv_free(&np.v);
+	free(np.rows);
+	return rc;
+}
+
+const struct hi_cmd hi_cmd_numpy = {
+	"numpy", "?-n N? ?-copy? ?-format table|json|csv|tcl?",
+	"numpy arrays by data size, and views that keep much larger bases alive",
+	"  -n N            list the N arrays with the most data (default 10, 0: none)\n"
+	"  -copy           walk a copy of the target's memory (see 'help heap')\n"
+	"  -format F       table, json, csv (the listed arrays), or tcl (return a dict:\n"
+	"                  arrays size owned owned_bytes views view_bytes other rows\n"
+	"                  kept_alive shared numpy layout ...; json has the same;\n"
+	"                  a row has a base only when its array has one)\n"
+	"Each array: its address, data size (nbytes = itemsize * product of its shape),\n"
+	"dtype (type character/itemsize), shape, whether it owns its data or is a view,\n"
+	"and its base.  Then the views whose bases hold at least 10 times the data\n"
+	"the views address, the leak of slicing a big array and keeping the slice:\n"
+	"first the bases only views keep alive (gc.get_referents does not see an\n"
+	"array's base, so gc-based tools miss them; heapinspect follows it), then\n"
+	"those something else reaches too.  In 'heap', an array that owns its data\n"
+	"counts it, as sys.getsizeof does.  Layouts come from numpy's DWARF, or from\n"
+	"its public ABI when it has none.  numpy looks at the whole heap.\n",
+	numpy_proc,
+};

@@ -1,0 +1,140 @@
+/* cmd-plot.c: `plot`, a watch file drawn as an SVG chart.  Needs no
+ * target.  */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd/cmd.h"
+#include "util/error.h"
+#include "report/svgplot.h"
+#include "report/watchfile.h"
+
+static int by_peak(const void *a, const void *b)
+{
+	const struct hi_watch_series *x = *(const struct hi_watch_series *const *)a;
+	const struct hi_watch_series *y = *(const struct hi_watch_series *const *)b;
+	if (x->peak != y->peak)
+		return x->peak > y->peak ? -1 : 1;
+	return strcmp(x->kind, y->kind);
+}
+
+static int plot_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+	static const char *const opts[] = { "-out", "-title", "-top", NULL };
+	enum { O_OUT, O_TITLE, O_TOP };
+	struct hi_app *app = cd;
+	const char *out = NULL, *title = NULL;
+	Tcl_WideInt top = 8;
+	if (objc < 2 || Tcl_GetString(objv[1])[0] == '-') {
+		Tcl_WrongNumArgs(interp, 1, objv, hi_cmd_plot.usage);
+		return TCL_ERROR;
+	}
+	const char *file = Tcl_GetString(objv[1]);
+	for (int i = 2; i < objc; i++) {
+		int opt;
+		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
+			return TCL_ERROR;
+		if (i + 1 >= objc) {
+			Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s needs a value; usage: plot %s",
+							       Tcl_GetString(objv[i]), hi_cmd_plot.usage));
+			return TCL_ERROR;
+		}
+		i++;
+		if (opt == O_OUT)
+			out = Tcl_GetString(objv[i]);
+		else if (opt == O_TITLE)
+			title = Tcl_GetString(objv[i]);
+		else if (Tcl_GetWideIntFromObj(interp, objv[i], &top) != TCL_OK)
+			return TCL_ERROR;
+		else if (top < 0 || top > 20) {
+			Tcl_SetObjResult(interp, Tcl_NewStringObj("-top must be from 0 to 20 (more lines would not be told apart)", -1));
+			return TCL_ERROR;
+		}
+	}
+	if (!out) {
+		Tcl_SetObjResult(interp, Tcl_ObjPrintf("plot needs -out FILE.svg; usage: plot %s", hi_cmd_plot.usage));
+		return TCL_ERROR;
+	}
+
+	struct hi_watch_data d;
+	if (hi_watchfile_read(file, &d) < 0)
+		return hi_cmd_fail(interp);
+	/* The totals, then the kinds with the highest peaks.  */
+	struct hi_watch_series **kinds = malloc((d.n + 1) * sizeof *kinds);
+	struct hi_plot_series *s = malloc((d.n + 2) * sizeof *s);
+	if (!kinds || !s) {
+		free(kinds);
+		free(s);
+		hi_watchfile_free(&d);
+		hi_error("plot: out of memory for the %zu series of %s; free memory", d.n, file);
+		return hi_cmd_fail(interp);
+	}
+	size_t ns = 0, nk = 0;
+	struct hi_watch_series *w;
+	if ((w = hi_watchfile_find(&d, HI_SERIES_RSS, NULL)))
+		s[ns++] = (struct hi_plot_series){ "RSS", w->x, w->y, w->n, 1 };
+	if ((w = hi_watchfile_find(&d, HI_SERIES_BYTES, NULL)))
+		s[ns++] = (struct hi_plot_series){ "census", w->x, w->y, w->n, 1 };
+	for (size_t i = 0; i < d.n; i++)
+		if (strcmp(d.s[i].series, HI_SERIES_KIND) == 0)
+			kinds[nk++] = &d.s[i];
+	qsort(kinds, nk, sizeof *kinds, by_peak);
+	size_t drawn = nk < (size_t)top ? nk : (size_t)top;
+	for (size_t i = 0; i < drawn; i++)
+		s[ns++] = (struct hi_plot_series){ kinds[i]->kind, kinds[i]->x, kinds[i]->y, kinds[i]->n, 0 };
+
+	int rc = TCL_OK;
+	char *deftitle = NULL;
+	if (!title) {
+		const char *base = strrchr(file, '/');
+		deftitle = malloc(strlen(file) + 64);
+		if (deftitle)
+			sprintf(deftitle, "heapinspect watch: %s", base ? base + 1 : file);
+		title = deftitle ? deftitle : "heapinspect watch";
+	}
+	/* errno is read right after the call that failed; a write that
+	 * failed earlier leaves only the stream's error flag, and then the
+	 * message says so rather than quote an unrelated errno.  */
+	FILE *f = fopen(out, "w");
+	int ok = f != NULL, werr = f ? 0 : errno;
+	if (f) {
+		errno = 0;
+		ok = hi_svgplot_write(f, title, s, ns) == 0;
+		if (!ok)
+			werr = errno;
+		if (fclose(f) != 0 && ok) {
+			ok = 0;
+			werr = errno;
+		}
+	}
+	if (!ok) {
+		hi_error("plot: cannot write %s: %s; check the disk and the path", out,
+			 werr ? strerror(werr) : "a write failed");
+		rc = hi_cmd_fail(interp);
+	}
+	if (rc == TCL_OK) {
+		fprintf(app->out, "%s: %s%s%zu kind%s over %lu sample%s (%.1f s)\n", out,
+			hi_watchfile_find(&d, HI_SERIES_RSS, NULL) ? "RSS, " : "",
+			hi_watchfile_find(&d, HI_SERIES_BYTES, NULL) ? "census, " : "", drawn, drawn == 1 ? "" : "s",
+			d.samples, d.samples == 1 ? "" : "s", d.seconds);
+	}
+	free(deftitle);
+	free(kinds);
+	free(s);
+	hi_watchfile_free(&d);
+	return rc;
+}
+
+const struct hi_cmd hi_cmd_plot = {
+	"plot", "FILE -out FILE.svg ?-title TEXT? ?-top K?",
+	"draw a watch file as an SVG chart of memory over time",
+	"  FILE             a CSV file written by 'watch -out FILE'\n"
+	"  -out FILE.svg    the chart to write (replaced): a self-contained SVG\n"
+	"  -title TEXT      its title (default: the watch file's name)\n"
+	"  -top K           draw the K kinds with the highest peaks (default 8,\n"
+	"                   at most 20)\n"
+	"Draws RSS, the census's bytes and the kinds over time, one line each,\n"
+	"with a legend giving each line's peak.  Needs no target.  A malformed\n"
+	"file is an error naming the file and line.\n",
+	plot_proc,
+};

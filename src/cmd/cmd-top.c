@@ -1,0 +1,189 @@
+/* cmd-top.c: `top N`, the N largest objects of the target.  */
+#include "config.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd/cmd.h"
+#include "report/emit.h"
+#include "util/error.h"
+#include "walk/heap.h"
+#include "python/preview.h"
+#include "report/report.h"
+#include "census/topn.h"
+
+#define TOP_DEFAULT 10
+
+static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
+enum { F_TABLE, F_JSON, F_CSV, F_TCL };
+
+struct top {
+	struct hi_topn best;
+	struct hi_preview *pv;	/* per kept item, read after the walk */
+	const char *who;	/* the session's, for errors */
+};
+
+static void observe(void *arg, uint64_t obj, struct hi_type *t, uint64_t size, uint32_t kind, unsigned flags)
+{
+	struct top *top = arg;
+	hi_topn_offer(&top->best, &(struct hi_topn_item){ .size = size, .addr = obj, .type = t, .kind = kind,
+							  .flags = flags });
+}
+
+/* While the target is still stopped (or its copy still held): previews. */
+static int after(struct hi_py *py, void *arg)
+{
+	struct top *top = arg;
+	hi_topn_sort(&top->best);
+	top->pv = calloc(top->best.n ? top->best.n : 1, sizeof *top->pv);
+	if (!top->pv) {
+		hi_error("%s: top: out of memory for %zu previews; free memory or ask for fewer (top N)", top->who,
+			 top->best.n);
+		return -1;
+	}
+	for (size_t i = 0; i < top->best.n; i++)
+		hi_preview(py, top->best.v[i].addr, (struct hi_type *)top->best.v[i].type, &top->pv[i]);
+	return 0;
+}
+
+/* The result, once, for both -format json and -format tcl.  */
+static void emit_result(struct hi_emit *e, const struct top *top, const struct hi_census *c, pid_t pid,
+			const char *python)
+{
+	hi_emit_object(e, NULL);
+	hi_emit_i64(e, "pid", pid);
+	hi_emit_str(e, "python", python ? python : "");
+	hi_emit_list(e, "objects");
+	for (size_t i = 0; i < top->best.n; i++) {
+		const struct hi_topn_item *it = &top->best.v[i];
+		const struct hi_preview *p = &top->pv[i];
+		char addr[32], words[HI_PREVIEW_CHARS * 10 + 64];
+		snprintf(addr, sizeof addr, "0x%" PRIx64, it->addr);
+		hi_preview_format(p, words, sizeof words);
+		hi_emit_object(e, NULL);
+		hi_emit_u64(e, "index", i);
+		hi_emit_str(e, "address", addr);
+		hi_emit_u64(e, "size", it->size);
+		hi_emit_str(e, "kind", c->rows[it->kind].kind);
+		if (p->what == HI_PV_STR || p->what == HI_PV_BYTES) {
+			hi_emit_i64(e, "length", p->length);
+			hi_emit_str(e, "text", p->text);
+		} else if (p->what == HI_PV_ITEMS) {
+			hi_emit_i64(e, "items", p->length);
+		} else if (p->what == HI_PV_SHAPE) {
+			hi_emit_str(e, "shape", p->text);
+		}
+		hi_emit_str(e, "preview", words);
+		hi_emit_end(e);
+	}
+	hi_emit_end(e);
+	hi_emit_end(e);
+}
+
+static void print_csv(FILE *out, const struct top *top, const struct hi_census *c)
+{
+	fputs("index,address,size,kind,preview\n", out);
+	for (size_t i = 0; i < top->best.n; i++) {
+		const struct hi_topn_item *it = &top->best.v[i];
+		char words[HI_PREVIEW_CHARS * 10 + 64];
+		hi_preview_format(&top->pv[i], words, sizeof words);
+		fprintf(out, "%zu,0x%" PRIx64 ",%" PRIu64 ",", i, it->addr, it->size);
+		hi_csv_field(out, c->rows[it->kind].kind);
+		fputc(',', out);
+		hi_csv_field(out, words);
+		fputc('\n', out);
+	}
+}
+
+static void print_table(FILE *out, const struct top *top, const struct hi_census *c)
+{
+	fprintf(out, "The %zu largest of %" PRIu64 " objects (%" PRIu64 " bytes).\n", top->best.n, c->objects,
+		c->size);
+	fprintf(out, " Index       Size Address          Kind                     Preview\n");
+	for (size_t i = 0; i < top->best.n; i++) {
+		const struct hi_topn_item *it = &top->best.v[i];
+		char words[HI_PREVIEW_CHARS * 10 + 64];
+		hi_preview_format(&top->pv[i], words, sizeof words);
+		fprintf(out, "%6zu %10" PRIu64 " 0x%-14" PRIx64 " %-24s %s\n", i, it->size, it->addr,
+			c->rows[it->kind].kind, words);
+	}
+}
+
+static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+	static const char *const opts[] = { "-format", "-copy", NULL };
+	enum { O_FORMAT, O_COPY };
+	struct hi_app *app = cd;
+	int format = F_TABLE, copy = 0, have_n = 0;
+	Tcl_WideInt n = TOP_DEFAULT;
+	for (int i = 1; i < objc; i++) {
+		const char *a = Tcl_GetString(objv[i]);
+		if (a[0] != '-' && !have_n) {
+			if (Tcl_GetWideIntFromObj(interp, objv[i], &n) != TCL_OK || n < 1 || n > HI_TOPN_MAX) {
+				Tcl_SetObjResult(interp, Tcl_ObjPrintf("N must be an integer from 1 to %d, not \"%s\"; usage: top %s",
+								       HI_TOPN_MAX, a, hi_cmd_top.usage));
+				return TCL_ERROR;
+			}
+			have_n = 1;
+			continue;
+		}
+		int opt;
+		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
+			return TCL_ERROR;
+		if (opt == O_COPY) {
+			copy = 1;
+			continue;
+		}
+		if (i + 1 >= objc) {
+			Tcl_SetObjResult(interp, Tcl_ObjPrintf("-format needs a value; usage: top %s", hi_cmd_top.usage));
+			return TCL_ERROR;
+		}
+		if ((format = hi_cmd_choice(interp, objv[++i], formats, "format")) < 0)
+			return TCL_ERROR;
+	}
+	struct top top = { .who = app->session.who };
+	if (hi_topn_init(&top.best, (size_t)n) < 0) {
+		hi_error("%s: top: out of memory for %lld objects; free memory or ask for fewer (top N)",
+			 app->session.who, (long long)n);
+		return hi_cmd_fail(interp);
+	}
+	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &top };
+	struct hi_census c;
+	hi_census_init(&c, "kind");
+	int rc = hi_cmd_walk(app, &o, copy, &c, after, &top);
+	if (rc == TCL_OK) {
+		if (format == F_TABLE) {
+			print_table(app->out, &top, &c);
+		} else if (format == F_CSV) {
+			print_csv(app->out, &top, &c);
+		} else {
+			struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "top");
+			if (e) {
+				emit_result(e, &top, &c, app->session.pid, app->session.py.version);
+				hi_cmd_emitted(app, e);
+			} else {
+				rc = hi_cmd_fail(interp);
+			}
+		}
+	}
+	hi_census_free(&c);
+	hi_topn_free(&top.best);
+	free(top.pv);
+	return rc;
+}
+
+const struct hi_cmd hi_cmd_top = {
+	"top", "?N? ?-copy? ?-format table|json|csv|tcl?",
+	"the N largest objects (default 10), with a preview of each",
+	"  N               how many, 1 to 10000 (default 10)\n"
+	"  -copy           walk a copy of the target's memory (see 'help heap')\n"
+	"  -format F       table, json, csv, or tcl (return a dict: pid python\n"
+	"                  objects, a list of dicts: index address size kind\n"
+	"                  preview, and length and text for a str or bytes, items\n"
+	"                  for a container, shape for an array; json has the same)\n"
+	"Sizes are sys.getsizeof's; ties go to the lower address.  The preview\n"
+	"shows a str's or bytes' length and first 32 characters as Python's\n"
+	"ascii() and repr() write them, a list's, tuple's, dict's or set's number\n"
+	"of items, and a numpy array's shape.  It is read before the target\n"
+	"resumes.  top looks at the whole heap: a baseline (setrel) does not apply.\n",
+	top_proc,
+};

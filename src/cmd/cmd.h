@@ -1,0 +1,112 @@
+/* cmd.h: the command layer.  Every heapinspect command is a Tcl command;
+ * each lives in its own cmd-NAME.c and is described by a struct hi_cmd
+ * listed in commands.c.  Commands print what they show to the app's
+ * output stream and return data only with `-format tcl`, so scripts can
+ * compute on results and loops print as they go.  */
+#ifndef HI_CMD_H
+#define HI_CMD_H
+#include <stdio.h>
+#include <tcl.h>
+#include "census/baseline.h"
+#include "census/census.h"
+#include "session/session.h"
+
+struct hi_app {
+	Tcl_Interp *interp;
+	struct hi_session session;
+	int verbose;
+	FILE *out;
+	int terminate;		/* SIGTERM/SIGHUP arrived: leave after detaching */
+	Tcl_AsyncHandler async;	/* turns a signal into a script error */
+	struct hi_baseline baseline;	/* setrel's, for baseline.pid */
+	/* The last table shown, for `more` and `all`.  */
+	enum { HI_LAST_NONE, HI_LAST_HEAP, HI_LAST_DIFF } last;
+	struct hi_census last_census;	/* HI_LAST_HEAP */
+	size_t last_next;		/* next row for `more` */
+	struct hi_census last_a, last_b;	/* HI_LAST_DIFF: A and B */
+	char last_what[256];		/* what A was */
+};
+
+struct hi_cmd {
+	const char *name;
+	const char *usage;	/* arguments, for "wrong # args" and help */
+	const char *summary;	/* one line */
+	const char *help;	/* the rest of `help NAME` */
+	Tcl_ObjCmdProc *proc;
+};
+
+extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_dump, hi_cmd_heap,
+	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
+extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot;
+extern const struct hi_cmd hi_cmd_top, hi_cmd_numpy;
+extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
+
+/* Where Tcl's own `info` lives once ours takes its name.  */
+#define HI_TCL_INFO "::tcl::builtin_info"
+
+/* All commands, NULL-terminated.  */
+extern const struct hi_cmd *const hi_commands[];
+
+/* Create the commands in APP->interp.  */
+void hi_commands_register(struct hi_app *app);
+
+/* Set the interpreter result to the current hi_errmsg() and return
+ * TCL_ERROR.  */
+int hi_cmd_fail(Tcl_Interp *interp);
+
+/* The baseline, if it was taken of the attached process, else NULL.  */
+const struct hi_baseline *hi_cmd_baseline(const struct hi_app *app);
+
+/* The most a copy of the target's memory (heap -copy, dump) may take,
+ * in bytes: HEAPINSPECT_COPY_MB (0: no bound), by default half of the
+ * machine's MemAvailable.  */
+uint64_t hi_cmd_copy_bound(void);
+
+/* Stop the attached target for reading, or fail with a Tcl error.  */
+int hi_cmd_stop(struct hi_app *app);
+
+/* Let it run again; a Tcl error (HI_E_GONE) if it exited meanwhile, when
+ * what was read must not be reported.  */
+int hi_cmd_resume(struct hi_app *app);
+
+/* Take a census of the attached target (stop, walk, resume).  With COPY,
+ * copy its memory while stopped and walk the copy after it resumes: a
+ * short pause for more memory.  BASELINE and RECORD as in struct
+ * hi_heap_opts.  Returns TCL_OK or TCL_ERROR.  */
+struct hi_baseline;
+int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
+		  struct u64map *record, struct hi_census *out);
+
+/* The same with every option of the walk (heap.h: an observer, ...).
+ * AFTER, when not NULL, runs once the walk has succeeded, while PY still
+ * reads the target as the walk saw it (stopped, or the -copy image): to
+ * read more of what the observer kept.  It returns 0, or -1 with
+ * hi_errmsg() set.  */
+struct hi_heap_opts;
+struct hi_py;
+typedef int (*hi_cmd_after_fn)(struct hi_py *py, void *arg);
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
+		hi_cmd_after_fn after, void *after_arg);
+
+/* A census as a Tcl dict {pid python objects size by rows {{kind count
+ * size} ...}} (rows in table order), and back.  */
+Tcl_Obj *hi_census_to_tcl(Tcl_Interp *interp, const struct hi_census *c, pid_t pid, const char *python);
+int hi_census_from_tcl(Tcl_Interp *interp, Tcl_Obj *obj, struct hi_census *c);
+
+/* Remember C as the last table (for `more` and `all`); takes ownership. */
+void hi_cmd_set_last_census(struct hi_app *app, struct hi_census *c, size_t next);
+
+/* The writer of a command's -format json (to APP's output) or tcl
+ * result.  NULL with hi_errmsg() set, naming the pid and CMD, when out of
+ * memory.  */
+struct hi_emit;
+struct hi_emit *hi_cmd_emitter(struct hi_app *app, int json, const char *cmd);
+
+/* Finish E; a Tcl value becomes the command's result.  */
+void hi_cmd_emitted(struct hi_app *app, struct hi_emit *e);
+
+/* Parse "-format table|json|csv|tcl" style options: returns the index of
+ * VALUE in CHOICES or -1 with the Tcl error set.  */
+int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices, const char *what);
+
+#endif

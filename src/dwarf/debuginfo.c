@@ -1,0 +1,861 @@
+/* debuginfo.c: modules, symbols and DWARF layouts (see debuginfo.h).  */
+#include "config.h"
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "dwarf/debuginfo.h"
+#include "util/error.h"
+#include "proc/target.h"
+
+/* A name -> DIE index over the top-level types of every unit.  */
+struct name_entry {
+	struct name_entry *next;
+	Dwarf *dw;
+	Dwarf_Off off;
+	char name[];
+};
+
+struct sym_entry {
+	struct sym_entry *next;
+	uint64_t addr, size;
+	char name[];
+};
+
+#define NBUCKETS 16384
+#define NSYMBUCKETS 8192
+
+struct hi_dbg {
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	Dwarf *dw;
+	Dwarf_Addr bias;
+	pid_t pid;
+	char *python_path, *exe_path, *debug_path;
+	char name_version[16];
+	struct name_entry *tags[NBUCKETS];	/* struct/union/enum tags */
+	struct name_entry *typedefs[NBUCKETS];
+	struct sym_entry *syms[NSYMBUCKETS];
+	int syms_loaded;
+	double index_seconds;
+};
+
+static unsigned hash_str(const char *s)
+{
+	unsigned h = 2166136261u;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+/* ---- finding ELF files of a process, container-aware ---- */
+
+static pid_t report_pid;
+
+/* Files named in /proc/PID/maps live in the target's mount namespace: look
+ * through /proc/PID/root first, so a process in a container resolves its
+ * own libpython, then fall back to libdwfl's default.  */
+static int find_elf_in_root(Dwfl_Module *mod, void **userdata, const char *modname,
+			    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	if (report_pid > 0 && modname && modname[0] == '/') {
+		char path[4096];
+		snprintf(path, sizeof path, "/proc/%d/root%s", (int)report_pid, modname);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			*file_name = strdup(path);
+			*elfp = NULL;
+			return fd;
+		}
+	}
+	return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
+}
+
+static char *debuginfo_path = NULL;
+
+static const Dwfl_Callbacks proc_callbacks = {
+	.find_elf = find_elf_in_root,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_elf = dwfl_build_id_find_elf,
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.section_address = dwfl_offline_section_address,
+	.debuginfo_path = &debuginfo_path,
+};
+
+/* ---- symbols ---- */
+
+static int module_symbol(Dwfl_Module *mod, const char *name, uint64_t *addr, uint64_t *size)
+{
+	int n = dwfl_module_getsymtab(mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *s = dwfl_module_getsym_info(mod, i, &sym, &a, NULL, NULL, NULL);
+		if (s && sym.st_shndx != SHN_UNDEF && strcmp(s, name) == 0) {
+			*addr = a;
+			if (size)
+				*size = sym.st_size;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void load_syms(struct hi_dbg *d)
+{
+	d->syms_loaded = 1;
+	int n = dwfl_module_getsymtab(d->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *s = dwfl_module_getsym_info(d->mod, i, &sym, &a, NULL, NULL, NULL);
+		if (!s || !*s || sym.st_shndx == SHN_UNDEF)
+			continue;
+		int t = GELF_ST_TYPE(sym.st_info);
+		if (t != STT_OBJECT && t != STT_FUNC && t != STT_NOTYPE)
+			continue;
+		size_t len = strlen(s);
+		struct sym_entry *e = malloc(sizeof *e + len + 1);
+		if (!e)
+			return;
+		memcpy(e->name, s, len + 1);
+		e->addr = a;
+		e->size = sym.st_size;
+		unsigned b = hash_str(s) % NSYMBUCKETS;
+		/* Keep the first definition: .symtab and .dynsym repeat names. */
+		struct sym_entry *x;
+		for (x = d->syms[b]; x; x = x->next)
+			if (strcmp(x->name, s) == 0)
+				break;
+		if (x) {
+			free(e);
+			continue;
+		}
+		e->next = d->syms[b];
+		d->syms[b] = e;
+	}
+}
+
+int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *size)
+{
+	if (!d->syms_loaded)
+		load_syms(d);
+	for (struct sym_entry *e = d->syms[hash_str(name) % NSYMBUCKETS]; e; e = e->next)
+		if (strcmp(e->name, name) == 0) {
+			*addr = e->addr;
+			if (size)
+				*size = e->size;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- the DWARF type index ---- */
+
+static void index_die(struct hi_dbg *d, Dwarf *dw, Dwarf_Die *die)
+{
+	int tag = dwarf_tag(die);
+	struct name_entry **table;
+	if (tag == DW_TAG_typedef) {
+		table = d->typedefs;
+	} else if (tag == DW_TAG_structure_type || tag == DW_TAG_union_type ||
+		   tag == DW_TAG_enumeration_type) {
+		if (dwarf_hasattr(die, DW_AT_declaration))
+			return;
+		table = d->tags;
+	} else {
+		return;
+	}
+	const char *name = dwarf_diename(die);
+	if (!name)
+		return;
+	unsigned b = hash_str(name) % NBUCKETS;
+	for (struct name_entry *e = table[b]; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return;	/* first complete definition wins */
+	size_t len = strlen(name);
+	struct name_entry *e = malloc(sizeof *e + len + 1);
+	if (!e)
+		return;
+	memcpy(e->name, name, len + 1);
+	e->dw = dw;
+	e->off = dwarf_dieoffset(die);
+	e->next = table[b];
+	table[b] = e;
+}
+
+static void index_dwarf(struct hi_dbg *d, Dwarf *dw)
+{
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie, subdie;
+	uint8_t unit_type;
+	Dwarf_Half version;
+	while (dwarf_get_units(dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0) {
+		Dwarf_Die child;
+		if (dwarf_child(&cudie, &child) != 0)
+			continue;
+		do
+			index_die(d, dw, &child);
+		while (dwarf_siblingof(&child, &child) == 0);
+	}
+}
+
+static int lookup_type(struct hi_dbg *d, const char *type, Dwarf_Die *out);
+
+/* A type DIE that is only a declaration ("struct _is;" in a unit that
+ * never defines it): replace it with its definition, found by name.  */
+static int complete(struct hi_dbg *d, Dwarf_Die *die)
+{
+	if (!dwarf_hasattr(die, DW_AT_declaration) || !dwarf_diename(die))
+		return 0;
+	char buf[256];
+	snprintf(buf, sizeof buf, "struct %s", dwarf_diename(die));
+	return lookup_type(d, buf, die);
+}
+
+static int lookup_type(struct hi_dbg *d, const char *type, Dwarf_Die *out)
+{
+	const char *name = type;
+	int want_tag = 0;
+	if (strncmp(type, "struct ", 7) == 0) {
+		name = type + 7;
+		want_tag = 1;
+	} else if (strncmp(type, "union ", 6) == 0) {
+		name = type + 6;
+		want_tag = 1;
+	} else if (strncmp(type, "enum ", 5) == 0) {
+		name = type + 5;
+		want_tag = 1;
+	}
+	unsigned b = hash_str(name) % NBUCKETS;
+	if (!want_tag) {
+		for (struct name_entry *e = d->typedefs[b]; e; e = e->next)
+			if (strcmp(e->name, name) == 0) {
+				Dwarf_Die td;
+				if (!dwarf_offdie(e->dw, e->off, &td))
+					return -1;
+				if (dwarf_peel_type(&td, out) != 0)
+					return -1;
+				return complete(d, out);
+			}
+	}
+	for (struct name_entry *e = d->tags[b]; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return dwarf_offdie(e->dw, e->off, out) ? 0 : -1;
+	return -1;
+}
+
+/* Resolve DIE's DW_AT_type to the underlying type (typedefs and qualifiers
+ * peeled).  If that is a declaration, look up its definition by name.  */
+static int type_of(struct hi_dbg *d, Dwarf_Die *die, Dwarf_Die *out)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Die t;
+	if (!dwarf_attr_integrate(die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &t))
+		return -1;
+	if (dwarf_peel_type(&t, out) != 0)
+		return -1;
+	return complete(d, out);
+}
+
+int64_t hi_dbg_sizeof(struct hi_dbg *d, const char *type)
+{
+	Dwarf_Die die;
+	Dwarf_Word size;
+	if (lookup_type(d, type, &die) < 0 || dwarf_aggregate_size(&die, &size) != 0)
+		return -1;
+	return (int64_t)size;
+}
+
+static int member_offset(Dwarf_Die *m, uint64_t *off)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word w;
+	if (!dwarf_attr_integrate(m, DW_AT_data_member_location, &attr)) {
+		*off = 0;	/* union members have none */
+		return 0;
+	}
+	if (dwarf_formudata(&attr, &w) != 0)
+		return -1;
+	*off = w;
+	return 0;
+}
+
+/* Find member NAME (one path component) in aggregate AGG, descending into
+ * anonymous members.  On success *m is the member and *off its offset.  */
+static int find_member(struct hi_dbg *d, Dwarf_Die *agg, const char *name, size_t len,
+		       Dwarf_Die *m, uint64_t *off, int depth)
+{
+	Dwarf_Die child;
+	if (depth > 8 || dwarf_child(agg, &child) != 0)
+		return -1;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		const char *n = dwarf_diename(&child);
+		uint64_t o;
+		if (member_offset(&child, &o) < 0)
+			continue;
+		if (n && strlen(n) == len && strncmp(n, name, len) == 0) {
+			*m = child;
+			*off = o;
+			return 0;
+		}
+		if (!n) {
+			Dwarf_Die sub;
+			uint64_t suboff;
+			if (type_of(d, &child, &sub) == 0 &&
+			    find_member(d, &sub, name, len, m, &suboff, depth + 1) == 0) {
+				*off = o + suboff;
+				return 0;
+			}
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi_field *f)
+{
+	Dwarf_Die agg, m, mt;
+	if (lookup_type(d, type, &agg) < 0)
+		return -1;
+	uint64_t total = 0;
+	const char *p = path;
+	for (;;) {
+		size_t len = strcspn(p, ".");
+		uint64_t off;
+		if (find_member(d, &agg, p, len, &m, &off, 0) < 0)
+			return -1;
+		total += off;
+		if (type_of(d, &m, &mt) < 0)
+			return -1;
+		if (p[len] == '\0')
+			break;
+		agg = mt;
+		p += len + 1;
+	}
+	Dwarf_Word size = 0;
+	f->offset = total;
+	f->elem_size = 0;
+	f->count = 1;
+	f->bit_offset = f->bit_size = 0;
+	Dwarf_Attribute attr;
+	Dwarf_Word w;
+	if (dwarf_attr_integrate(&m, DW_AT_bit_size, &attr) && dwarf_formudata(&attr, &w) == 0) {
+		f->bit_size = (unsigned)w;
+		uint64_t bitpos;
+		if (dwarf_attr_integrate(&m, DW_AT_data_bit_offset, &attr) &&
+		    dwarf_formudata(&attr, &w) == 0) {
+			/* DWARF 4+: bits from the start of the enclosing struct;
+			 * member_offset() returned 0 for such a member. */
+			bitpos = w;
+		} else if (dwarf_attr_integrate(&m, DW_AT_bit_offset, &attr) &&
+			   dwarf_formudata(&attr, &w) == 0) {
+			/* DWARF 2/3: counted from the most significant bit of a
+			 * storage unit of DW_AT_byte_size bytes. */
+			Dwarf_Word unit = 4;
+			Dwarf_Attribute ba;
+			if (dwarf_attr_integrate(&m, DW_AT_byte_size, &ba))
+				dwarf_formudata(&ba, &unit);
+			bitpos = unit * 8 - w - f->bit_size;
+		} else {
+			bitpos = 0;
+		}
+		f->offset += bitpos / 8;
+		f->bit_offset = bitpos % 8;
+		f->size = (f->bit_offset + f->bit_size + 7) / 8;
+		return 0;
+	}
+	if (dwarf_tag(&mt) == DW_TAG_array_type) {
+		Dwarf_Die et;
+		Dwarf_Word esize;
+		if (type_of(d, &mt, &et) == 0 && dwarf_aggregate_size(&et, &esize) == 0) {
+			f->elem_size = esize;
+			if (dwarf_aggregate_size(&mt, &size) == 0 && esize)
+				f->count = size / esize;
+			else
+				f->count = 0;	/* flexible array member */
+		}
+	} else if (dwarf_aggregate_size(&mt, &size) != 0) {
+		size = 0;
+	}
+	f->size = size;
+	return 0;
+}
+
+int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int64_t *out)
+{
+	Dwarf_Die e, child;
+	if (lookup_type(d, type, &e) < 0 || dwarf_tag(&e) != DW_TAG_enumeration_type || dwarf_child(&e, &child) != 0)
+		return -1;
+	do {
+		const char *n = dwarf_diename(&child);
+		Dwarf_Attribute attr;
+		Dwarf_Sword v;
+		if (dwarf_tag(&child) == DW_TAG_enumerator && n && strcmp(n, name) == 0 &&
+		    dwarf_attr(&child, DW_AT_const_value, &attr) && dwarf_formsdata(&attr, &v) == 0) {
+			*out = v;
+			return 0;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return -1;
+}
+
+/* ---- variables with static storage ---- */
+
+static int unit_matches(const char *cuname, const char *unit)
+{
+	size_t n = strlen(cuname), u = strlen(unit);
+	if (n < u || strcmp(cuname + n - u, unit) != 0)
+		return 0;
+	return n == u || cuname[n - u - 1] == '/';
+}
+
+/* Size, and element size and count, of the type of DIE.  */
+static int var_type(struct hi_dbg *d, Dwarf_Die *die, struct hi_var *v)
+{
+	Dwarf_Die t, et;
+	Dwarf_Word size, esize;
+	if (type_of(d, die, &t) < 0 || dwarf_aggregate_size(&t, &size) != 0)
+		return -1;
+	v->size = size;
+	v->elem_size = 0;
+	v->count = 1;
+	if (dwarf_tag(&t) == DW_TAG_array_type && type_of(d, &t, &et) == 0 &&
+	    dwarf_aggregate_size(&et, &esize) == 0 && esize) {
+		v->elem_size = esize;
+		v->count = size / esize;
+	}
+	return 0;
+}
+
+/* The address of DIE's DW_AT_location when it is one DW_OP_addr.  */
+static int var_location(Dwarf_Die *die, uint64_t *addr)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Op *ops;
+	size_t nops;
+	if (!dwarf_attr_integrate(die, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &nops) != 0 ||
+	    nops != 1 || ops[0].atom != DW_OP_addr)
+		return -1;
+	*addr = ops[0].number;
+	return 0;
+}
+
+/* The one local object symbol NAME, NAME.lto_priv.N or NAME.N of SIZE
+ * bytes.  */
+static int static_symbol(struct hi_dbg *d, const char *name, uint64_t size, uint64_t *addr)
+{
+	size_t len = strlen(name);
+	int found = 0;
+	int n = dwfl_module_getsymtab(d->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *s = dwfl_module_getsym_info(d->mod, i, &sym, &a, NULL, NULL, NULL);
+		if (!s || sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    strncmp(s, name, len) != 0 || (s[len] != '\0' && s[len] != '.') || sym.st_size != size)
+			continue;
+		if (found && *addr != a)
+			return -1;	/* two candidates: refuse to guess */
+		*addr = a;
+		found = 1;
+	}
+	return found ? 0 : -1;
+}
+
+int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v)
+{
+	Dwarf_CU *cu = NULL;
+	Dwarf_Die cudie, subdie;
+	uint8_t unit_type;
+	Dwarf_Half version;
+	while (dwarf_get_units(d->dw, cu, &cu, &version, &unit_type, &cudie, &subdie) == 0) {
+		const char *cuname = dwarf_diename(&cudie);
+		Dwarf_Die child;
+		if (!cuname || !unit_matches(cuname, unit) || dwarf_child(&cudie, &child) != 0)
+			continue;
+		do {
+			const char *n = dwarf_diename(&child);
+			if (dwarf_tag(&child) != DW_TAG_variable || !n || strcmp(n, name) != 0 ||
+			    dwarf_hasattr(&child, DW_AT_declaration))
+				continue;
+			if (var_type(d, &child, v) < 0)
+				return -1;
+			uint64_t a;
+			if (var_location(&child, &a) == 0) {
+				v->addr = a + d->bias;
+				return 0;
+			}
+			return static_symbol(d, name, v->size, &v->addr);
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	return -1;
+}
+
+/* ---- opening ---- */
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* "python3.11", "libpython3.11.so.1.0", "libpython3.8d.so" -> "3.11".  */
+static void version_from_name(const char *path, char *out, size_t size)
+{
+	const char *b = base_name(path);
+	const char *p = strstr(b, "python");
+	out[0] = '\0';
+	if (!p)
+		return;
+	p += 6;
+	size_t n = 0;
+	while (n + 1 < size && ((p[n] >= '0' && p[n] <= '9') || p[n] == '.') &&
+	       !(p[n] == '.' && (p[n + 1] < '0' || p[n + 1] > '9')))
+		n++;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+struct find_ctx {
+	Dwfl_Module *python;	/* module defining _PyRuntime */
+	Dwfl_Module *named;	/* a module named like python, if any */
+	Dwfl_Module *exe;
+	const char *exe_name;
+	int pass;
+};
+
+static int find_python_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+	(void)ud;
+	(void)start;
+	struct find_ctx *c = arg;
+	const char *b = base_name(name);
+	int pythonish = strstr(b, "python") != NULL;
+	if (c->pass == 0 && pythonish && !c->named)
+		c->named = mod;
+	if (c->pass == 0 && !pythonish)
+		return DWARF_CB_OK;
+	if (c->pass == 1 && pythonish)
+		return DWARF_CB_OK;	/* already tried */
+	uint64_t a;
+	if (module_symbol(mod, "_PyRuntime", &a, NULL) == 0) {
+		c->python = mod;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+/* Make MOD the module D describes: its path, its DWARF (and DWZ alt
+ * file) indexed by type name.  -1 when it has no DWARF (dwfl_errmsg says
+ * why).  */
+static int load_dwarf(struct hi_dbg *d, Dwfl_Module *mod)
+{
+	d->mod = mod;
+	const char *mname = dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+	d->python_path = strdup(mname ? mname : "?");
+	version_from_name(d->python_path, d->name_version, sizeof d->name_version);
+
+	double t0 = hi_now();
+	d->dw = dwfl_module_getdwarf(d->mod, &d->bias);
+	if (!d->dw)
+		return -1;
+	const char *mainfile = NULL, *debugfile = NULL;
+	dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
+	const char *shown = debugfile ? debugfile : (mainfile ? mainfile : d->python_path);
+	char prefix[64];
+	snprintf(prefix, sizeof prefix, "/proc/%d/root/", (int)d->pid);
+	if (d->pid > 0 && strncmp(shown, prefix, strlen(prefix)) == 0)
+		shown += strlen(prefix) - 1;	/* the target's own view of the path */
+	d->debug_path = strdup(shown);
+	index_dwarf(d, d->dw);
+	Dwarf *alt = dwarf_getalt(d->dw);
+	if (alt)
+		index_dwarf(d, alt);
+	d->index_seconds = hi_now() - t0;
+	return 0;
+}
+
+static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
+{
+	struct find_ctx c = { 0 };
+	dwfl_getmodules(d->dwfl, find_python_cb, &c, 0);
+	if (!c.python) {
+		c.pass = 1;
+		dwfl_getmodules(d->dwfl, find_python_cb, &c, 0);
+	}
+	if (!c.python) {
+		if (c.named) {
+			const char *mname = dwfl_module_info(c.named, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+			char v[16];
+			version_from_name(mname ? mname : "", v, sizeof v);
+			if (v[0] && (v[0] == '2' || (strncmp(v, "3.", 2) == 0 && atoi(v + 2) < 7)))
+				hi_error("%s: CPython %s is not supported (it has no _PyRuntime); heapinspect needs CPython 3.8 or newer",
+					 who, v);
+			else
+				hi_error("%s: %s has no _PyRuntime symbol; is it a CPython 3.8+ interpreter? (a fully stripped binary needs its debug symbols installed)",
+					 who, mname ? mname : "python");
+			hi_error_class(HI_E_NOTPY);
+		} else {
+			hi_error("%s: not a CPython process (no libpython or python executable defining _PyRuntime is mapped)",
+				 who);
+			hi_error_class(HI_E_NOTPY);
+		}
+		return NULL;
+	}
+	if (load_dwarf(d, c.python) < 0) {
+		const char *v = d->name_version[0] ? d->name_version : "3";
+		hi_error("%s: no debug information for %s (%s); install its debug symbols (Debian/Ubuntu: apt-get install python%s-dbg; Fedora: dnf debuginfo-install python%s) or set DEBUGINFOD_URLS",
+			 who, d->python_path, dwfl_errmsg(-1), v, v);
+		hi_error_class(HI_E_NODEBUG);
+		return NULL;
+	}
+	if (hi_dbg_sizeof(d, "PyObject") < 0) {
+		hi_error("%s: the debug information of %s does not describe PyObject; it is not CPython's, or it is incomplete",
+			 who, d->python_path);
+		hi_error_class(HI_E_NODEBUG);
+		return NULL;
+	}
+	return d;
+}
+
+/* HEAPINSPECT_DEBUGINFO_PATH replaces libdwfl's search path for separate
+ * debug files (default ":.debug:/usr/lib/debug"), as eu-stack's
+ * --debuginfo-path does.  */
+static void set_debuginfo_path(void)
+{
+	const char *p = getenv("HEAPINSPECT_DEBUGINFO_PATH");
+	debuginfo_path = (p && *p) ? (char *)p : NULL;
+}
+
+/* A handle with the modules live process PID maps reported, or NULL with
+ * the error set (WHO prefixes it).  */
+static struct hi_dbg *report_process(pid_t pid, const char *who)
+{
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", who);
+		return NULL;
+	}
+	d->pid = pid;
+	d->dwfl = dwfl_begin(&proc_callbacks);
+	if (!d->dwfl) {
+		hi_error("%s: libdwfl: %s", who, dwfl_errmsg(-1));
+		free(d);
+		return NULL;
+	}
+	report_pid = pid;
+	int r = dwfl_linux_proc_report(d->dwfl, pid);
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	if (r != 0) {
+		if (r == ENOENT) {
+			hi_error("%s: no such process; check the pid with ps or pgrep", who);
+			hi_error_class(HI_E_NOPROC);
+		} else
+			hi_error("%s: cannot read its memory map (/proc/%d/maps): %s", who, (int)pid,
+				 r > 0 ? strerror(r) : dwfl_errmsg(-1));
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* A handle with the one ELF file PATH reported at address 0, or NULL. */
+static struct hi_dbg *report_file(const char *path)
+{
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", path);
+		return NULL;
+	}
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl || !dwfl_report_offline(d->dwfl, path, path, -1)) {
+		hi_error("%s: cannot open: %s", path, dwfl_errmsg(-1));
+		hi_dbg_close(d);
+		return NULL;
+	}
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	return d;
+}
+
+struct hi_dbg *hi_dbg_open_pid(pid_t pid)
+{
+	set_debuginfo_path();
+	char who[32];
+	snprintf(who, sizeof who, "pid %d", (int)pid);
+	struct hi_dbg *d = report_process(pid, who);
+	if (!d)
+		return NULL;
+	char link[64], exe[4096];
+	snprintf(link, sizeof link, "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(link, exe, sizeof exe - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		d->exe_path = strdup(exe);
+	}
+	if (!finish_open(d, who)) {
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct hi_dbg *hi_dbg_open_file(const char *path)
+{
+	set_debuginfo_path();
+	struct hi_dbg *d = report_file(path);
+	if (!d)
+		return NULL;
+	if (!finish_open(d, path)) {
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+/* ---- other modules: extensions' own DWARF ---- */
+
+struct find_name_ctx {
+	const char *name;
+	Dwfl_Module *found;
+};
+
+static int find_name_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start, void *arg)
+{
+	(void)ud;
+	(void)start;
+	struct find_name_ctx *c = arg;
+	if (name && strstr(base_name(name), c->name)) {
+		c->found = mod;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+static struct hi_dbg *open_named(struct hi_dbg *d, const char *name, const char *who)
+{
+	struct find_name_ctx c = { name, NULL };
+	dwfl_getmodules(d->dwfl, find_name_cb, &c, 0);
+	if (!c.found) {
+		hi_error("%s: no module named like %s is mapped", who, name);
+		hi_dbg_close(d);
+		return NULL;
+	}
+	if (load_dwarf(d, c.found) < 0) {
+		hi_error("%s: no debug information for %s (%s)", who, d->python_path, dwfl_errmsg(-1));
+		hi_error_class(HI_E_NODEBUG);
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+struct hi_dbg *hi_dbg_open_module(const struct hi_dbg *python, const char *name)
+{
+	char who[32];
+	if (python->pid <= 0) {
+		hi_error("%s: not a live process", python->python_path);
+		return NULL;
+	}
+	snprintf(who, sizeof who, "pid %d", (int)python->pid);
+	/* A fresh report: the module may have been loaded since attaching. */
+	struct hi_dbg *d = report_process(python->pid, who);
+	return d ? open_named(d, name, who) : NULL;
+}
+
+struct hi_dbg *hi_dbg_open_elf(const char *path)
+{
+	set_debuginfo_path();
+	struct hi_dbg *d = report_file(path);
+	return d ? open_named(d, base_name(path), path) : NULL;
+}
+
+struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *exe, const char *who)
+{
+	set_debuginfo_path();
+	struct hi_dbg *d = calloc(1, sizeof *d);
+	if (!d) {
+		hi_error("%s: out of memory", who);
+		return NULL;
+	}
+	d->dwfl = dwfl_begin(&offline_callbacks);
+	if (!d->dwfl || !dwfl_report_elf(d->dwfl, path, path, -1, base, false)) {
+		hi_error("%s: cannot open %s: %s", who, path, d->dwfl ? dwfl_errmsg(-1) : "libdwfl failed");
+		hi_error_class(HI_E_NODEBUG);
+		hi_dbg_close(d);
+		return NULL;
+	}
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	if (exe && *exe)
+		d->exe_path = strdup(exe);
+	if (!finish_open(d, who)) {
+		hi_dbg_close(d);
+		return NULL;
+	}
+	return d;
+}
+
+uint64_t hi_dbg_python_base(const struct hi_dbg *d)
+{
+	Dwarf_Addr start = 0;
+	dwfl_module_info(d->mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	return start;
+}
+
+size_t hi_dbg_build_id(const struct hi_dbg *d, unsigned char *out, size_t max)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(d->mod, &bits, &vaddr);
+	if (n <= 0)
+		return 0;
+	if ((size_t)n > max)
+		n = (int)max;
+	memcpy(out, bits, (size_t)n);
+	return (size_t)n;
+}
+
+void hi_dbg_close(struct hi_dbg *d)
+{
+	if (!d)
+		return;
+	for (int i = 0; i < NBUCKETS; i++) {
+		for (struct name_entry *e = d->tags[i], *n; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+		for (struct name_entry *e = d->typedefs[i], *n; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+	}
+	for (int i = 0; i < NSYMBUCKETS; i++)
+		for (struct sym_entry *e = d->syms[i], *n; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+	if (d->dwfl)
+		dwfl_end(d->dwfl);
+	free(d->python_path);
+	free(d->exe_path);
+	free(d->debug_path);
+	free(d);
+}
+
+const char *hi_dbg_python_path(const struct hi_dbg *d) { return d->python_path; }
+const char *hi_dbg_exe_path(const struct hi_dbg *d) { return d->exe_path; }
+const char *hi_dbg_debug_path(const struct hi_dbg *d) { return d->debug_path; }
+const char *hi_dbg_name_version(const struct hi_dbg *d) { return d->name_version; }
+double hi_dbg_index_seconds(const struct hi_dbg *d) { return d->index_seconds; }
+pid_t hi_dbg_pid(const struct hi_dbg *d) { return d->pid; }

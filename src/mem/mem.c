@@ -1,0 +1,809 @@
+/* mem.c: the bounded, cached reader of target memory (see mem.h).  */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
+#include "util/error.h"
+#include "mem/mem.h"
+#include "proc/procmaps.h"
+#include "util/u64map.h"
+
+#define PAGE 4096
+#define PAGES_PER_CHUNK (HI_CHUNK_SIZE / PAGE)
+
+struct chunk {
+	uint64_t base;
+	uint16_t valid;		/* bit i: page i of the chunk is readable */
+	uint8_t used;		/* clock bit: read since the hand last passed */
+	unsigned char data[HI_CHUNK_SIZE];
+};
+
+struct image_range {
+	uint64_t addr;
+	size_t len;
+	unsigned char *data;
+	int mapped;		/* 1 mmap'd (a snapshot's), 2 borrowed (an image
+				 * file's, unmapped by its owner), 0 malloc'd */
+	size_t maplen;		/* bytes mapped, when mapped (>= len) */
+};
+
+struct hi_mem {
+	struct hi_mem_memo memo;	/* first: see mem.h */
+	pid_t pid;		/* 0 for an image */
+	int memfd;		/* /proc/PID/mem once we fell back, else -1 */
+	int use_pread;
+	int gone;		/* last read failed with ESRCH */
+	int direct;		/* an image read straight from its ranges (a
+				 * snapshot); other images go through the cache,
+				 * which the unit tests exercise that way */
+	struct hi_mem *fallback;	/* a snapshot's live reader, for what it
+					 * did not copy: read-only mappings
+					 * (tp_name strings), which cannot change */
+	uint64_t (*ro)[2];	/* ranges read live: read-only mappings, and
+				 * swapped-out pages: [start, end) */
+	size_t nro;
+	struct hi_snap_stats snap;	/* what a snapshot took */
+	struct u64map index;	/* chunk number + 1 -> index into chunks */
+	struct chunk **chunks;	/* buffers, kept across stops and reused */
+	size_t nchunks;		/* holding data now */
+	size_t nalloc;		/* allocated */
+	size_t maxchunks;	/* the cache's bound */
+	size_t hand;		/* clock hand for eviction */
+	struct image_range *ranges;
+	size_t nranges;
+	struct hi_mem_stats stats;
+	/* The chunk read last: most reads land next to the one before.  */
+	struct chunk *last;
+	/* Then a direct-mapped table in front of the index: a walk through a
+	 * mixed heap hops between a few hundred pools.  Entries are checked
+	 * against the chunk's base, so eviction needs no bookkeeping.  */
+	struct chunk *recent[256];
+};
+
+static size_t cache_bound(void)
+{
+	const char *e = getenv("HEAPINSPECT_CACHE_MB");
+	long mb = e ? atol(e) : HI_CACHE_MB_DEFAULT;
+	if (mb < 1)
+		mb = 1;
+	size_t n = (size_t)mb * (1 << 20) / HI_CHUNK_SIZE;
+	return n < 4 ? 4 : n;	/* the clock never evicts the chunk in use */
+}
+
+_Static_assert(PAGES_PER_CHUNK <= 16, "valid mask too narrow");
+
+struct hi_mem *hi_mem_open_pid(pid_t pid)
+{
+	struct hi_mem *m = calloc(1, sizeof *m);
+	if (!m) {
+		hi_error("pid %d: out of memory", (int)pid);
+		return NULL;
+	}
+	m->pid = pid;
+	m->memfd = -1;
+	m->maxchunks = cache_bound();
+	u64map_init(&m->index);
+	return m;
+}
+
+struct hi_mem *hi_mem_open_image(void)
+{
+	struct hi_mem *m = calloc(1, sizeof *m);
+	if (!m) {
+		hi_error("out of memory");
+		return NULL;
+	}
+	m->memfd = -1;
+	m->maxchunks = cache_bound();
+	u64map_init(&m->index);
+	return m;
+}
+
+int hi_mem_image_add(struct hi_mem *m, uint64_t addr, const void *data, size_t len)
+{
+	struct image_range *nr = realloc(m->ranges, (m->nranges + 1) * sizeof *nr);
+	if (!nr)
+		return -1;
+	m->ranges = nr;
+	unsigned char *copy = malloc(len ? len : 1);
+	if (!copy)
+		return -1;
+	memcpy(copy, data, len);
+	size_t at = m->nranges;
+	while (at > 0 && m->ranges[at - 1].addr > addr) {
+		m->ranges[at] = m->ranges[at - 1];
+		at--;
+	}
+	m->ranges[at] = (struct image_range){ addr, len, copy };
+	m->nranges++;
+	hi_mem_invalidate(m);
+	return 0;
+}
+
+static struct image_range *find_range(struct hi_mem *m, uint64_t addr);
+
+int hi_mem_image_borrow(struct hi_mem *m, uint64_t addr, unsigned char *data, size_t len)
+{
+	if (!len || addr + len < addr)
+		return -1;
+	if (m->nranges && m->ranges[m->nranges - 1].addr + m->ranges[m->nranges - 1].len > addr)
+		return -1;	/* out of order, or overlapping */
+	struct image_range *nr = realloc(m->ranges, (m->nranges + 1) * sizeof *nr);
+	if (!nr)
+		return -1;
+	m->ranges = nr;
+	m->ranges[m->nranges++] = (struct image_range){ addr, len, data, 2, len };
+	m->direct = 1;
+	hi_mem_invalidate(m);
+	return 0;
+}
+
+size_t hi_mem_image_nranges(const struct hi_mem *m)
+{
+	return m->nranges;
+}
+
+const unsigned char *hi_mem_image_range(const struct hi_mem *m, size_t i, uint64_t *addr, size_t *len)
+{
+	if (i >= m->nranges)
+		return NULL;
+	*addr = m->ranges[i].addr;
+	*len = m->ranges[i].len;
+	return m->ranges[i].data;
+}
+
+unsigned char *hi_mem_image_ptr(struct hi_mem *m, uint64_t addr, size_t len)
+{
+	struct image_range *r = find_range(m, addr);
+	if (!r || len > r->len - (addr - r->addr))
+		return NULL;
+	return r->data + (addr - r->addr);
+}
+
+uint64_t hi_mem_image_bytes(const struct hi_mem *m)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < m->nranges; i++)
+		n += m->ranges[i].len;
+	return n;
+}
+
+static ssize_t live_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len);
+
+/* Take over BUF (MAPLEN bytes mapped, LEN of them read) as the range at
+ * ADDR.  */
+static int image_adopt(struct hi_mem *m, uint64_t addr, unsigned char *buf, size_t len, size_t maplen)
+{
+	struct image_range *nr = realloc(m->ranges, (m->nranges + 1) * sizeof *nr);
+	if (!nr)
+		return -1;
+	m->ranges = nr;
+	m->ranges[m->nranges++] = (struct image_range){ addr, len, buf, 1, maplen };
+	return 0;
+}
+
+/* One mapping to copy, and how it went.  */
+struct copy_job {
+	uint64_t start;
+	size_t len;
+	unsigned char *buf;
+	ssize_t got;
+	int err;
+};
+
+struct copy_share {
+	pid_t pid;
+	struct copy_job *jobs;
+	size_t n, first, step;	/* this thread's jobs: first, first+step, ... */
+};
+
+/* Copy a share of the mappings: its own buffers (populated here, so the
+ * zeroing is shared out too), then process_vm_readv.  */
+static void *copy_worker(void *arg)
+{
+	struct copy_share *sh = arg;
+	for (size_t i = sh->first; i < sh->n; i += sh->step) {
+		struct copy_job *j = &sh->jobs[i];
+		j->buf = mmap(NULL, j->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (j->buf == MAP_FAILED) {
+			j->buf = NULL;
+			j->err = ENOMEM;
+			continue;
+		}
+		/* One call copies at most about 2 GiB: go on to the end.  */
+		size_t done = 0;
+		j->err = 0;
+		while (done < j->len) {
+			struct iovec local = { j->buf + done, j->len - done };
+			struct iovec remote = { (void *)(uintptr_t)(j->start + done), j->len - done };
+			ssize_t n = process_vm_readv(sh->pid, &local, 1, &remote, 1, 0);
+			if (n <= 0) {
+				if (n < 0)
+					j->err = errno;
+				break;
+			}
+			done += (size_t)n;
+		}
+		j->got = done ? (ssize_t)done : (j->err ? -1 : 0);
+	}
+	return NULL;
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct copy_job *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* What a snapshot copies, and what it leaves to live reads.  */
+struct plan {
+	struct copy_job *jobs;
+	size_t njobs, capjobs;
+	uint64_t (*live)[2];	/* ranges read live later: [start, end) */
+	size_t nlive, caplive;
+	uint64_t max;		/* bound on the bytes copied (0: none) */
+	int live_swapped;	/* swapped-out pages: read live (else left out) */
+	int oom;
+	int bridging;		/* small gaps may be bridged: within one mapping */
+	size_t njobs_before;	/* the jobs before this mapping's */
+	struct hi_snap_stats st;
+};
+
+/* Gaps of never-touched pages up to this size inside a mapping are
+ * copied with the pages around them: one copy instead of many, at the
+ * cost of a few page-table entries in the target for the zero page.  */
+#define GAP_BRIDGE (64u << 10)
+
+static int plan_job(struct plan *p, uint64_t start, uint64_t end)
+{
+	struct copy_job *last = p->njobs ? &p->jobs[p->njobs - 1] : NULL;
+	uint64_t add = end - start;
+	if (p->bridging && p->njobs > p->njobs_before && start >= last->start + last->len &&
+	    start - (last->start + last->len) <= GAP_BRIDGE) {
+		add = end - (last->start + last->len);
+	}
+	if (p->max && p->st.copied + add > p->max) {
+		p->st.over = 1;
+		return 1;
+	}
+	if (add != end - start) {
+		last->len = (size_t)(end - last->start);
+	} else {
+		if (p->njobs == p->capjobs) {
+			size_t ncap = p->capjobs ? p->capjobs * 2 : 64;
+			struct copy_job *nj = realloc(p->jobs, ncap * sizeof *nj);
+			if (!nj) {
+				p->oom = 1;
+				return 1;
+			}
+			p->jobs = nj;
+			p->capjobs = ncap;
+		}
+		p->jobs[p->njobs++] = (struct copy_job){ start, (size_t)(end - start), NULL, 0, 0 };
+	}
+	p->st.copied += add;
+	return 0;
+}
+
+static int plan_live(struct plan *p, uint64_t start, uint64_t end)
+{
+	if (p->nlive == p->caplive) {
+		size_t ncap = p->caplive ? p->caplive * 2 : 64;
+		uint64_t(*nl)[2] = realloc(p->live, ncap * sizeof *nl);
+		if (!nl) {
+			p->oom = 1;
+			return 1;
+		}
+		p->live = nl;
+		p->caplive = ncap;
+	}
+	p->live[p->nlive][0] = start;
+	p->live[p->nlive][1] = end;
+	p->nlive++;
+	return 0;
+}
+
+static int plan_run(void *arg, uint64_t start, uint64_t end, int swapped)
+{
+	struct plan *p = arg;
+	if (!swapped)
+		return plan_job(p, start, end);
+	p->st.swapped += end - start;
+	return p->live_swapped ? plan_live(p, start, end) : 0;
+}
+
+struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags)
+{
+	char who[32];
+	snprintf(who, sizeof who, "pid %d", (int)pid);
+	struct hi_maps maps = { 0 };
+	if (hi_maps_read(pid, "smaps", &maps, who) < 0)
+		return NULL;
+	/* Code files (a file some mapping of which is executable) get
+	 * HI_MC_CODE on every mapping.  */
+	hi_maps_classify(&maps);
+	/* Which mappings: writable, private, not the kernel's, and of them
+	 * only the pages present in RAM (pagemap); with HI_SNAP_RODATA also
+	 * the read-only mappings of loaded code, where static types keep
+	 * their names.  A page never touched holds no object; a swapped-out
+	 * page is read live if the walk needs it (a saved image leaves it
+	 * out), so the copy costs what is resident, not what is mapped.  */
+	struct plan p = { .max = max, .live_swapped = !(flags & HI_SNAP_RODATA) };
+	struct hi_pagemap *pm = hi_pagemap_open(pid);
+	int ok = 1;
+	for (size_t i = 0; ok && i < maps.n; i++) {
+		const struct hi_vma *e = &maps.v[i];
+		const char *pr = e->perms;
+		int special = !strcmp(e->path, "[vvar]") || !strcmp(e->path, "[vsyscall]") || !strcmp(e->path, "[vdso]");
+		/* [stack] too: 3.11 and 3.12 keep the thread's current-frame
+		 * pointer in a C stack frame.  */
+		int wanted = pr[0] == 'r' && pr[1] == 'w' && pr[3] == 'p' && !special && (e->rss || e->swap);
+		if (pr[0] == 'r' && pr[1] != 'w') {
+			/* Read-only: it cannot change once the target runs
+			 * again, so it may be read live later.  */
+			if (plan_live(&p, e->start, e->end))
+				ok = 0;
+			if ((flags & HI_SNAP_RODATA) && pr[3] == 'p' && e->path[0] == '/' && e->cls == HI_MC_CODE)
+				wanted = 1;
+		}
+		if (!wanted || !ok)
+			continue;
+		uint64_t size = e->end - e->start;
+		/* A file's pages that were never touched hold the file's
+		 * bytes (a module's static types), not nothing: files'
+		 * mappings are copied whole, anonymous memory by its pages. */
+		int anon = e->path[0] != '/';
+		int rc;
+		p.st.mapped += size;
+		if (anon && pm && e->rss + e->swap < size) {
+			p.bridging = 1;
+			p.njobs_before = p.njobs;
+			uint64_t copied = p.st.copied, swapped = p.st.swapped;
+			size_t nlive = p.nlive;
+			rc = hi_pagemap_runs(pm, e->start, e->end, plan_run, &p);
+			p.bridging = 0;
+			if (rc < 0) {
+				/* pagemap unreadable now: the whole mapping.  */
+				p.njobs = p.njobs_before;
+				p.st.copied = copied;
+				p.st.swapped = swapped;
+				p.nlive = nlive;
+				rc = plan_job(&p, e->start, e->end);
+			}
+		} else {
+			rc = plan_job(&p, e->start, e->end);
+		}
+		if (rc)
+			ok = 0;
+	}
+	hi_pagemap_close(pm);
+	hi_maps_free(&maps);
+	if (p.oom) {
+		hi_error("%s: out of memory planning the copy of its memory; free some memory and retry", who);
+	} else if (p.st.over) {
+		hi_error("%s: a copy of its resident memory would take more than the %llu MiB allowed (HEAPINSPECT_COPY_MB, by default half of MemAvailable); free memory, raise HEAPINSPECT_COPY_MB, or take the census in place (heap without -copy)",
+			 who, (unsigned long long)(max >> 20));
+		hi_error_class(HI_E_RUNTIME);
+	}
+	struct copy_job *jobs = p.jobs;
+	size_t njobs = p.njobs;
+	uint64_t(*ro)[2] = p.live;
+	size_t nro = p.nlive;
+	/* smaps lists mappings in address order; keep the ranges sorted.  */
+	if (njobs > 1)
+		qsort(jobs, njobs, sizeof *jobs, by_start);
+	struct hi_mem *img = ok ? hi_mem_open_image() : NULL;
+	struct hi_mem *live = ok ? hi_mem_open_pid(pid) : NULL;
+	if (!img || !live) {
+		free(jobs);
+		free(ro);
+		hi_mem_close(img);
+		hi_mem_close(live);
+		return NULL;
+	}
+	img->direct = 1;
+	/* Two copiers: this thread and one more, on the second core.  */
+	struct copy_share shares[2] = { { pid, jobs, njobs, 0, 2 }, { pid, jobs, njobs, 1, 2 } };
+	pthread_t th;
+	int threaded = njobs > 1 && pthread_create(&th, NULL, copy_worker, &shares[1]) == 0;
+	if (!threaded)
+		shares[0].step = 1;
+	copy_worker(&shares[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	for (size_t i = 0; i < njobs; i++) {
+		struct copy_job *j = &jobs[i];
+		if (j->got < 0 && (j->err == ENOSYS || j->err == EPERM) && j->buf)
+			j->got = live_read(live, j->start, j->buf, j->len);	/* the /proc/PID/mem way */
+		if (j->got <= 0 || !j->buf) {
+			if (j->buf)
+				munmap(j->buf, j->len);
+			if (j->err == ESRCH) {
+				hi_error("pid %d: the process exited while its memory was copied", (int)pid);
+				hi_error_class(HI_E_GONE);
+				ok = 0;
+			} else if (j->err == ENOMEM) {
+				hi_error("pid %d: out of memory copying %zu bytes of its memory; free memory, lower HEAPINSPECT_COPY_MB, or read it in place (without -copy)",
+					 (int)pid, j->len);
+				ok = 0;
+			}
+			continue;
+		}
+		if (image_adopt(img, j->start, j->buf, (size_t)j->got, j->len) < 0) {
+			munmap(j->buf, j->len);
+			hi_error("pid %d: out of memory keeping the copy of its memory; free some memory and retry",
+				 (int)pid);
+			ok = 0;
+		}
+	}
+	free(jobs);
+	if (!ok) {
+		free(ro);
+		hi_mem_close(live);
+		hi_mem_close(img);
+		return NULL;
+	}
+	img->fallback = live;
+	img->ro = ro;
+	img->nro = nro;
+	img->snap = p.st;
+	return img;
+}
+
+void hi_mem_invalidate(struct hi_mem *m)
+{
+	m->memo.data = NULL;
+	m->last = NULL;
+	memset(m->recent, 0, sizeof m->recent);
+	m->nchunks = 0;
+	m->hand = 0;
+	u64map_clear(&m->index);
+}
+
+void hi_mem_close(struct hi_mem *m)
+{
+	if (!m)
+		return;
+	hi_mem_invalidate(m);
+	for (size_t i = 0; i < m->nalloc; i++)
+		munmap(m->chunks[i], sizeof *m->chunks[i]);
+	free(m->chunks);
+	u64map_free(&m->index);
+	for (size_t i = 0; i < m->nranges; i++) {
+		if (m->ranges[i].mapped == 1)
+			munmap(m->ranges[i].data, m->ranges[i].maplen);
+		else if (!m->ranges[i].mapped)
+			free(m->ranges[i].data);
+	}
+	free(m->ranges);
+	free(m->ro);
+	hi_mem_close(m->fallback);
+	if (m->memfd >= 0)
+		close(m->memfd);
+	free(m);
+}
+
+const struct hi_snap_stats *hi_mem_snapshot_stats(const struct hi_mem *m)
+{
+	return &m->snap;
+}
+
+const struct hi_mem_stats *hi_mem_stats(const struct hi_mem *m)
+{
+	return &m->stats;
+}
+
+int hi_mem_target_gone(const struct hi_mem *m)
+{
+	/* A snapshot reads what it did not copy from the live process.  */
+	return m->gone || (m->fallback && m->fallback->gone);
+}
+
+/* Copy what the image holds of [addr, addr+len) into dst; returns the
+ * length of the readable prefix.  */
+static size_t image_fill(struct hi_mem *m, uint64_t addr, unsigned char *dst, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		uint64_t a = addr + done;
+		const struct image_range *r = find_range(m, a);	/* ranges are sorted */
+		if (!r)
+			break;
+		size_t off = a - r->addr;
+		size_t n = r->len - off;
+		if (n > len - done)
+			n = len - done;
+		memcpy(dst + done, r->data + off, n);
+		done += n;
+	}
+	return done;
+}
+
+/* One raw read from the live process.  Returns bytes read (possibly short)
+ * or -1.  Switches to /proc/PID/mem for good on ENOSYS/EPERM.  */
+static ssize_t live_read(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
+{
+	if (!m->use_pread) {
+		struct iovec local = { dst, len };
+		struct iovec remote = { (void *)(uintptr_t)addr, len };
+		ssize_t n = process_vm_readv(m->pid, &local, 1, &remote, 1, 0);
+		if (n >= 0)
+			return n;
+		if (errno != ENOSYS && errno != EPERM) {
+			if (errno == ESRCH)
+				m->gone = 1;
+			return -1;
+		}
+		/* Blocked (seccomp in containers) or absent: fall back. */
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/mem", (int)m->pid);
+		m->memfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (m->memfd < 0)
+			return -1;
+		m->use_pread = 1;
+		m->stats.fallback = 1;
+	}
+	ssize_t n = pread(m->memfd, dst, len, (off_t)addr);
+	if (n < 0 && errno == ESRCH)
+		m->gone = 1;
+	return n;
+}
+
+/* A buffer for a new chunk: an unused one, a new one while under the
+ * bound, else the clock's victim (evicted from the index).  */
+static struct chunk *take_buffer(struct hi_mem *m, size_t *slot)
+{
+	if (m->nchunks < m->nalloc) {
+		*slot = m->nchunks++;
+		return m->chunks[*slot];
+	}
+	if (m->nalloc < m->maxchunks) {
+		/* Each buffer is its own mapping, so that closing the reader (a
+		 * detach) gives the memory back to the system, which malloc
+		 * would keep for chunks of this size.  */
+		struct chunk **nc = realloc(m->chunks, (m->nalloc + 1) * sizeof *nc);
+		struct chunk *c = mmap(NULL, sizeof *c, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (!nc || c == MAP_FAILED) {
+			if (c != MAP_FAILED)
+				munmap(c, sizeof *c);
+			if (nc)
+				m->chunks = nc;
+			return NULL;
+		}
+		m->chunks = nc;
+		m->chunks[m->nalloc++] = c;
+		*slot = m->nchunks++;
+		return c;
+	}
+	for (;;) {
+		struct chunk *c = m->chunks[m->hand];
+		size_t at = m->hand;
+		m->hand = (m->hand + 1) % m->nchunks;
+		if (c->used && c != m->last) {
+			c->used = 0;
+			continue;
+		}
+		if (c == m->last)
+			continue;
+		u64map_del(&m->index, (c->base >> HI_CHUNK_SHIFT) + 1);
+		*slot = at;
+		return c;
+	}
+}
+
+static struct chunk *fill_chunk(struct hi_mem *m, uint64_t base)
+{
+	size_t slot;
+	struct chunk *c = take_buffer(m, &slot);
+	if (!c)
+		return NULL;
+	c->base = base;
+	c->used = 1;
+	c->valid = 0;
+	size_t got;
+	if (m->pid) {
+		ssize_t n = live_read(m, base, c->data, HI_CHUNK_SIZE);
+		got = n > 0 ? (size_t)n : 0;
+	} else {
+		got = image_fill(m, base, c->data, HI_CHUNK_SIZE);
+	}
+	m->stats.chunk_fills++;
+	if (got == HI_CHUNK_SIZE) {
+		c->valid = 0xffff;
+	} else {
+		/* The chunk straddles unmapped memory: find readable pages one by
+		 * one (a mapping may start in the middle of the chunk).  */
+		size_t fullpages = got / PAGE;
+		for (size_t p = 0; p < fullpages; p++)
+			c->valid |= 1u << p;
+		for (size_t p = fullpages; p < PAGES_PER_CHUNK; p++) {
+			size_t n;
+			if (m->pid) {
+				ssize_t r = live_read(m, base + p * PAGE, c->data + p * PAGE, PAGE);
+				n = r > 0 ? (size_t)r : 0;
+			} else {
+				n = image_fill(m, base + p * PAGE, c->data + p * PAGE, PAGE);
+			}
+			if (n == PAGE)
+				c->valid |= 1u << p;
+		}
+	}
+	m->stats.bytes_read += HI_CHUNK_SIZE;
+	if (u64map_put(&m->index, (base >> HI_CHUNK_SHIFT) + 1, slot) < 0)
+		return NULL;
+	return c;
+}
+
+/* The image range holding ADDR (ranges are kept sorted), or NULL.  */
+static struct image_range *find_range(struct hi_mem *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nranges;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		struct image_range *r = &m->ranges[mid];
+		if (addr < r->addr)
+			hi = mid;
+		else if (addr - r->addr >= r->len)
+			lo = mid + 1;
+		else
+			return r;
+	}
+	return NULL;
+}
+
+int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
+{
+	unsigned char *out = dst;
+	if (addr + len < addr)
+		return -1;	/* wraps around */
+	if (m->direct) {
+		/* A snapshot: straight from its ranges, remembering the last. */
+		struct image_range *r = find_range(m, addr);
+		if (r && len <= r->len - (addr - r->addr)) {
+			memcpy(out, r->data + (addr - r->addr), len);
+			m->memo.base = r->addr;
+			m->memo.data = r->data;
+			m->memo.len = r->len;
+			return 0;
+		}
+		if (image_fill(m, addr, out, len) == len)	/* spans ranges */
+			return 0;
+		if (m->fallback && !r)
+			for (size_t i = 0; i < m->nro; i++)
+				if (addr >= m->ro[i][0] && addr < m->ro[i][1] && len <= m->ro[i][1] - addr) {
+					m->stats.live_reads++;
+					return hi_mem_read(m->fallback, addr, out, len);
+				}
+		m->stats.faults++;
+		return -1;
+	}
+	while (len) {
+		uint64_t base = addr & ~(uint64_t)(HI_CHUNK_SIZE - 1);
+		size_t off = addr - base;
+		size_t n = HI_CHUNK_SIZE - off;
+		if (n > len)
+			n = len;
+		struct chunk *c;
+		unsigned r = (unsigned)(base >> HI_CHUNK_SHIFT) & 255;
+		if (m->last && m->last->base == base) {
+			c = m->last;
+		} else {
+			c = m->recent[r];
+			if (!c || c->base != base) {
+				uint64_t *slot = u64map_get(&m->index, (base >> HI_CHUNK_SHIFT) + 1);
+				if (slot)
+					c = m->chunks[*slot];
+				else if (!(c = fill_chunk(m, base)))
+					return -1;
+				m->recent[r] = c;
+			}
+			c->used = 1;
+			m->last = c;
+			m->memo.base = base;
+			m->memo.data = c->valid == 0xffff ? c->data : NULL;
+			m->memo.len = HI_CHUNK_SIZE;
+		}
+		if (c->valid != 0xffff) {
+			unsigned first = off / PAGE, last = (off + n - 1) / PAGE;
+			for (unsigned p = first; p <= last; p++)
+				if (!(c->valid & (1u << p))) {
+					/* A live page is all or nothing; an image range
+					 * may cover part of a page: ask it exactly.  */
+					if (!m->pid && image_fill(m, addr, out, n) == n)
+						goto next;
+					m->stats.faults++;
+					return -1;
+				}
+		}
+		memcpy(out, c->data + off, n);
+next:
+		out += n;
+		addr += n;
+		len -= n;
+	}
+	return 0;
+}
+
+size_t hi_mem_gather(struct hi_mem *m, const uint64_t *addrs, size_t n, size_t len, void *dst,
+		     unsigned char *ok)
+{
+	unsigned char *out = dst;
+	size_t good = 0, i = 0;
+	memset(ok, 0, n);
+	while (i < n) {
+		if (!m->pid || m->use_pread) {
+			/* An image, or /proc/PID/mem: piece by piece.  */
+			size_t got;
+			if (m->pid) {
+				ssize_t r = live_read(m, addrs[i], out + i * len, len);
+				got = r > 0 ? (size_t)r : 0;
+			} else {
+				got = image_fill(m, addrs[i], out + i * len, len);
+			}
+			ok[i] = got == len && addrs[i] + len >= addrs[i];
+			good += ok[i];
+			i++;
+			continue;
+		}
+		struct iovec local[1024], remote[1024];
+		size_t k = n - i < 1024 ? n - i : 1024;
+		for (size_t j = 0; j < k; j++) {
+			local[j] = (struct iovec){ out + (i + j) * len, len };
+			remote[j] = (struct iovec){ (void *)(uintptr_t)addrs[i + j], len };
+		}
+		ssize_t r = process_vm_readv(m->pid, local, k, remote, k, 0);
+		if (r < 0 && (errno == ENOSYS || errno == EPERM)) {
+			/* live_read falls back to /proc/PID/mem for good.  */
+			ssize_t x = live_read(m, addrs[i], out + i * len, len);
+			ok[i] = x == (ssize_t)len;
+			good += ok[i];
+			i++;
+			continue;
+		}
+		if (r < 0) {
+			if (errno == ESRCH) {
+				m->gone = 1;
+				return good;
+			}
+			r = 0;	/* the first piece is unreadable */
+		}
+		/* The call stops at the first piece it cannot read whole.  */
+		size_t whole = (size_t)r / len;
+		for (size_t j = 0; j < whole; j++)
+			ok[i + j] = 1;
+		good += whole;
+		m->stats.bytes_read += (unsigned long long)r;
+		i += whole < k ? whole + 1 : k;
+	}
+	return good;
+}
+
+ssize_t hi_mem_cstr(struct hi_mem *m, uint64_t addr, char *buf, size_t max)
+{
+	if (!max)
+		return -1;
+	for (size_t i = 0; i + 1 < max; i++) {
+		if (hi_mem_read(m, addr + i, &buf[i], 1) < 0)
+			return -1;
+		if (buf[i] == '\0')
+			return (ssize_t)i;
+	}
+	/* Longer than BUF: cut, and drop a UTF-8 sequence the cut splits. */
+	size_t n = max - 1, k = n;
+	while (k > 0 && ((unsigned char)buf[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0) {
+		unsigned char lead = (unsigned char)buf[k - 1];
+		size_t len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+		if (k - 1 + len > n)
+			n = k - 1;
+	}
+	buf[n] = '\0';
+	return (ssize_t)n;
+}

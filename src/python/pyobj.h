@@ -1,0 +1,152 @@
+/* pyobj.h: reading CPython objects out of target memory.
+ *
+ * A struct hi_py ties together the memory reader, the layout and the
+ * addresses of the built-in type objects, and caches what it learns about
+ * each type (flags, sizes, name, kind).  Everything it reads is validated:
+ * a pointer that cannot be read, a length out of range or a type that does
+ * not look like a type makes the call fail, never crash.  */
+#ifndef HI_PYOBJ_H
+#define HI_PYOBJ_H
+#include <stdint.h>
+#include <sys/types.h>
+#include "dwarf/debuginfo.h"
+#include "dwarf/layout.h"
+#include "mem/mem.h"
+#include "python/typetable.h"
+#include "util/u64map.h"
+
+/* tp_flags bits that have been stable since 3.8. */
+#define HI_TPFLAGS_HEAPTYPE (1ul << 9)
+#define HI_TPFLAGS_HAVE_GC (1ul << 14)
+/* 3.11: MANAGED_DICT at bit 4; 3.12+: MANAGED_DICT bit 4, MANAGED_WEAKREF
+ * bit 3 (together "PREHEADER"); 3.13: INLINE_VALUES bit 2.  Which of these
+ * exist is decided from the DWARF of the target (see pyobj.c).  */
+
+struct hi_type {
+	uint64_t addr;
+	uint64_t flags;
+	int64_t basicsize, itemsize;
+	uint64_t base;		/* tp_base */
+	uint64_t dict;		/* tp_dict */
+	int64_t dictoffset;
+	enum hi_builtin builtin;	/* itself the built-in of its family */
+	enum hi_builtin family;	/* family of the nearest described base */
+	int desc;		/* that base's typetable entry, or -1 */
+	int is_gc;		/* HAVE_GC */
+	int static_type;	/* not a heap type */
+	uint32_t kind;		/* census kind id (census.h), or UINT32_MAX */
+	/* Precomputed on first use by the census: objects of this type
+	 * reference nothing (a leaf), and all have this size (0: it varies;
+	 * UINT64_MAX: not known yet). */
+	int8_t leaf;		/* -1 unknown, 0, 1 */
+	uint64_t fixed_size;
+	uint32_t dict_kind;	/* kind of its instances' __dict__ */
+	char *name;		/* heapy display name */
+	char *tp_name;		/* tp_name as read */
+};
+
+struct hi_py {
+	struct hi_mem *mem;
+	struct hi_dbg *dbg;
+	struct hi_layout l;
+	char version[32];	/* "3.11.7" */
+	unsigned version_hex;	/* 0x030b07f0, or 0 if unknown */
+	int minor;		/* 11 */
+	uint64_t runtime;	/* &_PyRuntime */
+	uint64_t builtin_addr[HI_B_COUNT];
+	/* typetable entries: type address -> entry index + 1, and each
+	 * entry's member offsets (HI_ABSENT where this version lacks one).  */
+	struct u64map desc_of_addr;
+	uint32_t (*desc_off)[16];
+	uint64_t managed_dict_flag, managed_weakref_flag, inline_values_flag;
+	/* Where a managed __dict__ lives (3.11+), chosen by layout:
+	 * HI_MANAGED_311 values at obj-4 words, dict at obj-3;
+	 * HI_MANAGED_312 one tagged dict-or-values word at obj-3;
+	 * HI_MANAGED_313 dict pointer at obj-3, values inline after the object. */
+	enum { HI_MANAGED_NONE, HI_MANAGED_311, HI_MANAGED_312, HI_MANAGED_313 } managed;
+	uint64_t lookdict_fn;	/* 3.8-3.10: the general (non-str keys) lookup */
+	uint64_t set_dummy;	/* the set's deleted-entry marker */
+	/* Type cache: type address -> index into types.  */
+	struct u64map type_index;
+	struct hi_type **types;	/* stable pointers: entries never move */
+	size_t ntypes, captypes;
+	/* The `types` module's aliases: type address -> "types.Name". */
+	struct u64map types_alias;
+	char **alias_names;
+	size_t nalias;
+	int aliases_loaded;
+	int type_depth;		/* recursion guard for base chains */
+	/* Direct-mapped memo in front of type_index: a walk meets few types,
+	 * over and over.  */
+	struct { uint64_t addr; struct hi_type *t; } type_memo[64];
+	/* Diagnostics of the current walk. */
+	unsigned long long bad_reads;
+	/* numpy's layouts, learned when the first array is met (numpy.c).  */
+	struct hi_np_layout *numpy;
+	/* The target is stopped (hi_session_stop to hi_session_resume):
+	 * nothing slow may start, no debug information is looked for.  */
+	int paused;
+	unsigned long np_refused;	/* hi_np_prepare calls refused: paused */
+};
+
+/* Set up from debug info and a reader.  Reads the version (Py_Version,
+ * or the string Py_GetVersion() built at start-up).  WHO prefixes errors.
+ * Returns 0 or -1.  The target must be stopped if reading memory.  */
+int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const char *who);
+void hi_py_fini(struct hi_py *py);
+
+/* Forget per-stop state (the type cache keeps static facts only).  */
+void hi_py_reset(struct hi_py *py);
+
+/* The main interpreter's state (_PyRuntime.interpreters.main, else the
+ * last of the list), or 0.  */
+uint64_t hi_py_main_interp(struct hi_py *py);
+
+/* Read an object's type pointer.  0 on failure.  */
+uint64_t hi_py_type_of(struct hi_py *py, uint64_t obj);
+
+/* Type information, cached.  NULL if TYPE does not look like a type.  */
+struct hi_type *hi_py_type(struct hi_py *py, uint64_t type);
+
+/* Is OBJ an instance of the built-in B (exactly, or a subclass)?  */
+int hi_py_is(struct hi_py *py, uint64_t obj, enum hi_builtin b);
+
+/* Read a str object as UTF-8 into BUF (NUL-terminated, truncated to SIZE).
+ * Returns its length in bytes, or -1 if OBJ is not a readable str.  */
+ssize_t hi_py_str(struct hi_py *py, uint64_t obj, char *buf, size_t size);
+
+/* The first code points of str OBJ: up to MAX (at most 256) into OUT,
+ * *GOT of them.  Returns the str's length in code points, or -1 if OBJ is
+ * not a readable str.  */
+int64_t hi_py_str_chars(struct hi_py *py, uint64_t obj, uint32_t *out, size_t max, size_t *got);
+
+/* Call FN for each (key, value) of dict DICT, in table order.  Stops early
+ * when FN returns nonzero.  Returns 0, or -1 if the dict is unreadable.
+ * Bounded by the table size; garbage lengths fail the call.  */
+typedef int (*hi_dict_fn)(uint64_t key, uint64_t value, void *arg);
+int hi_py_dict_foreach(struct hi_py *py, uint64_t dict, hi_dict_fn fn, void *arg);
+
+/* Look up str key NAME in DICT.  Returns the value, or 0.  */
+uint64_t hi_py_dict_get_str(struct hi_py *py, uint64_t dict, const char *name);
+
+/* The address of OBJ's __dict__ pointer as _PyObject_GetDictPtr finds it,
+ * without creating anything (3.11+: the managed slot), or 0.  */
+uint64_t hi_py_dict_slot(struct hi_py *py, uint64_t obj, const struct hi_type *t);
+
+/* The dict OBJ owns (materialized), or 0.  */
+uint64_t hi_py_owned_dict(struct hi_py *py, uint64_t obj, const struct hi_type *t);
+
+/* Dict internals used by sizes and iteration.  */
+struct hi_dictkeys {
+	uint64_t addr;
+	int64_t refcnt;
+	uint64_t size;		/* number of index slots (DK_SIZE) */
+	unsigned index_bytes;	/* total bytes of the index table */
+	int kind;		/* 0 general, 1 unicode, 2 split (3.11+); -1 before */
+	uint64_t entry_size;
+	int64_t usable, nentries;
+	uint64_t entries;	/* address of the first entry */
+};
+int hi_py_dictkeys(struct hi_py *py, uint64_t keys, struct hi_dictkeys *k);
+
+#endif

@@ -1,0 +1,492 @@
+/* referents.c: see referents.h.  */
+#include "config.h"
+#include <string.h>
+#include "util/addrset.h"
+#include "util/interrupt.h"
+#include "util/loop.h"
+#include "python/numpy.h"
+#include "walk/referents.h"
+#include "python/typetable.h"
+
+#define PTR 8
+/* Bounds on counts read from the target: beyond them memory is garbage. */
+#define MAX_ITEMS (1ll << 31)
+#define MAX_FRAME_SLOTS (1 << 20)
+#define MAX_FRAMES 1000000
+#define MAX_MEMBERS 1024
+#define MAX_SLOT_BASES 64
+/* PyMemberDef types holding a strong reference (structmember.h: T_OBJECT
+ * and T_OBJECT_EX; Py_T_OBJECT_EX keeps the value in 3.12).  */
+#define T_OBJECT 6
+#define T_OBJECT_EX 16
+
+static int rd_ptr(struct hi_py *py, uint64_t addr, struct hi_mbr m, uint64_t *out)
+{
+	return hi_has(m) ? hi_mem_u64(py->mem, addr + m.off, out) : -1;
+}
+
+static int rd_int(struct hi_py *py, uint64_t addr, struct hi_mbr m, int64_t *out)
+{
+	uint64_t v;
+	if (!hi_has(m) || hi_mem_uint(py->mem, addr + m.off, m.size ? m.size : 8, &v) < 0)
+		return -1;
+	if (m.size && m.size < 8 && (v >> (m.size * 8 - 1)) & 1)
+		v |= ~0ull << (m.size * 8);
+	*out = (int64_t)v;
+	return 0;
+}
+
+static void visit_ptr(struct hi_py *py, uint64_t addr, hi_ref_fn fn, void *arg)
+{
+	uint64_t p;
+	if (hi_mem_u64(py->mem, addr, &p) == 0 && p)
+		fn(p, arg);
+}
+
+/* Report N pointers stored at ADDR, read in bulk.  -1 if unreadable,
+ * interrupted, or, when DENSE (a list's or tuple's items, a deque's
+ * block: never NULL in a consistent object), when a whole buffer of 512
+ * slots is NULL: a count that runs into memory never written (a
+ * corrupt size, or a pointer into untouched pages) ends there, after 4
+ * KiB, instead of after reading gigabytes of zeros.  */
+static int visit_array_x(struct hi_py *py, uint64_t addr, int64_t n, int dense, hi_ref_fn fn, void *arg)
+{
+	uint64_t buf[512];
+	if (n < 0 || n > MAX_ITEMS)
+		return -1;
+	for (int64_t i = 0; i < n;) {
+		int64_t k = n - i < 512 ? n - i : 512;
+		if (hi_mem_read(py->mem, addr + i * PTR, buf, k * PTR) < 0)
+			return -1;
+		int any = 0;
+		for (int64_t j = 0; j < k; j++)
+			if (buf[j]) {
+				fn(buf[j], arg);
+				any = 1;
+			}
+		if (dense && !any && k == 512)
+			return -1;
+		i += k;
+		/* A long array is a long pause: let Ctrl-C end it.  */
+		if ((i & 0xffff) == 0 && hi_interrupted())
+			return -1;
+	}
+	return 0;
+}
+
+static int visit_array(struct hi_py *py, uint64_t addr, int64_t n, hi_ref_fn fn, void *arg)
+{
+	return visit_array_x(py, addr, n, 0, fn, arg);
+}
+
+static void visit_members(struct hi_py *py, uint64_t obj, int desc, hi_ref_fn fn, void *arg)
+{
+	for (int k = 0; k < HI_DESC_MEMBERS; k++)
+		if (py->desc_off[desc][k] != HI_ABSENT)
+			visit_ptr(py, obj + py->desc_off[desc][k], fn, arg);
+}
+
+static int desc_has_members(struct hi_py *py, int desc)
+{
+	for (int k = 0; k < HI_DESC_MEMBERS; k++)
+		if (py->desc_off[desc][k] != HI_ABSENT)
+			return 1;
+	return 0;
+}
+
+static int64_t ob_size(struct hi_py *py, uint64_t obj)
+{
+	int64_t n;
+	return rd_int(py, obj, py->l.ob_size, &n) == 0 ? n : -1;
+}
+
+/* ---- containers ---- */
+
+static int tuple_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
+{
+	return visit_array_x(py, obj + py->l.tuple_items.off, ob_size(py, obj), 1, fn, arg);
+}
+
+static int list_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
+{
+	uint64_t items;
+	int64_t n = ob_size(py, obj), alloc;
+	if (rd_ptr(py, obj, py->l.list_items, &items) < 0 || rd_int(py, obj, py->l.list_allocated, &alloc) < 0 ||
+	    n < 0 || n > alloc)
+		return -1;
+	return n ? visit_array_x(py, items, n, 1, fn, arg) : 0;
+}
+
+struct dict_visit {
+	hi_ref_fn fn;
+	void *arg;
+	int keys;
+};
+
+static int dict_entry(uint64_t key, uint64_t value, void *arg)
+{
+	struct dict_visit *v = arg;
+	v->fn(value, v->arg);
+	if (v->keys)
+		v->fn(key, v->arg);
+	return 0;
+}
+
+/* dict_traverse: values, and keys too unless all keys are str (a str key
+ * cannot be part of a cycle, so CPython skips them, and so does heapy).  */
+static int dict_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
+{
+	uint64_t keys;
+	struct hi_dictkeys k;
+	struct dict_visit v = { fn, arg, 0 };
+	if (rd_ptr(py, obj, py->l.ma_keys, &keys) < 0 || hi_py_dictkeys(py, keys, &k) < 0)
+		return -1;
+	if (k.kind >= 0) {
+		v.keys = k.kind == 0;	/* DICT_KEYS_GENERAL */
+	} else {
+		uint64_t lookup;
+		v.keys = rd_ptr(py, keys, py->l.dk_lookup, &lookup) == 0 && lookup == py->lookdict_fn;
+	}
+	return hi_py_dict_foreach(py, obj, dict_entry, &v);
+}
+
+static int set_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
+{
+	uint64_t table;
+	int64_t mask;
+	const struct hi_layout *l = &py->l;
+	if (rd_ptr(py, obj, l->set_table, &table) < 0 || rd_int(py, obj, l->set_mask, &mask) < 0 || mask < 0 ||
+	    mask >= MAX_ITEMS || ((mask + 1) & mask))
+		return -1;
+	/* The table holds FILL keys and dummies: once all are found, the
+	 * rest is empty, so a corrupt mask costs no more than the real
+	 * table.  */
+	int64_t fill = -1;
+	if (hi_has(l->set_fill) && (rd_int(py, obj, l->set_fill, &fill) < 0 || fill < 0 || fill > mask + 1))
+		return -1;
+	unsigned char buf[8192];
+	uint64_t esize = l->sizeof_setentry, per = sizeof buf / esize;
+	int64_t found = 0;
+	for (int64_t i = 0; i <= mask && (fill < 0 || found < fill);) {
+		int64_t k = mask + 1 - i < (int64_t)per ? mask + 1 - i : (int64_t)per;
+		if (hi_mem_read(py->mem, table + i * esize, buf, k * esize) < 0)
+			return -1;
+		for (int64_t j = 0; j < k; j++) {
+			uint64_t key;
+			memcpy(&key, buf + j * esize + l->setentry_key.off, 8);
+			if (key)
+				found++;
+			if (key && key != py->set_dummy)
+				fn(key, arg);
+		}
+		i += k;
+		if ((i & 0xffff) == 0 && hi_interrupted())
+			return -1;
+	}
+	return fill >= 0 && found < fill ? -1 : 0;
+}
+
+static int deque_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t block, blocklen = l->dq_block_data.count;
+	int64_t index, n = ob_size(py, obj);
+	if (!blocklen || rd_ptr(py, obj, l->dq_leftblock, &block) < 0 || rd_int(py, obj, l->dq_leftindex, &index) < 0 ||
+	    n < 0 || n > MAX_ITEMS || index < 0 || (uint64_t)index >= blocklen)
+		return -1;
+	int64_t blocks = n / (int64_t)blocklen + 2;	/* more means a loop */
+	/* A chain that comes back to a block it passed is corrupt: without
+	 * this, a block linked to itself with a huge length re-reads one
+	 * block for minutes.  */
+	struct hi_loop lp = HI_LOOP_INIT;
+	while (n > 0) {
+		int64_t k = (int64_t)blocklen - index < n ? (int64_t)blocklen - index : n;
+		if (!block || blocks-- <= 0 || hi_loop_seen(&lp, block) ||
+		    visit_array_x(py, block + l->dq_block_data.off + index * PTR, k, 1, fn, arg) < 0)
+			return -1;
+		n -= k;
+		index = 0;
+		if (n > 0 && rd_ptr(py, block, l->dq_rightlink, &block) < 0)
+			return -1;
+		if ((blocks & 0x3ff) == 0 && hi_interrupted())
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- frames ---- */
+
+/* An interpreter frame (3.11+): its function, code, locals dict, frame
+ * object, and the live part of localsplus (locals, cells, stack).  */
+static int iframe_refs(struct hi_py *py, uint64_t f, hi_ref_fn fn, void *arg)
+{
+	const struct hi_layout *l = &py->l;
+	int64_t top;
+	visit_ptr(py, f + l->iframe_frame_obj.off, fn, arg);
+	visit_ptr(py, f + l->iframe_locals.off, fn, arg);
+	visit_ptr(py, f + l->iframe_func.off, fn, arg);
+	visit_ptr(py, f + l->iframe_code.off, fn, arg);
+	if (rd_int(py, f, l->iframe_stacktop, &top) < 0 || top < -1 || top > MAX_FRAME_SLOTS)
+		return -1;
+	if (top == -1) {
+		/* The frame runs (the innermost of its thread, in a call to C):
+		 * its stack pointer lives in the evaluation loop, so only the
+		 * locals, cells and frees are known, co_nlocalsplus of them
+		 * (unset ones are NULL).  */
+		uint64_t code;
+		int64_t n;
+		if (rd_ptr(py, f, l->iframe_code, &code) < 0 || !hi_py_is(py, code, HI_B_CODE) ||
+		    rd_int(py, code, l->co_nlocalsplus, &n) < 0 || n < 0 || n > MAX_FRAME_SLOTS)
+			return 0;
+		return visit_array(py, f + l->iframe_localsplus.off, n, fn, arg);
+	}
+	return visit_array(py, f + l->iframe_localsplus.off, top, fn, arg);
+}
+
+static int frame_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
+{
+	const struct hi_layout *l = &py->l;
+	visit_members(py, obj, t->desc, fn, arg);
+	if (hi_has(l->f_frame)) {	/* 3.11+: the data is an interpreter frame */
+		uint64_t f;
+		if (rd_ptr(py, obj, l->f_frame, &f) < 0 || !f)
+			return -1;
+		return iframe_refs(py, f, fn, arg);
+	}
+	/* 3.8-3.10: locals, cells and frees, then the value stack.  */
+	uint64_t code, cells = 0, frees = 0, stack;
+	int64_t nlocals;
+	if (rd_ptr(py, obj, l->f_code, &code) < 0 || !code || rd_int(py, code, l->co_nlocals, &nlocals) < 0)
+		return -1;
+	rd_ptr(py, code, l->co_cellvars, &cells);
+	rd_ptr(py, code, l->co_freevars, &frees);
+	int64_t slots = nlocals + (cells ? ob_size(py, cells) : 0) + (frees ? ob_size(py, frees) : 0);
+	if (slots < 0 || slots > MAX_FRAME_SLOTS || visit_array(py, obj + l->f_localsplus.off, slots, fn, arg) < 0)
+		return -1;
+	if (rd_ptr(py, obj, l->f_valuestack, &stack) < 0 || !stack)
+		return 0;
+	if (hi_has(l->f_stackdepth)) {	/* 3.10: -1 while the frame runs */
+		int64_t depth;
+		if (rd_int(py, obj, l->f_stackdepth, &depth) < 0 || depth < -1 || depth > MAX_FRAME_SLOTS)
+			return -1;
+		if (depth == -1)
+			return 0;	/* the depth is in the evaluation loop's registers */
+		return visit_array(py, stack, depth, fn, arg);
+	}
+	uint64_t top;	/* 3.8, 3.9: NULL while the frame runs */
+	if (rd_ptr(py, obj, l->f_stacktop, &top) < 0 || !top)
+		return 0;
+	if (top < stack || (top - stack) / PTR > MAX_FRAME_SLOTS)
+		return -1;
+	return visit_array(py, stack, (int64_t)((top - stack) / PTR), fn, arg);
+}
+
+static int gen_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
+{
+	const struct hi_layout *l = &py->l;
+	visit_ptr(py, obj + l->gen_name.off, fn, arg);
+	visit_ptr(py, obj + l->gen_qualname.off, fn, arg);
+	if (hi_has(l->gen_code))
+		visit_ptr(py, obj + l->gen_code.off, fn, arg);
+	if (!hi_has(l->gen_iframe)) {	/* <= 3.10: a frame object */
+		visit_ptr(py, obj + l->gen_frame.off, fn, arg);
+		return 0;
+	}
+	int64_t state;
+	if (rd_int(py, obj, l->gen_frame_state, &state) < 0)
+		return -1;
+	if (l->frame_cleared >= 0 && state >= l->frame_cleared)
+		return 0;	/* finished: its frame is gone */
+	return iframe_refs(py, obj + l->gen_iframe.off, fn, arg);
+}
+
+/* ---- instances of classes ---- */
+
+/* The T_OBJECT members of each type up the base chain: for heap types
+ * their __slots__ (as subtype_traverse visits them); with STATIC_TOO, also
+ * the members C types declare, up to the first base heapinspect knows.  */
+static int member_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, int static_too, hi_ref_fn fn, void *arg)
+{
+	const struct hi_layout *l = &py->l;
+	struct hi_type *b = t;
+	int found = 0;
+	for (int depth = 0; b && (static_too || !b->static_type) && depth < MAX_SLOT_BASES; depth++) {
+		if (static_too && b != t && b->desc >= 0)
+			break;
+		uint64_t members;
+		if (rd_ptr(py, b->addr, l->tp_members, &members) == 0 && members)
+			for (int i = 0; i < MAX_MEMBERS; i++) {
+				uint64_t md = members + (uint64_t)i * l->sizeof_memberdef, name;
+				int64_t type, off;
+				if (rd_ptr(py, md, l->memberdef_name, &name) < 0 || !name ||
+				    rd_int(py, md, l->memberdef_type, &type) < 0 ||
+				    rd_int(py, md, l->memberdef_offset, &off) < 0)
+					break;
+				if ((type == T_OBJECT || type == T_OBJECT_EX) && off > 0 && off < b->basicsize) {
+					visit_ptr(py, obj + (uint64_t)off, fn, arg);
+					found = 1;
+				}
+			}
+		b = b->base ? hi_py_type(py, b->base) : NULL;
+	}
+	return found;
+}
+
+/* Attribute values stored without a dict (3.11+), for the first N keys of
+ * the type's shared keys.  */
+static int values_refs(struct hi_py *py, uint64_t values, struct hi_type *t, hi_ref_fn fn, void *arg)
+{
+	uint64_t keys;
+	struct hi_dictkeys k;
+	if (rd_ptr(py, t->addr, py->l.ht_cached_keys, &keys) < 0 || !keys || hi_py_dictkeys(py, keys, &k) < 0)
+		return -1;
+	uint64_t at = hi_has(py->l.dv_values) ? values + py->l.dv_values.off : values;
+	return visit_array(py, at, k.nentries, fn, arg);
+}
+
+static int instance_dict_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t word;
+	int managed = py->managed && (t->flags & py->managed_dict_flag);
+	if (managed && py->managed == HI_MANAGED_311) {
+		uint64_t values;
+		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) == 0 && word)
+			fn(word, arg);
+		else if (hi_mem_u64(py->mem, obj - 4 * PTR, &values) == 0 && values)
+			return values_refs(py, values, t, fn, arg);
+		return 0;
+	}
+	if (managed && py->managed == HI_MANAGED_312) {
+		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) < 0 || !word)
+			return 0;
+		/* Tagged: the word is the values pointer minus one (3.12's
+		 * _PyDictOrValues_SetValues).  */
+		return (word & 1) ? values_refs(py, word + 1, t, fn, arg) : (fn(word, arg), 0);
+	}
+	if (managed && py->managed == HI_MANAGED_313 && (t->flags & py->inline_values_flag)) {
+		/* Values inline after the object; a materialized dict shares them. */
+		uint64_t values = obj + (uint64_t)t->basicsize, valid, size;
+		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) == 0 && word)
+			fn(word, arg);
+		if (hi_mem_uint(py->mem, values + l->dv_valid.off, 1, &valid) < 0 ||
+		    hi_mem_uint(py->mem, values + l->dv_size.off, 1, &size) < 0)
+			return -1;
+		if (valid)
+			return visit_array(py, values + l->dv_values.off, (int64_t)size, fn, arg);
+		return 0;
+	}
+	uint64_t d = hi_py_owned_dict(py, obj, t);
+	if (d)
+		fn(d, arg);
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
+{
+	int rc = 0;
+	switch (t->family) {
+	case HI_B_TUPLE: rc = tuple_refs(py, obj, fn, arg); break;
+	case HI_B_LIST: rc = list_refs(py, obj, fn, arg); break;
+	case HI_B_DICT:
+	case HI_B_ODICT: rc = dict_refs(py, obj, fn, arg); break;
+	case HI_B_SET:
+	case HI_B_FROZENSET: rc = set_refs(py, obj, fn, arg); break;
+	case HI_B_DEQUE: rc = deque_refs(py, obj, fn, arg); break;
+	case HI_B_FRAME: return frame_refs(py, obj, t, fn, arg) < 0 ? HI_REF_BAD : HI_REF_DONE;
+	case HI_B_GEN:
+	case HI_B_CORO:
+	case HI_B_ASYNCGEN: rc = gen_refs(py, obj, fn, arg); break;
+	case HI_B_TYPE: {
+		/* Only heap types are traversed; static ones own nothing here. */
+		struct hi_type *self = hi_py_type(py, obj);
+		if (self && !self->static_type)
+			visit_members(py, obj, t->desc, fn, arg);
+		return HI_REF_DONE;
+	}
+	default:
+		if (t->desc >= 0 && desc_has_members(py, t->desc)) {
+			visit_members(py, obj, t->desc, fn, arg);
+		} else if (t->static_type && t->is_gc) {
+			/* A C type of its own (_io.TextIOWrapper, ...): follow what
+			 * it declares, its __dict__ and object members.  */
+			uint64_t d = hi_py_owned_dict(py, obj, t);
+			if (d)
+				fn(d, arg);
+			int m = member_refs(py, obj, t, 1, fn, arg);
+			return (d || m) ? HI_REF_GENERIC : HI_REF_UNDECODED;
+		}
+		break;
+	}
+	/* Members a dict subtype adds (OrderedDict's, defaultdict's). */
+	if ((t->family == HI_B_DICT || t->family == HI_B_ODICT) && t->desc >= 0)
+		visit_members(py, obj, t->desc, fn, arg);
+	/* Instances of classes: slots and __dict__ (subtype_traverse). */
+	if (!t->static_type) {
+		member_refs(py, obj, t, 0, fn, arg);
+		if (instance_dict_refs(py, obj, t, fn, arg) < 0)
+			rc = -1;
+	}
+	return rc < 0 ? HI_REF_BAD : HI_REF_DONE;
+}
+
+int hi_type_is_leaf(struct hi_py *py, struct hi_type *t)
+{
+	(void)py;
+	if (t->leaf < 0)
+		t->leaf = !t->is_gc && t->static_type && t->family != HI_B_CODE;
+	return t->leaf;
+}
+
+int hi_referents_hidden(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
+{
+	if (t->family != HI_B_NDARRAY)
+		return 0;
+	hi_np_refs(py, obj, t, fn, arg);
+	return 1;
+}
+
+unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t ts;
+	unsigned long frames = 0;
+	/* Thread states and frames seen: a list that loops back (corrupt
+	 * memory) ends there instead of running forever.  */
+	struct hi_addrset seen;
+	if (!hi_has(l->is_threads_head) || hi_mem_u64(py->mem, interp + l->is_threads_head.off, &ts) < 0)
+		return 0;
+	hi_addrset_init(&seen);
+	for (int nts = 0; ts && nts < 100000 && hi_addrset_add(&seen, ts) == 1; nts++) {
+		uint64_t f = 0;
+		if (hi_has(l->ts_current_frame)) {	/* 3.13 */
+			hi_mem_u64(py->mem, ts + l->ts_current_frame.off, &f);
+		} else if (hi_has(l->ts_frame)) {	/* <= 3.10: a frame object */
+			if (hi_mem_u64(py->mem, ts + l->ts_frame.off, &f) == 0 && f) {
+				fn(f, arg);	/* its f_back chain follows from it */
+				frames++;
+			}
+			f = 0;
+		} else if (hi_has(l->ts_cframe)) {	/* 3.11, 3.12 */
+			uint64_t cf;
+			if (hi_mem_u64(py->mem, ts + l->ts_cframe.off, &cf) == 0 && cf)
+				rd_ptr(py, cf, l->cframe_current, &f);
+		}
+		for (int n = 0; f && frames < MAX_FRAMES && !hi_interrupted() && hi_addrset_add(&seen, f) == 1; n++) {
+			int64_t owner = -1;
+			rd_int(py, f, l->iframe_owner, &owner);
+			if (owner != l->owned_by_cstack || l->owned_by_cstack < 0) {
+				iframe_refs(py, f, fn, arg);
+				frames++;
+			}
+			if (rd_ptr(py, f, l->iframe_previous, &f) < 0)
+				break;
+		}
+		if (hi_mem_u64(py->mem, ts + l->ts_next.off, &ts) < 0)
+			break;
+	}
+	hi_addrset_free(&seen);
+	return frames;
+}

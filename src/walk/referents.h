@@ -1,0 +1,48 @@
+/* referents.h: what an object references, decoded from target memory.
+ *
+ * For each object the references its type's tp_traverse visits (what
+ * gc.get_referents reports), plus heapy's additions: code objects' fields
+ * (code has no tp_traverse) and heap types' names.  Every count and
+ * pointer read from the target is bounded; a referent is reported as a raw
+ * address and validated by the caller.  */
+#ifndef HI_REFERENTS_H
+#define HI_REFERENTS_H
+#include "python/pyobj.h"
+
+typedef void (*hi_ref_fn)(uint64_t ref, void *arg);
+
+enum hi_ref_result {
+	HI_REF_DONE = 0,	/* referents reported (possibly none) */
+	HI_REF_UNDECODED = 1,	/* a GC type heapinspect cannot decode */
+	HI_REF_BAD = 2,		/* its memory was inconsistent; partly reported */
+	HI_REF_GENERIC = 3,	/* a C type followed only through what it declares:
+				 * its __dict__ and tp_members object members */
+};
+
+enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg);
+
+/* References that neither tp_traverse (gc.get_referents) nor heapy
+ * report, so that every gc-based tool misses what only they keep alive:
+ * a numpy array's base (the array a view keeps alive) and its dtype
+ * (ndarray has no tp_traverse).  Reports them and returns 1 when T has
+ * such references, else returns 0.  */
+int hi_referents_hidden(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg);
+
+/* May objects of type T have such references?  Cheap: asked per object. */
+static inline int hi_type_has_hidden(const struct hi_type *t)
+{
+	return t->family == HI_B_NDARRAY;
+}
+
+/* Do objects of type T never reference anything that tp_traverse would
+ * report (non-GC, not code, not a class instance)?  Then the walk need
+ * not ask hi_referents (hi_referents_hidden is asked apart).  */
+int hi_type_is_leaf(struct hi_py *py, struct hi_type *t);
+
+/* The references held by the running frames of every thread of the
+ * interpreter at INTERP (3.11+ interpreter frames live outside the heap;
+ * before 3.11 each frame is an object and the thread's frame is reported).
+ * Returns the number of frames visited.  */
+unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg);
+
+#endif
