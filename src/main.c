@@ -117,18 +117,19 @@ static void detach_on_exit(ClientData cd)
 {
 	struct hi_app *app = cd;
 	hi_session_detach(&app->session);
-	fflush(app->out);
+	fflush(app->print);
 }
 
 static void app_init(struct hi_app *app, const char *argv0, int verbose)
 {
 	memset(app, 0, sizeof *app);
 	app->verbose = verbose;
-	/* Commands write through a stream that keeps control characters
-	 * from the target off the terminal (output.h).  */
-	app->out = hi_output_open(STDOUT_FILENO);
-	if (!app->out)
-		app->out = stdout;
+	/* Results are printed through a stream that keeps control
+	 * characters from the target off the terminal (output.h).  */
+	app->print = hi_output_open(STDOUT_FILENO);
+	if (!app->print)
+		app->print = stdout;
+	app->out = app->print;	/* each command collects its own (cmd.h) */
 	the_app = app;
 	Tcl_FindExecutable(argv0);
 	app->interp = Tcl_CreateInterp();
@@ -153,20 +154,20 @@ static int app_finish(struct hi_app *app, int status)
 	hi_census_free(&app->last_a);
 	hi_census_free(&app->last_b);
 	Tcl_DeleteExitHandler(detach_on_exit, app);
-	if ((hi_output_check(app->out) == HI_OUT_FAILED || hi_output_check(stdout) == HI_OUT_FAILED) && !status) {
+	if ((hi_output_check(app->print) == HI_OUT_FAILED || hi_output_check(stdout) == HI_OUT_FAILED) && !status) {
 		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 		status = HI_E_RUNTIME;
 	}
-	if (app->out != stdout)
-		fclose(app->out);
-	app->out = stdout;
+	if (app->print != stdout)
+		fclose(app->print);
+	app->out = app->print = stdout;
 	Tcl_DeleteInterp(app->interp);
 	return status;
 }
 
 /* Report a failed script: the message, with the file and line for a batch
  * file, and Tcl's traceback under -v when the error is the script's own.  */
-static int script_failed(struct hi_app *app, const char *file)
+static int script_failed(struct hi_app *app, const char *file, int line_base)
 {
 	Tcl_Obj *res = Tcl_GetObjResult(app->interp);
 	Tcl_IncrRefCount(res);
@@ -175,12 +176,17 @@ static int script_failed(struct hi_app *app, const char *file)
 	int line = 0, ours = 0, status = HI_E_RUNTIME;
 	if (Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorline", -1), &v) == TCL_OK && v)
 		Tcl_GetIntFromObj(NULL, v, &line);
+	if (line > 0)
+		line += line_base - 1;	/* the command's first line in FILE */
 	if (Tcl_DictObjGet(NULL, opts, Tcl_NewStringObj("-errorcode", -1), &v) == TCL_OK && v) {
 		/* {HEAPINSPECT CLASS}: heapinspect's own error, with its status. */
 		Tcl_Obj *cls;
 		ours = strncmp(Tcl_GetString(v), "HEAPINSPECT", 11) == 0;
 		if (ours && Tcl_ListObjIndex(NULL, v, 1, &cls) == TCL_OK && cls)
 			status = hi_errclass_from_name(Tcl_GetString(cls));
+		/* puts to a pipe whose reader left: the same quiet end.  */
+		if (!ours && strncmp(Tcl_GetString(v), "POSIX EPIPE", 11) == 0 && !hi_interrupted())
+			hi_interrupt_signal = SIGPIPE;
 	}
 	if (hi_interrupted() == SIGPIPE)
 		;	/* the reader left: end quietly, as a pipe's writer does */
@@ -207,12 +213,8 @@ static int run_scripts(struct hi_app *app, const char **scripts, int nscripts, c
 		       int nfargs)
 {
 	for (int i = 0; i < nscripts; i++) {
-		if (Tcl_EvalEx(app->interp, scripts[i], -1, TCL_EVAL_GLOBAL) != TCL_OK)
-			return script_failed(app, NULL);
-		const char *res = Tcl_GetStringResult(app->interp);
-		if (*res)
-			fprintf(app->out, "%s\n", res);
-		fflush(app->out);
+		if (hi_shell_eval(app, scripts[i]) != TCL_OK)
+			return script_failed(app, NULL, 1);
 	}
 	if (file) {
 		Tcl_Obj *argv = Tcl_NewListObj(0, NULL);
@@ -225,8 +227,9 @@ static int run_scripts(struct hi_app *app, const char **scripts, int nscripts, c
 			fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 			return HI_E_USAGE;
 		}
-		if (Tcl_EvalFile(app->interp, file) != TCL_OK)
-			return script_failed(app, file);
+		int line_base = 1;
+		if (hi_shell_eval_file(app, file, &line_base) != TCL_OK)
+			return script_failed(app, file, line_base);
 	}
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <readline/readline.h>
 #include "util/error.h"
 #include "util/interrupt.h"
+#include "util/output.h"
 #include "shell.h"
 #include "proc/target.h"
 #include "util/text.h"
@@ -21,15 +22,15 @@
 static struct hi_app *shell_app;
 static char *hist_file;
 
-/* `exit` (and `quit`) end the process through Tcl_Exit: save the history
- * on the way out.  */
+/* Each entry is appended to the history file as it is made, so that a
+ * shell that is killed loses none; on the way out (also through `exit`
+ * and `quit`, which end the process through Tcl_Exit) the file is cut
+ * to its last HISTORY_MAX entries.  */
 static void save_history(ClientData cd)
 {
 	(void)cd;
-	if (hist_file) {
-		write_history(hist_file);
+	if (hist_file)
 		history_truncate_file(hist_file, HISTORY_MAX);
-	}
 }
 
 /* ---- completion ---- */
@@ -172,19 +173,146 @@ static char *history_path(void)
 	return p;
 }
 
+int hi_shell_print(struct hi_app *app)
+{
+	int len;
+	const char *res = Tcl_GetStringFromObj(Tcl_GetObjResult(app->interp), &len);
+	/* What the script wrote with puts comes first.  */
+	Tcl_Channel tout = Tcl_GetStdChannel(TCL_STDOUT);
+	if (tout)
+		Tcl_Flush(tout);
+	if (len) {
+		fwrite(res, 1, (size_t)len, app->print);
+		fputc('\n', app->print);
+	}
+	switch (hi_output_check(app->print)) {
+	case HI_OUT_OK:
+		return TCL_OK;
+	case HI_OUT_GONE:	/* the reader left: end as a pipe's writer does */
+		hi_interrupt_signal = SIGPIPE;
+		Tcl_SetObjResult(app->interp, Tcl_NewStringObj("the reader of the output left", -1));
+		return TCL_ERROR;
+	case HI_OUT_FAILED:
+	default:
+		return hi_cmd_fail(app->interp);
+	}
+}
+
+/* The lines from S up to P.  */
+static int lines_in(const char *s, const char *p)
+{
+	int n = 0;
+	for (; s < p; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* Evaluate the LEN bytes of script at S one top-level command at a
+ * time; print the result of each heapinspect command among them and,
+ * with PRINT_LAST, the last command's whatever it is.  *LINE counts
+ * from 1 at S to the failing command's first line.  */
+static int eval_commands(struct hi_app *app, const char *s, int len, int print_last, int *line)
+{
+	Tcl_Interp *ip = app->interp;
+	const char *p = s, *end = s + len;
+	int rc = TCL_OK, printed = 1, ran = 0;
+	Tcl_ResetResult(ip);
+	while (p < end) {
+		Tcl_Parse parse;
+		if (Tcl_ParseCommand(ip, p, (int)(end - p), 0, &parse) != TCL_OK) {
+			/* Where the command that failed to parse starts.  */
+			const char *at = parse.commandStart;
+			*line += lines_in(p, at > p && at <= end ? at : p);
+			Tcl_SetErrorLine(ip, 1);
+			return TCL_ERROR;
+		}
+		const char *cmd = parse.commandStart;
+		int size = parse.commandSize, ours = 0;
+		if (parse.numWords > 0 && parse.tokenPtr[0].type == TCL_TOKEN_SIMPLE_WORD)
+			ours = hi_cmd_is_ours(parse.tokenPtr[1].start, parse.tokenPtr[1].size);
+		int words = parse.numWords;
+		Tcl_FreeParse(&parse);
+		*line += lines_in(p, cmd);
+		if (size == 0)
+			break;	/* only comments and blanks were left */
+		p = cmd + size;
+		if (words == 0)
+			continue;
+		rc = Tcl_EvalEx(ip, cmd, size, TCL_EVAL_GLOBAL);
+		ran = 1;
+		if (rc == TCL_RETURN)	/* return ends a script, as in source */
+			return TCL_OK;
+		if (rc == TCL_BREAK || rc == TCL_CONTINUE) {
+			Tcl_SetObjResult(ip, Tcl_ObjPrintf("invoked \"%s\" outside of a loop",
+							   rc == TCL_BREAK ? "break" : "continue"));
+			Tcl_SetErrorLine(ip, 1);
+			rc = TCL_ERROR;
+		}
+		if (rc != TCL_OK)
+			return rc;
+		/* The result of a heapinspect command is printed, as a batch
+		 * script's output; Tcl's own (set, puts, proc) are not.  */
+		printed = ours;
+		if (ours && hi_shell_print(app) != TCL_OK)
+			return TCL_ERROR;
+		*line += lines_in(cmd, cmd + size);
+	}
+	if (print_last && ran && !printed)
+		return hi_shell_print(app);
+	return TCL_OK;
+}
+
+int hi_shell_eval(struct hi_app *app, const char *script)
+{
+	int line = 1;
+	return eval_commands(app, script, (int)strlen(script), 1, &line);
+}
+
+int hi_shell_eval_file(struct hi_app *app, const char *path, int *line)
+{
+	Tcl_Interp *ip = app->interp;
+	*line = 1;
+	Tcl_Obj *name = Tcl_NewStringObj(path, -1), *text = Tcl_NewObj();
+	Tcl_IncrRefCount(name);
+	Tcl_IncrRefCount(text);
+	Tcl_Channel ch = Tcl_FSOpenFileChannel(ip, name, "r", 0);
+	int rc = ch ? TCL_OK : TCL_ERROR;
+	if (ch) {
+		Tcl_SetChannelOption(NULL, ch, "-eofchar", "\x1a");	/* as source does */
+		if (Tcl_ReadChars(ch, text, -1, 0) < 0) {
+			Tcl_SetObjResult(ip, Tcl_ObjPrintf("cannot read %s: %s", path, Tcl_PosixError(ip)));
+			rc = TCL_ERROR;
+		}
+		Tcl_Close(NULL, ch);
+	}
+	if (rc == TCL_OK) {	/* [info script] names it, as in source */
+		Tcl_Obj *set[] = { Tcl_NewStringObj(HI_TCL_INFO, -1), Tcl_NewStringObj("script", -1), name };
+		for (int i = 0; i < 2; i++)
+			Tcl_IncrRefCount(set[i]);
+		Tcl_EvalObjv(ip, 3, set, TCL_EVAL_GLOBAL);
+		for (int i = 0; i < 2; i++)
+			Tcl_DecrRefCount(set[i]);
+		int len;
+		const char *s = Tcl_GetStringFromObj(text, &len);
+		rc = eval_commands(app, s, len, 0, line);
+		if (rc == TCL_OK)
+			Tcl_ResetResult(ip);
+	}
+	Tcl_DecrRefCount(text);
+	Tcl_DecrRefCount(name);
+	return rc;
+}
+
 static void print_result(struct hi_app *app, int rc)
 {
-	const char *res = Tcl_GetStringResult(app->interp);
-	if (rc == TCL_OK) {
-		if (*res)
-			fprintf(app->out, "%s\n", res);
-	} else {
-		/* Control characters escaped, line breaks kept (text.h). */
-		char *e = hi_text_escape_dup(res);
-		fprintf(stderr, "heapinspect: %s\n", e);
-		free(e);
-	}
-	fflush(app->out);
+	if (rc == TCL_OK)
+		return;
+	if (hi_interrupted() == SIGPIPE)
+		return;
+	/* Control characters escaped, line breaks kept (text.h). */
+	char *e = hi_text_escape_dup(Tcl_GetStringResult(app->interp));
+	fprintf(stderr, "heapinspect: %s\n", e);
+	free(e);
 }
 
 /* readline's callback interface: the loop below owns the waiting, so a
@@ -221,9 +349,10 @@ static void on_line(char *line)
 		text[--len] = '\0';
 	if (len) {
 		add_history(text);
+		if (hist_file)	/* kept even if heapinspect is killed */
+			append_history(1, hist_file);
 		hi_interrupt_clear();
-		int rc = Tcl_EvalEx(app->interp, text, -1, TCL_EVAL_GLOBAL);
-		print_result(app, rc);
+		print_result(app, hi_shell_eval(app, text));
 		/* Ctrl-C cancelled the command and is spent; TERM and HUP end
 		 * the shell.  */
 		int sig = hi_interrupted();
@@ -247,8 +376,8 @@ int hi_shell_run(struct hi_app *app)
 	history_write_timestamps = 1;
 	history_multiline_entries = 1;
 	history_comment_char = '#';	/* timestamp lines start with it */
-	if (hist)
-		read_history(hist);
+	if (hist && read_history(hist) == ENOENT)
+		write_history(hist);	/* append_history does not create it */
 	Tcl_CreateExitHandler(save_history, NULL);
 	rl_readline_name = "heapinspect";
 	rl_attempted_completion_function = complete;

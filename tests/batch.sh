@@ -56,6 +56,22 @@ hi attach "$p1" -f "$DATA/args.tcl"
 [ $? = 0 ] && grep -qx 'argc=0' "$out" && ! grep -q '^argv\[' "$out"
 ok $? "attach PID -f FILE without arguments: argc 0, argv empty" "$(both)"
 
+# ---- commands return values; -e and -f print results, [] captures ----
+hi attach "$p1" -f "$DATA/results.tcl" "$WORK/heap.json"
+rc=$?
+# Printed: the two puts lines and the CSV of the one top-level heap; not
+# the JSON, not 5, not the tables inside the loop.
+[ $rc = 0 ] && [ ! -s "$err" ] && grep -Eqx 'json [0-9]{3,} \{' "$out" && grep -qx 'objects 1' "$out" &&
+	[ "$(grep -c '^index,count,' "$out")" = 1 ] && ! grep -q '"rows"' "$out" && ! grep -qx 5 "$out" &&
+	! grep -q '^Partition of a set' "$out"
+ok $? "-f: a top-level heapinspect command's result is printed, [heap ...] is captured, loops and set print nothing" "$(both)"
+"$py" -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["objects"] > 100 and d["rows"]' "$WORK/heap.json" 2>"$WORK/json.err"
+ok $? "puts \$f [heap -format json] writes the JSON to the file" "$WORK/json.err"
+hi attach "$p1" -e 'set j [heap -format json]; string length $j' -e 'heap -format csv; heap -format csv'
+[ $? = 0 ] && [ "$(head -1 "$out" | grep -Ec '^[0-9]{3,}$')" = 1 ] && [ "$(grep -c '^index,count,' "$out")" = 2 ] &&
+	! grep -q '"rows"' "$out"
+ok $? "-e: each heapinspect command's result and the last command's are printed, a captured one is not" "$(both)"
+
 # ---- -f FILE ARG...: the file attaches by itself, to two processes ----
 hi -f "$DATA/two-targets.tcl" "$p1" "$p2"
 rc=$?
@@ -208,7 +224,7 @@ ok $? "SIGPIPE is ignored mid-census; SIGTERM then ends it (exit $rc), the targe
 
 # A reader that goes away (heapinspect ... | head -1): the script ends
 # quietly with 128+SIGPIPE, after detaching.
-( "$HEAPINSPECT" attach "$pb" -e 'while 1 {heap}' 2>"$err"; echo $? >"$WORK/pipe.rc" ) | head -1 >"$out"
+( "$HEAPINSPECT" attach "$pb" -e 'while 1 {puts [heap]}' 2>"$err"; echo $? >"$WORK/pipe.rc" ) | head -1 >"$out"
 rc=$(cat "$WORK/pipe.rc")
 [ "$rc" = 141 ] && [ ! -s "$err" ] && grep -q '^Partition of a set' "$out" && untraced "$pb"
 ok $? "output closed by its reader mid-script: exit 141 (got $rc), nothing on stderr, the target runs on (state $(state "$pb"))" "$(both)"

@@ -183,11 +183,15 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 	hi_watchfile_header(f);
 	fflush(f);
 	if (!o.quiet) {
-		fprintf(app->out, "watching %s every %g s%s, into %s\n", app->session.who, o.interval,
+		/* Lines printed as the samples come, not a result.  */
+		Tcl_Channel tout = Tcl_GetStdChannel(TCL_STDOUT);
+		if (tout)
+			Tcl_Flush(tout);
+		fprintf(app->print, "watching %s every %g s%s, into %s\n", app->session.who, o.interval,
 			o.count ? "" : " until interrupted", o.out);
-		fprintf(app->out, "%6s %9s %10s %10s %10s %10s %10s %9s  %s\n", "sample", "seconds", "RSS", "PSS",
+		fprintf(app->print, "%6s %9s %10s %10s %10s %10s %10s %9s  %s\n", "sample", "seconds", "RSS", "PSS",
 			"swap", "objects", "census", "pause", "largest kind");
-		fflush(app->out);
+		fflush(app->print);
 	}
 	Tcl_Obj *command = o.command;
 	if (command)
@@ -222,7 +226,7 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 		hi_watchfile_sample(f, &s);
 		int failed = fflush(f) != 0 || ferror(f), werr = errno;
 		if (!failed && !o.quiet)
-			progress(app->out, &s);
+			progress(app->print, &s);
 		hi_watch_kinds_free(kinds, s.nkinds);
 		if (failed) {
 			hi_error("%s: watch: cannot write sample %lu to %s: %s; check the disk and the file", app->session.who,
@@ -271,12 +275,9 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 		Tcl_SetObjResult(interp, msg);
 		return TCL_ERROR;
 	}
-	if (!o.quiet) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		fprintf(app->out, "%lu sample%s over %.1f s in %s\n", taken, taken == 1 ? "" : "s", since(&t0, &now),
-			o.out);
-		fflush(app->out);
-	}
+	/* The result: what was kept where.  */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(app->out, "%lu sample%s over %.1f s in %s\n", taken, taken == 1 ? "" : "s", since(&t0, &now), o.out);
 	return TCL_OK;
 }
 
@@ -295,7 +296,8 @@ const struct hi_cmd hi_cmd_watch = {
 	"                     a kind once written is written in every later sample\n"
 	"  -command SCRIPT    evaluate SCRIPT between samples, with the target\n"
 	"                     running (e.g. to drive a load); an error ends the watch\n"
-	"  -quiet             print nothing; without it, one line per sample\n"
+	"  -quiet             no line per sample; without it, one is printed as\n"
+	"                     each sample is taken\n"
 	"The target runs between samples and is stopped for each census, as for\n"
 	"'heap'.  Ctrl-C ends the watch; the file keeps every sample taken.  A\n"
 	"saved image (heapinspect image FILE) is refused: it does not change.\n"

@@ -1,8 +1,10 @@
 /* cmd.h: the command layer.  Every heapinspect command is a Tcl command;
  * each lives in its own cmd-NAME.c and is described by a struct hi_cmd
- * listed in commands.c.  Commands print what they show to the app's
- * output stream and return data only with `-format tcl`, so scripts can
- * compute on results and loops print as they go.  */
+ * listed in commands.c.  A command's result is its Tcl result: the text
+ * it writes to APP->out (a table, JSON or CSV), which commands.c collects
+ * into the result, or the value it sets (a dict for -format tcl).  It
+ * prints nothing itself: the shell, -e and -f print the results of the
+ * commands they run, and `set j [heap -format json]` captures one.  */
 #ifndef HI_CMD_H
 #define HI_CMD_H
 #include <stdio.h>
@@ -15,7 +17,9 @@ struct hi_app {
 	Tcl_Interp *interp;
 	struct hi_session session;
 	int verbose;
-	FILE *out;
+	FILE *out;		/* the running command's result text */
+	FILE *print;		/* stdout, cleaned (output.h): where results are
+				 * printed, and watch's lines as it samples */
 	int terminate;		/* SIGTERM/SIGHUP arrived: leave after detaching */
 	Tcl_AsyncHandler async;	/* turns a signal into a script error */
 	struct hi_baseline baseline;	/* setrel's, for baseline.pid */
@@ -46,6 +50,9 @@ extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
 
 /* All commands, NULL-terminated.  */
 extern const struct hi_cmd *const hi_commands[];
+
+/* Is NAME (LEN bytes) one of the commands above?  */
+int hi_cmd_is_ours(const char *name, int len);
 
 /* Create the commands in APP->interp.  */
 void hi_commands_register(struct hi_app *app);

@@ -8,6 +8,7 @@
 #include "report/emit.h"
 #include "util/error.h"
 #include "util/output.h"
+#include "util/text.h"
 #include "walk/heap.h"
 #include "util/interrupt.h"
 #include "python/numpy.h"
@@ -18,12 +19,14 @@ const struct hi_cmd *const hi_commands[] = {
 	&hi_cmd_quit,	&hi_cmd_setrel, &hi_cmd_shm,	  &hi_cmd_top,	  &hi_cmd_watch,  NULL,
 };
 
-/* Each command runs through run_cmd, which notices when the output is a
- * pipe whose reader has gone (heapinspect ... | head): SIGPIPE is ignored
- * so that a walk is never cut short with the target stopped, so the
- * closed pipe is turned into the same unwinding a signal causes, and the
- * script ends, detaching, instead of taking census after census for
- * nobody.  */
+/* Each command runs through run_cmd, which collects what the command
+ * writes to APP->out into its result (commands nest: watch -command runs
+ * others), and notices when stdout is a pipe whose reader has gone
+ * (heapinspect ... | head) while a command wrote to it as it went:
+ * SIGPIPE is ignored so that a walk is never cut short with the target
+ * stopped, so the closed pipe is turned into the same unwinding a signal
+ * causes, and the script ends, detaching, instead of taking census after
+ * census for nobody.  */
 struct binding {
 	struct hi_app *app;
 	Tcl_ObjCmdProc *proc;
@@ -32,20 +35,43 @@ struct binding {
 static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
 	struct binding *b = cd;
+	struct hi_app *app = b->app;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *outer = app->out, *collect = open_memstream(&text, &len);
+	if (!collect) {
+		hi_error("%s: out of memory for its result; free some memory and retry", Tcl_GetString(objv[0]));
+		return hi_cmd_fail(interp);
+	}
+	app->out = collect;
 	hi_target_poll();	/* let go threads held since an earlier stop */
-	int rc = b->proc(b->app, interp, objc, objv);
+	int rc = b->proc(app, interp, objc, objv);
 	hi_target_poll();
+	app->out = outer;
+	if (fclose(collect) != 0 && rc == TCL_OK) {
+		hi_error("%s: out of memory for its result; free some memory and retry", Tcl_GetString(objv[0]));
+		rc = hi_cmd_fail(interp);
+	}
+	if (rc == TCL_OK && text && len) {
+		/* Text from the target is kept off terminals however the
+		 * result is printed; the last line break is the printer's.  */
+		if (text[len - 1] == '\n')
+			len--;
+		hi_text_clean_lines(text, len);
+		Tcl_SetObjResult(interp, Tcl_NewStringObj(text, (int)len));
+	}
+	free(text);
 	/* A write that failed mid-command left the error flag, not errno:
 	 * a reader that left ends the script quietly (141), any other
 	 * failure is this command's error.  */
-	switch (hi_output_check(b->app->out)) {
+	switch (hi_output_check(app->print)) {
 	case HI_OUT_OK:
 		break;
 	case HI_OUT_GONE:
 		if (!hi_interrupted()) {
 			hi_interrupt_signal = SIGPIPE;
-			if (b->app->async)
-				Tcl_AsyncMark(b->app->async);
+			if (app->async)
+				Tcl_AsyncMark(app->async);
 		}
 		break;
 	case HI_OUT_FAILED:
@@ -54,6 +80,14 @@ static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
 		break;
 	}
 	return rc;
+}
+
+int hi_cmd_is_ours(const char *name, int len)
+{
+	for (int i = 0; hi_commands[i]; i++)
+		if ((int)strlen(hi_commands[i]->name) == len && memcmp(hi_commands[i]->name, name, (size_t)len) == 0)
+			return 1;
+	return 0;
 }
 
 static void free_binding(ClientData cd)

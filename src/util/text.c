@@ -102,10 +102,8 @@ char *hi_text_escape_dup(const char *s)
 	return e ? e : strdup("(out of memory)");
 }
 
-void hi_text_sanitize(char *s)
+static void clean(unsigned char *p, size_t avail, int keep_lines)
 {
-	unsigned char *p = (unsigned char *)s;
-	size_t avail = strlen(s);
 	while (avail) {
 		int bad;
 		size_t n = hi_text_next(p, avail, &bad);
@@ -113,9 +111,19 @@ void hi_text_sanitize(char *s)
 			n = 1;
 			bad = 1;
 		}
-		if (bad)
+		if (bad && !(keep_lines && (*p == '\n' || *p == '\t' || *p == '\r')))
 			memset(p, '?', n);
 		p += n;
 		avail -= n;
 	}
+}
+
+void hi_text_sanitize(char *s)
+{
+	clean((unsigned char *)s, strlen(s), 0);
+}
+
+void hi_text_clean_lines(char *s, size_t len)
+{
+	clean((unsigned char *)s, len, 1);
 }

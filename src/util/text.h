@@ -37,4 +37,9 @@ char *hi_text_escape_dup(const char *s);
  * cells, whose width must not change.  */
 void hi_text_sanitize(char *s);
 
+/* The same for the LEN bytes at S (NULs too), but newlines, tabs and
+ * carriage returns are kept: for multi-line output such as a table.  The
+ * result is valid UTF-8 with no control characters but those three.  */
+void hi_text_clean_lines(char *s, size_t len);
+
 #endif

@@ -58,7 +58,8 @@ proc tcl_rows {d} {
 proc step {name body} {
 	puts "@@ STEP $name"
 	flush stdout
-	uplevel #0 $body
+	set result [uplevel #0 $body]
+	if {$result ne ""} { puts $result }
 	flush stdout
 	puts "@@ STATE $name [state]"
 	flush stdout
