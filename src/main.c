@@ -37,7 +37,7 @@
 #include "util/text.h"
 
 static const char usage_text[] =
-	"Usage: heapinspect attach PID [-e SCRIPT]... [-v]\n"
+	"Usage: heapinspect attach PID [-e SCRIPT]... [-v]   (or -p PID, --pid PID)\n"
 	"       heapinspect attach PID -f FILE [ARG]...\n"
 	"       heapinspect -f FILE [ARG]...\n"
 	"       heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...\n"
@@ -49,6 +49,7 @@ static const char usage_text[] =
 	"objects the way heapy does.  Nothing is injected into the target.\n"
 	"\n"
 	"  attach PID      the process to inspect; without -e or -f, open the shell\n"
+	"  -p, --pid PID   the same\n"
 	"  run ... -- PROG start PROG, wait for its Python, then inspect it\n"
 	"  image FILE      inspect a memory image saved by 'dump FILE' instead\n"
 	"  -e SCRIPT       evaluate SCRIPT, a Tcl command string; may repeat\n"
@@ -345,11 +346,16 @@ int main(int argc, char **argv)
 				i++;
 				nfargs++;
 			}
-		} else if (!strcmp(a, "attach") && !have_pid && !run && !image) {
-			if (i + 1 >= argc)
+		} else if ((!strcmp(a, "attach") || !strcmp(a, "-p") || !strcmp(a, "--pid") || !strncmp(a, "--pid=", 6)) &&
+			   !have_pid && !run && !image) {
+			/* -p PID and --pid PID as gdb, strace and py-spy take it. */
+			const char *v = !strncmp(a, "--pid=", 6) ? a + 6 : NULL;
+			if (!v && i + 1 >= argc)
 				return usage_error("%s needs a PID", a);
-			if (parse_pid(argv[++i], &pid) < 0)
-				return usage_error("'%s' is not a process id", argv[i]);
+			if (!v)
+				v = argv[++i];
+			if (parse_pid(v, &pid) < 0)
+				return usage_error("'%s' is not a process id", v);
 			have_pid = 1;
 		} else if (!strcmp(a, "image") && !have_pid && !run && !image) {
 			if (i + 1 >= argc)

@@ -71,48 +71,55 @@ static char *next_candidate(const char *text, int state)
 	return NULL;
 }
 
-static const struct hi_cmd *find_cmd(const char *name, size_t len)
+/* What Tab offers after a command's name, from its table (cmd.h). */
+enum offer { OFFER_LIST, OFFER_FILES };
+
+static void add_commands(void)
 {
 	for (int i = 0; hi_commands[i]; i++)
-		if (strlen(hi_commands[i]->name) == len && strncmp(hi_commands[i]->name, name, len) == 0)
-			return hi_commands[i];
-	return NULL;
+		add_candidate(hi_commands[i]->name);
 }
 
-/* Options of CMD from its usage text ("?-all? ?-by kind|type?"), and the
- * values an option takes when the previous word is that option.  */
-static void add_options(const struct hi_cmd *cmd, const char *prev)
+/* The candidates for TEXT after command CMD, the previous word PREV
+ * (NULL if none).  */
+static enum offer add_arguments(const struct hi_cmd *cmd, const char *prev, const char *text)
 {
-	const char *u = cmd->usage;
-	while (*u) {
-		u += strspn(u, " ?[]");
-		size_t n = strcspn(u, " ?[]");
-		if (n == 0)
-			break;
-		char word[64];
-		snprintf(word, sizeof word, "%.*s", (int)n, u);
-		if (word[0] == '-' && !prev) {
-			add_candidate(word);
-		} else if (word[0] == '-' && prev && strcmp(word, prev) == 0) {
-			/* the values follow: "kind|type" */
-			const char *v = u + n;
-			v += strspn(v, " ");
-			size_t m = strcspn(v, " ?]");
-			char vals[128];
-			snprintf(vals, sizeof vals, "%.*s", (int)m, v);
-			for (char *tok = strtok(vals, "|"); tok; tok = strtok(NULL, "|"))
-				if (tok[0] != '-' && strchr(tok, 'A') == NULL)
-					add_candidate(tok);
-			return;
+	const struct hi_argspec *s;
+	if (prev) {	/* the value of the option before? */
+		for (s = cmd->args; s && s->name; s++)
+			if (s->name[0] == '-' && s->type != HI_ARG_FLAG && strcmp(s->name, prev) == 0)
+				break;
+		if ((cmd->flags & HI_CMD_OUT) && strcmp(prev, "-out") == 0)
+			return OFFER_FILES;
+		if (s && s->name) {
+			if (s->type == HI_ARG_FILE)
+				return OFFER_FILES;
+			if (s->type == HI_ARG_CHOICE)
+				for (int i = 0; s->choices[i]; i++)
+					add_candidate(s->choices[i]);
+			if (s->type == HI_ARG_COMMAND)
+				add_commands();
+			return OFFER_LIST;
 		}
-		u += n;
 	}
+	int positional = 0;
+	for (s = cmd->args; s && s->name; s++) {
+		if (s->name[0] == '-')
+			add_candidate(s->name);
+		else if (s->type == HI_ARG_COMMAND && text[0] != '-')
+			add_commands();
+		else if (s->type == HI_ARG_FILE)
+			positional = 1;
+	}
+	if (cmd->flags & HI_CMD_OUT)
+		add_candidate("-out");
+	return positional && text[0] != '-' ? OFFER_FILES : OFFER_LIST;
 }
 
 static char **complete(const char *text, int start, int end)
 {
 	(void)end;
-	rl_attempted_completion_over = 1;	/* no file names */
+	rl_attempted_completion_over = 1;	/* no file names unless asked */
 	clear_candidates();
 	/* The command word is the first word of the current command. */
 	int cmd_start = start;
@@ -122,8 +129,7 @@ static char **complete(const char *text, int start, int end)
 	while (rl_line_buffer[cmd_start] == ' ')
 		cmd_start++;
 	if (cmd_start == start) {
-		for (int i = 0; hi_commands[i]; i++)
-			add_candidate(hi_commands[i]->name);
+		add_commands();
 		if (Tcl_Eval(shell_app->interp, HI_TCL_INFO " commands") == TCL_OK) {
 			Tcl_Obj *list = Tcl_GetObjResult(shell_app->interp);
 			int n;
@@ -136,7 +142,7 @@ static char **complete(const char *text, int start, int end)
 		Tcl_ResetResult(shell_app->interp);
 	} else {
 		size_t len = strcspn(rl_line_buffer + cmd_start, " ");
-		const struct hi_cmd *cmd = find_cmd(rl_line_buffer + cmd_start, len);
+		const struct hi_cmd *cmd = hi_cmd_find(rl_line_buffer + cmd_start, len);
 		if (cmd) {
 			/* The word before this one, if it is an option. */
 			char prev[64] = "";
@@ -148,9 +154,8 @@ static char **complete(const char *text, int start, int end)
 				b--;
 			if (e >= b && rl_line_buffer[b] == '-')
 				snprintf(prev, sizeof prev, "%.*s", e - b + 1, rl_line_buffer + b);
-			add_options(cmd, prev[0] ? prev : NULL);
-			if (prev[0] && ncandidates == 0)
-				add_options(cmd, NULL);
+			if (add_arguments(cmd, prev[0] ? prev : NULL, text) == OFFER_FILES)
+				return rl_completion_matches(text, rl_filename_completion_function);
 		}
 	}
 	return rl_completion_matches(text, next_candidate);

@@ -72,6 +72,27 @@ hi attach "$p1" -e 'set j [heap -format json]; string length $j' -e 'heap -forma
 	! grep -q '"rows"' "$out"
 ok $? "-e: each heapinspect command's result and the last command's are printed, a captured one is not" "$(both)"
 
+# ---- one option table: parsing, suggestions, -out, help ----
+hi attach "$p1" -e 'heap -fromat json'
+rc=$?
+[ $rc = 1 ] && grep -q 'heap: unknown option "-fromat" (did you mean -format?); usage: heap ?-all?' "$err"
+ok $? "a mistyped option: exit 1, 'did you mean -format?' and the usage (got $rc)" "$(both)"
+hi attach "$p1" -e 'top 3 -format csv -out '"$WORK/top.csv"
+[ $? = 0 ] && [ ! -s "$out" ] && [ "$(head -1 "$WORK/top.csv" | cut -d, -f1)" = index ] && [ "$(wc -l <"$WORK/top.csv")" = 4 ]
+ok $? "-out FILE: the result goes to FILE and nothing is printed" "$(both)"
+hi attach "$p1" -e 'info -format json'
+[ $? = 0 ] && "$py" -c 'import json, sys; d = json.load(sys.stdin); assert d["pid"] == int(sys.argv[1]) and d["interpreter"][0]["gc"]' "$p1" <"$out"
+ok $? "info -format json: the same facts as -format tcl, as JSON" "$(both)"
+hi -e 'help heap'
+[ $? = 0 ] && (for o in -all -abs -copy -by -format -save -out; do grep -q "^  $o " "$out" || exit 1; done)
+ok $? "help heap describes every option of heap's table" "$(both)"
+hi -p "$p1" -e "attach $p1"
+[ $? = 0 ] && grep -q "^attached to pid $p1: CPython [0-9.]* (" "$out"
+ok $? "-p PID attaches as 'attach PID' does; the attach command says what it attached to" "$(both)"
+hi --pid="$p1" -e 'dict get [info -format tcl] pid'
+[ $? = 0 ] && [ "$(cat "$out")" = "$p1" ]
+ok $? "--pid=PID attaches too" "$(both)"
+
 # ---- -f FILE ARG...: the file attaches by itself, to two processes ----
 hi -f "$DATA/two-targets.tcl" "$p1" "$p2"
 rc=$?
@@ -90,7 +111,7 @@ ok $? "a script that never attaches: heap fails with 'use: attach PID', exit 1 (
 # ---- a script error: FILE:LINE: message, exit 1 ----
 hi attach "$p1" -f "$DATA/error.tcl"
 rc=$?
-[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: $DATA/error.tcl:3: bad format \"nonsense\": must be table, json, csv, or tcl" ] &&
+[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: $DATA/error.tcl:3: heap: -format \"nonsense\" is not known: must be table, json, csv or tcl; usage: heap ?-all? ?-abs? ?-copy? ?-by kind|type? ?-format table|json|csv|tcl? ?-save FILE? ?-out FILE?" ] &&
 	[ "$(cat "$out")" = "before the error" ]
 ok $? "a script error: 'heapinspect: FILE:3: message' on stderr, nothing after it runs, exit 1 (got $rc)" "$(both)"
 untraced "$p1"

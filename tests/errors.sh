@@ -175,8 +175,8 @@ ok $? "an executable path and a file name with ESC, BEL and CSI: info shows them
 # ---- a Tcl error in the script: exit 1, target running ----
 hi attach "$ppid_" -e 'heap -format nonsense'
 rc=$?
-[ $rc = 1 ] && grep -q 'bad format "nonsense"' "$err"
-ok $? "a bad command option exits 1 with Tcl's message" "$err"
+[ $rc = 1 ] && grep -q 'heap: -format "nonsense" is not known: must be table, json, csv or tcl; usage: heap ' "$err"
+ok $? "a bad option value exits 1 with the choices and the usage" "$err"
 running "$ppid_"
 ok $? "the target runs on after a script error (state $(state "$ppid_"))"
 

@@ -109,6 +109,8 @@ ok $? "the target runs on after heap (state $(state "$tpid"))"
 # ---- history within the session ----
 line 'set marker 12345'
 wait_tail 3 '(heapinspect) set marker 12345|12345|(heapinspect)|'
+grep -qx 'set marker 12345' "$HIST"
+ok $? "each history entry is in the file as soon as it is made" "$HIST"
 fresh
 key Up
 wait_last '^\(heapinspect\) set marker 12345$' 5
@@ -148,6 +150,25 @@ keys fore
 key Tab
 wait_last '^\(heapinspect\) foreach$' 5
 ok $? "Tab completes Tcl's own commands too: fore -> foreach" "$(snap)"
+key C-u
+wait_last "$prompt" 5
+keys 'help wat'
+key Tab
+wait_last '^\(heapinspect\) help watch$' 5
+ok $? "Tab after help completes a command's name: help wat -> help watch" "$(snap)"
+key C-u
+wait_last "$prompt" 5
+mkdir -p "$WORK/cdir" && : >"$WORK/cdir/unique-name.csv"
+keys "plot $WORK/cdir/uni"
+key Tab
+wait_last "^\\(heapinspect\\) plot $WORK/cdir/unique-name.csv ?\$" 5
+ok $? "Tab completes a file name where a command takes a FILE: plot .../uni -> unique-name.csv" "$(snap)"
+key C-u
+wait_last "$prompt" 5
+keys 'heap -format csv -sa'
+key Tab
+wait_last '^\(heapinspect\) heap -format csv -save$' 5
+ok $? "Tab completes options after a value: heap -format csv -sa -> -save" "$(snap)"
 key C-u
 wait_last "$prompt" 5
 

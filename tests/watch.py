@@ -292,7 +292,7 @@ def check_errors(tap, python, tmp):
     rc, out, err = heapinspect(['-e', 'watch -out %s' % os.path.join(tmp, 'x.csv')])
     tap.ok(rc != 0 and 'not attached' in err, 'watch without a target: an error saying so', err)
     rc, out, err = heapinspect(['-e', 'watch -count 2'])
-    tap.ok(rc != 0 and 'watch needs -out FILE' in err, 'watch without -out: an error naming it', err)
+    tap.ok(rc != 0 and 'watch: -out FILE is required' in err, 'watch without -out: an error naming it', err)
     rc, out, err = heapinspect(['-e', 'watch -out x -interval 0'])
     tap.ok(rc != 0 and '-interval' in err, 'watch -interval 0: refused', err)
     rc, out, err = heapinspect(['-e', 'plot %s -out x.svg' % os.path.join(tmp, 'missing.csv')])

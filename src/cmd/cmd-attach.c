@@ -5,50 +5,48 @@
 #include "cmd/cmd.h"
 #include "util/error.h"
 
-static int attach_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec attach_args[] = {
+	{ "PID", HI_ARG_INT, .min = 1, .max = 2147483647, .help = "the process to inspect" },
+	{ "-image", HI_ARG_FILE, "FILE", .help = "read a memory image written by 'dump' instead" },
+	{ NULL },
+};
+enum { O_PID, O_IMAGE };
+
+static int attach_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
-	int pid;
-	if (objc == 3 && strcmp(Tcl_GetString(objv[1]), "-image") == 0) {
-		hi_session_detach(&app->session);
-		if (hi_session_open_image(&app->session, Tcl_GetString(objv[2])) < 0)
-			return hi_cmd_fail(interp);
-		return TCL_OK;
-	}
-	if (objc != 2) {
-		Tcl_WrongNumArgs(interp, 1, objv, hi_cmd_attach.usage);
+	if (a->v[O_PID].set == a->v[O_IMAGE].set) {
+		Tcl_SetObjResult(interp, Tcl_NewStringObj("attach: give a PID or -image FILE; usage: attach ?PID? ?-image FILE?", -1));
+		Tcl_SetErrorCode(interp, "TCL", "WRONGARGS", NULL);
 		return TCL_ERROR;
 	}
-	if (Tcl_GetIntFromObj(interp, objv[1], &pid) != TCL_OK)
-		return TCL_ERROR;
 	hi_session_detach(&app->session);
-	if (hi_session_attach(&app->session, pid) < 0)
+	if (a->v[O_IMAGE].set) {
+		if (hi_session_open_image(&app->session, Tcl_GetString(a->v[O_IMAGE].obj)) < 0)
+			return hi_cmd_fail(interp);
+	} else if (hi_session_attach(&app->session, (pid_t)a->v[O_PID].i) < 0) {
 		return hi_cmd_fail(interp);
-	if (app->verbose)
-		fprintf(stderr, "heapinspect: attached to pid %d (CPython %s, %s)\n", pid,
-			app->session.py.version, hi_dbg_python_path(app->session.dbg));
+	}
+	/* Say what it attached to, as gdb does: a wrong pid shows at once. */
+	struct hi_session *s = &app->session;
+	Tcl_SetObjResult(interp, Tcl_ObjPrintf("attached to %s: CPython %s (%s)", s->who, s->py.version,
+					       hi_dbg_python_path(s->dbg)));
 	return TCL_OK;
 }
 
-static int detach_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static int detach_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
-	if (objc != 1) {
-		Tcl_WrongNumArgs(interp, 1, objv, "");
-		return TCL_ERROR;
-	}
 	hi_session_detach(&app->session);
 	return TCL_OK;
 }
 
 const struct hi_cmd hi_cmd_attach = {
-	"attach", "PID | -image FILE", "attach to a running CPython process, or a saved image",
+	"attach", "attach to a running CPython process, or a saved image", attach_args,
 	"Checks that the process can be traced, reads its debug information and\n"
-	"lets it run.  Later commands stop it only while they read it.\n"
-	"With -image, reads a memory image written by `dump` instead.\n",
-	attach_proc,
+	"lets it run.  Later commands stop it only while they read it.  Returns\n"
+	"what it attached to.\n",
+	attach_run,
 };
 
 const struct hi_cmd hi_cmd_detach = {
-	"detach", "", "forget the attached process (it keeps running)", "", detach_proc,
+	"detach", "forget the attached process (it keeps running)", NULL, "", detach_run,
 };

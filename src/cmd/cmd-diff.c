@@ -10,8 +10,6 @@
 #include "util/infile.h"
 #include "report/report.h"
 
-static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
-enum { F_TABLE, F_JSON, F_CSV, F_TCL };
 
 static Tcl_Obj *diff_dict(Tcl_Interp *ip, const struct hi_diff *d)
 {
@@ -55,32 +53,20 @@ static int load_census(struct hi_app *app, const char *file, struct hi_census *c
 	return rc;
 }
 
-static int diff_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec diff_args[] = {
+	{ "-from", HI_ARG_FILE, "FILE", .help = "compare with a census saved by 'heap -save FILE' instead of\n"
+					       "the baseline" },
+	{ "-all", HI_ARG_FLAG, .help = "show every row" },
+	{ "-copy", HI_ARG_FLAG, .help = "as for heap: copy while stopped, read after resuming" },
+	{ "-format", HI_ARG_CHOICE, "F", hi_formats, .help = "table, json, csv, or tcl (a dict)" },
+	{ NULL },
+};
+enum { O_FROM, O_ALL, O_COPY, O_FORMAT };
+
+static int diff_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *args)
 {
-	static const char *const opts[] = { "-all", "-copy", "-format", "-from", NULL };
-	enum { O_ALL, O_COPY, O_FORMAT, O_FROM };
-	struct hi_app *app = cd;
-	int all = 0, copy = 0, format = F_TABLE;
-	const char *from = NULL;
-	for (int i = 1; i < objc; i++) {
-		int opt;
-		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
-			return TCL_ERROR;
-		if (opt == O_ALL || opt == O_COPY) {
-			*(opt == O_ALL ? &all : &copy) = 1;
-			continue;
-		}
-		if (i + 1 >= objc) {
-			Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s needs a value; usage: diff %s",
-							       Tcl_GetString(objv[i]), hi_cmd_diff.usage));
-			return TCL_ERROR;
-		}
-		i++;
-		if (opt == O_FORMAT && (format = hi_cmd_choice(interp, objv[i], formats, "format")) < 0)
-			return TCL_ERROR;
-		if (opt == O_FROM)
-			from = Tcl_GetString(objv[i]);
-	}
+	int all = args->v[O_ALL].set, copy = args->v[O_COPY].set, format = args->v[O_FORMAT].choice;
+	const char *from = args->v[O_FROM].set ? Tcl_GetString(args->v[O_FROM].obj) : NULL;
 	struct hi_census a, b;
 	char what[256];
 	if (from) {
@@ -127,11 +113,11 @@ static int diff_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		hi_error("out of memory");
 		return hi_cmd_fail(interp);
 	}
-	if (format == F_TABLE)
+	if (format == HI_F_TABLE)
 		hi_report_diff_table(app->out, &d, what, all);
-	else if (format == F_JSON)
+	else if (format == HI_F_JSON)
 		hi_report_diff_json(app->out, &d, app->session.pid, app->session.py.version);
-	else if (format == F_CSV)
+	else if (format == HI_F_CSV)
 		hi_report_diff_csv(app->out, &d);
 	else
 		Tcl_SetObjResult(interp, diff_dict(interp, &d));
@@ -147,14 +133,9 @@ static int diff_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 }
 
 const struct hi_cmd hi_cmd_diff = {
-	"diff", "?-from FILE? ?-all? ?-copy? ?-format table|json|csv|tcl?",
-	"compare the baseline (or a saved census) with now, by kind",
+	"diff", "compare the baseline (or a saved census) with now, by kind", diff_args,
 	"Shows A (the baseline from 'setrel', or a census saved by 'heap -save FILE'),\n"
 	"B (now) and B-A, then every kind whose count or size changed, largest size\n"
-	"change first.  Kinds that vanished appear with negative counts.\n"
-	"  -from FILE      compare with a saved census instead of the baseline\n"
-	"  -all            print every row\n"
-	"  -copy           as for heap: copy while stopped, read after resuming\n"
-	"  -format F       table, json, csv, or tcl (return a dict, print nothing)\n",
-	diff_proc,
+	"change first.  Kinds that vanished appear with negative counts.\n",
+	diff_run, HI_CMD_OUT,
 };

@@ -5,13 +5,14 @@
 #include "util/error.h"
 #include "mem/image.h"
 
-static int dump_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec dump_args[] = {
+	{ "FILE", HI_ARG_FILE, .required = 1, .help = "the image to write (replaced)" },
+	{ NULL },
+};
+
+static int dump_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
-	if (objc != 2) {
-		Tcl_WrongNumArgs(interp, 1, objv, hi_cmd_dump.usage);
-		return TCL_ERROR;
-	}
+	const char *file = Tcl_GetString(a->v[0].obj);
 	struct hi_session *s = &app->session;
 	if (s->image) {
 		Tcl_SetObjResult(interp, Tcl_NewStringObj("dump: this is already an image; copy its file instead", -1));
@@ -28,7 +29,7 @@ static int dump_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	}
 	if (!snap)
 		return hi_cmd_fail(interp);
-	int64_t n = hi_image_save(snap, s->pid, s->dbg, s->py.version, Tcl_GetString(objv[1]));
+	int64_t n = hi_image_save(snap, s->pid, s->dbg, s->py.version, file);
 	struct hi_snap_stats st = *hi_mem_snapshot_stats(snap);
 	hi_mem_close(snap);
 	if (n < 0)
@@ -36,14 +37,14 @@ static int dump_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	if (app->verbose)
 		fprintf(stderr,
 			"heapinspect: %s: saved %.1f MiB to %s (the present pages of %.1f MiB of mappings; %.1f MiB swapped out left out); paused %.1f ms\n",
-			s->who, n / 1048576.0, Tcl_GetString(objv[1]), st.mapped / 1048576.0, st.swapped / 1048576.0,
+			s->who, n / 1048576.0, file, st.mapped / 1048576.0, st.swapped / 1048576.0,
 			s->target.last_pause * 1e3);
 	Tcl_SetObjResult(interp, Tcl_NewWideIntObj(n));
 	return TCL_OK;
 }
 
 const struct hi_cmd hi_cmd_dump = {
-	"dump", "FILE", "save the target's memory image to FILE, to inspect later",
+	"dump", "save the target's memory image to FILE, to inspect later", dump_args,
 	"Copies, while the target is stopped, what a census reads: its resident\n"
 	"writable memory and the read-only data of its loaded code, with where its\n"
 	"Python was loaded.  `heapinspect image FILE` (or `attach -image FILE`)\n"
@@ -51,5 +52,5 @@ const struct hi_cmd hi_cmd_dump = {
 	"machine or one with the same Python build.  Returns the bytes saved.\n"
 	"An image holds everything in the process's memory: treat it as you would\n"
 	"a core dump.\n",
-	dump_proc,
+	dump_run,
 };

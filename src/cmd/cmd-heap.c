@@ -8,9 +8,6 @@
 #include "util/error.h"
 #include "report/report.h"
 
-static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
-enum { F_TABLE, F_JSON, F_CSV, F_TCL };
-static const char *const bys[] = { "kind", "type", NULL };
 
 /* Write C to FILE as a Tcl dict that `diff -from` reads back.  */
 static int save_census(struct hi_app *app, const char *file, const struct hi_census *c)
@@ -34,34 +31,30 @@ static int save_census(struct hi_app *app, const char *file, const struct hi_cen
 	return TCL_OK;
 }
 
-static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const char *const bys[] = { "kind", "type", NULL };
+
+static const struct hi_argspec heap_args[] = {
+	{ "-all", HI_ARG_FLAG, .help = "show every row (by default 10 rows when there are 12 or more;\n"
+				       "'more' shows the next 10, 'all' the whole table)" },
+	{ "-abs", HI_ARG_FLAG, .help = "after setrel, show the whole heap, not just what is new" },
+	{ "-copy", HI_ARG_FLAG, .help = "copy the target's writable memory while it is stopped and\n"
+					"read the copy after it resumes: a much shorter pause, for\n"
+					"as much memory as the target has written (bound it with\n"
+					"HEAPINSPECT_COPY_MB)" },
+	{ "-by", HI_ARG_CHOICE, "BY", bys, .help = "kind: heapy's kinds, classes and `dict of X` for __dict__s\n"
+						   "(default); type: by type alone, like heapy's .bytype" },
+	{ "-format", HI_ARG_CHOICE, "F", hi_formats, .help = "table (heapy's, the default), json, csv, or tcl (a dict:\n"
+							     "pid python objects size skipped by rows)" },
+	{ "-save", HI_ARG_FILE, "FILE", .help = "also write the whole census to FILE, for 'diff -from FILE'" },
+	{ NULL },
+};
+enum { O_ALL, O_ABS, O_COPY, O_BY, O_FORMAT, O_SAVE };
+
+static int heap_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	static const char *const opts[] = { "-all", "-abs", "-copy", "-by", "-format", "-save", NULL };
-	enum { O_ALL, O_ABS, O_COPY, O_BY, O_FORMAT, O_SAVE };
-	struct hi_app *app = cd;
-	int all = 0, abs = 0, copy = 0, format = F_TABLE, by = 0;
-	const char *save = NULL;
-	for (int i = 1; i < objc; i++) {
-		int opt;
-		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
-			return TCL_ERROR;
-		if (opt == O_ALL || opt == O_ABS || opt == O_COPY) {
-			*(opt == O_ALL ? &all : opt == O_ABS ? &abs : &copy) = 1;
-			continue;
-		}
-		if (i + 1 >= objc) {
-			Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s needs a value; usage: heap %s",
-							       Tcl_GetString(objv[i]), hi_cmd_heap.usage));
-			return TCL_ERROR;
-		}
-		i++;
-		if (opt == O_BY && (by = hi_cmd_choice(interp, objv[i], bys, "partition")) < 0)
-			return TCL_ERROR;
-		if (opt == O_FORMAT && (format = hi_cmd_choice(interp, objv[i], formats, "format")) < 0)
-			return TCL_ERROR;
-		if (opt == O_SAVE)
-			save = Tcl_GetString(objv[i]);
-	}
+	int all = a->v[O_ALL].set, abs = a->v[O_ABS].set, copy = a->v[O_COPY].set;
+	int by = a->v[O_BY].choice, format = a->v[O_FORMAT].choice;
+	const char *save = a->v[O_SAVE].set ? Tcl_GetString(a->v[O_SAVE].obj) : NULL;
 	/* Relative to the baseline unless -abs; -save keeps the whole heap. */
 	const struct hi_baseline *base = NULL;
 	if (!abs && !save && hi_cmd_baseline(app))
@@ -77,14 +70,14 @@ static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		return TCL_ERROR;
 	}
 	size_t shown = 0;
-	if (format == F_TABLE) {
+	if (format == HI_F_TABLE) {
 		hi_report_table(app->out, &c, all);
 		/* What the table printed: all of it, or 10 rows of 12 or more. */
 		size_t n = hi_census_nonempty(&c);
 		shown = (all || n < 12) ? n : 10;
-	} else if (format == F_JSON) {
+	} else if (format == HI_F_JSON) {
 		hi_report_json(app->out, &c, app->session.pid, app->session.py.version);
-	} else if (format == F_CSV) {
+	} else if (format == HI_F_CSV) {
 		hi_report_csv(app->out, &c);
 	} else {
 		Tcl_SetObjResult(interp, hi_census_to_tcl(interp, &c, app->session.pid, app->session.py.version));
@@ -94,21 +87,9 @@ static int heap_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 }
 
 const struct hi_cmd hi_cmd_heap = {
-	"heap", "?-all? ?-abs? ?-copy? ?-by kind|type? ?-format table|json|csv|tcl? ?-save FILE?",
-	"partition the target's objects by kind, as heapy's hp.heap() does",
-	"  -all            print every row (by default 10 rows when there are 12 or more;\n"
-	"                  'more' shows the next 10, 'all' the whole table)\n"
-	"  -abs            after setrel, show the whole heap, not just what is new\n"
-	"  -copy           copy the target's writable memory while it is stopped and\n"
-	"                  read the copy after it resumes: a much shorter pause, for\n"
-	"                  as much memory as the target has written (bound it with\n"
-	"                  HEAPINSPECT_COPY_MB)\n"
-	"  -by kind        heapy's kinds: classes, and `dict of X` for __dict__s (default)\n"
-	"  -by type        by type alone, like heapy's .bytype\n"
-	"  -format F       table (heapy's), json, csv, or tcl (return a dict, print nothing)\n"
-	"  -save FILE      also write the whole census to FILE, for 'diff -from FILE'\n"
+	"heap", "partition the target's objects by kind, as heapy's hp.heap() does", heap_args,
 	"Sizes are sys.getsizeof's.  After setrel, only objects that are new since\n"
 	"the baseline are shown (see 'help setrel').  The target is stopped while\n"
 	"it is read.\n",
-	heap_proc,
+	heap_run, HI_CMD_OUT,
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "util/error.h"
+#include "report/emit.h"
 #include "walk/gcwalk.h"
 
 static int count_only(uint64_t obj, int interp, void *arg)
@@ -15,30 +16,52 @@ static int count_only(uint64_t obj, int interp, void *arg)
 	return 0;
 }
 
-static int info_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const char *const info_formats[] = { "table", "json", "tcl", NULL };
+
+static const struct hi_argspec info_args[] = {
+	{ "-format", HI_ARG_CHOICE, "F", info_formats,
+	  .help = "table (the default), json, or tcl (a dict: pid python\n"
+		  "executable runtime debuginfo threads interpreters\n"
+		  "gc_objects pause_ms interpreter, a list of dicts: id\n"
+		  "threads threads_broken gc)" },
+	{ NULL },
+};
+enum { O_FORMAT };
+
+/* The facts, once, for json and tcl.  */
+static void emit_info(struct hi_emit *e, const struct hi_session *s, const struct hi_gcinfo *gi, int os_threads,
+		      const char *exe)
 {
-	struct hi_app *app = cd;
-	int as_tcl = 0;
-	/* `info exists x` and friends belong to Tcl's own info, kept under
-	 * another name by hi_commands_register.  */
-	if (objc > 1 && Tcl_GetString(objv[1])[0] != '-') {
-		Tcl_Obj **v = (Tcl_Obj **)ckalloc(objc * sizeof *v);
-		v[0] = Tcl_NewStringObj(HI_TCL_INFO, -1);
-		Tcl_IncrRefCount(v[0]);
-		for (int i = 1; i < objc; i++)
-			v[i] = objv[i];
-		int rc = Tcl_EvalObjv(interp, objc, v, 0);
-		Tcl_DecrRefCount(v[0]);
-		ckfree((char *)v);
-		return rc;
+	hi_emit_object(e, NULL);
+	hi_emit_i64(e, "pid", s->pid);
+	hi_emit_str(e, "python", s->py.version);
+	hi_emit_str(e, "executable", exe);
+	hi_emit_str(e, "runtime", hi_dbg_python_path(s->dbg));
+	hi_emit_str(e, "debuginfo", hi_dbg_debug_path(s->dbg));
+	hi_emit_i64(e, "threads", os_threads);
+	hi_emit_i64(e, "interpreters", gi->ninterps);
+	hi_emit_u64(e, "gc_objects", gi->objects);
+	hi_emit_double(e, "pause_ms", s->target.last_pause * 1e3);
+	hi_emit_list(e, "interpreter");
+	for (int i = 0; i < gi->ninterps; i++) {
+		const struct hi_interp *in = &gi->interps[i];
+		hi_emit_object(e, NULL);
+		hi_emit_i64(e, "id", in->id);
+		hi_emit_i64(e, "threads", in->nthreads);
+		hi_emit_bool(e, "threads_broken", in->threads_broken);
+		hi_emit_object(e, "gc");
+		for (int k = 0; k < in->nlists; k++)
+			hi_emit_u64(e, in->lists[k].name, in->lists[k].count);
+		hi_emit_end(e);
+		hi_emit_end(e);
 	}
-	if (objc == 3 && strcmp(Tcl_GetString(objv[1]), "-format") == 0 &&
-	    strcmp(Tcl_GetString(objv[2]), "tcl") == 0)
-		as_tcl = 1;
-	else if (objc != 1) {
-		Tcl_WrongNumArgs(interp, 1, objv, hi_cmd_info.usage);
-		return TCL_ERROR;
-	}
+	hi_emit_end(e);
+	hi_emit_end(e);
+}
+
+static int info_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
+{
+	int format = a->v[O_FORMAT].choice;
 	struct hi_gcinfo *gi = malloc(sizeof *gi);
 	if (!gi) {
 		hi_error("out of memory");
@@ -58,36 +81,14 @@ static int info_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 		return hi_cmd_fail(interp);
 	}
 	const char *exe = hi_dbg_exe_path(s->dbg) ? hi_dbg_exe_path(s->dbg) : "?";
-	Tcl_Obj *d = Tcl_NewDictObj();
-#define PUT(k, v) Tcl_DictObjPut(interp, d, Tcl_NewStringObj(k, -1), v)
-	PUT("pid", Tcl_NewIntObj(s->pid));
-	PUT("python", Tcl_NewStringObj(s->py.version, -1));
-	PUT("executable", Tcl_NewStringObj(exe, -1));
-	PUT("runtime", Tcl_NewStringObj(hi_dbg_python_path(s->dbg), -1));
-	PUT("debuginfo", Tcl_NewStringObj(hi_dbg_debug_path(s->dbg), -1));
-	PUT("threads", Tcl_NewIntObj(os_threads));
-	PUT("interpreters", Tcl_NewIntObj(gi->ninterps));
-	PUT("gc_objects", Tcl_NewWideIntObj((Tcl_WideInt)gi->objects));
-	PUT("pause_ms", Tcl_NewDoubleObj(s->target.last_pause * 1e3));
-	Tcl_Obj *interps = Tcl_NewListObj(0, NULL);
-	for (int i = 0; i < gi->ninterps; i++) {
-		Tcl_Obj *e = Tcl_NewDictObj(), *lists = Tcl_NewDictObj();
-		struct hi_interp *in = &gi->interps[i];
-		Tcl_DictObjPut(interp, e, Tcl_NewStringObj("id", -1), Tcl_NewWideIntObj(in->id));
-		Tcl_DictObjPut(interp, e, Tcl_NewStringObj("threads", -1), Tcl_NewIntObj(in->nthreads));
-		Tcl_DictObjPut(interp, e, Tcl_NewStringObj("threads_broken", -1), Tcl_NewBooleanObj(in->threads_broken));
-		for (int k = 0; k < in->nlists; k++)
-			Tcl_DictObjPut(interp, lists, Tcl_NewStringObj(in->lists[k].name, -1),
-				       Tcl_NewWideIntObj((Tcl_WideInt)in->lists[k].count));
-		Tcl_DictObjPut(interp, e, Tcl_NewStringObj("gc", -1), lists);
-		Tcl_ListObjAppendElement(interp, interps, e);
-	}
-	PUT("interpreter", interps);
-#undef PUT
-	if (as_tcl) {
-		Tcl_SetObjResult(interp, d);
+	if (format != 0) {
+		struct hi_emit *e = hi_cmd_emitter(app, format == 1, "info");
+		if (e) {
+			emit_info(e, s, gi, os_threads, exe);
+			hi_cmd_emitted(app, e);
+		}
 		free(gi);
-		return TCL_OK;
+		return e ? TCL_OK : hi_cmd_fail(interp);
 	}
 	FILE *o = app->out;
 	fprintf(o, "pid:          %d\n", (int)s->pid);
@@ -111,14 +112,12 @@ static int info_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	}
 	fprintf(o, "gc objects:   %" PRIu64 "\n", gi->objects);
 	fprintf(o, "pause:        %.1f ms\n", s->target.last_pause * 1e3);
-	Tcl_DecrRefCount(d);
 	free(gi);
 	return TCL_OK;
 }
 
 const struct hi_cmd hi_cmd_info = {
-	"info", "?-format tcl?", "describe the target: Python, files, threads, interpreters, GC lists",
-	"  -format tcl     return the facts as a dict instead of printing them\n"
+	"info", "describe the target: Python, files, threads, interpreters, GC lists", info_args,
 	"With a subcommand (info exists, info procs, ...) it is Tcl's own info.\n",
-	info_proc,
+	info_run, HI_CMD_OUT | HI_CMD_TCL_INFO,
 };

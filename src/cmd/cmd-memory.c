@@ -14,8 +14,6 @@
 #include "report/report.h"
 #include "memory/shmseg.h"
 
-static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
-enum { F_TABLE, F_JSON, F_CSV, F_TCL };
 
 /* Items shown under a class in the table.  */
 #define TABLE_ITEMS 5
@@ -332,27 +330,17 @@ static void print_csv(FILE *o, const struct memreport *r)
 	csv_row(o, "python", "unexplained", "not explained by Python objects", &t);
 }
 
-static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec memory_args[] = {
+	{ "-classes", HI_ARG_FLAG, .help = "also list pymalloc's size classes: pools, blocks in use,\n"
+					   "free blocks" },
+	{ "-format", HI_ARG_CHOICE, "F", hi_formats, .help = "table, json, csv, or tcl (a dict)" },
+	{ NULL },
+};
+enum { O_CLASSES, O_FORMAT };
+
+static int memory_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	static const char *const opts[] = { "-format", "-classes", NULL };
-	struct hi_app *app = cd;
-	int format = F_TABLE, classes = 0;
-	for (int i = 1; i < objc; i++) {
-		int opt;
-		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
-			return TCL_ERROR;
-		if (opt == 1) {
-			classes = 1;
-			continue;
-		}
-		if (i + 1 >= objc) {
-			Tcl_SetObjResult(interp, Tcl_ObjPrintf("-format needs a value; usage: memory %s",
-							       hi_cmd_memory.usage));
-			return TCL_ERROR;
-		}
-		if ((format = hi_cmd_choice(interp, objv[++i], formats, "format")) < 0)
-			return TCL_ERROR;
-	}
+	int format = a->v[O_FORMAT].choice, classes = a->v[O_CLASSES].set;
 	if (app->session.image) {
 		hi_error("%s: an image has no /proc/PID/smaps for memory to account for; run memory on the live process",
 			 app->session.who);
@@ -388,12 +376,12 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 		fprintf(stderr, "heapinspect: %s: census, pymalloc, %zu mappings' classes and pagemap read in a pause of %.1f ms\n",
 			app->session.who, (size_t)r->map.total.parts, app->session.target.last_pause * 1e3);
 	int rc = TCL_OK;
-	if (format == F_TABLE) {
+	if (format == HI_F_TABLE) {
 		print_table(app->out, app, r, classes);
-	} else if (format == F_CSV) {
+	} else if (format == HI_F_CSV) {
 		print_csv(app->out, r);
 	} else {
-		struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "memory");
+		struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "memory");
 		if (!e) {
 			rc = TCL_ERROR;
 		} else {
@@ -408,10 +396,8 @@ static int memory_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 }
 
 const struct hi_cmd hi_cmd_memory = {
-	"memory", "?-classes? ?-format table|json|csv|tcl?",
-	"where the process's memory is (RSS, PSS by kind of mapping) against what Python objects hold",
-	"  -classes        also list pymalloc's size classes: pools, blocks in use, free blocks\n"
-	"  -format F       table, json, csv, or tcl (return a dict, print nothing)\n"
+	"memory", "where the process's memory is (RSS, PSS by kind of mapping) against what Python objects hold",
+	memory_args,
 	"Reconciles the resident memory of the target (/proc/PID/smaps and\n"
 	"smaps_rollup) by kind of mapping: pymalloc arenas, malloc's [heap],\n"
 	"thread arenas and mmap'd chunks, thread stacks, executables and\n"
@@ -422,5 +408,5 @@ const struct hi_cmd hi_cmd_memory = {
 	"mapped file, shared memory...).  MEMORY ACCOUNTING in the manual says\n"
 	"how mappings shared by several kinds are split.  The target is stopped\n"
 	"once, for the census and then its arenas and mappings.\n",
-	memory_proc,
+	memory_run, HI_CMD_OUT,
 };

@@ -3,13 +3,8 @@
 #include "cmd/cmd.h"
 #include "report/report.h"
 
-static int more_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static int more_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
-	if (objc != 1) {
-		Tcl_WrongNumArgs(interp, 1, objv, "");
-		return TCL_ERROR;
-	}
 	if (app->last != HI_LAST_HEAP) {
 		Tcl_SetObjResult(interp, Tcl_NewStringObj(app->last == HI_LAST_DIFF ? "'more' follows a heap table; use 'all' after diff" : "no table yet: run 'heap' first", -1));
 		return TCL_ERROR;
@@ -20,13 +15,8 @@ static int more_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 	return TCL_OK;
 }
 
-static int all_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static int all_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
-	if (objc != 1) {
-		Tcl_WrongNumArgs(interp, 1, objv, "");
-		return TCL_ERROR;
-	}
 	if (app->last == HI_LAST_HEAP) {
 		hi_report_table(app->out, &app->last_census, 1);
 	} else if (app->last == HI_LAST_DIFF) {
@@ -43,14 +33,19 @@ static int all_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 }
 
 const struct hi_cmd hi_cmd_more = {
-	"more", "", "show the next 10 rows of the last heap table (heapy's _.more)", "", more_proc,
+	"more", "show the next 10 rows of the last heap table (heapy's _.more)", NULL, "", more_run,
 };
 
 const struct hi_cmd hi_cmd_all = {
-	"all", "", "show every row of the last heap or diff table (heapy's .all)", "", all_proc,
+	"all", "show every row of the last heap or diff table (heapy's .all)", NULL, "", all_run,
 };
 
 /* `quit` is an alias of Tcl's exit (main.c); listed here for help. */
+static const struct hi_argspec quit_args[] = {
+	{ "STATUS", HI_ARG_INT, .min = 0, .max = 255, .help = "the exit status (default 0)" },
+	{ NULL },
+};
+
 const struct hi_cmd hi_cmd_quit = {
-	"quit", "?STATUS?", "detach and leave (Ctrl-D and 'exit' too)", "", NULL,
+	"quit", "detach and leave (Ctrl-D and 'exit' too)", quit_args, "", NULL,
 };

@@ -16,8 +16,6 @@
 
 #define LIST_DEFAULT 10
 
-static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
-enum { F_TABLE, F_JSON, F_CSV, F_TCL };
 
 struct row {
 	struct hi_np_array a;
@@ -243,35 +241,23 @@ static void print_csv(FILE *out, const struct np *np)
 	}
 }
 
-static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec numpy_args[] = {
+	{ "-n", HI_ARG_INT, "N", .min = 0, .max = HI_TOPN_MAX,
+	  .help = "list the N arrays with the most data (default 10, 0: none)" },
+	{ "-copy", HI_ARG_FLAG, .help = "walk a copy of the target's memory (see 'help heap')" },
+	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
+	  .help = "table, json, csv (the listed arrays), or tcl (a dict:\n"
+		  "arrays size owned owned_bytes views view_bytes other rows\n"
+		  "kept_alive shared numpy layout ...; json has the same;\n"
+		  "a row has a base only when its array has one)" },
+	{ NULL },
+};
+enum { O_N, O_COPY, O_FORMAT };
+
+static int numpy_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	static const char *const opts[] = { "-n", "-format", "-copy", NULL };
-	enum { O_N, O_FORMAT, O_COPY };
-	struct hi_app *app = cd;
-	int format = F_TABLE, copy = 0;
-	Tcl_WideInt n = LIST_DEFAULT;
-	for (int i = 1; i < objc; i++) {
-		int opt;
-		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
-			return TCL_ERROR;
-		if (opt == O_COPY) {
-			copy = 1;
-			continue;
-		}
-		if (i + 1 >= objc) {
-			Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s needs a value; usage: numpy %s",
-							       Tcl_GetString(objv[i]), hi_cmd_numpy.usage));
-			return TCL_ERROR;
-		}
-		i++;
-		if (opt == O_N && (Tcl_GetWideIntFromObj(interp, objv[i], &n) != TCL_OK || n < 0 || n > HI_TOPN_MAX)) {
-			Tcl_SetObjResult(interp, Tcl_ObjPrintf("-n must be an integer from 0 to %d, not \"%s\"",
-							       HI_TOPN_MAX, Tcl_GetString(objv[i])));
-			return TCL_ERROR;
-		}
-		if (opt == O_FORMAT && (format = hi_cmd_choice(interp, objv[i], formats, "format")) < 0)
-			return TCL_ERROR;
-	}
+	int format = a->v[O_FORMAT].choice, copy = a->v[O_COPY].set;
+	Tcl_WideInt n = a->v[O_N].set ? a->v[O_N].i : LIST_DEFAULT;
 	struct np np = { .want = (size_t)n, .py = &app->session.py, .who = app->session.who };
 	hi_npv_init(&np.v);
 	if (n > 0 && hi_topn_init(&np.best, (size_t)n) < 0) {
@@ -285,12 +271,12 @@ static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 	int rc = hi_cmd_walk(app, &o, copy, &c, after, &np);
 	if (rc == TCL_OK) {
 		const struct hi_py *py = &app->session.py;
-		if (format == F_TABLE) {
+		if (format == HI_F_TABLE) {
 			print_table(app->out, &np, py);
-		} else if (format == F_CSV) {
+		} else if (format == HI_F_CSV) {
 			print_csv(app->out, &np);
 		} else {
-			struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "numpy");
+			struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "numpy");
 			if (e) {
 				emit_result(e, &np, py, app->session.pid);
 				hi_cmd_emitted(app, e);
@@ -307,14 +293,7 @@ static int numpy_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 }
 
 const struct hi_cmd hi_cmd_numpy = {
-	"numpy", "?-n N? ?-copy? ?-format table|json|csv|tcl?",
-	"numpy arrays by data size, and views that keep much larger bases alive",
-	"  -n N            list the N arrays with the most data (default 10, 0: none)\n"
-	"  -copy           walk a copy of the target's memory (see 'help heap')\n"
-	"  -format F       table, json, csv (the listed arrays), or tcl (return a dict:\n"
-	"                  arrays size owned owned_bytes views view_bytes other rows\n"
-	"                  kept_alive shared numpy layout ...; json has the same;\n"
-	"                  a row has a base only when its array has one)\n"
+	"numpy", "numpy arrays by data size, and views that keep much larger bases alive", numpy_args,
 	"Each array: its address, data size (nbytes = itemsize * product of its shape),\n"
 	"dtype (type character/itemsize), shape, whether it owns its data or is a view,\n"
 	"and its base.  Then the views whose bases hold at least 10 times the data\n"
@@ -324,5 +303,5 @@ const struct hi_cmd hi_cmd_numpy = {
 	"those something else reaches too.  In 'heap', an array that owns its data\n"
 	"counts it, as sys.getsizeof does.  Layouts come from numpy's DWARF, or from\n"
 	"its public ABI when it has none.  numpy looks at the whole heap.\n",
-	numpy_proc,
+	numpy_run, HI_CMD_OUT,
 };

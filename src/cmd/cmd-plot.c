@@ -18,43 +18,22 @@ static int by_peak(const void *a, const void *b)
 	return strcmp(x->kind, y->kind);
 }
 
-static int plot_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec plot_args[] = {
+	{ "FILE", HI_ARG_FILE, .required = 1, .help = "a CSV file written by 'watch -out FILE'" },
+	{ "-out", HI_ARG_FILE, "FILE.svg", .required = 1, .help = "the chart to write (replaced): a self-contained SVG" },
+	{ "-title", HI_ARG_STRING, "TEXT", .help = "its title (default: the watch file's name)" },
+	{ "-top", HI_ARG_INT, "K", .min = 0, .max = 20,
+	  .help = "draw the K kinds with the highest peaks (default 8,\n"
+		  "at most 20: more lines would not be told apart)" },
+	{ NULL },
+};
+enum { O_FILE, O_OUT, O_TITLE, O_TOP };
+
+static int plot_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	static const char *const opts[] = { "-out", "-title", "-top", NULL };
-	enum { O_OUT, O_TITLE, O_TOP };
-	struct hi_app *app = cd;
-	const char *out = NULL, *title = NULL;
-	Tcl_WideInt top = 8;
-	if (objc < 2 || Tcl_GetString(objv[1])[0] == '-') {
-		Tcl_WrongNumArgs(interp, 1, objv, hi_cmd_plot.usage);
-		return TCL_ERROR;
-	}
-	const char *file = Tcl_GetString(objv[1]);
-	for (int i = 2; i < objc; i++) {
-		int opt;
-		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
-			return TCL_ERROR;
-		if (i + 1 >= objc) {
-			Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s needs a value; usage: plot %s",
-							       Tcl_GetString(objv[i]), hi_cmd_plot.usage));
-			return TCL_ERROR;
-		}
-		i++;
-		if (opt == O_OUT)
-			out = Tcl_GetString(objv[i]);
-		else if (opt == O_TITLE)
-			title = Tcl_GetString(objv[i]);
-		else if (Tcl_GetWideIntFromObj(interp, objv[i], &top) != TCL_OK)
-			return TCL_ERROR;
-		else if (top < 0 || top > 20) {
-			Tcl_SetObjResult(interp, Tcl_NewStringObj("-top must be from 0 to 20 (more lines would not be told apart)", -1));
-			return TCL_ERROR;
-		}
-	}
-	if (!out) {
-		Tcl_SetObjResult(interp, Tcl_ObjPrintf("plot needs -out FILE.svg; usage: plot %s", hi_cmd_plot.usage));
-		return TCL_ERROR;
-	}
+	const char *file = Tcl_GetString(a->v[O_FILE].obj), *out = Tcl_GetString(a->v[O_OUT].obj);
+	const char *title = a->v[O_TITLE].set ? Tcl_GetString(a->v[O_TITLE].obj) : NULL;
+	Tcl_WideInt top = a->v[O_TOP].set ? a->v[O_TOP].i : 8;
 
 	struct hi_watch_data d;
 	if (hi_watchfile_read(file, &d) < 0)
@@ -126,15 +105,9 @@ static int plot_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const
 }
 
 const struct hi_cmd hi_cmd_plot = {
-	"plot", "FILE -out FILE.svg ?-title TEXT? ?-top K?",
-	"draw a watch file as an SVG chart of memory over time",
-	"  FILE             a CSV file written by 'watch -out FILE'\n"
-	"  -out FILE.svg    the chart to write (replaced): a self-contained SVG\n"
-	"  -title TEXT      its title (default: the watch file's name)\n"
-	"  -top K           draw the K kinds with the highest peaks (default 8,\n"
-	"                   at most 20)\n"
+	"plot", "draw a watch file as an SVG chart of memory over time", plot_args,
 	"Draws RSS, the census's bytes and the kinds over time, one line each,\n"
 	"with a legend giving each line's peak.  Needs no target.  A malformed\n"
 	"file is an error naming the file and line.\n",
-	plot_proc,
+	plot_run,
 };

@@ -6,14 +6,14 @@
 #include "cmd/cmd.h"
 #include "util/error.h"
 
-static int setrel_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec setrel_args[] = {
+	{ "-copy", HI_ARG_FLAG, .help = "as for heap: copy while stopped, read after resuming" },
+	{ NULL },
+};
+
+static int setrel_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
-	int copy = objc == 2 && strcmp(Tcl_GetString(objv[1]), "-copy") == 0;
-	if (objc != 1 && !copy) {
-		Tcl_WrongNumArgs(interp, 1, objv, "?-copy?");
-		return TCL_ERROR;
-	}
+	int copy = a->v[0].set;
 	struct hi_baseline b;
 	hi_baseline_init(&b);
 	if (hi_cmd_census(app, 0, copy, NULL, &b.keys, &b.census) != TCL_OK) {
@@ -34,19 +34,14 @@ static int setrel_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *con
 	return TCL_OK;
 }
 
-static int clearrel_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static int clearrel_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
-	if (objc != 1) {
-		Tcl_WrongNumArgs(interp, 1, objv, "");
-		return TCL_ERROR;
-	}
 	hi_baseline_clear(&app->baseline);
 	return TCL_OK;
 }
 
 const struct hi_cmd hi_cmd_setrel = {
-	"setrel", "?-copy?", "remember the heap now; later 'heap' shows only what is new",
+	"setrel", "remember the heap now; later 'heap' shows only what is new", setrel_args,
 	"Like heapy's setrelheap.  heapinspect keeps the baseline itself (nothing\n"
 	"is written to the target) and keys each object on its address, its type\n"
 	"and, for immutable kinds (str, bytes, int, float, complex, tuple, code), a\n"
@@ -55,11 +50,10 @@ const struct hi_cmd hi_cmd_setrel = {
 	"the same address by another of the same type, an immutable one replaced by\n"
 	"an equal one, and growth inside old containers.  The baseline survives\n"
 	"detach and attach of the same pid.  'heap -abs' shows everything;\n"
-	"'diff' compares the baseline with now; 'clearrel' forgets it.\n"
-	"  -copy           as for heap: copy while stopped, read after resuming\n",
-	setrel_proc,
+	"'diff' compares the baseline with now; 'clearrel' forgets it.\n",
+	setrel_run,
 };
 
 const struct hi_cmd hi_cmd_clearrel = {
-	"clearrel", "", "forget the baseline; 'heap' shows the whole heap again", "", clearrel_proc,
+	"clearrel", "forget the baseline; 'heap' shows the whole heap again", NULL, "", clearrel_run,
 };

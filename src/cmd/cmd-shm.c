@@ -11,8 +11,6 @@
 #include "report/report.h"
 #include "memory/shmseg.h"
 
-static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
-enum { F_TABLE, F_JSON, F_CSV, F_TCL };
 
 static void emit_shm(struct hi_emit *e, pid_t pid, const struct hi_shminfo *si)
 {
@@ -143,17 +141,15 @@ static void print_csv(FILE *o, const struct hi_shminfo *si)
 	}
 }
 
-static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec shm_args[] = {
+	{ "-format", HI_ARG_CHOICE, "F", hi_formats, .help = "table, json, csv, or tcl (a dict)" },
+	{ NULL },
+};
+enum { O_FORMAT };
+
+static int shm_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
-	int format = F_TABLE;
-	if (objc == 3 && strcmp(Tcl_GetString(objv[1]), "-format") == 0) {
-		if ((format = hi_cmd_choice(interp, objv[2], formats, "format")) < 0)
-			return TCL_ERROR;
-	} else if (objc != 1) {
-		Tcl_WrongNumArgs(interp, 1, objv, hi_cmd_shm.usage);
-		return TCL_ERROR;
-	}
+	int format = a->v[O_FORMAT].choice;
 	struct hi_session *s = &app->session;
 	if (!s->attached) {
 		hi_error("not attached to a process; use: attach PID");
@@ -175,12 +171,12 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 		hi_error_prefix("%s", s->who);
 		return hi_cmd_fail(interp);
 	}
-	if (format == F_TABLE) {
+	if (format == HI_F_TABLE) {
 		print_table(app->out, s->pid, &si);
-	} else if (format == F_CSV) {
+	} else if (format == HI_F_CSV) {
 		print_csv(app->out, &si);
 	} else {
-		struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "shm");
+		struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "shm");
 		if (!e) {
 			rc = -1;
 		} else {
@@ -193,9 +189,7 @@ static int shm_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 }
 
 const struct hi_cmd hi_cmd_shm = {
-	"shm", "?-format table|json|csv|tcl?",
-	"the shared memory the target maps, who else maps it, and /dev/shm's free space",
-	"  -format F       table, json, csv, or tcl (return a dict, print nothing)\n"
+	"shm", "the shared memory the target maps, who else maps it, and /dev/shm's free space", shm_args,
 	"Lists each shared-memory segment the target maps (/dev/shm files from\n"
 	"shm_open and multiprocessing.shared_memory, SysV segments, memfds, shared\n"
 	"anonymous memory): its size, how much the target maps and has resident,\n"
@@ -206,5 +200,5 @@ const struct hi_cmd hi_cmd_shm = {
 	"/dev/shm as the target sees it (a container's own, through\n"
 	"/proc/PID/root): docker gives a container 64 MB unless --shm-size says\n"
 	"otherwise.  Reads only /proc: the target is not stopped.\n",
-	shm_proc,
+	shm_run, HI_CMD_OUT,
 };

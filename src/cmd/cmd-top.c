@@ -13,8 +13,6 @@
 
 #define TOP_DEFAULT 10
 
-static const char *const formats[] = { "table", "json", "csv", "tcl", NULL };
-enum { F_TABLE, F_JSON, F_CSV, F_TCL };
 
 struct top {
 	struct hi_topn best;
@@ -108,38 +106,22 @@ static void print_table(FILE *out, const struct top *top, const struct hi_census
 	}
 }
 
-static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static const struct hi_argspec top_args[] = {
+	{ "N", HI_ARG_INT, .min = 1, .max = HI_TOPN_MAX, .help = "how many, 1 to 10000 (default 10)" },
+	{ "-copy", HI_ARG_FLAG, .help = "walk a copy of the target's memory (see 'help heap')" },
+	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
+	  .help = "table, json, csv, or tcl (a dict: pid python objects, a\n"
+		  "list of dicts: index address size kind preview, and\n"
+		  "length and text for a str or bytes, items for a\n"
+		  "container, shape for an array; json has the same)" },
+	{ NULL },
+};
+enum { O_N, O_COPY, O_FORMAT };
+
+static int top_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	static const char *const opts[] = { "-format", "-copy", NULL };
-	enum { O_FORMAT, O_COPY };
-	struct hi_app *app = cd;
-	int format = F_TABLE, copy = 0, have_n = 0;
-	Tcl_WideInt n = TOP_DEFAULT;
-	for (int i = 1; i < objc; i++) {
-		const char *a = Tcl_GetString(objv[i]);
-		if (a[0] != '-' && !have_n) {
-			if (Tcl_GetWideIntFromObj(interp, objv[i], &n) != TCL_OK || n < 1 || n > HI_TOPN_MAX) {
-				Tcl_SetObjResult(interp, Tcl_ObjPrintf("N must be an integer from 1 to %d, not \"%s\"; usage: top %s",
-								       HI_TOPN_MAX, a, hi_cmd_top.usage));
-				return TCL_ERROR;
-			}
-			have_n = 1;
-			continue;
-		}
-		int opt;
-		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
-			return TCL_ERROR;
-		if (opt == O_COPY) {
-			copy = 1;
-			continue;
-		}
-		if (i + 1 >= objc) {
-			Tcl_SetObjResult(interp, Tcl_ObjPrintf("-format needs a value; usage: top %s", hi_cmd_top.usage));
-			return TCL_ERROR;
-		}
-		if ((format = hi_cmd_choice(interp, objv[++i], formats, "format")) < 0)
-			return TCL_ERROR;
-	}
+	int format = a->v[O_FORMAT].choice, copy = a->v[O_COPY].set;
+	Tcl_WideInt n = a->v[O_N].set ? a->v[O_N].i : TOP_DEFAULT;
 	struct top top = { .who = app->session.who };
 	if (hi_topn_init(&top.best, (size_t)n) < 0) {
 		hi_error("%s: top: out of memory for %lld objects; free memory or ask for fewer (top N)",
@@ -151,12 +133,12 @@ static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 	hi_census_init(&c, "kind");
 	int rc = hi_cmd_walk(app, &o, copy, &c, after, &top);
 	if (rc == TCL_OK) {
-		if (format == F_TABLE) {
+		if (format == HI_F_TABLE) {
 			print_table(app->out, &top, &c);
-		} else if (format == F_CSV) {
+		} else if (format == HI_F_CSV) {
 			print_csv(app->out, &top, &c);
 		} else {
-			struct hi_emit *e = hi_cmd_emitter(app, format == F_JSON, "top");
+			struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "top");
 			if (e) {
 				emit_result(e, &top, &c, app->session.pid, app->session.py.version);
 				hi_cmd_emitted(app, e);
@@ -172,18 +154,11 @@ static int top_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const 
 }
 
 const struct hi_cmd hi_cmd_top = {
-	"top", "?N? ?-copy? ?-format table|json|csv|tcl?",
-	"the N largest objects (default 10), with a preview of each",
-	"  N               how many, 1 to 10000 (default 10)\n"
-	"  -copy           walk a copy of the target's memory (see 'help heap')\n"
-	"  -format F       table, json, csv, or tcl (return a dict: pid python\n"
-	"                  objects, a list of dicts: index address size kind\n"
-	"                  preview, and length and text for a str or bytes, items\n"
-	"                  for a container, shape for an array; json has the same)\n"
+	"top", "the N largest objects (default 10), with a preview of each", top_args,
 	"Sizes are sys.getsizeof's; ties go to the lower address.  The preview\n"
 	"shows a str's or bytes' length and first 32 characters as Python's\n"
 	"ascii() and repr() write them, a list's, tuple's, dict's or set's number\n"
 	"of items, and a numpy array's shape.  It is read before the target\n"
 	"resumes.  top looks at the whole heap: a baseline (setrel) does not apply.\n",
-	top_proc,
+	top_run, HI_CMD_OUT,
 };

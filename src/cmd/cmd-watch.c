@@ -61,53 +61,41 @@ struct watch_opts {
 	int quiet;
 };
 
-static int parse_opts(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[], struct watch_opts *o)
+static const struct hi_argspec watch_args[] = {
+	{ "-out", HI_ARG_FILE, "FILE", .required = 1,
+	  .help = "the CSV file to write (replaced), one value a row:\n"
+		  "sample,time,seconds,series,kind,value; the series\n"
+		  "are rss_bytes, pss_bytes, swap_bytes (from\n"
+		  "/proc/PID/smaps_rollup), census_objects,\n"
+		  "census_bytes, pause_ms, and kind_bytes with the\n"
+		  "kind's name; each sample is flushed as taken" },
+	{ "-interval", HI_ARG_NUMBER, "SECONDS", .min = 0.01, .max = 86400,
+	  .help = "between samples (default 1), on a fixed grid" },
+	{ "-count", HI_ARG_INT, "N", .min = 0, .max = 1e18, .help = "how many samples (default 0: until Ctrl-C)" },
+	{ "-top", HI_ARG_INT, "K", .min = 0, .max = 1000,
+	  .help = "the bytes of each sample's K largest kinds (default 8);\n"
+		  "a kind once written is written in every later sample" },
+	{ "-command", HI_ARG_SCRIPT, "SCRIPT",
+	  .help = "evaluate SCRIPT between samples, with the target\n"
+		  "running (e.g. to drive a load); an error ends the watch" },
+	{ "-quiet", HI_ARG_FLAG, .help = "no line per sample; without it, one is printed as\n"
+					 "each sample is taken" },
+	{ NULL },
+};
+enum { O_OUT, O_INTERVAL, O_COUNT, O_TOP, O_COMMAND, O_QUIET };
+
+static void get_opts(const struct hi_args *a, struct watch_opts *o)
 {
-	static const char *const opts[] = { "-interval", "-count", "-out", "-top", "-command", "-quiet", NULL };
-	enum { O_INTERVAL, O_COUNT, O_OUT, O_TOP, O_COMMAND, O_QUIET };
 	*o = (struct watch_opts){ 1.0, 0, 8, NULL, NULL, 0 };
-	for (int i = 1; i < objc; i++) {
-		int opt;
-		if (Tcl_GetIndexFromObj(interp, objv[i], opts, "option", 0, &opt) != TCL_OK)
-			return TCL_ERROR;
-		if (opt == O_QUIET) {
-			o->quiet = 1;
-			continue;
-		}
-		if (i + 1 >= objc) {
-			Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s needs a value; usage: watch %s", Tcl_GetString(objv[i]),
-							       hi_cmd_watch.usage));
-			return TCL_ERROR;
-		}
-		Tcl_Obj *v = objv[++i];
-		if (opt == O_INTERVAL) {
-			if (Tcl_GetDoubleFromObj(interp, v, &o->interval) != TCL_OK)
-				return TCL_ERROR;
-			if (!(o->interval >= 0.01 && o->interval <= 86400)) {
-				Tcl_SetObjResult(interp, Tcl_NewStringObj(
-					"-interval is in seconds, from 0.01 to 86400", -1));
-				return TCL_ERROR;
-			}
-		} else if (opt == O_COUNT || opt == O_TOP) {
-			Tcl_WideInt *w = opt == O_COUNT ? &o->count : &o->top;
-			if (Tcl_GetWideIntFromObj(interp, v, w) != TCL_OK)
-				return TCL_ERROR;
-			if (*w < 0 || (opt == O_TOP && *w > 1000)) {
-				Tcl_SetObjResult(interp, Tcl_ObjPrintf("%s must be %s", Tcl_GetString(objv[i - 1]),
-								       opt == O_TOP ? "from 0 to 1000" : "0 or more"));
-				return TCL_ERROR;
-			}
-		} else if (opt == O_OUT) {
-			o->out = Tcl_GetString(v);
-		} else {
-			o->command = v;
-		}
-	}
-	if (!o->out) {
-		Tcl_SetObjResult(interp, Tcl_ObjPrintf("watch needs -out FILE; usage: watch %s", hi_cmd_watch.usage));
-		return TCL_ERROR;
-	}
-	return TCL_OK;
+	o->out = Tcl_GetString(a->v[O_OUT].obj);
+	if (a->v[O_INTERVAL].set)
+		o->interval = a->v[O_INTERVAL].d;
+	if (a->v[O_COUNT].set)
+		o->count = a->v[O_COUNT].i;
+	if (a->v[O_TOP].set)
+		o->top = a->v[O_TOP].i;
+	o->command = a->v[O_COMMAND].set ? a->v[O_COMMAND].obj : NULL;
+	o->quiet = a->v[O_QUIET].set;
 }
 
 /* Take sample S: memory totals, then a census.  TCL_OK or TCL_ERROR.  */
@@ -154,12 +142,10 @@ static int interrupted(struct hi_app *app, unsigned long taken, const char *file
 	return TCL_ERROR;
 }
 
-static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	struct hi_app *app = cd;
 	struct watch_opts o;
-	if (parse_opts(interp, objc, objv, &o) != TCL_OK)
-		return TCL_ERROR;
+	get_opts(a, &o);
 	if (!app->session.attached) {
 		hi_error("watch: not attached to a process; use: attach PID");
 		return hi_cmd_fail(interp);
@@ -282,25 +268,10 @@ static int watch_proc(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *cons
 }
 
 const struct hi_cmd hi_cmd_watch = {
-	"watch", "-out FILE ?-interval SECONDS? ?-count N? ?-top K? ?-command SCRIPT? ?-quiet?",
-	"sample the target's memory and census over time, into a CSV file",
-	"  -out FILE          the CSV file to write (replaced), one value a row:\n"
-	"                     sample,time,seconds,series,kind,value; the series\n"
-	"                     are rss_bytes, pss_bytes, swap_bytes (from\n"
-	"                     /proc/PID/smaps_rollup), census_objects,\n"
-	"                     census_bytes, pause_ms, and kind_bytes with the\n"
-	"                     kind's name; each sample is flushed as taken\n"
-	"  -interval SECONDS  between samples (default 1), on a fixed grid\n"
-	"  -count N           how many samples (default 0: until Ctrl-C)\n"
-	"  -top K             the bytes of each sample's K largest kinds (default 8);\n"
-	"                     a kind once written is written in every later sample\n"
-	"  -command SCRIPT    evaluate SCRIPT between samples, with the target\n"
-	"                     running (e.g. to drive a load); an error ends the watch\n"
-	"  -quiet             no line per sample; without it, one is printed as\n"
-	"                     each sample is taken\n"
+	"watch", "sample the target's memory and census over time, into a CSV file", watch_args,
 	"The target runs between samples and is stopped for each census, as for\n"
 	"'heap'.  Ctrl-C ends the watch; the file keeps every sample taken.  A\n"
 	"saved image (heapinspect image FILE) is refused: it does not change.\n"
 	"'plot FILE -out FILE.svg' draws the file.\n",
-	watch_proc,
+	watch_run,
 };

@@ -31,13 +31,77 @@ struct hi_app {
 	char last_what[256];		/* what A was */
 };
 
+/* What a command takes, declared once (as tmux's cmd_entry and
+ * tclsqlite's option tables do): parsing, usage, `help NAME`, Tab
+ * completion and "did you mean" suggestions all come from it.  */
+enum hi_argtype {
+	HI_ARG_FLAG,		/* an option without a value: -copy */
+	HI_ARG_INT,		/* an integer from MIN to MAX */
+	HI_ARG_NUMBER,		/* a real number from MIN to MAX */
+	HI_ARG_STRING,		/* any text */
+	HI_ARG_FILE,		/* a file name (Tab completes file names) */
+	HI_ARG_SCRIPT,		/* a Tcl script */
+	HI_ARG_CHOICE,		/* one of CHOICES (a unique prefix will do) */
+	HI_ARG_COMMAND,		/* the name of a heapinspect command */
+};
+
+struct hi_argspec {
+	const char *name;	/* "-format"; without the dash, a positional
+				 * argument, by its placeholder ("N", "FILE") */
+	enum hi_argtype type;
+	const char *value;	/* an option's value, for usage: "FILE" */
+	const char *const *choices;	/* HI_ARG_CHOICE: NULL-terminated */
+	double min, max;	/* HI_ARG_INT and HI_ARG_NUMBER */
+	int required;
+	const char *help;	/* for `help NAME`; may run over lines */
+};
+
+#define HI_MAX_ARGS 12
+
+/* The parsed arguments, one slot per hi_argspec in table order.  */
+struct hi_args {
+	struct hi_argval {
+		int set;	/* given (a flag: present) */
+		Tcl_Obj *obj;	/* the value as given */
+		Tcl_WideInt i;	/* HI_ARG_INT */
+		double d;	/* HI_ARG_NUMBER */
+		int choice;	/* HI_ARG_CHOICE: its index */
+	} v[HI_MAX_ARGS];
+	const char *out;	/* -out FILE of a HI_CMD_OUT command */
+};
+
+enum {
+	HI_CMD_OUT = 1,		/* takes -out FILE: the result goes there */
+	HI_CMD_TCL_INFO = 2,	/* with a subcommand, it is Tcl's own info */
+};
+
 struct hi_cmd {
 	const char *name;
-	const char *usage;	/* arguments, for "wrong # args" and help */
 	const char *summary;	/* one line */
+	const struct hi_argspec *args;	/* ended by {NULL}; NULL: none */
 	const char *help;	/* the rest of `help NAME` */
-	Tcl_ObjCmdProc *proc;
+	int (*run)(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a);
+	unsigned flags;
 };
+
+/* `-format table|json|csv|tcl`, as most commands take it.  */
+extern const char *const hi_formats[];
+enum { HI_F_TABLE, HI_F_JSON, HI_F_CSV, HI_F_TCL };
+
+/* Parse OBJV by CMD's table into A.  TCL_OK, or TCL_ERROR with a
+ * one-line message naming the command, the word at fault, a suggestion
+ * when one is close, and the usage.  */
+int hi_cmd_parse(Tcl_Interp *interp, const struct hi_cmd *cmd, int objc, Tcl_Obj *const objv[], struct hi_args *a);
+
+/* CMD's usage ("?-all? ?-format table|json|csv|tcl? ?-out FILE?") into
+ * BUF; returns BUF.  */
+char *hi_cmd_usage(const struct hi_cmd *cmd, char *buf, size_t size);
+
+/* `help NAME`'s text for CMD.  */
+void hi_cmd_describe(const struct hi_cmd *cmd, FILE *out);
+
+/* The command named NAME (LEN bytes), or NULL.  */
+const struct hi_cmd *hi_cmd_find(const char *name, size_t len);
 
 extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_dump, hi_cmd_heap,
 	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
@@ -112,8 +176,5 @@ struct hi_emit *hi_cmd_emitter(struct hi_app *app, int json, const char *cmd);
 /* Finish E; a Tcl value becomes the command's result.  */
 void hi_cmd_emitted(struct hi_app *app, struct hi_emit *e);
 
-/* Parse "-format table|json|csv|tcl" style options: returns the index of
- * VALUE in CHOICES or -1 with the Tcl error set.  */
-int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices, const char *what);
 
 #endif

@@ -29,13 +29,54 @@ const struct hi_cmd *const hi_commands[] = {
  * census for nobody.  */
 struct binding {
 	struct hi_app *app;
-	Tcl_ObjCmdProc *proc;
+	const struct hi_cmd *cmd;
 };
+
+/* `info exists x` and friends: Tcl's own info, kept under another name
+ * by hi_commands_register.  */
+static int tcl_info(Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
+{
+	Tcl_Obj **v = (Tcl_Obj **)ckalloc(objc * sizeof *v);
+	v[0] = Tcl_NewStringObj(HI_TCL_INFO, -1);
+	Tcl_IncrRefCount(v[0]);
+	for (int i = 1; i < objc; i++)
+		v[i] = objv[i];
+	int rc = Tcl_EvalObjv(interp, objc, v, 0);
+	Tcl_DecrRefCount(v[0]);
+	ckfree((char *)v);
+	return rc;
+}
+
+/* -out FILE: the result goes to FILE, and the command returns nothing. */
+static int result_to_file(struct hi_app *app, Tcl_Interp *interp, const char *cmd, const char *file)
+{
+	int len;
+	const char *r = Tcl_GetStringFromObj(Tcl_GetObjResult(interp), &len);
+	FILE *f = fopen(file, "w");
+	int ok = f && fwrite(r, 1, (size_t)len, f) == (size_t)len && fputc('\n', f) != EOF;
+	int err = errno;
+	if (f && fclose(f) != 0 && ok) {
+		ok = 0;
+		err = errno;
+	}
+	if (!ok) {
+		hi_error("%s: %s: cannot write %s: %s; check the path or choose another -out", app->session.who, cmd, file,
+			 strerror(err));
+		return hi_cmd_fail(interp);
+	}
+	Tcl_ResetResult(interp);
+	return TCL_OK;
+}
 
 static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const objv[])
 {
 	struct binding *b = cd;
 	struct hi_app *app = b->app;
+	if ((b->cmd->flags & HI_CMD_TCL_INFO) && objc > 1 && Tcl_GetString(objv[1])[0] != '-')
+		return tcl_info(interp, objc, objv);
+	struct hi_args args;
+	if (hi_cmd_parse(interp, b->cmd, objc, objv, &args) != TCL_OK)
+		return TCL_ERROR;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *outer = app->out, *collect = open_memstream(&text, &len);
@@ -45,7 +86,7 @@ static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
 	}
 	app->out = collect;
 	hi_target_poll();	/* let go threads held since an earlier stop */
-	int rc = b->proc(app, interp, objc, objv);
+	int rc = b->cmd->run(app, interp, &args);
 	hi_target_poll();
 	app->out = outer;
 	if (fclose(collect) != 0 && rc == TCL_OK) {
@@ -61,6 +102,8 @@ static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
 		Tcl_SetObjResult(interp, Tcl_NewStringObj(text, (int)len));
 	}
 	free(text);
+	if (rc == TCL_OK && args.out)
+		rc = result_to_file(app, interp, b->cmd->name, args.out);
 	/* A write that failed mid-command left the error flag, not errno:
 	 * a reader that left ends the script quietly (141), any other
 	 * failure is this command's error.  */
@@ -84,10 +127,7 @@ static int run_cmd(ClientData cd, Tcl_Interp *interp, int objc, Tcl_Obj *const o
 
 int hi_cmd_is_ours(const char *name, int len)
 {
-	for (int i = 0; hi_commands[i]; i++)
-		if ((int)strlen(hi_commands[i]->name) == len && memcmp(hi_commands[i]->name, name, (size_t)len) == 0)
-			return 1;
-	return 0;
+	return len >= 0 && hi_cmd_find(name, (size_t)len) != NULL;
 }
 
 static void free_binding(ClientData cd)
@@ -103,10 +143,10 @@ void hi_commands_register(struct hi_app *app)
 	hi_census_init(&app->last_a, "kind");
 	hi_census_init(&app->last_b, "kind");
 	for (int i = 0; hi_commands[i]; i++) {
-		struct binding *b = hi_commands[i]->proc ? malloc(sizeof *b) : NULL;
+		struct binding *b = hi_commands[i]->run ? malloc(sizeof *b) : NULL;
 		if (!b)
 			continue;
-		*b = (struct binding){ app, hi_commands[i]->proc };
+		*b = (struct binding){ app, hi_commands[i] };
 		Tcl_CreateObjCommand(app->interp, hi_commands[i]->name, run_cmd, b, free_binding);
 	}
 }
@@ -170,14 +210,6 @@ void hi_cmd_emitted(struct hi_app *app, struct hi_emit *e)
 	Tcl_Obj *v = hi_emit_finish(e);
 	if (v)
 		Tcl_SetObjResult(app->interp, v);
-}
-
-int hi_cmd_choice(Tcl_Interp *interp, Tcl_Obj *value, const char *const *choices, const char *what)
-{
-	int idx;
-	if (Tcl_GetIndexFromObj(interp, value, choices, what, 0, &idx) != TCL_OK)
-		return -1;
-	return idx;
 }
 
 int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
