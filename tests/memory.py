@@ -193,7 +193,7 @@ def check(tap, python, fallback=False):
         tap.ok(mem['unexplained'] >= planted * 0.99,
                '%s: not explained by Python objects %d >= what C, the file and shm hold (%d)'
                % (name, mem['unexplained'], planted))
-        tap.ok(mem['unexplained'] == max(rss - mem['objects']['size'], 0),
+        tap.ok(mem['unexplained'] == max(rss - mem['census']['size'], 0),
                '%s: not explained = RSS - live objects' % name)
 
         # Stacks: one per thread.
@@ -203,9 +203,9 @@ def check(tap, python, fallback=False):
                'threads seen %d' % mem['threads'])
 
         # Python objects: the census is heap's.
-        tap.ok(mem['objects']['count'] == heap['objects'] and mem['objects']['size'] == heap['size'],
+        tap.ok(mem['census']['objects'] == heap['objects'] and mem['census']['size'] == heap['size'],
                '%s: live objects equal heap\'s total (%d objects, %d bytes)' % (name, heap['objects'], heap['size']),
-               json.dumps(mem['objects']))
+               json.dumps(mem['census']))
 
         # pymalloc against its own _debugmallocstats.
         pm = mem['pymalloc']
@@ -287,7 +287,7 @@ def check(tap, python, fallback=False):
 
         # The table, the CSV and the Tcl dict say the same.
         rc, out, err = heapinspect(['attach', str(pid), '-e', 'memory', '-e', 'memory -format csv',
-                                    '-e', 'puts [dict get [memory -format tcl] objects count]', '-e', 'shm'])
+                                    '-e', 'puts [dict get [memory -format tcl] census objects]', '-e', 'shm'])
         tap.ok(rc == 0 and 'shared memory' in out and ('/dev/shm/' + truth['shm_name']) in out
                and 'not explained by Python objects' in out and 'pymalloc arenas' in out,
                '%s: memory prints its table' % name, out + err)
@@ -345,7 +345,7 @@ def check_without_pymalloc(tap, python):
         mem = json.loads(out.splitlines()[0]) if rc == 0 and out else {}  # then dump's byte count
         pm = mem.get('pymalloc', {})
         tap.ok(rc == 0 and pm.get('arenas') == 0 and cls(mem, 'pymalloc')['size'] == 0
-               and mem['objects']['count'] >= 10000,
+               and mem['census']['objects'] >= 10000,
                '%s (PYTHONMALLOC=malloc): no pymalloc arenas, objects still counted' % name, out[-1500:] + err)
         # A saved image has no /proc: one line naming the image and its
         # pid, no table, and an errorCode scripts can test.

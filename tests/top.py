@@ -65,10 +65,10 @@ def check_python(tap, python):
 
         rc, out, _ = run(tap, name, target, 'top 4 -format json', 'top 4 -format json')
         if rc == 0:
-            check_objects(tap, name, 'json', json.loads(out)['objects'], truth)
+            check_objects(tap, name, 'json', json.loads(out)['rows'], truth)
 
         # Tcl: a dict with a list of dicts, turned into lines by the script.
-        script = ('foreach o [dict get [top 4 -format tcl] objects] {puts [join [list [dict get $o address] [dict get $o size] '
+        script = ('foreach o [dict get [top 4 -format tcl] rows] {puts [join [list [dict get $o address] [dict get $o size] '
                   '[dict get $o kind] [expr {[dict exists $o length] ? [dict get $o length] : ""}] '
                   '[expr {[dict exists $o items] ? [dict get $o items] : ""}]] "\\t"]}')
         rc, out, _ = run(tap, name, target, script, 'top 4 -format tcl')
@@ -86,19 +86,19 @@ def check_python(tap, python):
             check_objects(tap, name, 'tcl', objs, truth_no_text)
 
         # The same fields and values in both formats, one session.
-        script = FLAT_TCL + 'top 4 -format json\nputs @@\nflat "" [top 4 -format tcl] {objects rows}\n'
+        script = FLAT_TCL + 'top 4 -format json\nputs @@\nflat "" [top 4 -format tcl] {rows rows}\n'
         rc, out, _ = run(tap, name, target, script, 'top 4 -format json, then tcl')
         if rc == 0:
             j, t = out.split('@@\n')
             j, t = json_flat(json.loads(j)), tcl_flat(t)
-            tap.ok(j == t and 'objects.3.preview' in j and 'objects.0.index' in j,
+            tap.ok(j == t and 'rows.3.preview' in j and 'rows.0.index' in j,
                    '%s: -format json and -format tcl carry the same %d fields and values' % (name, len(j)),
                    'json only %r\ntcl only %r' % (sorted(set(j.items()) - set(t.items())),
                                                   sorted(set(t.items()) - set(j.items()))))
 
         rc, out, _ = run(tap, name, target, 'top 4 -copy -format json', 'top 4 -copy')
         if rc == 0:
-            check_objects(tap, name, '-copy', json.loads(out)['objects'], truth)
+            check_objects(tap, name, '-copy', json.loads(out)['rows'], truth)
 
         rc, out, _ = run(tap, name, target, 'top 4', 'top 4 (table)')
         lines = out.splitlines()

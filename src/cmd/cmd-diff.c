@@ -7,51 +7,10 @@
 #include <time.h>
 #include "cmd/cmd.h"
 #include "util/error.h"
-#include "util/infile.h"
+#include "report/censusfile.h"
+#include "report/describe.h"
 #include "report/report.h"
 
-
-static Tcl_Obj *diff_dict(Tcl_Interp *ip, const struct hi_diff *d)
-{
-	Tcl_Obj *r = Tcl_NewDictObj(), *rows = Tcl_NewListObj(0, NULL);
-#define W(o, k, v) Tcl_DictObjPut(ip, o, Tcl_NewStringObj(k, -1), Tcl_NewWideIntObj((Tcl_WideInt)(v)))
-	W(r, "objects_a", d->objects_a);
-	W(r, "size_a", d->size_a);
-	W(r, "objects_b", d->objects_b);
-	W(r, "size_b", d->size_b);
-	for (size_t i = 0; i < d->n; i++) {
-		const struct hi_diff_row *x = &d->rows[i];
-		Tcl_Obj *o = Tcl_NewDictObj();
-		Tcl_DictObjPut(ip, o, Tcl_NewStringObj("kind", -1), Tcl_NewStringObj(x->kind, -1));
-		W(o, "count_a", x->count_a);
-		W(o, "count_b", x->count_b);
-		W(o, "dcount", hi_diff_dcount(x));
-		W(o, "size_a", x->size_a);
-		W(o, "size_b", x->size_b);
-		W(o, "dsize", hi_diff_dsize(x));
-		Tcl_ListObjAppendElement(ip, rows, o);
-	}
-#undef W
-	Tcl_DictObjPut(ip, r, Tcl_NewStringObj("rows", -1), rows);
-	return r;
-}
-
-static int load_census(struct hi_app *app, const char *file, struct hi_census *c)
-{
-	size_t len;
-	char *buf = hi_infile_read(file, HI_INFILE_CENSUS_MAX, app->session.who[0] ? app->session.who : "diff",
-				   "saved census", &len);
-	if (!buf)
-		return hi_cmd_fail(app->interp);
-	Tcl_Obj *text = Tcl_NewStringObj(buf, (int)len);
-	free(buf);
-	Tcl_IncrRefCount(text);
-	int rc = hi_census_from_tcl(app->interp, text, c);
-	Tcl_DecrRefCount(text);
-	if (rc != TCL_OK)
-		Tcl_SetObjResult(app->interp, Tcl_ObjPrintf("%s: %s", file, Tcl_GetStringResult(app->interp)));
-	return rc;
-}
 
 static const struct hi_argspec diff_args[] = {
 	{ "-from", HI_ARG_FILE, "FILE", .help = "compare with a census saved by 'heap -save FILE' instead of\n"
@@ -70,8 +29,8 @@ static int diff_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	struct hi_census a, b;
 	char what[256];
 	if (from) {
-		if (load_census(app, from, &a) != TCL_OK)
-			return TCL_ERROR;
+		if (hi_census_load(from, &a, app->session.who[0] ? app->session.who : "diff") < 0)
+			return hi_cmd_fail(interp);
 		snprintf(what, sizeof what, "%s", from);
 	} else if (app->baseline.set && app->baseline.pid == app->session.pid && !hi_cmd_baseline(app)) {
 		hi_error("%s: the baseline was taken of an earlier process with this pid, not this one; run 'setrel' again",
@@ -115,13 +74,22 @@ static int diff_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	}
 	if (format == HI_F_TABLE)
 		hi_report_diff_table(app->out, &d, what, all);
-	else if (format == HI_F_JSON)
-		hi_report_diff_json(app->out, &d, app->session.pid, app->session.py.version);
 	else if (format == HI_F_CSV)
 		hi_report_diff_csv(app->out, &d);
-	else
-		Tcl_SetObjResult(interp, diff_dict(interp, &d));
+	struct hi_emit *e = NULL;
+	if (format == HI_F_JSON || format == HI_F_TCL) {
+		e = hi_cmd_emitter(app, format == HI_F_JSON, "diff");
+		if (e) {
+			hi_diff_describe(e, &d, app->session.pid, app->session.py.version, b.by);
+			hi_cmd_emitted(app, e);
+		}
+	}
 	hi_diff_free(&d);
+	if ((format == HI_F_JSON || format == HI_F_TCL) && !e) {
+		hi_census_free(&a);
+		hi_census_free(&b);
+		return hi_cmd_fail(interp);
+	}
 	/* Keep A and B for `all`.  */
 	hi_census_free(&app->last_a);
 	hi_census_free(&app->last_b);

@@ -6,30 +6,10 @@
 #include <time.h>
 #include "cmd/cmd.h"
 #include "util/error.h"
+#include "report/censusfile.h"
+#include "report/describe.h"
 #include "report/report.h"
 
-
-/* Write C to FILE as a Tcl dict that `diff -from` reads back.  */
-static int save_census(struct hi_app *app, const char *file, const struct hi_census *c)
-{
-	Tcl_Obj *d = hi_census_to_tcl(app->interp, c, app->session.pid, app->session.py.version);
-	Tcl_IncrRefCount(d);
-	char when[64];
-	time_t now = time(NULL);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
-	Tcl_DictObjPut(app->interp, d, Tcl_NewStringObj("format", -1), Tcl_NewStringObj("heapinspect-census-1", -1));
-	Tcl_DictObjPut(app->interp, d, Tcl_NewStringObj("taken", -1), Tcl_NewStringObj(when, -1));
-	FILE *f = fopen(file, "w");
-	int ok = f && fprintf(f, "%s\n", Tcl_GetString(d)) > 0;
-	if (f && fclose(f) != 0)
-		ok = 0;
-	Tcl_DecrRefCount(d);
-	if (!ok) {
-		hi_error("cannot write %s: %s", file, strerror(errno));
-		return hi_cmd_fail(app->interp);
-	}
-	return TCL_OK;
-}
 
 static const char *const bys[] = { "kind", "type", NULL };
 
@@ -65,9 +45,9 @@ static int heap_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		hi_census_free(&c);
 		return TCL_ERROR;
 	}
-	if (save && save_census(app, save, &c) != TCL_OK) {
+	if (save && hi_census_save(save, &c, app->session.pid, app->session.py.version) < 0) {
 		hi_census_free(&c);
-		return TCL_ERROR;
+		return hi_cmd_fail(interp);
 	}
 	size_t shown = 0;
 	if (format == HI_F_TABLE) {
@@ -75,12 +55,16 @@ static int heap_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		/* What the table printed: all of it, or 10 rows of 12 or more. */
 		size_t n = hi_census_nonempty(&c);
 		shown = (all || n < 12) ? n : 10;
-	} else if (format == HI_F_JSON) {
-		hi_report_json(app->out, &c, app->session.pid, app->session.py.version);
 	} else if (format == HI_F_CSV) {
 		hi_report_csv(app->out, &c);
 	} else {
-		Tcl_SetObjResult(interp, hi_census_to_tcl(interp, &c, app->session.pid, app->session.py.version));
+		struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "heap");
+		if (!e) {
+			hi_census_free(&c);
+			return hi_cmd_fail(interp);
+		}
+		hi_census_describe(e, &c, app->session.pid, app->session.py.version);
+		hi_cmd_emitted(app, e);
 	}
 	hi_cmd_set_last_census(app, &c, shown);
 	return TCL_OK;

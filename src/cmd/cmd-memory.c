@@ -158,8 +158,8 @@ static void emit_report(struct hi_emit *e, struct hi_app *app, const struct memr
 	hi_emit_bool(e, "bounded", r->map.bounded);
 	hi_emit_u64(e, "threads", r->map.threads);
 	hi_emit_u64(e, "unscanned", r->map.unscanned);
-	hi_emit_object(e, "objects");
-	hi_emit_u64(e, "count", r->objects);
+	hi_emit_object(e, "census");
+	hi_emit_u64(e, "objects", r->objects);
 	hi_emit_u64(e, "size", r->object_bytes);
 	hi_emit_end(e);
 	hi_emit_object(e, "pymalloc");

@@ -50,7 +50,9 @@ static void emit_result(struct hi_emit *e, const struct top *top, const struct h
 	hi_emit_object(e, NULL);
 	hi_emit_i64(e, "pid", pid);
 	hi_emit_str(e, "python", python ? python : "");
-	hi_emit_list(e, "objects");
+	hi_emit_u64(e, "objects", c->objects);	/* of the whole heap, as in heap */
+	hi_emit_u64(e, "size", c->size);
+	hi_emit_list(e, "rows");
 	for (size_t i = 0; i < top->best.n; i++) {
 		const struct hi_topn_item *it = &top->best.v[i];
 		const struct hi_preview *p = &top->pv[i];
@@ -110,8 +112,9 @@ static const struct hi_argspec top_args[] = {
 	{ "N", HI_ARG_INT, .min = 1, .max = HI_TOPN_MAX, .help = "how many, 1 to 10000 (default 10)" },
 	{ "-copy", HI_ARG_FLAG, .help = "walk a copy of the target's memory (see 'help heap')" },
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
-	  .help = "table, json, csv, or tcl (a dict: pid python objects, a\n"
-		  "list of dicts: index address size kind preview, and\n"
+	  .help = "table, json, csv, or tcl (a dict: pid python objects size\n"
+		  "(the whole heap's) rows, a list of dicts: index address\n"
+		  "size kind preview, and\n"
 		  "length and text for a str or bytes, items for a\n"
 		  "container, shape for an array; json has the same)" },
 	{ NULL },

@@ -159,11 +159,6 @@ typedef int (*hi_cmd_after_fn)(struct hi_py *py, void *arg);
 int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
 		hi_cmd_after_fn after, void *after_arg);
 
-/* A census as a Tcl dict {pid python objects size by rows {{kind count
- * size} ...}} (rows in table order), and back.  */
-Tcl_Obj *hi_census_to_tcl(Tcl_Interp *interp, const struct hi_census *c, pid_t pid, const char *python);
-int hi_census_from_tcl(Tcl_Interp *interp, Tcl_Obj *obj, struct hi_census *c);
-
 /* Remember C as the last table (for `more` and `all`); takes ownership. */
 void hi_cmd_set_last_census(struct hi_app *app, struct hi_census *c, size_t next);
 

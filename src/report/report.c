@@ -292,26 +292,6 @@ void hi_report_diff_table(FILE *out, const struct hi_diff *d, const char *what, 
 		fprintf(out, "<%zu more rows. Type e.g. 'all' to view.>\n", d->n - end);
 }
 
-void hi_report_diff_json(FILE *out, const struct hi_diff *d, pid_t pid, const char *python)
-{
-	fprintf(out, "{\"pid\": %d, \"python\": ", (int)pid);
-	hi_json_string(out, python ? python : "");
-	fprintf(out,
-		", \"a\": {\"objects\": %" PRIu64 ", \"size\": %" PRIu64 "}, \"b\": {\"objects\": %" PRIu64
-		", \"size\": %" PRIu64 "}, \"rows\": [",
-		d->objects_a, d->size_a, d->objects_b, d->size_b);
-	for (size_t i = 0; i < d->n; i++) {
-		const struct hi_diff_row *r = &d->rows[i];
-		fputs(i ? ", {\"kind\": " : "{\"kind\": ", out);
-		hi_json_string(out, r->kind);
-		fprintf(out,
-			", \"count_a\": %" PRIu64 ", \"count_b\": %" PRIu64 ", \"dcount\": %" PRId64
-			", \"size_a\": %" PRIu64 ", \"size_b\": %" PRIu64 ", \"dsize\": %" PRId64 "}",
-			r->count_a, r->count_b, hi_diff_dcount(r), r->size_a, r->size_b, hi_diff_dsize(r));
-	}
-	fputs("]}\n", out);
-}
-
 void hi_report_diff_csv(FILE *out, const struct hi_diff *d)
 {
 	fputs("kind,count_a,count_b,dcount,size_a,size_b,dsize\n", out);
@@ -343,24 +323,3 @@ void hi_json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-int hi_report_json(FILE *out, const struct hi_census *c, pid_t pid, const char *python)
-{
-	size_t n;
-	struct hi_row *rows = hi_census_sorted(c, &n);
-	if (!rows)
-		return -1;
-	fprintf(out, "{\"pid\": %d, \"python\": ", (int)pid);
-	hi_json_string(out, python ? python : "");
-	fprintf(out, ", \"objects\": %" PRIu64 ", \"size\": %" PRIu64 ", \"skipped\": %" PRIu64 ", \"by\": ",
-		c->objects, c->size, c->skipped);
-	hi_json_string(out, c->by);
-	fputs(", \"rows\": [", out);
-	for (size_t i = 0; i < n; i++) {
-		fputs(i ? ", {\"kind\": " : "{\"kind\": ", out);
-		hi_json_string(out, rows[i].kind);
-		fprintf(out, ", \"count\": %" PRIu64 ", \"size\": %" PRIu64 "}", rows[i].count, rows[i].size);
-	}
-	fputs("]}\n", out);
-	free(rows);
-	return 0;
-}

@@ -1,7 +1,7 @@
 /* report.h: census -> text.  Pure formatting, testable on synthetic data.
  *
- * The table reproduces heapy's (guppy3) partition table; JSON gives the
- * same rows for scripts.  Output goes to a stdio stream (use
+ * The table reproduces heapy's (guppy3) partition table; CSV gives the
+ * same rows for spreadsheets (JSON and Tcl: describe.h).  Output goes to a stdio stream (use
  * open_memstream to build a string).  */
 #ifndef HI_REPORT_H
 #define HI_REPORT_H
@@ -23,16 +23,12 @@ long hi_report_more(FILE *out, const struct hi_census *c, size_t start);
  * cumulative,cumulative_percent,kind.  */
 int hi_report_csv(FILE *out, const struct hi_census *c);
 
-/* One JSON object: pid, python version, objects, size, by, rows.  */
-int hi_report_json(FILE *out, const struct hi_census *c, pid_t pid, const char *python);
-
 struct hi_diff;
 
 /* The difference B - A (baseline.h): a summary line for A, B and B-A, then
  * one row per changed kind, largest size change first.  ALL as for
  * hi_report_table.  WHAT names A ("the baseline", a file).  */
 void hi_report_diff_table(FILE *out, const struct hi_diff *d, const char *what, int all);
-void hi_report_diff_json(FILE *out, const struct hi_diff *d, pid_t pid, const char *python);
 void hi_report_diff_csv(FILE *out, const struct hi_diff *d);
 
 /* Write S as a CSV field: quoted (RFC 4180) when it holds a comma, a

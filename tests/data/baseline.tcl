@@ -47,8 +47,13 @@ proc tell {name command} {
 
 # tcl_rows: a 'heap -format tcl' or 'diff -format tcl' dict, one row a line.
 proc tcl_rows {d} {
-	foreach k {pid python objects size by objects_a size_a objects_b size_b} {
+	foreach k {pid python objects size by} {
 		if {[dict exists $d $k]} { puts "TCL $k [dict get $d $k]" }
+	}
+	foreach ab {a b} {
+		foreach k {objects size} {
+			if {[dict exists $d $ab $k]} { puts "TCL ${k}_$ab [dict get $d $ab $k]" }
+		}
 	}
 	foreach r [dict get $d rows] {
 		puts "TCLROW [join [dict values $r] "\t"]"

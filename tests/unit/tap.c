@@ -8,6 +8,7 @@
 #include <string.h>
 #include <CUnit/Basic.h>
 #include <CUnit/TestRun.h>
+#include <tcl.h>
 #include "suites.h"
 
 static int ntests;
@@ -52,8 +53,10 @@ static void on_suite_init_failure(const CU_pSuite suite)
 	printf("not ok %d - %s: suite setup failed\n", ntests, suite->pName);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	/* Tcl values (the census file, Tcl results) need Tcl started.  */
+	Tcl_FindExecutable(argc > 0 ? argv[0] : NULL);
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
 	for (int i = 0; hi_unit_suites[i]; i++)

@@ -8,8 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <CUnit/CUnit.h>
 #include "census/census.h"
+#include "report/censusfile.h"
+#include "report/describe.h"
+#include "util/error.h"
 #include "report/report.h"
 #include "suites.h"
 
@@ -53,12 +57,15 @@ static char *json_of(const struct hi_census *c, pid_t pid, const char *python)
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	int r = hi_report_json(f, c, pid, python);
-	fclose(f);
-	if (r != 0) {
+	struct hi_emit *e = hi_emit_json(f);
+	if (!e) {
+		fclose(f);
 		free(buf);
 		return NULL;
 	}
+	hi_census_describe(e, c, pid, python);
+	hi_emit_finish(e);
+	fclose(f);
 	return buf;
 }
 
@@ -373,6 +380,52 @@ static void empty_census_prints_only_the_label(void)
 	hi_census_free(&c);
 }
 
+/* ---- the census file ---- */
+
+static void census_file_round_trips(void)
+{
+	char path[] = "/tmp/hi-census-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	struct hi_census c, back;
+	hi_census_init(&c, "type");
+	add_objects(&c, "str", 3, 50);
+	add_objects(&c, "a \"quoted\" {brace} kind", 2, 100);
+	CU_ASSERT_EQUAL(hi_census_save(path, &c, 42, "3.12.1"), 0);
+	CU_ASSERT_EQUAL(hi_census_load(path, &back, "test"), 0);
+	CU_ASSERT_STRING_EQUAL(back.by, "type");
+	CU_ASSERT_EQUAL(back.objects, 5);
+	CU_ASSERT_EQUAL(back.size, 350);
+	uint32_t k = hi_census_kind(&back, "a \"quoted\" {brace} kind");
+	CU_ASSERT(k != UINT32_MAX && back.rows[k].count == 2 && back.rows[k].size == 200);
+	hi_census_free(&c);
+	hi_census_free(&back);
+	unlink(path);
+}
+
+/* A file of another format or version is refused, naming what it is.  */
+static void census_file_checks_its_format(void)
+{
+	static const char *const bad[] = {
+		"pid 1 objects 1 size 8 by kind rows {{kind str count 1 size 8}}",
+		"pid 1 objects 1 size 8 by kind rows {{kind str count 1 size 8}} format heapinspect-census-2",
+		"{unbalanced",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		char path[] = "/tmp/hi-census-XXXXXX";
+		int fd = mkstemp(path);
+		CU_ASSERT_FATAL(fd >= 0);
+		CU_ASSERT(write(fd, bad[i], strlen(bad[i])) == (ssize_t)strlen(bad[i]));
+		close(fd);
+		struct hi_census c;
+		CU_ASSERT_EQUAL(hi_census_load(path, &c, "test"), -1);
+		CU_ASSERT(strstr(hi_errmsg(), i == 1 ? "heapinspect-census-2" : "census") != NULL);
+		hi_census_free(&c);
+		unlink(path);
+	}
+}
+
 /* ---- JSON ---- */
 
 /* Drop one trailing newline: the object is the contract, not the line. */
@@ -537,6 +590,8 @@ int hi_suite_report(void)
 			 indent_follows_wide_numbers) ||
 	    !CU_add_test(s, "an empty census prints only the label",
 			 empty_census_prints_only_the_label) ||
+	    !CU_add_test(s, "the census file round-trips", census_file_round_trips) ||
+	    !CU_add_test(s, "the census file's format key is checked", census_file_checks_its_format) ||
 	    !CU_add_test(s, "json has rows in table order", json_has_rows_in_table_order) ||
 	    !CU_add_test(s, "json of an empty type census", json_of_empty_type_census) ||
 	    !CU_add_test(s, "json escapes kind names", json_escapes_kind_names) ||

@@ -1,0 +1,61 @@
+/* describe.c: see describe.h.  */
+#include "config.h"
+#include <stdlib.h>
+#include "report/describe.h"
+
+void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid, const char *python)
+{
+	size_t n = 0;
+	struct hi_row *rows = hi_census_sorted(c, &n);
+	hi_emit_object(e, NULL);
+	hi_emit_i64(e, "pid", pid);
+	hi_emit_str(e, "python", python ? python : "");
+	hi_emit_u64(e, "objects", c->objects);
+	hi_emit_u64(e, "size", c->size);
+	hi_emit_u64(e, "skipped", c->skipped);
+	hi_emit_str(e, "by", c->by);
+	hi_emit_list(e, "rows");
+	for (size_t i = 0; rows && i < n; i++) {
+		hi_emit_object(e, NULL);
+		hi_emit_str(e, "kind", rows[i].kind);
+		hi_emit_u64(e, "count", rows[i].count);
+		hi_emit_u64(e, "size", rows[i].size);
+		hi_emit_end(e);
+	}
+	hi_emit_end(e);
+	hi_emit_end(e);
+	free(rows);
+}
+
+static void totals(struct hi_emit *e, const char *key, uint64_t objects, uint64_t size)
+{
+	hi_emit_object(e, key);
+	hi_emit_u64(e, "objects", objects);
+	hi_emit_u64(e, "size", size);
+	hi_emit_end(e);
+}
+
+void hi_diff_describe(struct hi_emit *e, const struct hi_diff *d, pid_t pid, const char *python, const char *by)
+{
+	hi_emit_object(e, NULL);
+	hi_emit_i64(e, "pid", pid);
+	hi_emit_str(e, "python", python ? python : "");
+	hi_emit_str(e, "by", by ? by : "kind");
+	totals(e, "a", d->objects_a, d->size_a);
+	totals(e, "b", d->objects_b, d->size_b);
+	hi_emit_list(e, "rows");
+	for (size_t i = 0; i < d->n; i++) {
+		const struct hi_diff_row *r = &d->rows[i];
+		hi_emit_object(e, NULL);
+		hi_emit_str(e, "kind", r->kind);
+		hi_emit_u64(e, "count_a", r->count_a);
+		hi_emit_u64(e, "count_b", r->count_b);
+		hi_emit_i64(e, "dcount", hi_diff_dcount(r));
+		hi_emit_u64(e, "size_a", r->size_a);
+		hi_emit_u64(e, "size_b", r->size_b);
+		hi_emit_i64(e, "dsize", hi_diff_dsize(r));
+		hi_emit_end(e);
+	}
+	hi_emit_end(e);
+	hi_emit_end(e);
+}
