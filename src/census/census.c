@@ -3,14 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "census/census.h"
-
-static unsigned hash_str(const char *s)
-{
-	unsigned h = 2166136261u;
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
+#include "util/hash.h"
 
 void hi_census_init(struct hi_census *c, const char *by)
 {
@@ -34,7 +27,7 @@ static int rehash(struct hi_census *c)
 	if (!b)
 		return -1;
 	for (size_t i = 0; i < c->nrows; i++) {
-		size_t s = hash_str(c->rows[i].kind) & (nb - 1);
+		size_t s = hi_hash_str(c->rows[i].kind) & (nb - 1);
 		while (b[s])
 			s = (s + 1) & (nb - 1);
 		b[s] = (uint32_t)i + 1;
@@ -49,7 +42,7 @@ uint32_t hi_census_kind(struct hi_census *c, const char *name)
 {
 	if ((c->nrows + 1) * 2 > c->nbuckets && rehash(c) < 0)
 		return UINT32_MAX;
-	size_t s = hash_str(name) & (c->nbuckets - 1);
+	size_t s = hi_hash_str(name) & (c->nbuckets - 1);
 	while (c->buckets[s]) {
 		uint32_t id = c->buckets[s] - 1;
 		if (strcmp(c->rows[id].kind, name) == 0)

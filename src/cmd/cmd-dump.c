@@ -4,6 +4,7 @@
 #include "cmd/cmd.h"
 #include "util/error.h"
 #include "mem/image.h"
+#include "mem/snapshot.h"
 
 static const struct hi_argspec dump_args[] = {
 	{ "FILE", HI_ARG_FILE, .required = 1, .help = "the image to write (replaced)" },

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/cmd.h"
+#include "mem/snapshot.h"
 #include "report/emit.h"
 #include "util/error.h"
 #include "util/output.h"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "dwarf/debuginfo.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "proc/target.h"
 
 /* A name -> DIE index over the top-level types of every unit.  */
@@ -45,14 +46,6 @@ struct hi_dbg {
 	int syms_loaded;
 	double index_seconds;
 };
-
-static unsigned hash_str(const char *s)
-{
-	unsigned h = 2166136261u;
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
 
 /* ---- finding ELF files of a process, container-aware ---- */
 
@@ -131,7 +124,7 @@ static void load_syms(struct hi_dbg *d)
 		memcpy(e->name, s, len + 1);
 		e->addr = a;
 		e->size = sym.st_size;
-		unsigned b = hash_str(s) % NSYMBUCKETS;
+		unsigned b = hi_hash_str(s) % NSYMBUCKETS;
 		/* Keep the first definition: .symtab and .dynsym repeat names. */
 		struct sym_entry *x;
 		for (x = d->syms[b]; x; x = x->next)
@@ -150,7 +143,7 @@ int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *
 {
 	if (!d->syms_loaded)
 		load_syms(d);
-	for (struct sym_entry *e = d->syms[hash_str(name) % NSYMBUCKETS]; e; e = e->next)
+	for (struct sym_entry *e = d->syms[hi_hash_str(name) % NSYMBUCKETS]; e; e = e->next)
 		if (strcmp(e->name, name) == 0) {
 			*addr = e->addr;
 			if (size)
@@ -179,7 +172,7 @@ static void index_die(struct hi_dbg *d, Dwarf *dw, Dwarf_Die *die)
 	const char *name = dwarf_diename(die);
 	if (!name)
 		return;
-	unsigned b = hash_str(name) % NBUCKETS;
+	unsigned b = hi_hash_str(name) % NBUCKETS;
 	for (struct name_entry *e = table[b]; e; e = e->next)
 		if (strcmp(e->name, name) == 0)
 			return;	/* first complete definition wins */
@@ -237,7 +230,7 @@ static int lookup_type(struct hi_dbg *d, const char *type, Dwarf_Die *out)
 		name = type + 5;
 		want_tag = 1;
 	}
-	unsigned b = hash_str(name) % NBUCKETS;
+	unsigned b = hi_hash_str(name) % NBUCKETS;
 	if (!want_tag) {
 		for (struct name_entry *e = d->typedefs[b]; e; e = e->next)
 			if (strcmp(e->name, name) == 0) {

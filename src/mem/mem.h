@@ -44,17 +44,6 @@ struct hi_mem_stats {
 /* Open a reader on a live process.  Returns NULL with hi_errmsg() set. */
 struct hi_mem *hi_mem_open_pid(pid_t pid);
 
-/* Copy the memory of live process PID that can hold Python objects (the
- * pages present in RAM of its writable, private mappings, from
- * /proc/PID/smaps and pagemap) into an image, so it can be read after the process resumes.  With
- * HI_SNAP_RODATA, also the read-only mappings of loaded code (where static
- * types keep their names), so that the image stands alone; without it,
- * the image reads those from the live process.  At most MAX bytes (0: no
- * bound); beyond it, NULL and hi_errmsg() say so.  The process must be
- * stopped.  Returns the image, or NULL with hi_errmsg() set.  */
-#define HI_SNAP_RODATA 1u
-struct hi_mem *hi_mem_snapshot(pid_t pid, uint64_t max, unsigned flags);
-
 /* What a snapshot took: the size of the mappings it looked at, the bytes
  * it copied (their present pages, and small gaps between them), and the
  * bytes that were swapped out (read live when needed, or, in an image
@@ -64,6 +53,22 @@ struct hi_snap_stats {
 	int over;	/* the copy would have passed its bound */
 };
 const struct hi_snap_stats *hi_mem_snapshot_stats(const struct hi_mem *m);
+
+/* For the snapshot copier (snapshot.h): take over BUF, MAPLEN bytes
+ * mmap'd of which LEN were read, as the range at ADDR of image M
+ * (unmapped when M is closed).  0, or -1 when out of memory.  */
+int hi_mem_image_adopt(struct hi_mem *m, uint64_t addr, unsigned char *buf, size_t len, size_t maplen);
+
+/* Make image IMG a snapshot: read straight from its ranges, and what it
+ * lacks from LIVE (which it then owns) when the address is in one of the
+ * NRO ranges RO (malloc'd, owned too); ST is what it took.  */
+void hi_mem_make_snapshot(struct hi_mem *img, struct hi_mem *live, uint64_t (*ro)[2], size_t nro,
+			  const struct hi_snap_stats *st);
+
+/* LEN bytes at ADDR of the process M reads, uncached, by whichever way
+ * this machine allows (process_vm_readv, else /proc/PID/mem).  The bytes
+ * read, or -1 with errno set.  */
+ssize_t hi_mem_read_uncached(struct hi_mem *m, uint64_t addr, void *dst, size_t len);
 
 /* Bytes an image holds.  */
 uint64_t hi_mem_image_bytes(const struct hi_mem *m);

@@ -44,14 +44,12 @@ static int find_states(struct hi_py *py, const struct hi_obmalloc_layout *ol, st
 		st[(*n)++] = (struct state){ arenas, maxarenas, ol->var_used.addr };
 		return 0;
 	}
-	uint64_t interp;
-	if (hi_mem_u64(m, py->runtime + py->l.rt_interp_head.off, &interp) < 0) {
-		hi_error("%s: cannot read _PyRuntime at 0x%llx: the process may be exiting", who,
-			 (unsigned long long)py->runtime);
+	uint64_t all[MAX_STATES];
+	int ninterps = hi_py_interps(py, all, MAX_STATES, who);
+	if (ninterps < 0)
 		return -1;
-	}
-	for (int k = 0; interp && k < MAX_STATES; k++) {
-		uint64_t s = interp + ol->is_obmalloc.off;
+	for (int k = 0; k < ninterps; k++) {
+		uint64_t s = all[k] + ol->is_obmalloc.off;
 		if (ol->interp_ptr && hi_mem_u64(m, s, &s) < 0)
 			s = 0;
 		int dup = 0;
@@ -60,10 +58,6 @@ static int find_states(struct hi_py *py, const struct hi_obmalloc_layout *ol, st
 		if (s && !dup && hi_mem_u64(m, s + ol->st_arenas.off, &arenas) == 0 &&
 		    hi_mem_uint(m, s + ol->st_maxarenas.off, ol->st_maxarenas.size, &maxarenas) == 0 && arenas)
 			st[(*n)++] = (struct state){ arenas, maxarenas, s + ol->st_used.off };
-		uint64_t next;
-		if (hi_mem_u64(m, interp + py->l.is_next.off, &next) < 0 || next == interp)
-			break;
-		interp = next;
 	}
 	return 0;
 }

@@ -2,18 +2,11 @@
 #include "config.h"
 #include <string.h>
 #include "python/identity.h"
+#include "util/hash.h"
 
 /* How many bytes of contents the digest looks at: enough to tell objects
  * apart in practice, bounded so a huge str costs no more than a small one. */
 #define DIGEST_MAX 256
-
-static uint64_t mix(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;	/* FNV-1a */
-	return h;
-}
 
 static uint64_t mix_mem(struct hi_py *py, uint64_t h, uint64_t addr, size_t len)
 {
@@ -21,29 +14,29 @@ static uint64_t mix_mem(struct hi_py *py, uint64_t h, uint64_t addr, size_t len)
 	if (len > sizeof buf)
 		len = sizeof buf;
 	if (hi_mem_read(py->mem, addr, buf, len) < 0)
-		return mix(h, "?", 1);
-	return mix(h, buf, len);
+		return hi_hash_mix(h, "?", 1);
+	return hi_hash_mix(h, buf, len);
 }
 
 uint64_t hi_identity_key(struct hi_py *py, uint64_t obj, struct hi_type *t)
 {
 	const struct hi_layout *l = &py->l;
-	uint64_t h = mix(0xcbf29ce484222325ull, &t->addr, sizeof t->addr);
+	uint64_t h = hi_hash_mix(HI_HASH64_INIT, &t->addr, sizeof t->addr);
 	int64_t n = 0;
 	switch (t->family) {
 	case HI_B_STR: {
 		char buf[DIGEST_MAX];
 		ssize_t len = hi_py_str(py, obj, buf, sizeof buf);
 		hi_mem_i64(py->mem, obj + l->str_length.off, &n);
-		h = mix(h, &n, sizeof n);
+		h = hi_hash_mix(h, &n, sizeof n);
 		if (len > 0)
-			h = mix(h, buf, (size_t)len);
+			h = hi_hash_mix(h, buf, (size_t)len);
 		break;
 	}
 	case HI_B_BYTES:
 		/* Not ob_shash: it is filled in lazily and would change.  */
 		if (hi_mem_i64(py->mem, obj + l->ob_size.off, &n) == 0 && n >= 0) {
-			h = mix(h, &n, sizeof n);
+			h = hi_hash_mix(h, &n, sizeof n);
 			h = mix_mem(py, h, obj + l->bytes_sval.off, (size_t)n);
 		}
 		break;
@@ -55,7 +48,7 @@ uint64_t hi_identity_key(struct hi_py *py, uint64_t obj, struct hi_type *t)
 		uint64_t at = hi_has(l->long_lv_tag) ? obj + l->long_lv_tag.off : obj + l->ob_size.off;
 		if (hi_mem_u64(py->mem, at, &word) < 0)
 			break;
-		h = mix(h, &word, sizeof word);
+		h = hi_hash_mix(h, &word, sizeof word);
 		if (hi_has(l->long_lv_tag))
 			ndig = word >> 3;
 		else
@@ -73,7 +66,7 @@ uint64_t hi_identity_key(struct hi_py *py, uint64_t obj, struct hi_type *t)
 		break;
 	case HI_B_TUPLE:
 		if (hi_mem_i64(py->mem, obj + l->ob_size.off, &n) == 0 && n >= 0) {
-			h = mix(h, &n, sizeof n);
+			h = hi_hash_mix(h, &n, sizeof n);
 			h = mix_mem(py, h, obj + l->tuple_items.off, (size_t)n * 8);
 		}
 		break;

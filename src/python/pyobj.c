@@ -5,6 +5,7 @@
 #include <string.h>
 #include "util/error.h"
 #include "util/interrupt.h"
+#include "python/member.h"
 #include "python/pyobj.h"
 #include "python/typetable.h"
 
@@ -183,9 +184,7 @@ uint64_t hi_py_type_of(struct hi_py *py, uint64_t obj)
 
 static int read_word(struct hi_py *py, uint64_t addr, struct hi_mbr m, uint64_t *out)
 {
-	if (!hi_has(m))
-		return -1;
-	return hi_mem_uint(py->mem, addr + m.off, m.size ? m.size : 8, out);
+	return hi_member_uint(py->mem, addr, m, out);
 }
 
 /* The typetable entry describing exactly the type at ADDR, or -1.  */
@@ -318,22 +317,36 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 	return py->types[py->ntypes++];
 }
 
+int hi_py_interps(struct hi_py *py, uint64_t *out, int max, const char *who)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t in;
+	if (hi_mem_u64(py->mem, py->runtime + l->rt_interp_head.off, &in) < 0) {
+		hi_error("%s: cannot read _PyRuntime at 0x%llx: the process may be exiting", who,
+			 (unsigned long long)py->runtime);
+		return -1;
+	}
+	int n = 0;
+	while (in && n < max) {
+		for (int i = 0; i < n; i++)
+			if (out[i] == in)
+				return n;	/* a loop: corrupt memory */
+		out[n++] = in;
+		if (hi_mem_u64(py->mem, in + l->is_next.off, &in) < 0)
+			break;
+	}
+	return n;
+}
+
 uint64_t hi_py_main_interp(struct hi_py *py)
 {
 	const struct hi_layout *l = &py->l;
-	uint64_t in = 0;
+	uint64_t in = 0, all[HI_MAX_INTERPS];
 	if (hi_has(l->rt_interp_main) && hi_mem_u64(py->mem, py->runtime + l->rt_interp_main.off, &in) == 0 && in)
 		return in;
 	/* The list is newest first: the main interpreter is last.  */
-	if (hi_mem_u64(py->mem, py->runtime + l->rt_interp_head.off, &in) < 0)
-		return 0;
-	for (int n = 0; in && n < 4096; n++) {
-		uint64_t next;
-		if (hi_mem_u64(py->mem, in + l->is_next.off, &next) < 0 || !next)
-			break;
-		in = next;
-	}
-	return in;
+	int n = hi_py_interps(py, all, HI_MAX_INTERPS, "");
+	return n > 0 ? all[n - 1] : 0;
 }
 
 int hi_py_is(struct hi_py *py, uint64_t obj, enum hi_builtin b)
@@ -368,12 +381,7 @@ static size_t put_utf8(char *out, uint32_t c)
 
 static int read_bits(struct hi_py *py, uint64_t addr, struct hi_mbr m, unsigned *out)
 {
-	unsigned char b[2] = { 0, 0 };
-	if (hi_mem_read(py->mem, addr + m.off, b, m.size > 2 ? 2 : (m.size ? m.size : 1)) < 0)
-		return -1;
-	unsigned v = b[0] | (unsigned)b[1] << 8;
-	*out = (v >> m.bit) & ((1u << m.bits) - 1);
-	return 0;
+	return hi_member_bits(py->mem, addr, m, out);
 }
 
 /* Where str OBJ keeps its characters: length in code points, bytes per

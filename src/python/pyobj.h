@@ -98,6 +98,15 @@ void hi_py_fini(struct hi_py *py);
 /* Forget per-stop state (the type cache keeps static facts only).  */
 void hi_py_reset(struct hi_py *py);
 
+/* The addresses of the runtime's interpreter states, newest first (the
+ * main interpreter last), into OUT (at most MAX): the one walk of
+ * _PyRuntime.interpreters.  A list that comes back on itself (corrupt
+ * memory) ends at the repeat.  Returns how many (0: no interpreter yet,
+ * or none left), or -1 with hi_errmsg() set, naming WHO, when _PyRuntime
+ * cannot be read.  */
+#define HI_MAX_INTERPS 256
+int hi_py_interps(struct hi_py *py, uint64_t *out, int max, const char *who);
+
 /* The main interpreter's state (_PyRuntime.interpreters.main, else the
  * last of the list), or 0.  */
 uint64_t hi_py_main_interp(struct hi_py *py);

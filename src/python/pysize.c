@@ -2,28 +2,26 @@
 #include "config.h"
 #include <stdint.h>
 #include <stdlib.h>
+#include "python/member.h"
 #include "python/numpy.h"
 #include "python/pysize.h"
 
 #define PTR 8
 
+/* A size's fields: one that cannot be read leaves the size unknown,
+ * which the census counts as an unreadable field.  */
 static int rd_i64(struct hi_py *py, uint64_t addr, struct hi_mbr m, int64_t *out)
 {
-	uint64_t v;
-	if (!hi_has(m) || hi_mem_uint(py->mem, addr + m.off, m.size ? m.size : 8, &v) < 0) {
+	if (hi_member_int(py->mem, addr, m, out) < 0) {
 		py->bad_reads++;
 		return -1;
 	}
-	/* Sign-extend narrower fields. */
-	if (m.size && m.size < 8 && (v >> (m.size * 8 - 1)) & 1)
-		v |= ~0ull << (m.size * 8);
-	*out = (int64_t)v;
 	return 0;
 }
 
 static int rd_ptr(struct hi_py *py, uint64_t addr, struct hi_mbr m, uint64_t *out)
 {
-	if (!hi_has(m) || hi_mem_u64(py->mem, addr + m.off, out) < 0) {
+	if (hi_member_ptr(py->mem, addr, m, out) < 0) {
 		py->bad_reads++;
 		return -1;
 	}
@@ -32,11 +30,7 @@ static int rd_ptr(struct hi_py *py, uint64_t addr, struct hi_mbr m, uint64_t *ou
 
 static int rd_bit(struct hi_py *py, uint64_t addr, struct hi_mbr m, unsigned *out)
 {
-	uint64_t v;
-	if (!hi_has(m) || hi_mem_uint(py->mem, addr + m.off, 1, &v) < 0)
-		return -1;
-	*out = (unsigned)(v >> m.bit) & ((1u << m.bits) - 1);
-	return 0;
+	return hi_member_bits(py->mem, addr, m, out);
 }
 
 static int64_t ob_size(struct hi_py *py, uint64_t obj)

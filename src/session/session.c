@@ -134,8 +134,7 @@ int hi_session_ready(struct hi_session *s)
 		return 0;
 	struct hi_py *py = &s->py;
 	uint64_t interp = 0, modules = 0;
-	int ready = hi_mem_u64(s->mem, py->runtime + py->l.rt_interp_head.off, &interp) == 0 && interp &&
-		    hi_has(py->l.is_modules) && hi_mem_u64(s->mem, interp + py->l.is_modules.off, &modules) == 0 &&
+	int ready = hi_py_interps(py, &interp, 1, s->who) == 1 && hi_has(py->l.is_modules) && hi_mem_u64(s->mem, interp + py->l.is_modules.off, &modules) == 0 &&
 		    modules && hi_py_dict_get_str(py, modules, "__main__") != 0;
 	if (hi_session_resume(s) < 0)
 		return 0;

@@ -78,20 +78,16 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 	memset(info, 0, sizeof *info);
 	hi_addrset_init(&seen);
 
-	uint64_t interp;
-	if (hi_mem_u64(py->mem, py->runtime + l->rt_interp_head.off, &interp) < 0) {
-		hi_error("%s: cannot read _PyRuntime at 0x%llx: the process may be exiting", who,
-			 (unsigned long long)py->runtime);
+	uint64_t all[HI_MAX_INTERPS];
+	int ninterps = hi_py_interps(py, all, HI_MAX_INTERPS, who);
+	if (ninterps < 0)
 		return -1;
-	}
-	if (!interp) {
+	if (ninterps == 0) {
 		hi_error("%s: the Python runtime has no interpreter (not yet initialized, or finalized)", who);
 		return -1;
 	}
-	struct hi_addrset interps;
-	hi_addrset_init(&interps);
-	/* A looping interpreter list (corrupt memory) ends at the repeat. */
-	while (interp && info->ninterps < HI_MAX_INTERPS && hi_addrset_add(&interps, interp) == 1) {
+	for (int k = 0; k < ninterps; k++) {
+		uint64_t interp = all[k];
 		struct hi_interp *in = &info->interps[info->ninterps];
 		memset(in, 0, sizeof *in);
 		in->addr = interp;
@@ -129,10 +125,7 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 			in->owns_gc = 1;
 		}
 		info->ninterps++;
-		if (hi_mem_u64(py->mem, interp + l->is_next.off, &interp) < 0)
-			break;
 	}
-	hi_addrset_free(&interps);
 	int stop = 0;
 	for (int i = 0; i < info->ninterps && !stop; i++) {
 		struct hi_interp *in = &info->interps[i];

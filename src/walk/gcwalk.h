@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include "python/pyobj.h"
 
-#define HI_MAX_INTERPS 256
 #define HI_MAX_GCLISTS 8
 
 struct hi_gclist {

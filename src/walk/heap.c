@@ -11,6 +11,7 @@
 #include "python/kind.h"
 #include "python/pysize.h"
 #include "walk/referents.h"
+#include "walk/roots.h"
 #include "util/u64map.h"
 
 /* visit() to count(): the object's contents did not check out.  */

@@ -1,9 +1,9 @@
 /* referents.c: see referents.h.  */
 #include "config.h"
 #include <string.h>
-#include "util/addrset.h"
 #include "util/interrupt.h"
 #include "util/loop.h"
+#include "python/member.h"
 #include "python/numpy.h"
 #include "walk/referents.h"
 #include "python/typetable.h"
@@ -12,7 +12,6 @@
 /* Bounds on counts read from the target: beyond them memory is garbage. */
 #define MAX_ITEMS (1ll << 31)
 #define MAX_FRAME_SLOTS (1 << 20)
-#define MAX_FRAMES 1000000
 #define MAX_MEMBERS 1024
 #define MAX_SLOT_BASES 64
 /* PyMemberDef types holding a strong reference (structmember.h: T_OBJECT
@@ -22,18 +21,12 @@
 
 static int rd_ptr(struct hi_py *py, uint64_t addr, struct hi_mbr m, uint64_t *out)
 {
-	return hi_has(m) ? hi_mem_u64(py->mem, addr + m.off, out) : -1;
+	return hi_member_ptr(py->mem, addr, m, out);
 }
 
 static int rd_int(struct hi_py *py, uint64_t addr, struct hi_mbr m, int64_t *out)
 {
-	uint64_t v;
-	if (!hi_has(m) || hi_mem_uint(py->mem, addr + m.off, m.size ? m.size : 8, &v) < 0)
-		return -1;
-	if (m.size && m.size < 8 && (v >> (m.size * 8 - 1)) & 1)
-		v |= ~0ull << (m.size * 8);
-	*out = (int64_t)v;
-	return 0;
+	return hi_member_int(py->mem, addr, m, out);
 }
 
 static void visit_ptr(struct hi_py *py, uint64_t addr, hi_ref_fn fn, void *arg)
@@ -218,7 +211,7 @@ static int deque_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 
 /* An interpreter frame (3.11+): its function, code, locals dict, frame
  * object, and the live part of localsplus (locals, cells, stack).  */
-static int iframe_refs(struct hi_py *py, uint64_t f, hi_ref_fn fn, void *arg)
+int hi_iframe_referents(struct hi_py *py, uint64_t f, hi_ref_fn fn, void *arg)
 {
 	const struct hi_layout *l = &py->l;
 	int64_t top;
@@ -251,7 +244,7 @@ static int frame_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_
 		uint64_t f;
 		if (rd_ptr(py, obj, l->f_frame, &f) < 0 || !f)
 			return -1;
-		return iframe_refs(py, f, fn, arg);
+		return hi_iframe_referents(py, f, fn, arg);
 	}
 	/* 3.8-3.10: locals, cells and frees, then the value stack.  */
 	uint64_t code, cells = 0, frees = 0, stack;
@@ -297,7 +290,7 @@ static int gen_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 		return -1;
 	if (l->frame_cleared >= 0 && state >= l->frame_cleared)
 		return 0;	/* finished: its frame is gone */
-	return iframe_refs(py, obj + l->gen_iframe.off, fn, arg);
+	return hi_iframe_referents(py, obj + l->gen_iframe.off, fn, arg);
 }
 
 /* ---- instances of classes ---- */
@@ -446,47 +439,4 @@ int hi_referents_hidden(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_re
 		return 0;
 	hi_np_refs(py, obj, t, fn, arg);
 	return 1;
-}
-
-unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg)
-{
-	const struct hi_layout *l = &py->l;
-	uint64_t ts;
-	unsigned long frames = 0;
-	/* Thread states and frames seen: a list that loops back (corrupt
-	 * memory) ends there instead of running forever.  */
-	struct hi_addrset seen;
-	if (!hi_has(l->is_threads_head) || hi_mem_u64(py->mem, interp + l->is_threads_head.off, &ts) < 0)
-		return 0;
-	hi_addrset_init(&seen);
-	for (int nts = 0; ts && nts < 100000 && hi_addrset_add(&seen, ts) == 1; nts++) {
-		uint64_t f = 0;
-		if (hi_has(l->ts_current_frame)) {	/* 3.13 */
-			hi_mem_u64(py->mem, ts + l->ts_current_frame.off, &f);
-		} else if (hi_has(l->ts_frame)) {	/* <= 3.10: a frame object */
-			if (hi_mem_u64(py->mem, ts + l->ts_frame.off, &f) == 0 && f) {
-				fn(f, arg);	/* its f_back chain follows from it */
-				frames++;
-			}
-			f = 0;
-		} else if (hi_has(l->ts_cframe)) {	/* 3.11, 3.12 */
-			uint64_t cf;
-			if (hi_mem_u64(py->mem, ts + l->ts_cframe.off, &cf) == 0 && cf)
-				rd_ptr(py, cf, l->cframe_current, &f);
-		}
-		for (int n = 0; f && frames < MAX_FRAMES && !hi_interrupted() && hi_addrset_add(&seen, f) == 1; n++) {
-			int64_t owner = -1;
-			rd_int(py, f, l->iframe_owner, &owner);
-			if (owner != l->owned_by_cstack || l->owned_by_cstack < 0) {
-				iframe_refs(py, f, fn, arg);
-				frames++;
-			}
-			if (rd_ptr(py, f, l->iframe_previous, &f) < 0)
-				break;
-		}
-		if (hi_mem_u64(py->mem, ts + l->ts_next.off, &ts) < 0)
-			break;
-	}
-	hi_addrset_free(&seen);
-	return frames;
 }

@@ -39,10 +39,9 @@ static inline int hi_type_has_hidden(const struct hi_type *t)
  * not ask hi_referents (hi_referents_hidden is asked apart).  */
 int hi_type_is_leaf(struct hi_py *py, struct hi_type *t);
 
-/* The references held by the running frames of every thread of the
- * interpreter at INTERP (3.11+ interpreter frames live outside the heap;
- * before 3.11 each frame is an object and the thread's frame is reported).
- * Returns the number of frames visited.  */
-unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg);
+/* The references of interpreter frame F (3.11+, not an object): its
+ * function, code, locals dict, frame object and the live part of its
+ * localsplus.  0, or -1 when its memory is inconsistent.  */
+int hi_iframe_referents(struct hi_py *py, uint64_t f, hi_ref_fn fn, void *arg);
 
 #endif
