@@ -1,0 +1,127 @@
+/* walkrun.c: a census of the attached target, in place or on a copy
+ * (see cmd.h): stop, walk, resume, and say under -v what it cost.  */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include "cmd/cmd.h"
+#include "mem/snapshot.h"
+#include "python/numpy.h"
+#include "util/error.h"
+#include "walk/heap.h"
+
+uint64_t hi_cmd_copy_bound(void)
+{
+	const char *e = getenv("HEAPINSPECT_COPY_MB");
+	if (e && *e)
+		return (uint64_t)atoll(e) << 20;	/* 0: no bound */
+	/* By default half of what the machine can give without swapping. */
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[256];
+	unsigned long long kb = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb ? (uint64_t)kb * 1024 / 2 : 0;
+}
+
+int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
+		  struct u64map *record, struct hi_census *out)
+{
+	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, baseline, record };
+	return hi_cmd_walk(app, &opts, copy, out, NULL, NULL);
+}
+
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
+		hi_cmd_after_fn after, void *after_arg)
+{
+	struct hi_gcinfo *info = malloc(sizeof *info);
+	struct hi_heap_diag diag;
+	if (!info) {
+		hi_error("out of memory");
+		return hi_cmd_fail(app->interp);
+	}
+	if (app->session.attached && !app->session.image)
+		hi_np_prepare(&app->session.py);	/* outside the pause */
+	if (hi_cmd_stop(app) != TCL_OK) {
+		free(info);
+		return TCL_ERROR;
+	}
+	struct hi_py *py = &app->session.py;
+	struct hi_mem *live = py->mem, *snap = NULL;
+	uint64_t copied = 0;
+	struct hi_snap_stats sst = { 0 };
+	unsigned long long live_reads = 0;
+	int rc;
+	if (copy && app->session.image)
+		copy = 0;	/* an image is a copy already */
+	if (copy) {
+		snap = hi_mem_snapshot(app->session.target.reader, hi_cmd_copy_bound(), 0);
+		/* The pause ends here; a copy of a process that died while it
+		 * was taken is not kept.  */
+		if (hi_session_resume(&app->session) < 0) {
+			hi_mem_close(snap);
+			snap = NULL;
+		}
+		if (!snap) {
+			free(info);
+			return hi_cmd_fail(app->interp);
+		}
+		copied = hi_mem_image_bytes(snap);
+		py->mem = snap;
+		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
+		if (rc == 0 && after)
+			rc = after(py, after_arg);
+		py->mem = live;
+		sst = *hi_mem_snapshot_stats(snap);
+		live_reads = hi_mem_stats(snap)->live_reads;
+		/* What the copy lacks is read from the process; if it died
+		 * meanwhile, those reads failed and the census is not whole. */
+		if (rc == 0 && hi_mem_target_gone(snap)) {
+			hi_error("%s: the process exited while heapinspect read what it had not copied; nothing it read is kept",
+				 app->session.who);
+			hi_error_class(HI_E_GONE);
+			rc = -1;
+		}
+		hi_mem_close(snap);
+	} else {
+		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
+		if (rc == 0 && after)
+			rc = after(py, after_arg);
+		/* A census of a process that died while it was taken is not a
+		 * census: whatever the walk made of it, it is an error.  */
+		if (hi_session_resume(&app->session) < 0)
+			rc = -1;
+	}
+	if (rc == 0 && app->verbose && !copy)
+		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads%s\n", app->session.who,
+			hi_mem_stats(live)->bytes_read / 1048576.0,
+			(unsigned long long)hi_mem_stats(live)->chunk_fills,
+			hi_mem_stats(live)->fallback
+				? " from /proc/PID/mem (process_vm_readv is not allowed here, as seccomp may forbid it)"
+				: "");
+	if (rc == 0 && app->verbose && copy)
+		fprintf(stderr,
+			"heapinspect: %s: copied %.1f MiB (the present pages of %.1f MiB of writable mappings) while stopped, then walked the copy; %llu reads went to the live process (read-only data, and the %.1f MiB swapped out)\n",
+			app->session.who, copied / 1048576.0, sst.mapped / 1048576.0, live_reads,
+			sst.swapped / 1048576.0);
+	if (rc == 0 && app->verbose)
+		fprintf(stderr,
+			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"
+			"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of C types not followed, %llu followed only through __dict__ and tp_members; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
+			app->session.who, (unsigned long long)out->objects, (unsigned long long)diag.gc_objects,
+			(unsigned long long)diag.frames, info->ninterps, app->session.target.last_pause * 1e3,
+			app->session.who, (unsigned long long)diag.bad_type, (unsigned long long)diag.bad_ptr,
+			(unsigned long long)diag.undecoded, (unsigned long long)diag.generic,
+			(unsigned long long)diag.inconsistent,
+			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
+	if (rc == 0 && app->verbose && diag.hidden)
+		fprintf(stderr, "heapinspect: %s: %llu objects reachable only through numpy bases and dtypes (gc-based tools miss them)\n",
+			app->session.who, (unsigned long long)diag.hidden);
+	if (rc == 0)
+		out->skipped = hi_heap_skipped(&diag, info->broken_lists);
+	free(info);
+	return rc < 0 ? hi_cmd_fail(app->interp) : TCL_OK;
+}
+

@@ -1,0 +1,51 @@
+/* dbg-impl.h: the inside of a debug-information handle, shared by the
+ * two files of dwarf/ that build it: debuginfo.c (modules, symbols, the
+ * Python module) and dwindex.c (the DWARF type index).  Nothing outside
+ * dwarf/ includes it.  */
+#ifndef HI_DBG_IMPL_H
+#define HI_DBG_IMPL_H
+#include <elfutils/libdwfl.h>
+#include <sys/types.h>
+#include <stdint.h>
+
+/* A name -> DIE index over the top-level types of every unit.  */
+struct name_entry {
+	struct name_entry *next;
+	Dwarf *dw;
+	Dwarf_Off off;
+	char name[];
+};
+
+struct sym_entry {
+	struct sym_entry *next;
+	uint64_t addr, size;
+	char name[];
+};
+
+#define NBUCKETS 16384
+#define NSYMBUCKETS 8192
+
+struct hi_dbg {
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	Dwarf *dw;
+	Dwarf_Addr bias;
+	pid_t pid;
+	char *python_path, *exe_path, *debug_path;
+	char name_version[16];
+	struct name_entry *tags[NBUCKETS];	/* struct/union/enum tags */
+	struct name_entry *typedefs[NBUCKETS];
+	struct sym_entry *syms[NSYMBUCKETS];
+	int syms_loaded;
+	double index_seconds;
+};
+
+/* Index the top-level types of every unit of DW (dwindex.c).  */
+void hi_dwindex_add(struct hi_dbg *d, Dwarf *dw);
+void hi_dwindex_free(struct hi_dbg *d);
+
+/* The one local object symbol NAME, NAME.lto_priv.N or NAME.N of SIZE
+ * bytes of D's module (debuginfo.c).  0, or -1 if none or two.  */
+int hi_dbg_local_symbol(struct hi_dbg *d, const char *name, uint64_t size, uint64_t *addr);
+
+#endif
