@@ -199,6 +199,33 @@ ssize_t hi_mem_read_uncached(struct hi_mem *m, uint64_t addr, void *dst, size_t 
 	return live_read(m, addr, dst, len);
 }
 
+struct hi_mem *hi_mem_cache_image(const struct hi_mem *m)
+{
+	struct hi_mem *img = hi_mem_open_image();
+	if (!img)
+		return NULL;
+	for (size_t i = 0; i < m->nchunks; i++) {
+		const struct chunk *c = m->chunks[i];
+		/* Each run of readable pages, as one range.  */
+		for (unsigned p = 0; p < PAGES_PER_CHUNK;) {
+			if (!(c->valid & (1u << p))) {
+				p++;
+				continue;
+			}
+			unsigned q = p;
+			while (q < PAGES_PER_CHUNK && (c->valid & (1u << q)))
+				q++;
+			if (hi_mem_image_add(img, c->base + (uint64_t)p * PAGE, c->data + (size_t)p * PAGE,
+					     (size_t)(q - p) * PAGE) < 0) {
+				hi_mem_close(img);
+				return NULL;
+			}
+			p = q;
+		}
+	}
+	return img;
+}
+
 void hi_mem_invalidate(struct hi_mem *m)
 {
 	m->memo.data = NULL;
@@ -335,6 +362,7 @@ static struct chunk *take_buffer(struct hi_mem *m, size_t *slot)
 		if (c == m->last)
 			continue;
 		u64map_del(&m->index, (c->base >> HI_CHUNK_SHIFT) + 1);
+		m->stats.evictions++;
 		*slot = at;
 		return c;
 	}

@@ -39,6 +39,7 @@ struct hi_mem_stats {
 	int fallback;			/* 1 when reading /proc/PID/mem */
 	unsigned long long live_reads;	/* a snapshot's reads of what it did
 					 * not copy, from the live process */
+	unsigned long long evictions;	/* chunks dropped for the cache's bound */
 };
 
 /* Open a reader on a live process.  Returns NULL with hi_errmsg() set. */
@@ -69,6 +70,13 @@ void hi_mem_make_snapshot(struct hi_mem *img, struct hi_mem *live, uint64_t (*ro
  * this machine allows (process_vm_readv, else /proc/PID/mem).  The bytes
  * read, or -1 with errno set.  */
 ssize_t hi_mem_read_uncached(struct hi_mem *m, uint64_t addr, void *dst, size_t len);
+
+/* A new image holding what the cache of M holds now: every readable
+ * page of every chunk read since the last hi_mem_invalidate (dump
+ * -census: what one census read, and nothing else).  Complete only when
+ * hi_mem_stats(M)->evictions has not grown meanwhile.  NULL when out of
+ * memory.  */
+struct hi_mem *hi_mem_cache_image(const struct hi_mem *m);
 
 /* Bytes an image holds.  */
 uint64_t hi_mem_image_bytes(const struct hi_mem *m);

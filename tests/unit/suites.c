@@ -19,5 +19,6 @@ const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_procmaps,
 	hi_suite_memmap,
 	hi_suite_text,
+	hi_suite_image,
 	NULL,
 };

@@ -11,8 +11,18 @@
 #include <tcl.h>
 #include "suites.h"
 
-static int ntests;
+static int ntests, todo_failures;
 static char skip_reason[512];	/* set by hi_unit_skip during a test */
+static char todo_reason[512];	/* set by hi_unit_todo during a test */
+
+void hi_unit_todo(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(todo_reason, sizeof todo_reason, fmt, ap);
+	va_end(ap);
+	todo_reason[strcspn(todo_reason, "\n")] = '\0';
+}
 
 void hi_unit_skip(const char *fmt, ...)
 {
@@ -31,6 +41,19 @@ static void on_complete(const CU_pTest test, const CU_pSuite suite, const CU_pFa
 	char why[sizeof skip_reason];
 	memcpy(why, skip_reason, sizeof why);
 	skip_reason[0] = '\0';
+	if (todo_reason[0]) {
+		/* A known defect, filed: TAP's TODO, which automake counts as an
+		 * expected failure, and as an unexpected pass (an error) the
+		 * day it is fixed, so that the TODO is then taken away.  */
+		printf("%s %d - %s: %s # TODO %s\n", failure ? "not ok" : "ok", ntests, suite->pName, test->pName,
+		       todo_reason);
+		for (CU_pFailureRecord f = failure; f; f = f->pNext)
+			printf("# %s:%u: %s\n", f->strFileName ? f->strFileName : "?", f->uiLineNumber,
+			       f->strCondition ? f->strCondition : "");
+		todo_failures += failure != NULL;
+		todo_reason[0] = '\0';
+		return;
+	}
 	if (!failure && skipped) {
 		/* What did not run is not a pass: TAP's SKIP, which automake
 		 * counts apart.  */
@@ -67,7 +90,7 @@ int main(int argc, char **argv)
 	CU_set_test_complete_handler(on_complete);
 	CU_set_suite_init_failure_handler(on_suite_init_failure);
 	CU_run_all_tests();
-	unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed();
+	unsigned failed = CU_get_number_of_tests_failed() + CU_get_number_of_suites_failed() - (unsigned)todo_failures;
 	printf("1..%d\n", ntests);
 	CU_cleanup_registry();
 	return failed ? 1 : 0;

@@ -9,6 +9,9 @@ for a line on stdin (or EOF) before exiting.
     closure_target.py TRUTH.json            the main workload
     closure_target.py TRUTH.json --julia    only the julia example's two
                                             lists of 1,000,000 complex each
+    ... --small                             every population a fiftieth
+                                            (at least 3): for the small
+                                            images of tests/data/images
     ... --twice                             compute the truth twice and fail
                                             unless both agree (self-check)
 
@@ -621,8 +624,14 @@ def token_gen(i):
     yield len(token)
 
 
-DEPTH = 200
+SCALE = 50 if '--small' in sys.argv else 1
+DEPTH = 200 // (SCALE // 10 or 1)
 THREADS = 3
+
+
+def n(k):
+    """K objects, or a fiftieth of them (at least 3) with --small."""
+    return max(k // SCALE, 3)
 
 
 def descend(level, tag, bottom, stop):
@@ -640,31 +649,31 @@ def plant():
     alive.  The three threads stay blocked at the bottom of their recursion
     until the "stop" event is set."""
     pop = {}
-    pop['plain'] = [Plain(i) for i in range(5000)]
-    pop['slotted'] = [Slotted(i) for i in range(3000)]
-    pop['dicted'] = [Dicted(i) for i in range(2000)]
+    pop['plain'] = [Plain(i) for i in range(n(5000))]
+    pop['slotted'] = [Slotted(i) for i in range(n(3000))]
+    pop['dicted'] = [Dicted(i) for i in range(n(2000))]
     for d in pop['dicted']:
         vars(d)
-    pop['str_ascii'] = ['ascii-%06d' % i for i in range(1000)]
-    pop['str_latin1'] = ['l\xe4tin-%06d' % i for i in range(1000)]
-    pop['str_bmp'] = ['\u4e2d\u6587-%06d' % i for i in range(1000)]
-    pop['str_astral'] = ['\U0001f40d-%06d' % i for i in range(1000)]
+    pop['str_ascii'] = ['ascii-%06d' % i for i in range(n(1000))]
+    pop['str_latin1'] = ['l\xe4tin-%06d' % i for i in range(n(1000))]
+    pop['str_bmp'] = ['\u4e2d\u6587-%06d' % i for i in range(n(1000))]
+    pop['str_astral'] = ['\U0001f40d-%06d' % i for i in range(n(1000))]
     pop['int_small'] = list(range(-5, 257))
-    pop['int_huge'] = [10 ** 50 + i for i in range(1000)]
-    pop['bytes'] = [b'bytes-%06d' % i for i in range(1000)]
-    pop['tuples'] = [((i, ('t', i)), (i,)) for i in range(1000)]
-    pop['big_dict'] = {3000000 + i: 5000000 + i for i in range(100000)}
-    pop['str_key_dict'] = {'key-%06d' % i: i for i in range(5000)}
-    pop['big_set'] = {'member-%06d' % i for i in range(50000)}
-    pop['frozensets'] = [frozenset((i, -i - 1)) for i in range(500)]
+    pop['int_huge'] = [10 ** 50 + i for i in range(n(1000))]
+    pop['bytes'] = [b'bytes-%06d' % i for i in range(n(1000))]
+    pop['tuples'] = [((i, ('t', i)), (i,)) for i in range(n(1000))]
+    pop['big_dict'] = {3000000 + i: 5000000 + i for i in range(n(100000))}
+    pop['str_key_dict'] = {'key-%06d' % i: i for i in range(n(5000))}
+    pop['big_set'] = {'member-%06d' % i for i in range(n(50000))}
+    pop['frozensets'] = [frozenset((i, -i - 1)) for i in range(n(500))]
     # Deleted entries hold the set's dummy marker, which is not an object
     # of the heap: nothing must be counted or skipped for them.
-    holey = set(range(10000, 10400))
-    for i in range(10000, 10400, 3):
+    holey = set(range(10000, 10000 + n(400)))
+    for i in range(10000, 10000 + n(400), 3):
         holey.discard(i)
     pop['holey_set'] = holey
-    pop['closures'] = [make_closure(i) for i in range(1000)]
-    pop['generators'] = [token_gen(i) for i in range(300)]
+    pop['closures'] = [make_closure(i) for i in range(n(1000))]
+    pop['generators'] = [token_gen(i) for i in range(n(300))]
     for g in pop['generators']:
         next(g)
     stop = threading.Event()
@@ -726,7 +735,7 @@ def planted_rows(pop):
     # Only the suspended generators hold these ranges, and only the
     # threads' frames these complexes and floats: rebuilt equals give the
     # sizes without touching the frames.
-    add('range (in generators)', 'range', 'type', False, [range(i, i + 3) for i in range(300)])
+    add('range (in generators)', 'range', 'type', False, [range(i, i + 3) for i in range(n(300))])
     levels = [(lv, t) for t in range(THREADS) for lv in range(DEPTH, 0, -1)]
     add('frame (thread recursion)', k(types.FrameType), 'type', False, recursion_frames(pop['threads'][2]))
     add('complex (thread frames)', 'complex', 'type', False, [complex(lv, t + 0.5) for lv, t in levels])
