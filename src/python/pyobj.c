@@ -221,7 +221,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 	}
 
 	struct hi_layout *l = &py->l;
-	struct hi_type t = { .addr = addr, .kind = UINT32_MAX, .dict_kind = UINT32_MAX, .desc = -1, .leaf = -1, .fixed_size = UINT64_MAX };
+	struct hi_type t = { .addr = addr, .desc = -1, .leaf = -1, .fixed_size = UINT64_MAX };
 	uint64_t meta, metaflags, name_ptr, v;
 	char name[MAX_TP_NAME];
 	int ok = 1;
@@ -312,6 +312,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 		return NULL;
 	}
 	*copy = t;
+	copy->index = (uint32_t)py->ntypes;
 	py->types[py->ntypes] = copy;
 	u64map_put(&py->type_index, addr, py->ntypes);
 	return py->types[py->ntypes++];

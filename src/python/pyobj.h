@@ -34,13 +34,12 @@ struct hi_type {
 	int desc;		/* that base's typetable entry, or -1 */
 	int is_gc;		/* HAVE_GC */
 	int static_type;	/* not a heap type */
-	uint32_t kind;		/* census kind id (census.h), or UINT32_MAX */
+	uint32_t index;		/* its place in hi_py.types (a walk's side tables) */
 	/* Precomputed on first use by the census: objects of this type
 	 * reference nothing (a leaf), and all have this size (0: it varies;
 	 * UINT64_MAX: not known yet). */
 	int8_t leaf;		/* -1 unknown, 0, 1 */
 	uint64_t fixed_size;
-	uint32_t dict_kind;	/* kind of its instances' __dict__ */
 	char *name;		/* heapy display name */
 	char *tp_name;		/* tp_name as read */
 };

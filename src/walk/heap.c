@@ -51,6 +51,10 @@ struct walk {
 	struct objvec later;	/* targets of hidden references, for phase 2 */
 	uint64_t later_memo[64];	/* recently deferred: arrays share dtypes and bases */
 	struct u64map owners;	/* dict -> its lowest-addressed owner */
+	/* Each type's kind in this census and its instances' dicts' kind,
+	 * by the type's index: [2i] and [2i + 1], UINT32_MAX until named. */
+	uint32_t *kinds;
+	size_t nkinds;
 	uint32_t no_owner;
 	int oom;
 };
@@ -108,23 +112,45 @@ static int gc_root(uint64_t obj, int interp, void *arg)
 	return w->oom;
 }
 
+/* The slot of type T's kind (DICT: its instances' dicts'), or NULL when
+ * out of memory.  */
+static uint32_t *kind_slot(struct walk *w, const struct hi_type *t, int dict)
+{
+	size_t i = (size_t)t->index * 2 + (size_t)dict;
+	if (i >= w->nkinds) {
+		size_t n = w->nkinds ? w->nkinds : 256;
+		while (n <= i)
+			n *= 2;
+		uint32_t *k = realloc(w->kinds, n * sizeof *k);
+		if (!k)
+			return NULL;
+		for (size_t j = w->nkinds; j < n; j++)
+			k[j] = UINT32_MAX;
+		w->kinds = k;
+		w->nkinds = n;
+	}
+	return &w->kinds[i];
+}
+
 /* The census kind of objects of type T (not exact dicts by kind).  */
 static uint32_t kind_of(struct walk *w, struct hi_type *t)
 {
-	if (t->kind == UINT32_MAX)
-		t->kind = hi_census_kind(w->c, hi_kind_type_name(w->py, t));
-	return t->kind;
+	uint32_t *k = kind_slot(w, t, 0);
+	if (k && *k == UINT32_MAX)
+		*k = hi_census_kind(w->c, hi_kind_type_name(w->py, t));
+	return k ? *k : UINT32_MAX;
 }
 
 /* "dict of X" for dicts owned by objects of type OT.  */
 static uint32_t dict_kind_of(struct walk *w, struct hi_type *ot)
 {
-	if (ot->dict_kind == UINT32_MAX) {
+	uint32_t *k = kind_slot(w, ot, 1);
+	if (k && *k == UINT32_MAX) {
 		char name[600];
 		snprintf(name, sizeof name, "dict of %s", hi_kind_type_name(w->py, ot));
-		ot->dict_kind = hi_census_kind(w->c, name);
+		*k = hi_census_kind(w->c, name);
 	}
-	return ot->dict_kind;
+	return k ? *k : UINT32_MAX;
 }
 
 static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind, unsigned flags)
@@ -269,9 +295,9 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 	hi_addrset_init(&w.seen);
 	u64map_init(&w.owners);
 	py->bad_reads = 0;
-	/* Kind ids and precomputed facts belong to this census.  */
+	/* Precomputed facts are taken afresh by each census (kind ids are
+	 * the walk's own, in w.kinds).  */
 	for (size_t i = 0; i < py->ntypes; i++) {
-		py->types[i]->kind = py->types[i]->dict_kind = UINT32_MAX;
 		py->types[i]->leaf = -1;
 		py->types[i]->fixed_size = UINT64_MAX;
 	}
@@ -303,6 +329,7 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 	diag->bad_reads = py->bad_reads;
 	hi_addrset_free(&w.seen);
 	u64map_free(&w.owners);
+	free(w.kinds);
 	free(w.stack.addr);
 	free(w.dicts.addr);
 	free(w.later.addr);
