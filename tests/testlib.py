@@ -25,7 +25,9 @@ def find_pythons():
     if env:
         return [p for p in env.split(':') if p]
     found = []
-    for d in sorted(glob.glob('/root/.pyenv/versions/3.*')):
+    # pyenv's builds, wherever pyenv keeps them.
+    root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
+    for d in sorted(glob.glob(os.path.join(root, 'versions', '3.*'))):
         m = re.match(r'3\.(\d+)', os.path.basename(d))
         exe = glob.glob(os.path.join(d, 'bin', 'python3.*[0-9]'))
         if m and int(m.group(1)) >= 8 and exe:
