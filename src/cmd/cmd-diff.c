@@ -74,18 +74,16 @@ static int diff_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	}
 	if (format == HI_F_TABLE)
 		hi_report_diff_table(app->out, &d, what, all);
-	else if (format == HI_F_CSV)
-		hi_report_diff_csv(app->out, &d);
 	struct hi_emit *e = NULL;
-	if (format == HI_F_JSON || format == HI_F_TCL) {
-		e = hi_cmd_emitter(app, format == HI_F_JSON, "diff");
+	if (format != HI_F_TABLE) {
+		e = hi_cmd_emitter(app, format, "diff", "rows", hi_diff_csv_columns);
 		if (e) {
 			hi_diff_describe(e, &d, app->session.pid, app->session.py.version, b.by);
 			hi_cmd_emitted(app, e);
 		}
 	}
 	hi_diff_free(&d);
-	if ((format == HI_F_JSON || format == HI_F_TCL) && !e) {
+	if (format != HI_F_TABLE && !e) {
 		hi_census_free(&a);
 		hi_census_free(&b);
 		return hi_cmd_fail(interp);

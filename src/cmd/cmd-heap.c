@@ -55,10 +55,8 @@ static int heap_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		/* What the table printed: all of it, or 10 rows of 12 or more. */
 		size_t n = hi_census_nonempty(&c);
 		shown = (all || n < 12) ? n : 10;
-	} else if (format == HI_F_CSV) {
-		hi_report_csv(app->out, &c);
 	} else {
-		struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "heap");
+		struct hi_emit *e = hi_cmd_emitter(app, format, "heap", "rows", hi_census_csv_columns);
 		if (!e) {
 			hi_census_free(&c);
 			return hi_cmd_fail(interp);

@@ -82,7 +82,7 @@ static int info_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	}
 	const char *exe = hi_dbg_exe_path(s->dbg) ? hi_dbg_exe_path(s->dbg) : "?";
 	if (format != 0) {
-		struct hi_emit *e = hi_cmd_emitter(app, format == 1, "info");
+		struct hi_emit *e = hi_cmd_emitter(app, format == 1 ? HI_F_JSON : HI_F_TCL, "info", NULL, NULL);
 		if (e) {
 			emit_info(e, s, gi, os_threads, exe);
 			hi_cmd_emitted(app, e);

@@ -381,7 +381,7 @@ static int memory_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 	} else if (format == HI_F_CSV) {
 		print_csv(app->out, r);
 	} else {
-		struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "memory");
+		struct hi_emit *e = hi_cmd_emitter(app, format, "memory", NULL, NULL);
 		if (!e) {
 			rc = TCL_ERROR;
 		} else {

@@ -225,22 +225,6 @@ static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_
 	hi_emit_end(e);
 }
 
-static void print_csv(FILE *out, const struct np *np)
-{
-	fputs("index,address,nbytes,type,itemsize,shape,data,base,only_through_views\n", out);
-	for (size_t i = 0; i < np->nrows; i++) {
-		const struct hi_np_array *a = &np->rows[i].a;
-		char shape[HI_NP_MAXDIMS * 24];
-		hi_np_shape_str(a, shape, sizeof shape);
-		fprintf(out, "%zu,0x%" PRIx64 ",%" PRIu64 ",%c,%" PRIu64 ",\"%s\",%s,", i, a->addr, a->nbytes,
-			a->type >= 0x20 && a->type < 0x7f && a->type != '"' && a->type != ',' ? a->type : '?', a->itemsize,
-			shape, data_word(a));
-		if (a->base)
-			fprintf(out, "0x%" PRIx64, a->base);
-		fprintf(out, ",%d\n", (np->rows[i].flags & HI_OBSERVE_HIDDEN) != 0);
-	}
-}
-
 static const struct hi_argspec numpy_args[] = {
 	{ "-n", HI_ARG_INT, "N", .min = 0, .max = HI_TOPN_MAX,
 	  .help = "list the N arrays with the most data (default 10, 0: none)" },
@@ -273,10 +257,10 @@ static int numpy_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 		const struct hi_py *py = &app->session.py;
 		if (format == HI_F_TABLE) {
 			print_table(app->out, &np, py);
-		} else if (format == HI_F_CSV) {
-			print_csv(app->out, &np);
 		} else {
-			struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "numpy");
+			static const char *const columns[] = { "index", "address", "nbytes", "type", "itemsize", "shape",
+							       "data", "base", "only_through_views", NULL };
+			struct hi_emit *e = hi_cmd_emitter(app, format, "numpy", "rows", columns);
 			if (e) {
 				emit_result(e, &np, py, app->session.pid);
 				hi_cmd_emitted(app, e);

@@ -124,23 +124,6 @@ static void print_table(FILE *o, pid_t pid, const struct hi_shminfo *si)
 	}
 }
 
-static void print_csv(FILE *o, const struct hi_shminfo *si)
-{
-	fputs("name,kind,size,mapped,rss,pss,swap,peers\n", o);
-	for (size_t i = 0; i < si->n; i++) {
-		const struct hi_shmseg *g = &si->segs[i];
-		hi_csv_field(o, g->name);
-		fprintf(o, ",%s,", hi_shmkind_name(g->kind));
-		if (g->size_known)
-			fprintf(o, "%" PRIu64, g->size);
-		fprintf(o, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", g->mapped.size, g->mapped.rss,
-			g->mapped.pss, g->mapped.swap);
-		for (size_t k = 0; k < g->npeers; k++)
-			fprintf(o, "%s%d", k ? " " : "", (int)g->peers[k].pid);
-		fputc('\n', o);
-	}
-}
-
 static const struct hi_argspec shm_args[] = {
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats, .help = "table, json, csv, or tcl (a dict)" },
 	{ NULL },
@@ -173,10 +156,9 @@ static int shm_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args 
 	}
 	if (format == HI_F_TABLE) {
 		print_table(app->out, s->pid, &si);
-	} else if (format == HI_F_CSV) {
-		print_csv(app->out, &si);
 	} else {
-		struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "shm");
+		static const char *const columns[] = { "name", "kind", "size", "mapped", "rss", "pss", "swap", "peers", NULL };
+		struct hi_emit *e = hi_cmd_emitter(app, format, "shm", "segments", columns);
 		if (!e) {
 			rc = -1;
 		} else {

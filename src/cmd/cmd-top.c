@@ -79,21 +79,6 @@ static void emit_result(struct hi_emit *e, const struct top *top, const struct h
 	hi_emit_end(e);
 }
 
-static void print_csv(FILE *out, const struct top *top, const struct hi_census *c)
-{
-	fputs("index,address,size,kind,preview\n", out);
-	for (size_t i = 0; i < top->best.n; i++) {
-		const struct hi_topn_item *it = &top->best.v[i];
-		char words[HI_PREVIEW_CHARS * 10 + 64];
-		hi_preview_format(&top->pv[i], words, sizeof words);
-		fprintf(out, "%zu,0x%" PRIx64 ",%" PRIu64 ",", i, it->addr, it->size);
-		hi_csv_field(out, c->rows[it->kind].kind);
-		fputc(',', out);
-		hi_csv_field(out, words);
-		fputc('\n', out);
-	}
-}
-
 static void print_table(FILE *out, const struct top *top, const struct hi_census *c)
 {
 	fprintf(out, "The %zu largest of %" PRIu64 " objects (%" PRIu64 " bytes).\n", top->best.n, c->objects,
@@ -138,10 +123,9 @@ static int top_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args 
 	if (rc == TCL_OK) {
 		if (format == HI_F_TABLE) {
 			print_table(app->out, &top, &c);
-		} else if (format == HI_F_CSV) {
-			print_csv(app->out, &top, &c);
 		} else {
-			struct hi_emit *e = hi_cmd_emitter(app, format == HI_F_JSON, "top");
+			static const char *const columns[] = { "index", "address", "size", "kind", "preview", NULL };
+			struct hi_emit *e = hi_cmd_emitter(app, format, "top", "rows", columns);
 			if (e) {
 				emit_result(e, &top, &c, app->session.pid, app->session.py.version);
 				hi_cmd_emitted(app, e);

@@ -162,11 +162,13 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 /* Remember C as the last table (for `more` and `all`); takes ownership. */
 void hi_cmd_set_last_census(struct hi_app *app, struct hi_census *c, size_t next);
 
-/* The writer of a command's -format json (to APP's output) or tcl
- * result.  NULL with hi_errmsg() set, naming the pid and CMD, when out of
- * memory.  */
+/* The writer of a command's result in FORMAT (HI_F_JSON, HI_F_TCL, or
+ * HI_F_CSV: the records of the list CSV_LIST in CSV_COLUMNS), to APP's
+ * output or as a Tcl value.  NULL with hi_errmsg() set, naming the pid
+ * and CMD, when out of memory.  */
 struct hi_emit;
-struct hi_emit *hi_cmd_emitter(struct hi_app *app, int json, const char *cmd);
+struct hi_emit *hi_cmd_emitter(struct hi_app *app, int format, const char *cmd, const char *csv_list,
+				const char *const *csv_columns);
 
 /* Finish E; a Tcl value becomes the command's result.  */
 void hi_cmd_emitted(struct hi_app *app, struct hi_emit *e);

@@ -177,12 +177,15 @@ int hi_cmd_resume(struct hi_app *app)
 	return TCL_OK;
 }
 
-struct hi_emit *hi_cmd_emitter(struct hi_app *app, int json, const char *cmd)
+struct hi_emit *hi_cmd_emitter(struct hi_app *app, int format, const char *cmd, const char *csv_list,
+				const char *const *csv_columns)
 {
-	struct hi_emit *e = json ? hi_emit_json(app->out) : hi_emit_tcl();
+	struct hi_emit *e = format == HI_F_JSON ? hi_emit_json(app->out)
+			    : format == HI_F_CSV && csv_columns ? hi_emit_csv(app->out, csv_list, csv_columns)
+								 : hi_emit_tcl();
 	if (!e)
 		hi_error("%s: %s: out of memory for the %s result; free some memory and retry", app->session.who, cmd,
-			 json ? "json" : "tcl");
+			 hi_formats[format]);
 	return e;
 }
 

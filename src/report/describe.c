@@ -2,6 +2,12 @@
 #include "config.h"
 #include <stdlib.h>
 #include "report/describe.h"
+#include "report/report.h"
+
+/* The CSV of each: the rows, in these columns.  */
+const char *const hi_census_csv_columns[] = { "index", "count", "count_percent", "size", "size_percent",
+					      "cumulative", "cumulative_percent", "kind", NULL };
+const char *const hi_diff_csv_columns[] = { "kind", "count_a", "count_b", "dcount", "size_a", "size_b", "dsize", NULL };
 
 void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid, const char *python)
 {
@@ -15,11 +21,19 @@ void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid,
 	hi_emit_u64(e, "skipped", c->skipped);
 	hi_emit_str(e, "by", c->by);
 	hi_emit_list(e, "rows");
+	uint64_t cumulative = 0;
 	for (size_t i = 0; rows && i < n; i++) {
+		cumulative += rows[i].size;
 		hi_emit_object(e, NULL);
 		hi_emit_str(e, "kind", rows[i].kind);
 		hi_emit_u64(e, "count", rows[i].count);
 		hi_emit_u64(e, "size", rows[i].size);
+		/* The rest of heapy's table row.  */
+		hi_emit_u64(e, "index", i);
+		hi_emit_i64(e, "count_percent", hi_report_percent(rows[i].count, c->objects));
+		hi_emit_i64(e, "size_percent", hi_report_percent(rows[i].size, c->size));
+		hi_emit_u64(e, "cumulative", cumulative);
+		hi_emit_i64(e, "cumulative_percent", hi_report_percent(cumulative, c->size));
 		hi_emit_end(e);
 	}
 	hi_emit_end(e);

@@ -8,12 +8,15 @@
 #include "census/census.h"
 #include "report/emit.h"
 
-/* {pid python objects size skipped by rows: [{kind count size}...]},
- * rows in table order.  */
+/* {pid python objects size skipped by rows: [{kind count size index
+ * count_percent size_percent cumulative cumulative_percent}...]}, rows in
+ * table order.  */
+extern const char *const hi_census_csv_columns[];
 void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid, const char *python);
 
 /* {pid python by a: {objects size} b: {objects size} rows: [{kind
  * count_a count_b dcount size_a size_b dsize}...]}, rows in table order. */
 void hi_diff_describe(struct hi_emit *e, const struct hi_diff *d, pid_t pid, const char *python, const char *by);
+extern const char *const hi_diff_csv_columns[];
 
 #endif

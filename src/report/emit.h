@@ -1,4 +1,4 @@
-/* emit.h: one writer for results that are both JSON text and Tcl values.
+/* emit.h: one writer for results as JSON text, Tcl values and CSV.
  *
  * A command describes its result once, as nested objects and lists of
  * named numbers and strings; the writer prints it as JSON or builds it as
@@ -15,6 +15,13 @@ struct hi_emit;
 /* Write JSON to OUT, or build a Tcl value.  NULL if out of memory.  */
 struct hi_emit *hi_emit_json(FILE *out);
 struct hi_emit *hi_emit_tcl(void);
+
+/* Write CSV to OUT: a header of COLUMNS (NULL-terminated), then one line
+ * per record of the list under key LIST of the top-level object, its
+ * fields in COLUMNS' order (a field it lacks is empty; booleans are 1 and
+ * 0).  A column naming a container of the record holds its values
+ * space-separated (for a list of records, the first field of each).  */
+struct hi_emit *hi_emit_csv(FILE *out, const char *list, const char *const *columns);
 
 void hi_emit_object(struct hi_emit *e, const char *key);
 void hi_emit_list(struct hi_emit *e, const char *key);

@@ -8,7 +8,7 @@
 
 /* Percent of PART in WHOLE as heapy prints it: int('%.0f' % (a*100.0/b)),
  * so halves round to even, exactly as printf's %.0f does.  */
-static int percent(uint64_t part, uint64_t whole)
+int hi_report_percent(uint64_t part, uint64_t whole)
 {
 	char buf[32];
 	if (!whole)
@@ -189,8 +189,8 @@ static size_t put_rows(FILE *out, const struct hi_census *c, const struct hi_row
 		char prefix[96];
 		cum += rows[i].size;
 		snprintf(prefix, sizeof prefix, "%6zu %6" PRIu64 " %3d %8" PRIu64 " %3d %9" PRIu64 " %3d ", i,
-			 rows[i].count, percent(rows[i].count, c->objects), rows[i].size,
-			 percent(rows[i].size, c->size), cum, percent(cum, c->size));
+			 rows[i].count, hi_report_percent(rows[i].count, c->objects), rows[i].size,
+			 hi_report_percent(rows[i].size, c->size), cum, hi_report_percent(cum, c->size));
 		put_wrapped(out, prefix, rows[i].kind);
 	}
 	if (end < n)
@@ -249,26 +249,6 @@ void hi_csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-int hi_report_csv(FILE *out, const struct hi_census *c)
-{
-	size_t n;
-	struct hi_row *rows = hi_census_sorted(c, &n);
-	if (!rows)
-		return -1;
-	fputs("index,count,count_percent,size,size_percent,cumulative,cumulative_percent,kind\n", out);
-	uint64_t cum = 0;
-	for (size_t i = 0; i < n; i++) {
-		cum += rows[i].size;
-		fprintf(out, "%zu,%" PRIu64 ",%d,%" PRIu64 ",%d,%" PRIu64 ",%d,", i, rows[i].count,
-			percent(rows[i].count, c->objects), rows[i].size, percent(rows[i].size, c->size), cum,
-			percent(cum, c->size));
-		hi_csv_field(out, rows[i].kind);
-		fputc('\n', out);
-	}
-	free(rows);
-	return 0;
-}
-
 void hi_report_diff_table(FILE *out, const struct hi_diff *d, const char *what, int all)
 {
 	int64_t dobj = (int64_t)d->objects_b - (int64_t)d->objects_a;
@@ -290,17 +270,6 @@ void hi_report_diff_table(FILE *out, const struct hi_diff *d, const char *what, 
 	}
 	if (end < d->n)
 		fprintf(out, "<%zu more rows. Type e.g. 'all' to view.>\n", d->n - end);
-}
-
-void hi_report_diff_csv(FILE *out, const struct hi_diff *d)
-{
-	fputs("kind,count_a,count_b,dcount,size_a,size_b,dsize\n", out);
-	for (size_t i = 0; i < d->n; i++) {
-		const struct hi_diff_row *r = &d->rows[i];
-		hi_csv_field(out, r->kind);
-		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRId64 ",%" PRIu64 ",%" PRIu64 ",%" PRId64 "\n", r->count_a,
-			r->count_b, hi_diff_dcount(r), r->size_a, r->size_b, hi_diff_dsize(r));
-	}
 }
 
 void hi_json_string(FILE *out, const char *s)

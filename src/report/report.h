@@ -1,7 +1,7 @@
 /* report.h: census -> text.  Pure formatting, testable on synthetic data.
  *
- * The table reproduces heapy's (guppy3) partition table; CSV gives the
- * same rows for spreadsheets (JSON and Tcl: describe.h).  Output goes to a stdio stream (use
+ * The table reproduces heapy's (guppy3) partition table (JSON, Tcl and
+ * CSV: describe.h).  Output goes to a stdio stream (use
  * open_memstream to build a string).  */
 #ifndef HI_REPORT_H
 #define HI_REPORT_H
@@ -19,9 +19,8 @@ int hi_report_table(FILE *out, const struct hi_census *c, int all);
  * row printed, or -1.  */
 long hi_report_more(FILE *out, const struct hi_census *c, size_t start);
 
-/* The same rows as CSV: index,count,count_percent,size,size_percent,
- * cumulative,cumulative_percent,kind.  */
-int hi_report_csv(FILE *out, const struct hi_census *c);
+/* PART of WHOLE in percent, rounded as heapy's table rounds it.  */
+int hi_report_percent(uint64_t part, uint64_t whole);
 
 struct hi_diff;
 
@@ -29,7 +28,6 @@ struct hi_diff;
  * one row per changed kind, largest size change first.  ALL as for
  * hi_report_table.  WHAT names A ("the baseline", a file).  */
 void hi_report_diff_table(FILE *out, const struct hi_diff *d, const char *what, int all);
-void hi_report_diff_csv(FILE *out, const struct hi_diff *d);
 
 /* Write S as a CSV field: quoted (RFC 4180) when it holds a comma, a
  * quote or a line break.  */

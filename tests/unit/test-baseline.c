@@ -6,6 +6,7 @@
 #include <string.h>
 #include <CUnit/CUnit.h>
 #include "census/baseline.h"
+#include "report/describe.h"
 #include "report/report.h"
 #include "suites.h"
 
@@ -121,7 +122,10 @@ static void diff_table_rows(void)
 	free(buf);
 	buf = NULL;
 	out = open_memstream(&buf, &len);
-	hi_report_diff_csv(out, &d);
+	struct hi_emit *e = hi_emit_csv(out, "rows", hi_diff_csv_columns);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	hi_diff_describe(e, &d, 1, "3.12", "kind");
+	hi_emit_finish(e);
 	fclose(out);
 	CU_ASSERT_STRING_EQUAL(buf, "kind,count_a,count_b,dcount,size_a,size_b,dsize\n"
 				    "__main__.Grown,0,1000,1000,0,56000,56000\n"

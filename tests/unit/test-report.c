@@ -13,6 +13,7 @@
 #include "census/census.h"
 #include "report/censusfile.h"
 #include "report/describe.h"
+#include "report/emit.h"
 #include "util/error.h"
 #include "report/report.h"
 #include "suites.h"
@@ -426,6 +427,82 @@ static void census_file_checks_its_format(void)
 	}
 }
 
+/* ---- CSV from the same description ---- */
+
+static char *csv_of(const struct hi_census *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct hi_emit *e = f ? hi_emit_csv(f, "rows", hi_census_csv_columns) : NULL;
+	if (e) {
+		hi_census_describe(e, c, 1, "3.12");
+		hi_emit_finish(e);
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+static void csv_of_a_census_is_heapys_rows(void)
+{
+	struct hi_census c;
+	hi_census_init(&c, "kind");
+	add_objects(&c, "str", 1, 50);
+	add_objects(&c, "dict of a, b", 2, 100);
+	char *t = csv_of(&c);
+	CHECK_TEXT(t, "index,count,count_percent,size,size_percent,cumulative,cumulative_percent,kind\n"
+		      "0,2,67,200,80,200,80,\"dict of a, b\"\n"
+		      "1,1,33,50,20,250,100,str\n");
+	free(t);
+	hi_census_free(&c);
+}
+
+/* Columns a record lacks are empty; a container's values are joined,
+ * of a list of records the first field each; the rest is left out.  */
+static void csv_columns_from_nested_records(void)
+{
+	static const char *const cols[] = { "name", "size", "peers", "dims", "flag", NULL };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct hi_emit *e = hi_emit_csv(f, "segments", cols);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	hi_emit_object(e, NULL);
+	hi_emit_i64(e, "pid", 9);
+	hi_emit_list(e, "other");
+	hi_emit_object(e, NULL);
+	hi_emit_str(e, "name", "not a record of the list");
+	hi_emit_end(e);
+	hi_emit_end(e);
+	hi_emit_list(e, "segments");
+	hi_emit_object(e, NULL);
+	hi_emit_str(e, "name", "/dev/shm/a");
+	hi_emit_u64(e, "size", 4096);
+	hi_emit_list(e, "peers");
+	for (int k = 0; k < 2; k++) {
+		hi_emit_object(e, NULL);
+		hi_emit_i64(e, "pid", 100 + k);
+		hi_emit_str(e, "comm", "x");
+		hi_emit_end(e);
+	}
+	hi_emit_end(e);
+	hi_emit_list(e, "dims");
+	hi_emit_i64(e, NULL, 3);
+	hi_emit_i64(e, NULL, 4);
+	hi_emit_end(e);
+	hi_emit_bool(e, "flag", 1);
+	hi_emit_end(e);
+	hi_emit_object(e, NULL);
+	hi_emit_str(e, "name", "memfd:b");
+	hi_emit_end(e);
+	hi_emit_end(e);
+	hi_emit_finish(e);
+	fclose(f);
+	CHECK_TEXT(buf, "name,size,peers,dims,flag\n/dev/shm/a,4096,100 101,3 4,1\nmemfd:b,,,,\n");
+	free(buf);
+}
+
 /* ---- JSON ---- */
 
 /* Drop one trailing newline: the object is the contract, not the line. */
@@ -446,8 +523,10 @@ static void json_has_rows_in_table_order(void)
 	hi_census_kind(&c, "unused");	/* no objects: no row */
 	char *j = chomp(json_of(&c, 42, "3.11"));
 	CHECK_TEXT(j, "{\"pid\": 42, \"python\": \"3.11\", \"objects\": 3, \"size\": 250, \"skipped\": 0, \"by\": \"kind\", "
-		   "\"rows\": [{\"kind\": \"dict of module\", \"count\": 2, \"size\": 200}, "
-		   "{\"kind\": \"str\", \"count\": 1, \"size\": 50}]}");
+		   "\"rows\": [{\"kind\": \"dict of module\", \"count\": 2, \"size\": 200, \"index\": 0, "
+		   "\"count_percent\": 67, \"size_percent\": 80, \"cumulative\": 200, \"cumulative_percent\": 80}, "
+		   "{\"kind\": \"str\", \"count\": 1, \"size\": 50, \"index\": 1, \"count_percent\": 33, "
+		   "\"size_percent\": 20, \"cumulative\": 250, \"cumulative_percent\": 100}]}");
 	free(j);
 	hi_census_free(&c);
 }
@@ -469,7 +548,8 @@ static void json_escapes_kind_names(void)
 	add_objects(&c, "a\"b\\c", 1, 8);
 	char *j = chomp(json_of(&c, 7, "3.12"));
 	CHECK_TEXT(j, "{\"pid\": 7, \"python\": \"3.12\", \"objects\": 1, \"size\": 8, \"skipped\": 0, \"by\": \"kind\", "
-		   "\"rows\": [{\"kind\": \"a\\\"b\\\\c\", \"count\": 1, \"size\": 8}]}");
+		   "\"rows\": [{\"kind\": \"a\\\"b\\\\c\", \"count\": 1, \"size\": 8, \"index\": 0, "
+		   "\"count_percent\": 100, \"size_percent\": 100, \"cumulative\": 8, \"cumulative_percent\": 100}]}");
 	free(j);
 	hi_census_free(&c);
 }
@@ -592,6 +672,8 @@ int hi_suite_report(void)
 			 empty_census_prints_only_the_label) ||
 	    !CU_add_test(s, "the census file round-trips", census_file_round_trips) ||
 	    !CU_add_test(s, "the census file's format key is checked", census_file_checks_its_format) ||
+	    !CU_add_test(s, "csv of a census is heapy's rows", csv_of_a_census_is_heapys_rows) ||
+	    !CU_add_test(s, "csv columns from nested records", csv_columns_from_nested_records) ||
 	    !CU_add_test(s, "json has rows in table order", json_has_rows_in_table_order) ||
 	    !CU_add_test(s, "json of an empty type census", json_of_empty_type_census) ||
 	    !CU_add_test(s, "json escapes kind names", json_escapes_kind_names) ||
