@@ -1,6 +1,7 @@
 /* dbg-impl.h: the inside of a debug-information handle, shared by the
  * two files of dwarf/ that build it: debuginfo.c (modules, symbols, the
- * Python module) and dwindex.c (the DWARF type index).  Nothing outside
+ * Python module) and dwindex.c (the DWARF type index, which calls nothing
+ * of debuginfo.c).  Nothing outside
  * dwarf/ includes it.  */
 #ifndef HI_DBG_IMPL_H
 #define HI_DBG_IMPL_H
@@ -43,9 +44,5 @@ struct hi_dbg {
 /* Index the top-level types of every unit of DW (dwindex.c).  */
 void hi_dwindex_add(struct hi_dbg *d, Dwarf *dw);
 void hi_dwindex_free(struct hi_dbg *d);
-
-/* The one local object symbol NAME, NAME.lto_priv.N or NAME.N of SIZE
- * bytes of D's module (debuginfo.c).  0, or -1 if none or two.  */
-int hi_dbg_local_symbol(struct hi_dbg *d, const char *name, uint64_t size, uint64_t *addr);
 
 #endif

@@ -123,28 +123,6 @@ int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *
 	return -1;
 }
 
-/* The one local object symbol NAME, NAME.lto_priv.N or NAME.N of SIZE
- * bytes.  */
-int hi_dbg_local_symbol(struct hi_dbg *d, const char *name, uint64_t size, uint64_t *addr)
-{
-	size_t len = strlen(name);
-	int found = 0;
-	int n = dwfl_module_getsymtab(d->mod);
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr a;
-		const char *s = dwfl_module_getsym_info(d->mod, i, &sym, &a, NULL, NULL, NULL);
-		if (!s || sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
-		    strncmp(s, name, len) != 0 || (s[len] != '\0' && s[len] != '.') || sym.st_size != size)
-			continue;
-		if (found && *addr != a)
-			return -1;	/* two candidates: refuse to guess */
-		*addr = a;
-		found = 1;
-	}
-	return found ? 0 : -1;
-}
-
 /* ---- opening ---- */
 
 static const char *base_name(const char *p)

@@ -14,20 +14,9 @@
 #define HI_DEBUGINFO_H
 #include <stdint.h>
 #include <sys/types.h>
+#include "dwarf/dwindex.h"
 
 struct hi_dbg;
-
-/* A member of a struct, found by a dotted path ("interpreters.head").
- * For an array member, elem_size and count describe its elements; for
- * anything else elem_size is 0 and count is 1.  */
-struct hi_field {
-	uint64_t offset;
-	uint64_t size;
-	uint64_t elem_size;
-	uint64_t count;
-	unsigned bit_offset;	/* for a bitfield: its lowest bit within the */
-	unsigned bit_size;	/* byte at OFFSET (little-endian); else 0 */
-};
 
 /* Report the modules of live process PID and find its Python.  Returns NULL
  * with hi_errmsg() set: not a CPython process, too old a CPython, no debug
@@ -76,39 +65,8 @@ const char *hi_dbg_name_version(const struct hi_dbg *d);
  * Returns 0, or -1 if absent.  */
 int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *size);
 
-/* sizeof a type named by typedef or tag ("PyObject", "struct _is").
- * Returns -1 if the DWARF has no such complete type.  */
-int64_t hi_dbg_sizeof(struct hi_dbg *d, const char *type);
-
-/* Offset and size of member PATH of TYPE.  Looks through anonymous
- * struct/union members.  Returns 0, or -1 if absent.  */
-int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi_field *f);
-
-/* The value of enumerator NAME of enum TYPE ("enum _framestate").
- * Returns 0, or -1 if absent.  */
-int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int64_t *out);
-
 /* The process D was opened on, or 0 for a file.  */
 pid_t hi_dbg_pid(const struct hi_dbg *d);
-
-/* A variable with static storage, defined at the top level of a unit:
- * where it lives (relocated) and its type's size; for an array, element
- * size and count (elem_size 0 otherwise).  */
-struct hi_var {
-	uint64_t addr;
-	uint64_t size;
-	uint64_t elem_size;
-	uint64_t count;
-};
-
-/* Find variable NAME of the unit whose file name ends in UNIT
- * ("obmalloc.c"), for statics no struct reaches.  The DWARF gives its
- * type and usually its address; when it has none (link-time optimization
- * leaves "optimized out" variables that still exist in memory), the
- * address comes from the symbol table: a local NAME or NAME.lto_priv.N
- * (NAME.N) of the same size, and only if exactly one matches.  Returns 0,
- * or -1 if absent or ambiguous.  */
-int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v);
 
 /* Seconds spent indexing DWARF, for `info -v` and benchmarks.  */
 double hi_dbg_index_seconds(const struct hi_dbg *d);

@@ -4,10 +4,11 @@
 #include "config.h"
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include "dwarf/dbg-impl.h"
-#include "dwarf/debuginfo.h"
+#include "dwarf/dwindex.h"
 #include "util/hash.h"
 
 
@@ -301,6 +302,28 @@ static int var_location(Dwarf_Die *die, uint64_t *addr)
 	return 0;
 }
 
+/* The one local object symbol NAME, NAME.lto_priv.N or NAME.N of SIZE
+ * bytes.  */
+static int local_symbol(struct hi_dbg *d, const char *name, uint64_t size, uint64_t *addr)
+{
+	size_t len = strlen(name);
+	int found = 0;
+	int n = dwfl_module_getsymtab(d->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *s = dwfl_module_getsym_info(d->mod, i, &sym, &a, NULL, NULL, NULL);
+		if (!s || sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) != STT_OBJECT ||
+		    strncmp(s, name, len) != 0 || (s[len] != '\0' && s[len] != '.') || sym.st_size != size)
+			continue;
+		if (found && *addr != a)
+			return -1;	/* two candidates: refuse to guess */
+		*addr = a;
+		found = 1;
+	}
+	return found ? 0 : -1;
+}
+
 int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v)
 {
 	Dwarf_CU *cu = NULL;
@@ -324,7 +347,7 @@ int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct h
 				v->addr = a + d->bias;
 				return 0;
 			}
-			return hi_dbg_local_symbol(d, name, v->size, &v->addr);
+			return local_symbol(d, name, v->size, &v->addr);
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	return -1;

@@ -197,65 +197,68 @@ void hi_emit_end(struct hi_emit *e)
 	}
 }
 
-static void scalar(struct hi_emit *e, const char *key, const char *text, Tcl_Obj *(*make)(const char *),
-		   int quote)
+/* A number or string as JSON or CSV text; Tcl values are made directly
+ * by the callers.  */
+static void text(struct hi_emit *e, const char *key, const char *t, int quote)
 {
-	if (e->mode == JSON) {
-		json_key(e, key);
-		if (quote)
-			hi_json_string(e->out, text);
-		else
-			fputs(text, e->out);
-	} else if (e->mode == TCL) {
-		tcl_put(e, key, make(text));
-	} else {
-		csv_value(e, key, text);
+	if (e->mode == CSV) {
+		csv_value(e, key, t);
+		return;
 	}
+	json_key(e, key);
+	if (quote)
+		hi_json_string(e->out, t);
+	else
+		fputs(t, e->out);
 }
-
-static Tcl_Obj *tcl_wide(const char *s) { return Tcl_NewWideIntObj((Tcl_WideInt)strtoll(s, NULL, 10)); }
-static Tcl_Obj *tcl_uwide(const char *s) { return Tcl_NewWideIntObj((Tcl_WideInt)strtoull(s, NULL, 10)); }
-static Tcl_Obj *tcl_double(const char *s) { return Tcl_NewDoubleObj(strtod(s, NULL)); }
-static Tcl_Obj *tcl_string(const char *s) { return Tcl_NewStringObj(s, -1); }
-static Tcl_Obj *tcl_bool(const char *s) { return Tcl_NewBooleanObj(strcmp(s, "true") == 0); }
 
 void hi_emit_u64(struct hi_emit *e, const char *key, uint64_t v)
 {
 	char buf[32];
+	if (e->mode == TCL) {
+		tcl_put(e, key, Tcl_NewWideIntObj((Tcl_WideInt)v));
+		return;
+	}
 	snprintf(buf, sizeof buf, "%" PRIu64, v);
-	scalar(e, key, buf, tcl_uwide, 0);
+	text(e, key, buf, 0);
 }
 
 void hi_emit_i64(struct hi_emit *e, const char *key, int64_t v)
 {
 	char buf[32];
+	if (e->mode == TCL) {
+		tcl_put(e, key, Tcl_NewWideIntObj((Tcl_WideInt)v));
+		return;
+	}
 	snprintf(buf, sizeof buf, "%" PRId64, v);
-	scalar(e, key, buf, tcl_wide, 0);
+	text(e, key, buf, 0);
 }
 
 void hi_emit_double(struct hi_emit *e, const char *key, double v)
 {
 	char buf[64];
-	if (e->mode == TCL) {	/* full precision, as Tcl_NewDoubleObj had it */
+	if (e->mode == TCL) {
 		tcl_put(e, key, Tcl_NewDoubleObj(v));
 		return;
 	}
 	snprintf(buf, sizeof buf, "%.6g", v);
-	scalar(e, key, buf, tcl_double, 0);
+	text(e, key, buf, 0);
 }
 
 void hi_emit_str(struct hi_emit *e, const char *key, const char *s)
 {
-	scalar(e, key, s, tcl_string, 1);
+	if (e->mode == TCL)
+		tcl_put(e, key, Tcl_NewStringObj(s, -1));
+	else
+		text(e, key, s, 1);
 }
 
 void hi_emit_bool(struct hi_emit *e, const char *key, int v)
 {
-	if (e->mode == CSV) {	/* 1 and 0 in a spreadsheet */
-		csv_value(e, key, v ? "1" : "0");
-		return;
-	}
-	scalar(e, key, v ? "true" : "false", tcl_bool, 0);
+	if (e->mode == TCL)
+		tcl_put(e, key, Tcl_NewBooleanObj(v));
+	else	/* 1 and 0 in a spreadsheet */
+		text(e, key, e->mode == CSV ? (v ? "1" : "0") : (v ? "true" : "false"), 0);
 }
 
 Tcl_Obj *hi_emit_finish(struct hi_emit *e)
