@@ -151,9 +151,7 @@ static int app_finish(struct hi_app *app, int status)
 {
 	hi_session_detach(&app->session);
 	hi_baseline_clear(&app->baseline);
-	hi_census_free(&app->last_census);
-	hi_census_free(&app->last_a);
-	hi_census_free(&app->last_b);
+	hi_cmd_forget_table(app);
 	Tcl_DeleteExitHandler(detach_on_exit, app);
 	if ((hi_output_check(app->print) == HI_OUT_FAILED || hi_output_check(stdout) == HI_OUT_FAILED) && !status) {
 		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());

@@ -72,6 +72,16 @@ hi attach "$p1" -e 'set j [heap -format json]; string length $j' -e 'heap -forma
 	! grep -q '"rows"' "$out"
 ok $? "-e: each heapinspect command's result and the last command's are printed, a captured one is not" "$(both)"
 
+# ---- more and all redraw the last table from its result ----
+hi attach "$p1" -e 'foreach {n c} {heap heap more more all all} { set f [open '"$WORK"'/$n w]; puts -nonewline $f [$c]; close $f }'
+rc=$?
+left=$(sed -n 's/^<\([0-9]*\) more rows. Type e.g. .more. to view.>$/\1/p' "$WORK/heap")
+[ $rc = 0 ] && [ -n "$left" ] && [ "$(sed -n 1p "$WORK/more")" = "$(sed -n 2p "$WORK/heap")" ] &&
+	sed -n 2p "$WORK/more" | grep -q '^    10 ' && [ "$(head -11 "$WORK/all")" = "$(head -11 "$WORK/heap")" ] &&
+	[ "$(grep -c '^ *[0-9][0-9]* ' "$WORK/all")" -ge $((10 + left)) ] && ! grep -q 'more rows' "$WORK/all"
+ok $? "more: the heading and rows from index 10; all: the same table whole (${left:-no} more rows)" \
+	"$(cat "$WORK/heap" "$WORK/more" "$WORK/all" "$err")"
+
 # ---- one option table: parsing, suggestions, -out, help ----
 hi attach "$p1" -e 'heap -fromat json'
 rc=$?

@@ -9,7 +9,6 @@
 #include "util/error.h"
 #include "report/censusfile.h"
 #include "report/describe.h"
-#include "report/report.h"
 
 
 static const struct hi_argspec diff_args[] = {
@@ -72,30 +71,16 @@ static int diff_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		hi_error("out of memory");
 		return hi_cmd_fail(interp);
 	}
-	if (format == HI_F_TABLE)
-		hi_report_diff_table(app->out, &d, what, all);
-	struct hi_emit *e = NULL;
-	if (format != HI_F_TABLE) {
-		e = hi_cmd_emitter(app, format, "diff", "rows", hi_diff_csv_columns);
-		if (e) {
-			hi_diff_describe(e, &d, app->session.pid, app->session.py.version, b.by);
-			hi_cmd_emitted(app, e);
-		}
+	struct hi_result r;
+	int rc = hi_cmd_begin(app, &r, format, "diff", &hi_diff_view, all);
+	if (rc == TCL_OK) {
+		hi_diff_describe(r.e, &d, app->session.pid, app->session.py.version, b.by, what);
+		hi_cmd_end(app, &r);
 	}
 	hi_diff_free(&d);
-	if (format != HI_F_TABLE && !e) {
-		hi_census_free(&a);
-		hi_census_free(&b);
-		return hi_cmd_fail(interp);
-	}
-	/* Keep A and B for `all`.  */
-	hi_census_free(&app->last_a);
-	hi_census_free(&app->last_b);
-	app->last_a = a;
-	app->last_b = b;
-	snprintf(app->last_what, sizeof app->last_what, "%s", what);
-	app->last = HI_LAST_DIFF;
-	return TCL_OK;
+	hi_census_free(&a);
+	hi_census_free(&b);
+	return rc;
 }
 
 const struct hi_cmd hi_cmd_diff = {

@@ -8,7 +8,6 @@
 #include "util/error.h"
 #include "report/censusfile.h"
 #include "report/describe.h"
-#include "report/report.h"
 
 
 static const char *const bys[] = { "kind", "type", NULL };
@@ -49,23 +48,14 @@ static int heap_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		hi_census_free(&c);
 		return hi_cmd_fail(interp);
 	}
-	size_t shown = 0;
-	if (format == HI_F_TABLE) {
-		hi_report_table(app->out, &c, all);
-		/* What the table printed: all of it, or 10 rows of 12 or more. */
-		size_t n = hi_census_nonempty(&c);
-		shown = (all || n < 12) ? n : 10;
-	} else {
-		struct hi_emit *e = hi_cmd_emitter(app, format, "heap", "rows", hi_census_csv_columns);
-		if (!e) {
-			hi_census_free(&c);
-			return hi_cmd_fail(interp);
-		}
-		hi_census_describe(e, &c, app->session.pid, app->session.py.version);
-		hi_cmd_emitted(app, e);
+	struct hi_result r;
+	int rc = hi_cmd_begin(app, &r, format, "heap", hi_census_view_of(&c), all);
+	if (rc == TCL_OK) {
+		hi_census_describe(r.e, &c, app->session.pid, app->session.py.version);
+		hi_cmd_end(app, &r);
 	}
-	hi_cmd_set_last_census(app, &c, shown);
-	return TCL_OK;
+	hi_census_free(&c);
+	return rc;
 }
 
 const struct hi_cmd hi_cmd_heap = {

@@ -6,6 +6,7 @@
 #include "cmd/cmd.h"
 #include "util/error.h"
 #include "report/emit.h"
+#include "report/view.h"
 #include "walk/gcwalk.h"
 
 static int count_only(uint64_t obj, int interp, void *arg)
@@ -28,7 +29,7 @@ static const struct hi_argspec info_args[] = {
 };
 enum { O_FORMAT };
 
-/* The facts, once, for json and tcl.  */
+/* The facts, once, for every format.  */
 static void emit_info(struct hi_emit *e, const struct hi_session *s, const struct hi_gcinfo *gi, int os_threads,
 		      const char *exe)
 {
@@ -49,15 +50,74 @@ static void emit_info(struct hi_emit *e, const struct hi_session *s, const struc
 		hi_emit_i64(e, "id", in->id);
 		hi_emit_i64(e, "threads", in->nthreads);
 		hi_emit_bool(e, "threads_broken", in->threads_broken);
+		hi_emit_bool(e, "owns_gc", in->owns_gc);
 		hi_emit_object(e, "gc");
 		for (int k = 0; k < in->nlists; k++)
 			hi_emit_u64(e, in->lists[k].name, in->lists[k].count);
+		hi_emit_end(e);
+		hi_emit_list(e, "gc_broken");	/* the lists that loop back */
+		for (int k = 0; k < in->nlists; k++)
+			if (in->lists[k].broken)
+				hi_emit_str(e, NULL, in->lists[k].name);
 		hi_emit_end(e);
 		hi_emit_end(e);
 	}
 	hi_emit_end(e);
 	hi_emit_end(e);
 }
+
+/* The table, from the description.  */
+static void info_table(FILE *o, Tcl_Obj *v, int all)
+{
+	(void)all;
+	fprintf(o, "pid:          %d\n", (int)hi_view_int(v, "pid"));
+	fprintf(o, "python:       CPython %s\n", hi_view_str(v, "python"));
+	fprintf(o, "executable:   %s\n", hi_view_str(v, "executable"));
+	fprintf(o, "runtime in:   %s\n", hi_view_str(v, "runtime"));
+	fprintf(o, "debug info:   %s\n", hi_view_str(v, "debuginfo"));
+	fprintf(o, "threads:      %d\n", (int)hi_view_int(v, "threads"));
+	fprintf(o, "interpreters: %d\n", (int)hi_view_int(v, "interpreters"));
+	Tcl_Obj *list = hi_view_get(v, "interpreter"), **in = NULL;
+	int n = 0;
+	if (!list || Tcl_ListObjGetElements(NULL, list, &n, &in) != TCL_OK)
+		n = 0;
+	for (int i = 0; i < n; i++) {
+		int64_t threads = hi_view_int(in[i], "threads");
+		fprintf(o, "  interpreter %d (id %" PRId64 "): %" PRId64 " Python thread state%s%s", i,
+			hi_view_int(in[i], "id"), threads, threads == 1 ? "" : "s",
+			hi_view_int(in[i], "threads_broken") ? " (their list loops back: corrupt memory; counted to the repeat)"
+							     : "");
+		if (!hi_view_int(in[i], "owns_gc"))
+			fputs("; GC lists shared with the main interpreter", o);
+		Tcl_Obj *gc = hi_view_get(in[i], "gc"), *broken = hi_view_get(in[i], "gc_broken"), *key, *val;
+		Tcl_DictSearch search;
+		int done = 1, k = 0;
+		if (gc && Tcl_DictObjFirst(NULL, gc, &search, &key, &val, &done) != TCL_OK)
+			done = 1;
+		for (; !done; Tcl_DictObjNext(&search, &key, &val, &done), k++) {
+			Tcl_WideInt count = 0;
+			Tcl_GetWideIntFromObj(NULL, val, &count);
+			const char *name = Tcl_GetString(key);
+			int is_broken = 0, nb = 0;
+			Tcl_Obj **b = NULL;
+			if (broken && Tcl_ListObjGetElements(NULL, broken, &nb, &b) == TCL_OK)
+				for (int j = 0; j < nb; j++)
+					is_broken |= !strcmp(Tcl_GetString(b[j]), name);
+			fprintf(o, "%s %s %" PRId64 "%s", k ? "," : ";", name, (int64_t)count, is_broken ? " (broken list)" : "");
+		}
+		if (gc)
+			Tcl_DictObjDone(&search);
+		fputc('\n', o);
+	}
+	fprintf(o, "gc objects:   %" PRId64 "\n", hi_view_int(v, "gc_objects"));
+	Tcl_Obj *pause = hi_view_get(v, "pause_ms");
+	double ms = 0;
+	if (pause)
+		Tcl_GetDoubleFromObj(NULL, pause, &ms);
+	fprintf(o, "pause:        %.1f ms\n", ms);
+}
+
+static const struct hi_view info_view = { .before = info_table };
 
 static int info_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
@@ -81,39 +141,15 @@ static int info_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		return hi_cmd_fail(interp);
 	}
 	const char *exe = hi_dbg_exe_path(s->dbg) ? hi_dbg_exe_path(s->dbg) : "?";
-	if (format != 0) {
-		struct hi_emit *e = hi_cmd_emitter(app, format == 1 ? HI_F_JSON : HI_F_TCL, "info", NULL, NULL);
-		if (e) {
-			emit_info(e, s, gi, os_threads, exe);
-			hi_cmd_emitted(app, e);
-		}
-		free(gi);
-		return e ? TCL_OK : hi_cmd_fail(interp);
+	static const int formats[] = { HI_F_TABLE, HI_F_JSON, HI_F_TCL };
+	struct hi_result r;
+	rc = hi_cmd_begin(app, &r, formats[format], "info", &info_view, 0);
+	if (rc == TCL_OK) {
+		emit_info(r.e, s, gi, os_threads, exe);
+		hi_cmd_end(app, &r);
 	}
-	FILE *o = app->out;
-	fprintf(o, "pid:          %d\n", (int)s->pid);
-	fprintf(o, "python:       CPython %s\n", s->py.version);
-	fprintf(o, "executable:   %s\n", exe);
-	fprintf(o, "runtime in:   %s\n", hi_dbg_python_path(s->dbg));
-	fprintf(o, "debug info:   %s\n", hi_dbg_debug_path(s->dbg));
-	fprintf(o, "threads:      %d\n", os_threads);
-	fprintf(o, "interpreters: %d\n", gi->ninterps);
-	for (int i = 0; i < gi->ninterps; i++) {
-		struct hi_interp *in = &gi->interps[i];
-		fprintf(o, "  interpreter %d (id %" PRId64 "): %d Python thread state%s%s", i, in->id, in->nthreads,
-			in->nthreads == 1 ? "" : "s",
-			in->threads_broken ? " (their list loops back: corrupt memory; counted to the repeat)" : "");
-		if (!in->owns_gc)
-			fputs("; GC lists shared with the main interpreter", o);
-		for (int k = 0; k < in->nlists; k++)
-			fprintf(o, "%s %s %" PRIu64 "%s", k ? "," : ";", in->lists[k].name, in->lists[k].count,
-				in->lists[k].broken ? " (broken list)" : "");
-		fputc('\n', o);
-	}
-	fprintf(o, "gc objects:   %" PRIu64 "\n", gi->objects);
-	fprintf(o, "pause:        %.1f ms\n", s->target.last_pause * 1e3);
 	free(gi);
-	return TCL_OK;
+	return rc;
 }
 
 const struct hi_cmd hi_cmd_info = {

@@ -12,6 +12,7 @@
 #include "memory/memmap.h"
 #include "proc/procmaps.h"
 #include "report/report.h"
+#include "report/view.h"
 #include "memory/shmseg.h"
 
 
@@ -104,7 +105,7 @@ static void mark_removed(pid_t pid, struct hi_memmap *mm)
 	free(sv);
 }
 
-/* ---- output ---- */
+/* ---- the description ---- */
 
 static void emit_total(struct hi_emit *e, const struct hi_mtotal *t)
 {
@@ -206,129 +207,151 @@ static void emit_report(struct hi_emit *e, struct hi_app *app, const struct memr
 	hi_emit_end(e);
 }
 
-static void table_row(FILE *o, const char *name, const struct hi_mtotal *t, const char *note)
+/* ---- the table and the CSV, from the description ---- */
+
+#define U(v, path) ((uint64_t)hi_view_int((v), (path)))
+
+static void table_row(FILE *o, const char *name, Tcl_Obj *t, const char *note)
 {
 	char a[24], b[24], c[24];
-	fprintf(o, " %-34s %10s %10s %10s %6" PRIu64 "%s%s\n", name, hi_fmt_bytes(t->size, a),
-		hi_fmt_bytes(t->rss, b), hi_fmt_bytes(t->pss, c), t->parts, note ? "  " : "", note ? note : "");
+	fprintf(o, " %-34s %10s %10s %10s %6" PRIu64 "%s%s\n", name, hi_fmt_bytes(U(t, "size"), a),
+		hi_fmt_bytes(U(t, "rss"), b), hi_fmt_bytes(U(t, "pss"), c), U(t, "parts"), note ? "  " : "",
+		note ? note : "");
 }
 
-static void print_table(FILE *o, struct hi_app *app, const struct memreport *r, int classes)
+static int list_of(Tcl_Obj *v, const char *path, Tcl_Obj ***items)
 {
-	char a[24], b[24], c[24];
-	fprintf(o, "Memory of pid %d (CPython %s): RSS %s, PSS %s, swap %s (smaps_rollup)\n", (int)app->session.pid,
-		app->session.py.version, hi_fmt_bytes(r->rollup.rss, a), hi_fmt_bytes(r->rollup.pss, b),
-		hi_fmt_bytes(r->rollup.swap, c));
-	fprintf(o, " %-34s %10s %10s %10s %6s\n", "Mapped as", "Size", "RSS", "PSS", "Parts");
-	for (int k = 0; k < HI_MC_COUNT; k++) {
-		table_row(o, hi_mclass_label(k), &r->map.cls[k], NULL);
-		if (k != HI_MC_SHM && k != HI_MC_FILE)
-			continue;
-		size_t n;
-		const struct hi_mitem **items = hi_memmap_items(&r->map, k, &n);
-		for (size_t i = 0; items && i < n && i < TABLE_ITEMS; i++) {
-			char name[128];
-			const char *nm = items[i]->name;
-			size_t len = strlen(nm);
-			/* Long paths keep their end: the file's name.  */
-			snprintf(name, sizeof name, "  %s%s", len > 31 ? "..." : "", len > 31 ? nm + len - 29 : nm);
-			/* A memfd is always "deleted"; a deleted SysV segment is one
-			 * removed (IPC_RMID: SHM_DEST, see mark_removed) that lives
-			 * until its last detach.  */
-			const struct hi_mitem *it = items[i];
-			const char *gone = !it->deleted || it->shm == HI_SHM_MEMFD ? ""
-					   : it->shm == HI_SHM_SYSV		 ? "removed"
-										 : "deleted";
-			char note[64];
-			snprintf(note, sizeof note, "%s%s%s", it->shm ? hi_shmkind_name(it->shm) : "",
-				 it->shm && *gone ? ", " : "", gone);
-			table_row(o, name, &items[i]->t, note[0] ? note : NULL);
-		}
-		if (n > TABLE_ITEMS)
-			fprintf(o, "   (%zu more)\n", n - TABLE_ITEMS);
-		free(items);
+	Tcl_Obj *l = hi_view_get(v, path);
+	int n = 0;
+	if (!l || Tcl_ListObjGetElements(NULL, l, &n, items) != TCL_OK)
+		return 0;
+	return n;
+}
+
+/* A class's first items: shared memory and files, by name.  */
+static void class_items(FILE *o, Tcl_Obj *cls)
+{
+	Tcl_Obj **items;
+	int n = list_of(cls, "items", &items);
+	for (int i = 0; i < n && i < TABLE_ITEMS; i++) {
+		char name[128], note[64];
+		const char *nm = hi_view_str(items[i], "name"), *kind = hi_view_str(items[i], "kind");
+		size_t len = strlen(nm);
+		/* Long paths keep their end: the file's name.  */
+		snprintf(name, sizeof name, "  %s%s", len > 31 ? "..." : "", len > 31 ? nm + len - 29 : nm);
+		/* A memfd is always "deleted"; a deleted SysV segment is one
+		 * removed (IPC_RMID: SHM_DEST, see mark_removed) that lives
+		 * until its last detach.  */
+		const char *gone = !hi_view_int(items[i], "deleted") || !strcmp(kind, "memfd") ? ""
+				   : !strcmp(kind, "sysv")					 ? "removed"
+												 : "deleted";
+		snprintf(note, sizeof note, "%s%s%s", kind, *kind && *gone ? ", " : "", gone);
+		table_row(o, name, items[i], note[0] ? note : NULL);
 	}
-	table_row(o, "total", &r->map.total, NULL);
+	if (n > TABLE_ITEMS)
+		fprintf(o, "   (%d more)\n", n - TABLE_ITEMS);
+}
+
+/* ALL: with pymalloc's size classes (-classes).  */
+static void memory_table(FILE *o, Tcl_Obj *v, int all)
+{
+	char a[24], b[24], c[24], what[64];
+	fprintf(o, "Memory of pid %d (CPython %s): RSS %s, PSS %s, swap %s (smaps_rollup)\n", (int)hi_view_int(v, "pid"),
+		hi_view_str(v, "python"), hi_fmt_bytes(U(v, "rollup.rss"), a), hi_fmt_bytes(U(v, "rollup.pss"), b),
+		hi_fmt_bytes(U(v, "rollup.swap"), c));
+	fprintf(o, " %-34s %10s %10s %10s %6s\n", "Mapped as", "Size", "RSS", "PSS", "Parts");
+	Tcl_Obj **cls;
+	int ncls = list_of(v, "classes", &cls);
+	for (int k = 0; k < ncls; k++) {
+		const char *key = hi_view_str(cls[k], "class");
+		table_row(o, hi_view_str(cls[k], "label"), cls[k], NULL);
+		if (!strcmp(key, hi_mclass_key(HI_MC_SHM)) || !strcmp(key, hi_mclass_key(HI_MC_FILE)))
+			class_items(o, cls[k]);
+	}
+	table_row(o, "total", hi_view_get(v, "total"), NULL);
 	fprintf(o, " What Python accounts for\n");
 	fprintf(o, " %-34s %10s   %" PRIu64 " objects\n", "live objects (as heap counts them)",
-		hi_fmt_bytes(r->object_bytes, a), r->objects);
-	if (r->have_pm) {
-		const struct hi_pymalloc *pm = &r->pm;
-		uint64_t total = pm->arenas * pm->arena_size;
-		char what[64];
-		snprintf(what, sizeof what, "%" PRIu64 " x %s", pm->arenas, hi_fmt_bytes(pm->arena_size, b));
+		hi_fmt_bytes(U(v, "census.size"), a), U(v, "census.objects"));
+	Tcl_Obj *pm = hi_view_get(v, "pymalloc");
+	int have_pm = pm && !hi_view_get(pm, "error");
+	if (have_pm) {
+		uint64_t total = U(pm, "arena_bytes");
+		snprintf(what, sizeof what, "%" PRIu64 " x %s", U(pm, "arenas"), hi_fmt_bytes(U(pm, "arena_size"), b));
 		fprintf(o, " %-34s %10s   %s\n", "pymalloc arenas", hi_fmt_bytes(total, a), what);
-		fprintf(o, " %-34s %10s   %.1f%% of the arenas\n", "  in blocks in use", hi_fmt_bytes(pm->used_bytes, a),
-			total ? 100.0 * pm->used_bytes / total : 0.0);
-		fprintf(o, " %-34s %10s\n", "  in free blocks of used pools", hi_fmt_bytes(pm->avail_bytes, a));
-		snprintf(what, sizeof what, "%" PRIu64 " x %s", pm->pools_unused, hi_fmt_bytes(pm->pool_size, b));
-		fprintf(o, " %-34s %10s   %s\n", "  in unused pools", hi_fmt_bytes(pm->unused_bytes, a), what);
+		fprintf(o, " %-34s %10s   %.1f%% of the arenas\n", "  in blocks in use",
+			hi_fmt_bytes(U(pm, "used_bytes"), a), total ? 100.0 * (double)U(pm, "used_bytes") / (double)total : 0.0);
+		fprintf(o, " %-34s %10s\n", "  in free blocks of used pools", hi_fmt_bytes(U(pm, "free_bytes"), a));
+		snprintf(what, sizeof what, "%" PRIu64 " x %s", U(pm, "pools_unused"), hi_fmt_bytes(U(pm, "pool_size"), b));
+		fprintf(o, " %-34s %10s   %s\n", "  in unused pools", hi_fmt_bytes(U(pm, "unused_pool_bytes"), a), what);
 		fprintf(o, " %-34s %10s\n", "  pool headers, rounding, alignment",
-			hi_fmt_bytes(pm->header_bytes + pm->quantization_bytes + pm->alignment_bytes, a));
+			hi_fmt_bytes(U(pm, "header_bytes") + U(pm, "quantization_bytes") + U(pm, "alignment_bytes"), a));
 	} else {
-		fprintf(o, " pymalloc arenas: not read: %s\n", r->pm_error);
+		fprintf(o, " pymalloc arenas: not read: %s\n", hi_view_str(pm, "error"));
 	}
 	fprintf(o, " %-34s %10s   RSS minus live objects\n", "not explained by Python objects",
-		hi_fmt_bytes(unexplained(r), a));
-	if (classes && r->have_pm) {
+		hi_fmt_bytes(U(v, "unexplained"), a));
+	if (all && have_pm) {
 		fprintf(o, " pymalloc size classes\n  class   size   pools   blocks in use   free blocks\n");
-		for (uint32_t i = 0; i < r->pm.nclasses; i++) {
-			const struct hi_pymalloc_class *k = &r->pm.cls[i];
-			if (k->pools)
-				fprintf(o, "  %5u  %5u  %6" PRIu64 "  %14" PRIu64 "  %12" PRIu64 "\n", i, k->size, k->pools,
-					k->used, k->avail);
-		}
+		Tcl_Obj **sc;
+		int n = list_of(pm, "size_classes", &sc);
+		for (int i = 0; i < n; i++)
+			if (U(sc[i], "pools"))
+				fprintf(o, "  %5" PRIu64 "  %5" PRIu64 "  %6" PRIu64 "  %14" PRIu64 "  %12" PRIu64 "\n",
+					U(sc[i], "index"), U(sc[i], "size"), U(sc[i], "pools"), U(sc[i], "used"),
+					U(sc[i], "free"));
 	}
-	if (r->map.unscanned)
+	if (U(v, "unscanned"))
 		fprintf(o, " (%s of anonymous address space was not searched for malloc's chunks: past the bound on"
 			" the pause, 4 GiB of headers read or 64 GiB of pagemap examined)\n",
-			hi_fmt_bytes(r->map.unscanned, a));
-	if (!r->map.measured && r->map.bounded)
+			hi_fmt_bytes(U(v, "unscanned"), a));
+	if (!hi_view_int(v, "measured") && hi_view_int(v, "bounded"))
 		fputs(" (past the bound on pagemap work, some mappings shared by classes were split in proportion to size)\n",
 		      o);
-	else if (!r->map.measured)
+	else if (!hi_view_int(v, "measured"))
 		fputs(" (pagemap unreadable: mappings shared by classes were split in proportion to size, and malloc's chunks not searched)\n",
 		      o);
 }
 
-static void csv_row(FILE *o, const char *section, const char *key, const char *name, const struct hi_mtotal *t)
+/* One CSV line: SIZE RSS PSS SWAP COUNT from the fields of T that are
+ * there (0 for the rest), or from COUNT_KEY for the count.  */
+static void csv_row(FILE *o, const char *section, const char *key, const char *name, Tcl_Obj *t,
+		    const char *size_key, const char *count_key)
 {
 	fprintf(o, "%s,%s,", section, key);
 	hi_csv_field(o, name);
-	fprintf(o, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", t->size, t->rss, t->pss, t->swap,
-		t->parts);
+	fprintf(o, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", U(t, size_key), U(t, "rss"),
+		U(t, "pss"), U(t, "swap"), count_key ? U(t, count_key) : 0);
 }
 
-static void print_csv(FILE *o, const struct memreport *r)
+/* The CSV: one line per class, item, total and what Python accounts
+ * for, each under its section.  */
+static void memory_csv(FILE *o, Tcl_Obj *v, int all)
 {
+	(void)all;
 	fputs("section,key,name,size,rss,pss,swap,count\n", o);
-	struct hi_mtotal t = { 0, r->rollup.rss, r->rollup.pss, r->rollup.swap, 0 };
-	csv_row(o, "rollup", "rollup", "smaps_rollup", &t);
-	for (int k = 0; k < HI_MC_COUNT; k++) {
-		csv_row(o, "class", hi_mclass_key(k), hi_mclass_label(k), &r->map.cls[k]);
-		size_t n;
-		const struct hi_mitem **items = hi_memmap_items(&r->map, k, &n);
-		for (size_t i = 0; items && i < n; i++)
-			csv_row(o, "item", hi_mclass_key(k), items[i]->name, &items[i]->t);
-		free(items);
+	csv_row(o, "rollup", "rollup", "smaps_rollup", hi_view_get(v, "rollup"), "-", NULL);
+	Tcl_Obj **cls, **items;
+	int ncls = list_of(v, "classes", &cls);
+	for (int k = 0; k < ncls; k++) {
+		const char *key = hi_view_str(cls[k], "class");
+		csv_row(o, "class", key, hi_view_str(cls[k], "label"), cls[k], "size", "parts");
+		int n = list_of(cls[k], "items", &items);
+		for (int i = 0; i < n; i++)
+			csv_row(o, "item", key, hi_view_str(items[i], "name"), items[i], "size", "parts");
 	}
-	csv_row(o, "total", "total", "total", &r->map.total);
-	t = (struct hi_mtotal){ r->object_bytes, 0, 0, 0, r->objects };
-	csv_row(o, "python", "objects", "live objects", &t);
-	if (r->have_pm) {
-		const struct hi_pymalloc *pm = &r->pm;
-		t = (struct hi_mtotal){ pm->arenas * pm->arena_size, 0, 0, 0, pm->arenas };
-		csv_row(o, "python", "pymalloc_arenas", "pymalloc arenas", &t);
-		t = (struct hi_mtotal){ pm->used_bytes, 0, 0, 0, 0 };
-		csv_row(o, "python", "pymalloc_used", "in blocks in use", &t);
-		t = (struct hi_mtotal){ pm->avail_bytes, 0, 0, 0, 0 };
-		csv_row(o, "python", "pymalloc_free", "in free blocks of used pools", &t);
-		t = (struct hi_mtotal){ pm->unused_bytes, 0, 0, 0, pm->pools_unused };
-		csv_row(o, "python", "pymalloc_unused_pools", "in unused pools", &t);
+	csv_row(o, "total", "total", "total", hi_view_get(v, "total"), "size", "parts");
+	csv_row(o, "python", "objects", "live objects", hi_view_get(v, "census"), "size", "objects");
+	Tcl_Obj *pm = hi_view_get(v, "pymalloc");
+	if (pm && !hi_view_get(pm, "error")) {
+		csv_row(o, "python", "pymalloc_arenas", "pymalloc arenas", pm, "arena_bytes", "arenas");
+		csv_row(o, "python", "pymalloc_used", "in blocks in use", pm, "used_bytes", NULL);
+		csv_row(o, "python", "pymalloc_free", "in free blocks of used pools", pm, "free_bytes", NULL);
+		csv_row(o, "python", "pymalloc_unused_pools", "in unused pools", pm, "unused_pool_bytes", "pools_unused");
 	}
-	t = (struct hi_mtotal){ unexplained(r), 0, 0, 0, 0 };
-	csv_row(o, "python", "unexplained", "not explained by Python objects", &t);
+	csv_row(o, "python", "unexplained", "not explained by Python objects", v, "unexplained", NULL);
 }
+
+static const struct hi_view memory_view = { .before = memory_table, .csv_draw = memory_csv };
 
 static const struct hi_argspec memory_args[] = {
 	{ "-classes", HI_ARG_FLAG, .help = "also list pymalloc's size classes: pools, blocks in use,\n"
@@ -375,24 +398,16 @@ static int memory_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 	if (app->verbose)
 		fprintf(stderr, "heapinspect: %s: census, pymalloc, %zu mappings' classes and pagemap read in a pause of %.1f ms\n",
 			app->session.who, (size_t)r->map.total.parts, app->session.target.last_pause * 1e3);
-	int rc = TCL_OK;
-	if (format == HI_F_TABLE) {
-		print_table(app->out, app, r, classes);
-	} else if (format == HI_F_CSV) {
-		print_csv(app->out, r);
-	} else {
-		struct hi_emit *e = hi_cmd_emitter(app, format, "memory", NULL, NULL);
-		if (!e) {
-			rc = TCL_ERROR;
-		} else {
-			emit_report(e, app, r);
-			hi_cmd_emitted(app, e);
-		}
+	struct hi_result res;
+	int rc = hi_cmd_begin(app, &res, format, "memory", &memory_view, classes);
+	if (rc == TCL_OK) {
+		emit_report(res.e, app, r);
+		hi_cmd_end(app, &res);
 	}
 	hi_memmap_free(&r->map);
 	hi_pymalloc_free(&r->pm);
 	free(r);
-	return rc == TCL_OK ? TCL_OK : hi_cmd_fail(interp);
+	return rc;
 }
 
 const struct hi_cmd hi_cmd_memory = {

@@ -11,7 +11,7 @@
 #include "census/npviews.h"
 #include "python/numpy.h"
 #include "python/pysize.h"
-#include "report/report.h"
+#include "report/view.h"
 #include "census/topn.h"
 
 #define LIST_DEFAULT 10
@@ -90,16 +90,6 @@ static int after(struct hi_py *py, void *arg)
 	return 0;
 }
 
-/* "960 bytes", or "15728640 bytes, 15.0 MiB" (hi_fmt_bytes) from 1 KiB. */
-static void human(uint64_t n, char *buf, size_t size)
-{
-	char unit[24];
-	if (n < 1024)
-		snprintf(buf, size, "%" PRIu64 " bytes", n);
-	else
-		snprintf(buf, size, "%" PRIu64 " bytes, %s", n, hi_fmt_bytes(n, unit));
-}
-
 static const char *data_word(const struct hi_np_array *a)
 {
 	return a->owned ? "owned" : a->base ? "view" : "other";
@@ -110,58 +100,83 @@ static void dtype_str(const struct hi_np_array *a, char *buf, size_t size)
 	snprintf(buf, size, "%c/%" PRIu64, a->type >= 0x20 && a->type < 0x7f ? a->type : '?', a->itemsize);
 }
 
-static void print_group(FILE *out, const struct hi_npv_group *g, int only)
+/* ---- the table, from the description ---- */
+
+/* "960 bytes", or "15728640 bytes, 15.0 MiB" (hi_fmt_bytes) from 1 KiB. */
+static void human(uint64_t n, char *buf, size_t size)
 {
-	char vb[64], bb[64];
-	if (!g->bases)
-		return;
-	human(g->view_bytes, vb, sizeof vb);
-	human(g->base_bytes, bb, sizeof bb);
-	if (only)
-		fprintf(out, "%" PRIu64 " view%s (%s) keep%s %" PRIu64 " base%s (%s) alive that only views reach\n",
-			g->views, g->views == 1 ? "" : "s", vb, g->views == 1 ? "s" : "", g->bases,
-			g->bases == 1 ? "" : "s", bb);
+	char unit[24];
+	if (n < 1024)
+		snprintf(buf, size, "%" PRIu64 " bytes", n);
 	else
-		fprintf(out, "%" PRIu64 " view%s (%s) of %" PRIu64 " much larger base%s (%s) that something else reaches too\n",
-			g->views, g->views == 1 ? "" : "s", vb, g->bases, g->bases == 1 ? "" : "s", bb);
+		snprintf(buf, size, "%" PRIu64 " bytes, %s", n, hi_fmt_bytes(n, unit));
 }
 
-static void print_table(FILE *out, const struct np *np, const struct hi_py *py)
+static void group_line(FILE *out, Tcl_Obj *v, const char *key, int only)
 {
-	if (!np->v.arrays) {
-		fprintf(out, "No numpy arrays%s.\n", np->imported ? "" : " (numpy is not imported)");
+	char path[64], vb[64], bb[64];
+	snprintf(path, sizeof path, "%s.views", key);
+	uint64_t views = (uint64_t)hi_view_int(v, path);
+	snprintf(path, sizeof path, "%s.bases", key);
+	uint64_t bases = (uint64_t)hi_view_int(v, path);
+	snprintf(path, sizeof path, "%s.view_bytes", key);
+	human((uint64_t)hi_view_int(v, path), vb, sizeof vb);
+	snprintf(path, sizeof path, "%s.base_bytes", key);
+	human((uint64_t)hi_view_int(v, path), bb, sizeof bb);
+	if (!bases)
+		return;
+	if (only)
+		fprintf(out, "%" PRIu64 " view%s (%s) keep%s %" PRIu64 " base%s (%s) alive that only views reach\n",
+			views, views == 1 ? "" : "s", vb, views == 1 ? "s" : "", bases, bases == 1 ? "" : "s", bb);
+	else
+		fprintf(out, "%" PRIu64 " view%s (%s) of %" PRIu64 " much larger base%s (%s) that something else reaches too\n",
+			views, views == 1 ? "" : "s", vb, bases, bases == 1 ? "" : "s", bb);
+}
+
+static void numpy_before(FILE *out, Tcl_Obj *v, int all)
+{
+	(void)all;
+	if (!hi_view_int(v, "arrays")) {
+		fprintf(out, "No numpy arrays%s.\n", hi_view_int(v, "imported") ? "" : " (numpy is not imported)");
 		return;
 	}
-	fprintf(out, "numpy %s (layout: %s)\n", np->version[0] ? np->version : "?", py->numpy ? py->numpy->source : "?");
-	fprintf(out, "%" PRIu64 " arrays, %" PRIu64 " bytes by sys.getsizeof: %" PRIu64 " own %" PRIu64 " bytes of data, %" PRIu64
-		     " views, %" PRIu64 " other\n",
-		np->v.arrays, np->v.size, np->v.owned, np->v.owned_bytes, np->v.views, np->v.other);
-	if (np->nrows) {
-		fprintf(out, " Index Address                Nbytes Dtype   Shape                Data  Base\n");
-		for (size_t i = 0; i < np->nrows; i++) {
-			const struct hi_np_array *a = &np->rows[i].a;
-			char shape[64], dt[32], base[32];
-			hi_np_shape_str(a, shape, sizeof shape);
-			dtype_str(a, dt, sizeof dt);
-			if (a->base)
-				snprintf(base, sizeof base, "0x%" PRIx64, a->base);
-			else
-				snprintf(base, sizeof base, "-");
-			if (np->rows[i].flags & HI_OBSERVE_HIDDEN)
-				fprintf(out, "%6zu 0x%-14" PRIx64 " %12" PRIu64 " %-7s %-20s %-5s %-14s only views reach it\n",
-					i, a->addr, a->nbytes, dt, shape, data_word(a), base);
-			else
-				fprintf(out, "%6zu 0x%-14" PRIx64 " %12" PRIu64 " %-7s %-20s %-5s %s\n", i, a->addr, a->nbytes,
-					dt, shape, data_word(a), base);
-		}
-		if (np->v.arrays > np->nrows)
-			fprintf(out, "<%" PRIu64 " more arrays; 'numpy -n N' lists N>\n", np->v.arrays - np->nrows);
-	}
-	if (!np->v.only.bases && !np->v.otherwise.bases)
-		fprintf(out, "No view keeps a much larger base alive.\n");
-	print_group(out, &np->v.only, 1);
-	print_group(out, &np->v.otherwise, 0);
+	const char *version = hi_view_str(v, "numpy"), *layout = hi_view_str(v, "layout");
+	fprintf(out, "numpy %s (layout: %s)\n", *version ? version : "?", *layout ? layout : "?");
+	fprintf(out, "%" PRId64 " arrays, %" PRId64 " bytes by sys.getsizeof: %" PRId64 " own %" PRId64
+		" bytes of data, %" PRId64 " views, %" PRId64 " other\n",
+		hi_view_int(v, "arrays"), hi_view_int(v, "size"), hi_view_int(v, "owned"), hi_view_int(v, "owned_bytes"),
+		hi_view_int(v, "views"), hi_view_int(v, "other"));
 }
+
+static void numpy_after(FILE *out, Tcl_Obj *v, int all)
+{
+	(void)all;
+	int64_t arrays = hi_view_int(v, "arrays"), listed = (int64_t)hi_view_len(v, "rows");
+	if (!arrays)
+		return;
+	if (listed && arrays > listed)
+		fprintf(out, "<%" PRId64 " more arrays; 'numpy -n N' lists N>\n", arrays - listed);
+	if (!hi_view_int(v, "kept_alive.bases") && !hi_view_int(v, "shared.bases"))
+		fprintf(out, "No view keeps a much larger base alive.\n");
+	group_line(out, v, "kept_alive", 1);
+	group_line(out, v, "shared", 0);
+}
+
+static const char *const numpy_csv[] = { "index", "address", "nbytes", "type", "itemsize", "shape",
+					 "data", "base", "only_through_views", NULL };
+
+static const struct hi_column numpy_columns[] = {
+	{ "index", 6 }, { "address", -16 }, { "nbytes", 12 }, { "dtype", -7 }, { "shape", -20 }, { "data", -5 },
+	{ "base", -14, 0, NULL, "-" }, { "only_through_views", 0, 0, "only views reach it", "" }, { NULL },
+};
+
+static const struct hi_view numpy_view = {
+	"rows", numpy_csv, numpy_columns,
+	" Index Address                Nbytes Dtype   Shape                Data  Base", NULL,
+	numpy_before, numpy_after,
+};
+
+/* ---- the description ---- */
 
 static void emit_group(struct hi_emit *e, const char *key, const struct hi_npv_group *g)
 {
@@ -173,8 +188,8 @@ static void emit_group(struct hi_emit *e, const char *key, const struct hi_npv_g
 	hi_emit_end(e);
 }
 
-/* The result, once, for both -format json and -format tcl.  A row has a
- * "base" only when its array has one.  */
+/* The result, once, for every format.  A row has a "base" only when its
+ * array has one.  */
 static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_py *py, pid_t pid)
 {
 	hi_emit_object(e, NULL);
@@ -183,6 +198,7 @@ static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_
 	hi_emit_str(e, "numpy", np->version);
 	hi_emit_str(e, "layout", py->numpy ? py->numpy->source : "");
 	hi_emit_str(e, "no_dwarf", py->numpy && !py->numpy->from_dwarf ? py->numpy->no_dwarf : "");
+	hi_emit_bool(e, "imported", np->imported);
 	hi_emit_u64(e, "arrays", np->v.arrays);
 	hi_emit_u64(e, "size", np->v.size);
 	hi_emit_u64(e, "owned", np->v.owned);
@@ -197,7 +213,7 @@ static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_
 	for (size_t i = 0; i < np->nrows; i++) {
 		const struct hi_np_array *a = &np->rows[i].a;
 		char addr[32], base[32], shape[HI_NP_MAXDIMS * 24], ch[2] = { a->type, 0 }, kind[2] = { a->kind, 0 },
-			order[2] = { a->byteorder, 0 };
+			order[2] = { a->byteorder, 0 }, dtype[32];
 		snprintf(addr, sizeof addr, "0x%" PRIx64, a->addr);
 		hi_np_shape_str(a, shape, sizeof shape);
 		hi_emit_object(e, NULL);
@@ -208,6 +224,8 @@ static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_
 		hi_emit_str(e, "kind", kind);
 		hi_emit_str(e, "byteorder", order);
 		hi_emit_u64(e, "itemsize", a->itemsize);
+		dtype_str(a, dtype, sizeof dtype);
+		hi_emit_str(e, "dtype", dtype);
 		hi_emit_str(e, "shape", shape);
 		hi_emit_list(e, "dims");
 		for (int k = 0; k < a->nd; k++)
@@ -254,19 +272,11 @@ static int numpy_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 	hi_census_init(&c, "kind");
 	int rc = hi_cmd_walk(app, &o, copy, &c, after, &np);
 	if (rc == TCL_OK) {
-		const struct hi_py *py = &app->session.py;
-		if (format == HI_F_TABLE) {
-			print_table(app->out, &np, py);
-		} else {
-			static const char *const columns[] = { "index", "address", "nbytes", "type", "itemsize", "shape",
-							       "data", "base", "only_through_views", NULL };
-			struct hi_emit *e = hi_cmd_emitter(app, format, "numpy", "rows", columns);
-			if (e) {
-				emit_result(e, &np, py, app->session.pid);
-				hi_cmd_emitted(app, e);
-			} else {
-				rc = hi_cmd_fail(interp);
-			}
+		struct hi_result r;
+		rc = hi_cmd_begin(app, &r, format, "numpy", &numpy_view, 0);
+		if (rc == TCL_OK) {
+			emit_result(r.e, &np, &app->session.py, app->session.pid);
+			hi_cmd_end(app, &r);
 		}
 	}
 	hi_census_free(&c);

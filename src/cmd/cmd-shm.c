@@ -9,6 +9,7 @@
 #include "util/error.h"
 #include "proc/procmaps.h"
 #include "report/report.h"
+#include "report/view.h"
 #include "memory/shmseg.h"
 
 
@@ -59,6 +60,7 @@ static void emit_shm(struct hi_emit *e, pid_t pid, const struct hi_shminfo *si)
 	hi_emit_u64(e, "processes_scanned", (uint64_t)si->scanned);
 	hi_emit_u64(e, "processes_unreadable", (uint64_t)si->unreadable);
 	hi_emit_bool(e, "sysv_other_namespace", si->sysv_elsewhere);
+	hi_emit_str(e, "devshm_path", si->devshm);
 	if (si->have_devshm) {
 		hi_emit_object(e, "devshm");
 		hi_emit_str(e, "path", si->devshm);
@@ -71,58 +73,84 @@ static void emit_shm(struct hi_emit *e, pid_t pid, const struct hi_shminfo *si)
 	hi_emit_end(e);
 }
 
-static void print_table(FILE *o, pid_t pid, const struct hi_shminfo *si)
+/* ---- the table, from the description ---- */
+
+static const char *bytes_at(Tcl_Obj *v, const char *key, char buf[24])
 {
-	char a[24], b[24], c[24], d[24];
-	if (!si->n) {
+	return hi_view_get(v, key) ? hi_fmt_bytes((uint64_t)hi_view_int(v, key), buf) : "?";
+}
+
+static void segment_line(FILE *o, Tcl_Obj *g)
+{
+	char a[24], b[24], c[24], d[24], name[200];
+	const char *kind = hi_view_str(g, "kind");
+	int deleted = (int)hi_view_int(g, "deleted");
+	/* A memfd is always "deleted"; a SysV segment so is removed
+	 * (IPC_RMID: SHM_DEST) and lives until its last detach.  */
+	snprintf(name, sizeof name, "%s%s", hi_view_str(g, "name"),
+		 !deleted || !strcmp(kind, "memfd") ? "" : !strcmp(kind, "sysv") ? " (removed)" : " (deleted)");
+	fprintf(o, " %-32s %-6s %10s %10s %10s %10s  ", name, !strcmp(kind, "shared-anonymous") ? "anon" : kind,
+		bytes_at(g, "size", a), bytes_at(g, "mapped", b), bytes_at(g, "rss", c), bytes_at(g, "pss", d));
+	Tcl_Obj *peers = hi_view_get(g, "peers"), **pv = NULL;
+	int npeers = 0;
+	if (!peers || Tcl_ListObjGetElements(NULL, peers, &npeers, &pv) != TCL_OK)
+		npeers = 0;
+	if (!npeers)
+		fputs("(no other process)", o);
+	for (int k = 0; k < npeers && k < 8; k++)
+		fprintf(o, "%s%" PRId64 " (%s)", k ? ", " : "", hi_view_int(pv[k], "pid"), hi_view_str(pv[k], "comm"));
+	if (npeers > 8)
+		fprintf(o, " and %d more", npeers - 8);
+	fputc('\n', o);
+	if (hi_view_get(g, "sysv"))
+		fprintf(o, "   SysV key 0x%08llx shmid %" PRId64 ": %s, %" PRId64 " attached, created by pid %" PRId64
+			   ", last used by pid %" PRId64 "\n",
+			(unsigned long long)(uint32_t)hi_view_int(g, "sysv.key"), hi_view_int(g, "sysv.shmid"),
+			bytes_at(g, "sysv.size", a), hi_view_int(g, "sysv.nattch"), hi_view_int(g, "sysv.cpid"),
+			hi_view_int(g, "sysv.lpid"));
+}
+
+static void shm_before(FILE *o, Tcl_Obj *v, int all)
+{
+	(void)all;
+	char a[24], b[24], c[24];
+	int pid = (int)hi_view_int(v, "pid");
+	Tcl_Obj *segs = hi_view_get(v, "segments"), **sv = NULL;
+	int n = 0;
+	if (!segs || Tcl_ListObjGetElements(NULL, segs, &n, &sv) != TCL_OK)
+		n = 0;
+	if (!n) {
 		fprintf(o, "pid %d maps no shared memory (no /dev/shm file, SysV segment, memfd or shared anonymous memory)\n",
-			(int)pid);
+			pid);
 	} else {
-		fprintf(o, "Shared memory mapped by pid %d:\n", (int)pid);
+		fprintf(o, "Shared memory mapped by pid %d:\n", pid);
 		fprintf(o, " %-32s %-6s %10s %10s %10s %10s  %s\n", "Segment", "Kind", "Size", "Mapped", "Resident",
 			"PSS", "Also mapped by");
-		for (size_t i = 0; i < si->n; i++) {
-			const struct hi_shmseg *g = &si->segs[i];
-			char name[200];
-			/* A memfd is always "deleted"; a SysV segment so is removed
-			 * (IPC_RMID: SHM_DEST) and lives until its last detach.  */
-			snprintf(name, sizeof name, "%s%s", g->name,
-				 !g->deleted || g->kind == HI_SHM_MEMFD ? ""
-				 : g->kind == HI_SHM_SYSV	      ? " (removed)"
-								      : " (deleted)");
-			fprintf(o, " %-32s %-6s %10s %10s %10s %10s  ", name,
-				g->kind == HI_SHM_ANON ? "anon" : hi_shmkind_name(g->kind),
-				g->size_known ? hi_fmt_bytes(g->size, a) : "?", hi_fmt_bytes(g->mapped.size, b),
-				hi_fmt_bytes(g->mapped.rss, c), hi_fmt_bytes(g->mapped.pss, d));
-			if (!g->npeers)
-				fputs("(no other process)", o);
-			for (size_t k = 0; k < g->npeers && k < 8; k++)
-				fprintf(o, "%s%d (%s)", k ? ", " : "", (int)g->peers[k].pid, g->peers[k].comm);
-			if (g->npeers > 8)
-				fprintf(o, " and %zu more", g->npeers - 8);
-			fputc('\n', o);
-			if (g->have_sysv)
-				fprintf(o, "   SysV key 0x%08llx shmid %lld: %s, %llu attached, created by pid %d, last used by pid %d\n",
-					(unsigned long long)(uint32_t)g->sysv.key, (long long)g->sysv.shmid,
-					hi_fmt_bytes(g->sysv.size, a), (unsigned long long)g->sysv.nattch, (int)g->sysv.cpid,
-					(int)g->sysv.lpid);
-		}
-		if (si->unreadable)
-			fprintf(o, " (the maps of %d process%s could not be read: %s)\n", si->unreadable,
-				si->unreadable == 1 ? "" : "es",
+		for (int i = 0; i < n; i++)
+			segment_line(o, sv[i]);
+		int64_t unreadable = hi_view_int(v, "processes_unreadable");
+		if (unreadable)
+			fprintf(o, " (the maps of %" PRId64 " process%s could not be read: %s)\n", unreadable,
+				unreadable == 1 ? "" : "es",
 				geteuid() ? "run as root to see every sharer" : "not allowed even to root");
-		if (si->sysv_elsewhere)
+		if (hi_view_int(v, "sysv_other_namespace"))
 			fputs(" (the target is in another IPC namespace: SysV details not shown)\n", o);
 	}
-	if (si->have_devshm) {
-		uint64_t used = si->devshm_size - si->devshm_free;
-		fprintf(o, "/dev/shm as pid %d sees it: %s, %s used (%.0f%%), %s available\n", (int)pid,
-			hi_fmt_bytes(si->devshm_size, a), hi_fmt_bytes(used, b),
-			si->devshm_size ? 100.0 * used / si->devshm_size : 0.0, hi_fmt_bytes(si->devshm_avail, c));
+	if (hi_view_get(v, "devshm")) {
+		uint64_t size = (uint64_t)hi_view_int(v, "devshm.size"), used = (uint64_t)hi_view_int(v, "devshm.used");
+		fprintf(o, "/dev/shm as pid %d sees it: %s, %s used (%.0f%%), %s available\n", pid, hi_fmt_bytes(size, a),
+			hi_fmt_bytes(used, b), size ? 100.0 * (double)used / (double)size : 0.0,
+			bytes_at(v, "devshm.available", c));
 	} else {
-		fprintf(o, "/dev/shm: none in pid %d's filesystem (or %s cannot be read)\n", (int)pid, si->devshm);
+		fprintf(o, "/dev/shm: none in pid %d's filesystem (or %s cannot be read)\n", pid,
+			hi_view_str(v, "devshm_path"));
 	}
 }
+
+static const char *const shm_csv[] = { "name", "kind", "size", "mapped", "rss", "pss", "swap", "peers", NULL };
+
+/* The segments are drawn with their peers and SysV details under them. */
+static const struct hi_view shm_view = { "segments", shm_csv, NULL, NULL, NULL, shm_before, NULL };
 
 static const struct hi_argspec shm_args[] = {
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats, .help = "table, json, csv, or tcl (a dict)" },
@@ -154,20 +182,14 @@ static int shm_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args 
 		hi_error_prefix("%s", s->who);
 		return hi_cmd_fail(interp);
 	}
-	if (format == HI_F_TABLE) {
-		print_table(app->out, s->pid, &si);
-	} else {
-		static const char *const columns[] = { "name", "kind", "size", "mapped", "rss", "pss", "swap", "peers", NULL };
-		struct hi_emit *e = hi_cmd_emitter(app, format, "shm", "segments", columns);
-		if (!e) {
-			rc = -1;
-		} else {
-			emit_shm(e, s->pid, &si);
-			hi_cmd_emitted(app, e);
-		}
+	struct hi_result r;
+	rc = hi_cmd_begin(app, &r, format, "shm", &shm_view, 0);
+	if (rc == TCL_OK) {
+		emit_shm(r.e, s->pid, &si);
+		hi_cmd_end(app, &r);
 	}
 	hi_shm_free(&si);
-	return rc < 0 ? hi_cmd_fail(interp) : TCL_OK;
+	return rc;
 }
 
 const struct hi_cmd hi_cmd_shm = {

@@ -8,7 +8,7 @@
 #include "util/error.h"
 #include "walk/heap.h"
 #include "python/preview.h"
-#include "report/report.h"
+#include "report/view.h"
 #include "census/topn.h"
 
 #define TOP_DEFAULT 10
@@ -43,7 +43,7 @@ static int after(struct hi_py *py, void *arg)
 	return 0;
 }
 
-/* The result, once, for both -format json and -format tcl.  */
+/* The result, once, for every format.  */
 static void emit_result(struct hi_emit *e, const struct top *top, const struct hi_census *c, pid_t pid,
 			const char *python)
 {
@@ -79,19 +79,23 @@ static void emit_result(struct hi_emit *e, const struct top *top, const struct h
 	hi_emit_end(e);
 }
 
-static void print_table(FILE *out, const struct top *top, const struct hi_census *c)
+static const char *const top_csv[] = { "index", "address", "size", "kind", "preview", NULL };
+
+static const struct hi_column top_columns[] = {
+	{ "index", 6 }, { "size", 10 }, { "address", -16 }, { "kind", -24 }, { "preview", 0 }, { NULL },
+};
+
+static void top_before(FILE *out, Tcl_Obj *v, int all)
 {
-	fprintf(out, "The %zu largest of %" PRIu64 " objects (%" PRIu64 " bytes).\n", top->best.n, c->objects,
-		c->size);
-	fprintf(out, " Index       Size Address          Kind                     Preview\n");
-	for (size_t i = 0; i < top->best.n; i++) {
-		const struct hi_topn_item *it = &top->best.v[i];
-		char words[HI_PREVIEW_CHARS * 10 + 64];
-		hi_preview_format(&top->pv[i], words, sizeof words);
-		fprintf(out, "%6zu %10" PRIu64 " 0x%-14" PRIx64 " %-24s %s\n", i, it->size, it->addr,
-			c->rows[it->kind].kind, words);
-	}
+	(void)all;
+	fprintf(out, "The %zu largest of %" PRId64 " objects (%" PRId64 " bytes).\n", hi_view_len(v, "rows"),
+		hi_view_int(v, "objects"), hi_view_int(v, "size"));
 }
+
+static const struct hi_view top_view = {
+	"rows", top_csv, top_columns, " Index       Size Address          Kind                     Preview", NULL,
+	top_before, NULL,
+};
 
 static const struct hi_argspec top_args[] = {
 	{ "N", HI_ARG_INT, .min = 1, .max = HI_TOPN_MAX, .help = "how many, 1 to 10000 (default 10)" },
@@ -121,17 +125,11 @@ static int top_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args 
 	hi_census_init(&c, "kind");
 	int rc = hi_cmd_walk(app, &o, copy, &c, after, &top);
 	if (rc == TCL_OK) {
-		if (format == HI_F_TABLE) {
-			print_table(app->out, &top, &c);
-		} else {
-			static const char *const columns[] = { "index", "address", "size", "kind", "preview", NULL };
-			struct hi_emit *e = hi_cmd_emitter(app, format, "top", "rows", columns);
-			if (e) {
-				emit_result(e, &top, &c, app->session.pid, app->session.py.version);
-				hi_cmd_emitted(app, e);
-			} else {
-				rc = hi_cmd_fail(interp);
-			}
+		struct hi_result r;
+		rc = hi_cmd_begin(app, &r, format, "top", &top_view, 0);
+		if (rc == TCL_OK) {
+			emit_result(r.e, &top, &c, app->session.pid, app->session.py.version);
+			hi_cmd_end(app, &r);
 		}
 	}
 	hi_census_free(&c);

@@ -23,12 +23,11 @@ struct hi_app {
 	int terminate;		/* SIGTERM/SIGHUP arrived: leave after detaching */
 	Tcl_AsyncHandler async;	/* turns a signal into a script error */
 	struct hi_baseline baseline;	/* setrel's, for baseline.pid */
-	/* The last table shown, for `more` and `all`.  */
-	enum { HI_LAST_NONE, HI_LAST_HEAP, HI_LAST_DIFF } last;
-	struct hi_census last_census;	/* HI_LAST_HEAP */
-	size_t last_next;		/* next row for `more` */
-	struct hi_census last_a, last_b;	/* HI_LAST_DIFF: A and B */
-	char last_what[256];		/* what A was */
+	/* The last folding table drawn (heap, diff), for `more` and `all`:
+	 * its description and view.  */
+	Tcl_Obj *last;
+	const struct hi_view *last_view;
+	size_t last_next;	/* the next row for `more` */
 };
 
 /* What a command takes, declared once (as tmux's cmd_entry and
@@ -159,19 +158,29 @@ typedef int (*hi_cmd_after_fn)(struct hi_py *py, void *arg);
 int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
 		hi_cmd_after_fn after, void *after_arg);
 
-/* Remember C as the last table (for `more` and `all`); takes ownership. */
-void hi_cmd_set_last_census(struct hi_app *app, struct hi_census *c, size_t next);
-
-/* The writer of a command's result in FORMAT (HI_F_JSON, HI_F_TCL, or
- * HI_F_CSV: the records of the list CSV_LIST in CSV_COLUMNS), to APP's
- * output or as a Tcl value.  NULL with hi_errmsg() set, naming the pid
- * and CMD, when out of memory.  */
+/* A command's result, described once into E (emit.h) and given in
+ * FORMAT: JSON text, CSV of VIEW's list and columns, a Tcl value, or a
+ * table drawn by VIEW (view.h), folded unless ALL.  */
 struct hi_emit;
-struct hi_emit *hi_cmd_emitter(struct hi_app *app, int format, const char *cmd, const char *csv_list,
-				const char *const *csv_columns);
+struct hi_view;
+struct hi_result {
+	struct hi_emit *e;
+	int format;
+	const struct hi_view *view;
+	int all;
+};
 
-/* Finish E; a Tcl value becomes the command's result.  */
-void hi_cmd_emitted(struct hi_app *app, struct hi_emit *e);
+/* Begin R.  TCL_OK, or TCL_ERROR naming the pid and CMD when out of
+ * memory.  */
+int hi_cmd_begin(struct hi_app *app, struct hi_result *r, int format, const char *cmd, const struct hi_view *view,
+		 int all);
+
+/* End R: the text or value becomes the command's result.  A table whose
+ * view folds is kept for `more` and `all`.  */
+void hi_cmd_end(struct hi_app *app, struct hi_result *r);
+
+/* Drop the table kept for `more` and `all`.  */
+void hi_cmd_forget_table(struct hi_app *app);
 
 
 #endif

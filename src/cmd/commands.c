@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "report/emit.h"
+#include "report/view.h"
 #include "util/error.h"
 #include "util/output.h"
 #include "util/text.h"
@@ -137,9 +138,6 @@ void hi_commands_register(struct hi_app *app)
 {
 	Tcl_Eval(app->interp, "rename ::info " HI_TCL_INFO);
 	hi_baseline_init(&app->baseline);
-	hi_census_init(&app->last_census, "kind");
-	hi_census_init(&app->last_a, "kind");
-	hi_census_init(&app->last_b, "kind");
 	for (int i = 0; hi_commands[i]; i++) {
 		struct binding *b = hi_commands[i]->run ? malloc(sizeof *b) : NULL;
 		if (!b)
@@ -177,30 +175,57 @@ int hi_cmd_resume(struct hi_app *app)
 	return TCL_OK;
 }
 
-struct hi_emit *hi_cmd_emitter(struct hi_app *app, int format, const char *cmd, const char *csv_list,
-				const char *const *csv_columns)
+int hi_cmd_begin(struct hi_app *app, struct hi_result *r, int format, const char *cmd, const struct hi_view *view,
+		 int all)
 {
-	struct hi_emit *e = format == HI_F_JSON ? hi_emit_json(app->out)
-			    : format == HI_F_CSV && csv_columns ? hi_emit_csv(app->out, csv_list, csv_columns)
-								 : hi_emit_tcl();
-	if (!e)
+	*r = (struct hi_result){ NULL, format, view, all };
+	if (format == HI_F_JSON)
+		r->e = hi_emit_json(app->out);
+	else if (format == HI_F_CSV && view && view->csv && !view->csv_draw)
+		r->e = hi_emit_csv(app->out, view->list, view->csv);
+	else	/* Tcl, and the value a table or drawn CSV comes from */
+		r->e = hi_emit_tcl();
+	if (!r->e) {
 		hi_error("%s: %s: out of memory for the %s result; free some memory and retry", app->session.who, cmd,
 			 hi_formats[format]);
-	return e;
+		return hi_cmd_fail(app->interp);
+	}
+	return TCL_OK;
 }
 
-void hi_cmd_emitted(struct hi_app *app, struct hi_emit *e)
+void hi_cmd_end(struct hi_app *app, struct hi_result *r)
 {
-	Tcl_Obj *v = hi_emit_finish(e);
-	if (v)
+	Tcl_Obj *v = hi_emit_finish(r->e);
+	r->e = NULL;
+	if (!v)
+		return;
+	if (r->format == HI_F_CSV && r->view && r->view->csv_draw) {
+		Tcl_IncrRefCount(v);
+		r->view->csv_draw(app->out, v, r->all);
+		Tcl_DecrRefCount(v);
+		return;
+	}
+	if (r->format != HI_F_TABLE || !r->view) {
 		Tcl_SetObjResult(app->interp, v);
+		return;
+	}
+	Tcl_IncrRefCount(v);
+	size_t next = hi_view_render(app->out, v, r->view, r->all);
+	if (r->view->more) {
+		hi_cmd_forget_table(app);
+		app->last = v;
+		app->last_view = r->view;
+		app->last_next = next;
+	} else {
+		Tcl_DecrRefCount(v);
+	}
 }
 
-void hi_cmd_set_last_census(struct hi_app *app, struct hi_census *c, size_t next)
+void hi_cmd_forget_table(struct hi_app *app)
 {
-	hi_census_free(&app->last_census);
-	app->last_census = *c;
-	app->last_next = next;
-	app->last = HI_LAST_HEAP;
-	memset(c, 0, sizeof *c);
+	if (app->last)
+		Tcl_DecrRefCount(app->last);
+	app->last = NULL;
+	app->last_view = NULL;
+	app->last_next = 0;
 }

@@ -1,13 +1,86 @@
 /* describe.c: see describe.h.  */
 #include "config.h"
+#include <inttypes.h>
 #include <stdlib.h>
 #include "report/describe.h"
 #include "report/report.h"
+#include "report/view.h"
 
-/* The CSV of each: the rows, in these columns.  */
-const char *const hi_census_csv_columns[] = { "index", "count", "count_percent", "size", "size_percent",
-					      "cumulative", "cumulative_percent", "kind", NULL };
-const char *const hi_diff_csv_columns[] = { "kind", "count_a", "count_b", "dcount", "size_a", "size_b", "dsize", NULL };
+/* ---- a census: heapy's partition table ---- */
+
+static const char *const census_csv[] = { "index", "count", "count_percent", "size", "size_percent",
+					  "cumulative", "cumulative_percent", "kind", NULL };
+
+static const struct hi_column census_columns[] = {
+	{ "index", 6 }, { "count", 6 }, { "count_percent", 3 }, { "size", 8 }, { "size_percent", 3 },
+	{ "cumulative", 9 }, { "cumulative_percent", 3 }, { "kind", 0, HI_COL_WRAP }, { NULL },
+};
+
+static void census_before(FILE *out, Tcl_Obj *v, int all)
+{
+	(void)all;
+	int64_t n = hi_view_int(v, "objects");
+	fprintf(out, "Partition of a set of %" PRId64 " object%s. Total size = %" PRId64 " bytes.\n", n,
+		n == 1 ? "" : "s", hi_view_int(v, "size"));
+}
+
+static void census_after(FILE *out, Tcl_Obj *v, int all)
+{
+	(void)all;
+	int64_t skipped = hi_view_int(v, "skipped");
+	if (skipped)
+		fprintf(out, "Partial: %" PRId64 " pointers, objects or fields were skipped as inconsistent memory; see heap -v.\n",
+			skipped);
+}
+
+const struct hi_view hi_census_view = {
+	"rows", census_csv, census_columns,
+	" Index  Count   %     Size   % Cumulative  % Kind (class / dict of class)",
+	"more", census_before, census_after,
+};
+
+const struct hi_view hi_census_view_by_type = {
+	"rows", census_csv, census_columns,
+	" Index  Count   %     Size   % Cumulative  % Type",
+	"more", census_before, census_after,
+};
+
+const struct hi_view *hi_census_view_of(const struct hi_census *c)
+{
+	return c->by[0] == 't' ? &hi_census_view_by_type : &hi_census_view;
+}
+
+/* ---- a diff ---- */
+
+static const char *const diff_csv[] = { "kind", "count_a", "count_b", "dcount", "size_a", "size_b", "dsize", NULL };
+
+static const struct hi_column diff_columns[] = {
+	{ "index", 6 }, { "count_b", 7 }, { "dcount", 7, HI_COL_SIGNED }, { "size_b", 9 },
+	{ "dsize", 10, HI_COL_SIGNED }, { "kind", 0 }, { NULL },
+};
+
+static void diff_before(FILE *out, Tcl_Obj *v, int all)
+{
+	(void)all;
+	int64_t oa = hi_view_int(v, "a.objects"), sa = hi_view_int(v, "a.size");
+	int64_t ob = hi_view_int(v, "b.objects"), sb = hi_view_int(v, "b.size");
+	fprintf(out, "Difference from %s (A) to now (B).\n", hi_view_str(v, "from"));
+	fprintf(out, "A: %" PRId64 " objects, %" PRId64 " bytes.  B: %" PRId64 " objects, %" PRId64
+		" bytes.  B-A: %+" PRId64 " objects, %+" PRId64 " bytes.\n", oa, sa, ob, sb, ob - oa, sb - sa);
+}
+
+static void diff_after(FILE *out, Tcl_Obj *v, int all)
+{
+	(void)all;
+	if (!hi_view_len(v, "rows"))
+		fputs("No kind changed.\n", out);
+}
+
+const struct hi_view hi_diff_view = {
+	"rows", diff_csv, diff_columns,
+	" Index   Count  dCount      Size      dSize Kind (class / dict of class)",
+	"all", diff_before, diff_after,
+};
 
 void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid, const char *python)
 {
@@ -49,18 +122,21 @@ static void totals(struct hi_emit *e, const char *key, uint64_t objects, uint64_
 	hi_emit_end(e);
 }
 
-void hi_diff_describe(struct hi_emit *e, const struct hi_diff *d, pid_t pid, const char *python, const char *by)
+void hi_diff_describe(struct hi_emit *e, const struct hi_diff *d, pid_t pid, const char *python, const char *by,
+		      const char *from)
 {
 	hi_emit_object(e, NULL);
 	hi_emit_i64(e, "pid", pid);
 	hi_emit_str(e, "python", python ? python : "");
 	hi_emit_str(e, "by", by ? by : "kind");
+	hi_emit_str(e, "from", from ? from : "");
 	totals(e, "a", d->objects_a, d->size_a);
 	totals(e, "b", d->objects_b, d->size_b);
 	hi_emit_list(e, "rows");
 	for (size_t i = 0; i < d->n; i++) {
 		const struct hi_diff_row *r = &d->rows[i];
 		hi_emit_object(e, NULL);
+		hi_emit_u64(e, "index", i);
 		hi_emit_str(e, "kind", r->kind);
 		hi_emit_u64(e, "count_a", r->count_a);
 		hi_emit_u64(e, "count_b", r->count_b);

@@ -11,12 +11,18 @@
 /* {pid python objects size skipped by rows: [{kind count size index
  * count_percent size_percent cumulative cumulative_percent}...]}, rows in
  * table order.  */
-extern const char *const hi_census_csv_columns[];
 void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid, const char *python);
 
-/* {pid python by a: {objects size} b: {objects size} rows: [{kind
- * count_a count_b dcount size_a size_b dsize}...]}, rows in table order. */
-void hi_diff_describe(struct hi_emit *e, const struct hi_diff *d, pid_t pid, const char *python, const char *by);
-extern const char *const hi_diff_csv_columns[];
+/* {pid python by from a: {objects size} b: {objects size} rows: [{index
+ * kind count_a count_b dcount size_a size_b dsize}...]}, rows in table
+ * order; FROM says what A is.  */
+void hi_diff_describe(struct hi_emit *e, const struct hi_diff *d, pid_t pid, const char *python, const char *by,
+		      const char *from);
+
+/* How each is drawn and written as CSV (view.h): heapy's table, with
+ * "Kind" or, by type, "Type" over the last column; the diff's.  */
+struct hi_view;
+extern const struct hi_view hi_census_view, hi_census_view_by_type, hi_diff_view;
+const struct hi_view *hi_census_view_of(const struct hi_census *c);
 
 #endif

@@ -1,9 +1,11 @@
 /* emit.h: one writer for results as JSON text, Tcl values and CSV.
  *
  * A command describes its result once, as nested objects and lists of
- * named numbers and strings; the writer prints it as JSON or builds it as
- * Tcl dicts and lists, so `-format json` and `-format tcl` cannot drift
- * apart.  Keys are given inside objects and omitted (NULL) inside lists. */
+ * named numbers and strings; the writer prints it as JSON, builds it as
+ * Tcl dicts and lists, or writes one list's records as CSV, and tables
+ * are drawn from the Tcl value (view.h), so no format can drift from
+ * another.  Keys are given inside objects and omitted (NULL) inside
+ * lists.  */
 #ifndef HI_EMIT_H
 #define HI_EMIT_H
 #include <stdint.h>

@@ -56,7 +56,7 @@ proc tcl_rows {d} {
 		}
 	}
 	foreach r [dict get $d rows] {
-		puts "TCLROW [join [dict values $r] "\t"]"
+		puts "TCLROW [join [dict values [dict remove $r index]] "\t"]"
 	}
 }
 

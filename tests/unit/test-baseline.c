@@ -7,7 +7,7 @@
 #include <CUnit/CUnit.h>
 #include "census/baseline.h"
 #include "report/describe.h"
-#include "report/report.h"
+#include "report/view.h"
 #include "suites.h"
 
 static void add(struct hi_census *c, const char *kind, int count, uint64_t size_each)
@@ -80,6 +80,29 @@ static void diff_ties_break_on_count_then_name(void)
 	hi_census_free(&b);
 }
 
+/* The diff's table, drawn from its description as the diff command
+ * draws it.  */
+static char *diff_table(const struct hi_diff *d, const char *what, int all)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct hi_emit *e = out ? hi_emit_tcl() : NULL;
+	if (!e) {
+		if (out)
+			fclose(out);
+		free(buf);
+		return NULL;
+	}
+	hi_diff_describe(e, d, 1, "3.12", "kind", what);
+	Tcl_Obj *v = hi_emit_finish(e);
+	Tcl_IncrRefCount(v);
+	hi_view_render(out, v, &hi_diff_view, all);
+	Tcl_DecrRefCount(v);
+	fclose(out);
+	return buf;
+}
+
 static void diff_of_equal_censuses_is_empty(void)
 {
 	struct hi_census a, b;
@@ -90,11 +113,8 @@ static void diff_of_equal_censuses_is_empty(void)
 	add(&b, "x", 3, 10);
 	CU_ASSERT_EQUAL_FATAL(hi_diff_compute(&a, &b, &d), 0);
 	CU_ASSERT_EQUAL(d.n, 0);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	hi_report_diff_table(out, &d, "the baseline", 0);
-	fclose(out);
+	char *buf = diff_table(&d, "the baseline", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "B-A: +0 objects, +0 bytes."));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "No kind changed."));
 	free(buf);
@@ -112,19 +132,20 @@ static void diff_table_rows(void)
 	add(&a, "__main__.Gone", 300, 56);
 	add(&b, "__main__.Grown", 1000, 56);
 	CU_ASSERT_EQUAL_FATAL(hi_diff_compute(&a, &b, &d), 0);
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&buf, &len);
-	hi_report_diff_table(out, &d, "x", 0);
-	fclose(out);
+	char *buf = diff_table(&d, "x", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf);
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "Difference from x (A) to now (B).\n"
+					   "A: 300 objects, 16800 bytes.  B: 1000 objects, 56000 bytes.  "
+					   "B-A: +700 objects, +39200 bytes.\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "     0    1000   +1000     56000     +56000 __main__.Grown\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "     1       0    -300         0     -16800 __main__.Gone\n"));
 	free(buf);
 	buf = NULL;
-	out = open_memstream(&buf, &len);
-	struct hi_emit *e = hi_emit_csv(out, "rows", hi_diff_csv_columns);
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct hi_emit *e = hi_emit_csv(out, hi_diff_view.list, hi_diff_view.csv);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
-	hi_diff_describe(e, &d, 1, "3.12", "kind");
+	hi_diff_describe(e, &d, 1, "3.12", "kind", "x");
 	hi_emit_finish(e);
 	fclose(out);
 	CU_ASSERT_STRING_EQUAL(buf, "kind,count_a,count_b,dcount,size_a,size_b,dsize\n"

@@ -16,6 +16,7 @@
 #include "report/emit.h"
 #include "util/error.h"
 #include "report/report.h"
+#include "report/view.h"
 #include "suites.h"
 
 /* The continuation indent: as wide as a row's numbers. */
@@ -23,6 +24,7 @@
 _Static_assert(sizeof IND == 46, "IND must be 45 spaces");
 
 #define HEAD_KIND " Index  Count   %     Size   % Cumulative  % Kind (class / dict of class)\n"
+#define HEAD_KIND_LINE " Index  Count   %     Size   % Cumulative  % Kind (class / dict of class)"
 #define HEAD_TYPE " Index  Count   %     Size   % Cumulative  % Type\n"
 /* Row 0 of a census holding one object of 10 bytes. */
 #define ROW0_1_10 "     0      1 100       10 100        10 100 "
@@ -42,12 +44,18 @@ static char *table_of(const struct hi_census *c, int all)
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	int r = hi_report_table(f, c, all);
-	fclose(f);
-	if (r != 0) {
+	struct hi_emit *e = hi_emit_tcl();
+	if (!e) {
+		fclose(f);
 		free(buf);
 		return NULL;
 	}
+	hi_census_describe(e, c, 1, "3.12");
+	Tcl_Obj *v = hi_emit_finish(e);
+	Tcl_IncrRefCount(v);
+	hi_view_render(f, v, hi_census_view_of(c), all);
+	Tcl_DecrRefCount(v);
+	fclose(f);
 	return buf;
 }
 
@@ -258,6 +266,88 @@ static void twelve_rows_cut_at_ten(void)
 	hi_census_free(&c);
 }
 
+/* heapy's .more: the heading and the next 10 rows of 12 or more left,
+ * else all that are left, drawn from the same description.  */
+static void more_continues_where_the_table_stopped(void)
+{
+	struct hi_census c;
+	fill_kinds(&c, 25);
+	struct hi_emit *e = hi_emit_tcl();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	hi_census_describe(e, &c, 1, "3.12");
+	Tcl_Obj *v = hi_emit_finish(e);
+	Tcl_IncrRefCount(v);
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+	CU_ASSERT_EQUAL(hi_view_render(f, v, &hi_census_view, 0), 10);
+	fclose(f);
+	free(t);
+	f = open_memstream(&t, &len);
+	CU_ASSERT_EQUAL(hi_view_more(f, v, &hi_census_view, 10), 20);
+	fclose(f);
+	CU_ASSERT_EQUAL(count_lines(t), 1 + 10 + 1);
+	CU_ASSERT_STRING_EQUAL(line_at(t, 0), HEAD_KIND_LINE);
+	CU_ASSERT_STRING_EQUAL(line_at(t, 1), "    10      1   4      100   4      1100  44 k10");
+	CU_ASSERT_STRING_EQUAL(line_at(t, 11), "<5 more rows. Type e.g. 'more' to view.>");
+	free(t);
+	f = open_memstream(&t, &len);
+	CU_ASSERT_EQUAL(hi_view_more(f, v, &hi_census_view, 20), 25);
+	fclose(f);
+	CU_ASSERT_EQUAL(count_lines(t), 1 + 5);
+	CU_ASSERT_STRING_EQUAL(line_at(t, 5), "    24      1   4      100   4      2500 100 k24");
+	free(t);
+	/* At the end: nothing more.  */
+	f = open_memstream(&t, &len);
+	CU_ASSERT_EQUAL(hi_view_more(f, v, &hi_census_view, 25), 25);
+	fclose(f);
+	CU_ASSERT_STRING_EQUAL(t, "");
+	free(t);
+	Tcl_DecrRefCount(v);
+	hi_census_free(&c);
+}
+
+/* A view's columns: widths, signs, a missing field's text, a boolean's
+ * words, and no blanks at the end of a line.  */
+static void view_columns_from_the_description(void)
+{
+	static const struct hi_column cols[] = {
+		{ "n", 4 }, { "d", 5, HI_COL_SIGNED }, { "name", -6 }, { "base", -4, 0, NULL, "-" },
+		{ "hidden", 0, 0, "hidden", "" }, { NULL },
+	};
+	static const struct hi_view view = { "rows", NULL, cols, "head", NULL, NULL, NULL };
+	struct hi_emit *e = hi_emit_tcl();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	hi_emit_object(e, NULL);
+	hi_emit_list(e, "rows");
+	hi_emit_object(e, NULL);
+	hi_emit_u64(e, "n", 7);
+	hi_emit_i64(e, "d", 3);
+	hi_emit_str(e, "name", "ab");
+	hi_emit_str(e, "base", "0x10");
+	hi_emit_bool(e, "hidden", 1);
+	hi_emit_end(e);
+	hi_emit_object(e, NULL);
+	hi_emit_u64(e, "n", 12);
+	hi_emit_i64(e, "d", -4);
+	hi_emit_str(e, "name", "c");
+	hi_emit_bool(e, "hidden", 0);
+	hi_emit_end(e);
+	hi_emit_end(e);
+	Tcl_Obj *v = hi_emit_finish(e);
+	Tcl_IncrRefCount(v);
+	char *t = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&t, &len);
+	CU_ASSERT_EQUAL(hi_view_render(f, v, &view, 0), 2);
+	fclose(f);
+	CHECK_TEXT(t, "head\n"
+		      "   7    +3 ab     0x10 hidden\n"
+		      "  12    -4 c      -\n");
+	free(t);
+	Tcl_DecrRefCount(v);
+}
+
 /* ---- wrapping long kind names ---- */
 
 /* The table of one 10-byte object of kind NAME.  */
@@ -434,7 +524,7 @@ static char *csv_of(const struct hi_census *c)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct hi_emit *e = f ? hi_emit_csv(f, "rows", hi_census_csv_columns) : NULL;
+	struct hi_emit *e = f ? hi_emit_csv(f, hi_census_view.list, hi_census_view.csv) : NULL;
 	if (e) {
 		hi_census_describe(e, c, 1, "3.12");
 		hi_emit_finish(e);
@@ -657,6 +747,8 @@ int hi_suite_report(void)
 	    !CU_add_test(s, "by type says Type", by_type_says_type) ||
 	    !CU_add_test(s, "11 rows are all shown", eleven_rows_all_shown) ||
 	    !CU_add_test(s, "12 rows cut at 10 unless all", twelve_rows_cut_at_ten) ||
+	    !CU_add_test(s, "more continues where the table stopped", more_continues_where_the_table_stopped) ||
+	    !CU_add_test(s, "a view's columns come from the description", view_columns_from_the_description) ||
 	    !CU_add_test(s, "names fitting 100 columns stay whole", names_fitting_100_columns_stay_whole) ||
 	    !CU_add_test(s, "wraps after a space", wraps_after_a_space) ||
 	    !CU_add_test(s, "wraps after a hyphen", wraps_after_a_hyphen) ||
