@@ -20,6 +20,7 @@ struct name_entry {
 struct sym_entry {
 	struct sym_entry *next;
 	uint64_t addr, size;
+	int ambiguous;		/* renamed: two locals of this name differ */
 	char name[];
 };
 
@@ -37,6 +38,9 @@ struct hi_dbg {
 	struct name_entry *tags[NBUCKETS];	/* struct/union/enum tags */
 	struct name_entry *typedefs[NBUCKETS];
 	struct sym_entry *syms[NSYMBUCKETS];
+	/* Local symbols the compiler renamed (NAME.lto_priv.N, NAME.N), by
+	 * NAME.  */
+	struct sym_entry *renamed[NSYMBUCKETS];
 	int syms_loaded;
 	double index_seconds;
 };

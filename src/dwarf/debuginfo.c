@@ -74,6 +74,53 @@ static int module_symbol(Dwfl_Module *mod, const char *name, uint64_t *addr, uin
 	return -1;
 }
 
+/* The length of NAME without a suffix that link-time optimization or a
+ * static's uniquing adds (".lto_priv.0", ".3"), or 0 when it has none.
+ * Clones (".constprop.0", ".isra.0", ".part.0") are other functions and
+ * keep their names.  */
+static size_t renamed_base(const char *name)
+{
+	const char *dot = strchr(name, '.');
+	if (!dot || dot == name)
+		return 0;
+	const char *p = dot + 1;
+	if (strncmp(p, "lto_priv.", 9) == 0)
+		p += 9;
+	if (!*p)
+		return 0;
+	for (const char *q = p; *q; q++)
+		if (*q < '0' || *q > '9')
+			return 0;
+	return (size_t)(dot - name);
+}
+
+/* Add NAME (LEN bytes) at A of SIZE to TABLE.  Exact names keep their
+ * first definition (.symtab and .dynsym repeat names); renamed ones are
+ * marked ambiguous when two differ.  */
+static void add_sym(struct sym_entry **table, const char *name, size_t len, uint64_t a, uint64_t size, int renamed)
+{
+	char key[256];
+	if (len >= sizeof key)
+		return;
+	memcpy(key, name, len);
+	key[len] = '\0';
+	unsigned b = hi_hash_str(key) % NSYMBUCKETS;
+	for (struct sym_entry *x = table[b]; x; x = x->next)
+		if (strcmp(x->name, key) == 0) {
+			if (renamed && x->addr != a)
+				x->ambiguous = 1;
+			return;
+		}
+	struct sym_entry *e = calloc(1, sizeof *e + len + 1);
+	if (!e)
+		return;
+	memcpy(e->name, key, len + 1);
+	e->addr = a;
+	e->size = size;
+	e->next = table[b];
+	table[b] = e;
+}
+
 static void load_syms(struct hi_dbg *d)
 {
 	d->syms_loaded = 1;
@@ -87,40 +134,37 @@ static void load_syms(struct hi_dbg *d)
 		int t = GELF_ST_TYPE(sym.st_info);
 		if (t != STT_OBJECT && t != STT_FUNC && t != STT_NOTYPE)
 			continue;
-		size_t len = strlen(s);
-		struct sym_entry *e = malloc(sizeof *e + len + 1);
-		if (!e)
-			return;
-		memcpy(e->name, s, len + 1);
-		e->addr = a;
-		e->size = sym.st_size;
-		unsigned b = hi_hash_str(s) % NSYMBUCKETS;
-		/* Keep the first definition: .symtab and .dynsym repeat names. */
-		struct sym_entry *x;
-		for (x = d->syms[b]; x; x = x->next)
-			if (strcmp(x->name, s) == 0)
-				break;
-		if (x) {
-			free(e);
-			continue;
-		}
-		e->next = d->syms[b];
-		d->syms[b] = e;
+		add_sym(d->syms, s, strlen(s), a, sym.st_size, 0);
+		size_t base = GELF_ST_BIND(sym.st_info) == STB_LOCAL ? renamed_base(s) : 0;
+		if (base)
+			add_sym(d->renamed, s, base, a, sym.st_size, 1);
 	}
+}
+
+static const struct sym_entry *find_sym(struct sym_entry *const *table, const char *name)
+{
+	for (const struct sym_entry *e = table[hi_hash_str(name) % NSYMBUCKETS]; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
 }
 
 int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *size)
 {
 	if (!d->syms_loaded)
 		load_syms(d);
-	for (struct sym_entry *e = d->syms[hi_hash_str(name) % NSYMBUCKETS]; e; e = e->next)
-		if (strcmp(e->name, name) == 0) {
-			*addr = e->addr;
-			if (size)
-				*size = e->size;
-			return 0;
-		}
-	return -1;
+	const struct sym_entry *e = find_sym(d->syms, name);
+	if (!e) {
+		e = find_sym(d->renamed, name);
+		if (e && e->ambiguous)
+			e = NULL;
+	}
+	if (!e)
+		return -1;
+	*addr = e->addr;
+	if (size)
+		*size = e->size;
+	return 0;
 }
 
 /* ---- opening ---- */
@@ -451,11 +495,16 @@ void hi_dbg_close(struct hi_dbg *d)
 	if (!d)
 		return;
 	hi_dwindex_free(d);
-	for (int i = 0; i < NSYMBUCKETS; i++)
+	for (int i = 0; i < NSYMBUCKETS; i++) {
 		for (struct sym_entry *e = d->syms[i], *n; e; e = n) {
 			n = e->next;
 			free(e);
 		}
+		for (struct sym_entry *e = d->renamed[i], *n; e; e = n) {
+			n = e->next;
+			free(e);
+		}
+	}
 	if (d->dwfl)
 		dwfl_end(d->dwfl);
 	free(d->python_path);

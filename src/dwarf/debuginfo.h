@@ -61,8 +61,10 @@ const char *hi_dbg_debug_path(const struct hi_dbg *d);
 /* "3.11" as read from the module name, or "" if it does not say.  */
 const char *hi_dbg_name_version(const struct hi_dbg *d);
 
-/* Address (relocated) and size of a symbol of the Python module.
- * Returns 0, or -1 if absent.  */
+/* Address (relocated) and size of a symbol of the Python module.  A
+ * static that link-time optimization renamed (deque_type.lto_priv.0 on
+ * Debian) is found by its own name when exactly one such local exists.
+ * Returns 0, or -1 if absent or ambiguous.  */
 int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *size);
 
 /* The process D was opened on, or 0 for a file.  */

@@ -127,14 +127,19 @@ static int dict_entry(uint64_t key, uint64_t value, void *arg)
 
 /* dict_traverse: values, and keys too unless all keys are str (a str key
  * cannot be part of a cycle, so CPython skips them, and so does heapy).  */
-static int dict_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
+/* A dict's values, and its keys unless they are all str (dict_traverse).
+ * ALL_KEYS: every key, as odict_traverse visits each node's key (the
+ * same objects as the dict's keys).  */
+static int dict_refs(struct hi_py *py, uint64_t obj, int all_keys, hi_ref_fn fn, void *arg)
 {
 	uint64_t keys;
 	struct hi_dictkeys k;
 	struct dict_visit v = { fn, arg, 0 };
 	if (rd_ptr(py, obj, py->l.ma_keys, &keys) < 0 || hi_py_dictkeys(py, keys, &k) < 0)
 		return -1;
-	if (k.kind >= 0) {
+	if (all_keys) {
+		v.keys = 1;
+	} else if (k.kind >= 0) {
 		v.keys = k.kind == 0;	/* DICT_KEYS_GENERAL */
 	} else {
 		uint64_t lookup;
@@ -383,8 +388,8 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 	switch (t->family) {
 	case HI_B_TUPLE: rc = tuple_refs(py, obj, fn, arg); break;
 	case HI_B_LIST: rc = list_refs(py, obj, fn, arg); break;
-	case HI_B_DICT:
-	case HI_B_ODICT: rc = dict_refs(py, obj, fn, arg); break;
+	case HI_B_DICT: rc = dict_refs(py, obj, 0, fn, arg); break;
+	case HI_B_ODICT: rc = dict_refs(py, obj, 1, fn, arg); break;
 	case HI_B_SET:
 	case HI_B_FROZENSET: rc = set_refs(py, obj, fn, arg); break;
 	case HI_B_DEQUE: rc = deque_refs(py, obj, fn, arg); break;

@@ -14,6 +14,10 @@ for a line on stdin (or EOF) before exiting.
                                             images of tests/data/images
     ... --twice                             compute the truth twice and fail
                                             unless both agree (self-check)
+    closure_target.py TRUTH.json --stdlib   the standard library's C types
+                                            that real programs hold (see
+                                            plant_stdlib), instead of the
+                                            main workload
 
 Roots: every object on the GC lists (gc.get_objects() after gc.collect(),
 gc.disable(), gc.unfreeze()) plus every frame of every thread
@@ -692,6 +696,77 @@ def plant():
     return pop
 
 
+def plant_stdlib():
+    """The standard library's C types as services hold them: arrays,
+    ElementTree trees, in-memory files, long decimals, memoryviews, regular
+    expressions, sqlite3 rows and cursors, itertools, caches and partials,
+    OrderedDict, deque, defaultdict, Counter, ctypes arrays and structures.
+    Many have their own __sizeof__ or references no dict or list holds."""
+    import array
+    import collections
+    import decimal
+    import functools
+    import io
+    import itertools
+    import re
+    import sqlite3
+    import xml.etree.ElementTree as ET
+    pop = {}
+    pop['arrays'] = ([array.array('d', range(100 + i)) for i in range(n(200))]
+                     + [array.array('b', bytes(300 + i)) for i in range(n(200))]
+                     + [array.array('u', 'x' * (50 + i)) for i in range(n(100))])
+    root = ET.Element('root', {'kind': 'tree'})
+    for i in range(n(2000)):
+        child = ET.SubElement(root, 'item', {'id': 'item-%06d' % i})
+        child.text = 'text-%06d' % i
+        child.tail = 'tail-%06d' % i
+    pop['etree'] = root
+    pop['bytesio'] = [io.BytesIO(b'bytesio-%06d ' % i * 20) for i in range(n(300))]
+    pop['stringio'] = [io.StringIO('stringio-%06d ' % i * 20) for i in range(n(300))]
+    with decimal.localcontext() as ctx:
+        ctx.prec = 80
+        pop['decimals'] = [decimal.Decimal(1) / decimal.Decimal(7 + i) for i in range(n(1000))]
+    blobs = [b'view-%06d' % i * 10 for i in range(n(300))]
+    pop['memoryviews'] = ([memoryview(b) for b in blobs]
+                          + [memoryview(bytearray(b'mutable-%06d' % i)) for i in range(n(300))])
+    pop['patterns'] = [re.compile(r'(?P<word>w%d+)\s+(\d{%d})' % (i, i % 9 + 1)) for i in range(n(200))]
+    db = sqlite3.connect(':memory:')
+    db.row_factory = sqlite3.Row
+    db.execute('create table t (id integer, name text)')
+    db.executemany('insert into t values (?, ?)', [(i, 'row-%06d' % i) for i in range(n(1000))])
+    pop['sqlite'] = (db, db.execute('select * from t').fetchall(), [db.cursor() for _ in range(n(100))])
+    pop['itertools'] = ([itertools.islice(range(10 ** 6), i, None, 2) for i in range(n(200))]
+                        + [itertools.count(i) for i in range(n(200))]
+                        + [itertools.chain((i,), (i + 1,)) for i in range(n(200))])
+    groups = [itertools.groupby('aabbcc%d' % i) for i in range(n(200))]
+    for g in groups:
+        next(g)
+    pop['groupby'] = groups
+
+    @functools.lru_cache(maxsize=128)
+    def bounded(i):
+        return 'bounded-%06d' % i
+
+    @functools.lru_cache(maxsize=None)
+    def unbounded(i):
+        return 'unbounded-%06d' % i
+    for i in range(n(500)):
+        bounded(i)
+        unbounded(i)
+    pop['caches'] = (bounded, unbounded)
+    pop['partials'] = [functools.partial(int, 'p%d' % i, base=36) for i in range(n(300))]
+    pop['odict'] = collections.OrderedDict(('okey-%06d' % i, i) for i in range(n(2000)))
+    pop['deques'] = [collections.deque(range(i, i + 50)) for i in range(n(200))]
+    pop['defaultdicts'] = [collections.defaultdict(list, {i: [i]}) for i in range(n(200))]
+    pop['counters'] = [collections.Counter('counter-%06d' % i) for i in range(n(100))]
+
+    class Point(ctypes.Structure):
+        _fields_ = [('x', ctypes.c_double), ('y', ctypes.c_double)]
+    pop['ctypes'] = ([(ctypes.c_int * (10 + i % 5))() for i in range(n(200))]
+                     + [Point(i, -i) for i in range(n(200))])
+    return pop
+
+
 def planted_rows(pop):
     """{name: (row, partition, exact, count, size)}: what was planted, from
     the objects themselves (or rebuilt equals where the only references are
@@ -706,6 +781,10 @@ def planted_rows(pop):
 
     if 'julia' in pop:
         add('complex (julia)', 'complex', 'type', True, pop['julia'][0] + pop['julia'][1])
+        return rows
+    if 'deques' in pop:
+        add('deque', k(type(pop['deques'][0])), 'type', False, pop['deques'])
+        add('defaultdict', k(type(pop['defaultdicts'][0])), 'type', False, pop['defaultdicts'])
         return rows
     add('Plain', k(Plain), 'type', True, pop['plain'])
     add('Slotted', k(Slotted), 'type', True, pop['slotted'])
@@ -856,6 +935,11 @@ if __name__ == '__main__':
     probe_all()
     if '--julia' in sys.argv:
         population = {'julia': julia_lists(1000)}
+    elif '--stdlib' in sys.argv:
+        population = plant_stdlib()
+        # A first walk readies what looking at these types creates lazily
+        # (3.8 and 3.9 build _lru_list_elem's bases and MRO on first use).
+        census()
     else:
         population = plant()
     write_truth(sys.argv[1], population, '--twice' in sys.argv)
