@@ -14,15 +14,18 @@ Checked for each interpreter:
   - the planted deques and defaultdicts are found, and their rows sized
     within 1% (Debian's LTO-renamed deque_type and defdict_type must be
     found to size a deque by its blocks);
+  - heap -v counts the Elements as objects of C types not followed, on
+    3.12+ (heap types) as before (static types);
   - totals within 0.5% and every type with >= 100 objects within 1%:
     known defects (TODO, issue 13) until C types' own __sizeof__ and
     references are followed.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Tap, find_pythons, label, within  # noqa: E402
+from testlib import Tap, find_pythons, heapinspect, label, within  # noqa: E402
 from closure import Started, check_planted, check_rows, check_totals, rows_of, run  # noqa: E402
 
 TODO = 'issue 13: C types\' own __sizeof__ and references (array, Element, Decimal, sqlite3.Row, memoryview, ...)'
@@ -46,6 +49,14 @@ def check(tap, python):
             tap.ok(within(got[0], want[0], 0.01) and within(got[1], want[1], 0.01),
                    '%s: %s sized as sys.getsizeof sizes it: %d objects, %d bytes within 1%% of %d, %d'
                    % ((name, row) + tuple(got) + tuple(want[:2])))
+        # Honest diagnostics: the 2001 Elements (static C types up to 3.11,
+        # heap types from 3.12) are followed by no decoder, and -v says so
+        # for heap types as for static ones.
+        rc, out, err = heapinspect(['-v', 'attach', str(target.pid), '-e', 'heap -format json'])
+        m = re.search(r'(\d+) objects of C types not followed, (\d+) followed only through', err)
+        tap.ok(rc == 0 and m and int(m.group(1)) >= 2001,
+               '%s: heap -v counts the Elements among the objects of C types not followed (%s)'
+               % (name, m.group(1) if m else '?'), err)
         check_totals(tap, name, 'by type', data, truth, todo=TODO)
         check_rows(tap, name, 'type', rows, truth['by_type'], todo=TODO)
     finally:

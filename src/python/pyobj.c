@@ -124,6 +124,7 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 	else if (py->managed_dict_flag)
 		py->managed = HI_MANAGED_311;
 	hi_dbg_symbol(dbg, "lookdict", &py->lookdict_fn, NULL);
+	hi_dbg_symbol(dbg, "subtype_dealloc", &py->subtype_dealloc_fn, NULL);
 	/* The set's deleted-entry marker: _PySet_Dummy points to it.  The
 	 * object's own symbol, _dummy_struct, is static, and link-time
 	 * optimization renames it (Debian's python3.11:
@@ -221,7 +222,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 	}
 
 	struct hi_layout *l = &py->l;
-	struct hi_type t = { .addr = addr, .desc = -1, .leaf = -1, .fixed_size = UINT64_MAX };
+	struct hi_type t = { .addr = addr, .desc = -1, .leaf = -1, .over_c = -1, .fixed_size = UINT64_MAX };
 	uint64_t meta, metaflags, name_ptr, v;
 	char name[MAX_TP_NAME];
 	int ok = 1;
@@ -269,6 +270,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 			if (d >= 0 && !hi_typedescs[d].syms[0])
 				t.desc = d;
 		}
+		t.described = t.desc >= 0;
 		uint64_t b = t.base;
 		for (int depth = 0; t.desc < 0 && b && depth < MAX_BASE_DEPTH; depth++) {
 			/* Bases are resolved through the cache; the depth guard

@@ -32,6 +32,7 @@ struct hi_type {
 	enum hi_builtin builtin;	/* itself the built-in of its family */
 	enum hi_builtin family;	/* family of the nearest described base */
 	int desc;		/* that base's typetable entry, or -1 */
+	int described;		/* the entry is its own, not a base's */
 	int is_gc;		/* HAVE_GC */
 	int static_type;	/* not a heap type */
 	uint32_t index;		/* its place in hi_py.types (a walk's side tables) */
@@ -39,6 +40,11 @@ struct hi_type {
 	 * reference nothing (a leaf), and all have this size (0: it varies;
 	 * UINT64_MAX: not known yet). */
 	int8_t leaf;		/* -1 unknown, 0, 1 */
+	/* Instances hold references only a C type's tp_traverse knows: it
+	 * is, or its nearest base that is not a Python class is, a C type
+	 * (static or heap) with GC and no decoder.  -1 unknown, 0, 1;
+	 * set by the referents.  */
+	int8_t over_c;
 	uint64_t fixed_size;
 	char *name;		/* heapy display name */
 	char *tp_name;		/* tp_name as read */
@@ -64,6 +70,7 @@ struct hi_py {
 	 * HI_MANAGED_313 dict pointer at obj-3, values inline after the object. */
 	enum { HI_MANAGED_NONE, HI_MANAGED_311, HI_MANAGED_312, HI_MANAGED_313 } managed;
 	uint64_t lookdict_fn;	/* 3.8-3.10: the general (non-str keys) lookup */
+	uint64_t subtype_dealloc_fn;	/* every Python class's tp_dealloc */
 	uint64_t set_dummy;	/* the set's deleted-entry marker */
 	/* Type cache: type address -> index into types.  */
 	struct u64map type_index;

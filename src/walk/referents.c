@@ -380,6 +380,34 @@ static int instance_dict_refs(struct hi_py *py, uint64_t obj, struct hi_type *t,
 	return 0;
 }
 
+/* ---- what is not followed ---- */
+
+/* 1 when T's instances hold references only a C type's tp_traverse
+ * knows (struct hi_type's over_c), with 2 when T is that C type itself;
+ * 0 when heapinspect decodes what they hold.  Python classes are told
+ * from C types by their tp_dealloc, subtype_dealloc; without that symbol
+ * or member nothing is said (0).  */
+static int over_c_type(struct hi_py *py, struct hi_type *t)
+{
+	if (t->over_c >= 0)
+		return t->over_c;
+	int r = 0;
+	struct hi_type *b = t;
+	if (py->subtype_dealloc_fn && hi_has(py->l.tp_dealloc)) {
+		uint64_t dealloc;
+		for (int depth = 0; b && depth < MAX_SLOT_BASES; depth++) {
+			if (b->static_type || rd_ptr(py, b->addr, py->l.tp_dealloc, &dealloc) < 0 ||
+			    dealloc != py->subtype_dealloc_fn)
+				break;	/* a C type */
+			b = b->base ? hi_py_type(py, b->base) : NULL;
+		}
+		if (b && b->is_gc && !b->described)
+			r = b == t ? 2 : 1;
+	}
+	t->over_c = (int8_t)r;
+	return r;
+}
+
 /* ---- dispatch ---- */
 
 enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
@@ -422,12 +450,25 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 	if ((t->family == HI_B_DICT || t->family == HI_B_ODICT) && t->desc >= 0)
 		visit_members(py, obj, t->desc, fn, arg);
 	/* Instances of classes: slots and __dict__ (subtype_traverse). */
+	int members = 0;
 	if (!t->static_type) {
-		member_refs(py, obj, t, 0, fn, arg);
+		members = member_refs(py, obj, t, 0, fn, arg);
 		if (instance_dict_refs(py, obj, t, fn, arg) < 0)
 			rc = -1;
 	}
-	return rc < 0 ? HI_REF_BAD : HI_REF_DONE;
+	if (rc < 0)
+		return HI_REF_BAD;
+	/* A heap C type (re.Pattern on 3.12), or a class over a C type
+	 * (pandas' blocks over Cython), holds what only its tp_traverse
+	 * knows: followed as far as members and __dict__ go, and said so. */
+	if (!t->static_type && t->family == HI_B_OBJECT) {
+		int c = over_c_type(py, t);
+		if (c == 2 && !members)
+			return HI_REF_UNDECODED;
+		if (c)
+			return HI_REF_GENERIC;
+	}
+	return HI_REF_DONE;
 }
 
 int hi_type_is_leaf(struct hi_py *py, struct hi_type *t)
