@@ -10,8 +10,8 @@ src=$(cd "${HI_SRCDIR:-$(dirname "$0")}/../src" && pwd)
 rank() {	# rank FOLDER: its layer, or nothing if it has none
 	case $1 in
 	util) echo 1 ;; proc) echo 2 ;; dwarf) echo 3 ;; mem) echo 4 ;;
-	python) echo 5 ;; census) echo 6 ;; walk | report) echo 7 ;;
-	memory) echo 8 ;; session) echo 9 ;; cmd) echo 10 ;; .) echo 11 ;;
+	emu) echo 5 ;; python) echo 6 ;; census) echo 7 ;; walk | report) echo 8 ;;
+	memory) echo 9 ;; session) echo 10 ;; cmd) echo 11 ;; .) echo 12 ;;
 	esac
 }
 

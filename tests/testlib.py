@@ -251,10 +251,11 @@ def tcl_flat(text):
     return dict(line.split('\t', 1) for line in text.splitlines() if '\t' in line)
 
 
-def heapinspect(args, timeout=300):
-    """Run heapinspect; returns (exit status, stdout, stderr)."""
+def heapinspect(args, timeout=300, env=None):
+    """Run heapinspect, with ENV added to the environment; returns (exit
+    status, stdout, stderr)."""
     p = subprocess.run([HEAPINSPECT] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       universal_newlines=True, timeout=timeout)
+                       universal_newlines=True, timeout=timeout, env=dict(os.environ, **env) if env else None)
     return p.returncode, p.stdout, p.stderr
 
 

@@ -69,11 +69,11 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 			return hi_cmd_fail(app->interp);
 		}
 		copied = hi_mem_image_bytes(snap);
-		py->mem = snap;
+		hi_py_use_mem(py, snap);
 		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
 		if (rc == 0 && after)
 			rc = after(py, after_arg);
-		py->mem = live;
+		hi_py_use_mem(py, live);
 		sst = *hi_mem_snapshot_stats(snap);
 		live_reads = hi_mem_stats(snap)->live_reads;
 		/* What the copy lacks is read from the process; if it died
@@ -109,13 +109,25 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 	if (rc == 0 && app->verbose)
 		fprintf(stderr,
 			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"
-			"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of C types not followed, %llu followed only through __dict__ and tp_members; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
+			"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of C types not followed, %llu followed only through __dict__ and tp_members, %llu through their own tp_traverse run in the emulator; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
 			app->session.who, (unsigned long long)out->objects, (unsigned long long)diag.gc_objects,
 			(unsigned long long)diag.frames, info->ninterps, app->session.target.last_pause * 1e3,
 			app->session.who, (unsigned long long)diag.bad_type, (unsigned long long)diag.bad_ptr,
 			(unsigned long long)diag.undecoded, (unsigned long long)diag.generic,
+			(unsigned long long)diag.emulated,
 			(unsigned long long)diag.inconsistent,
 			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
+	if (rc == 0 && app->verbose && py->emu) {
+		const struct hi_emu_stats *es = hi_emu_stats(py->emu);
+		fprintf(stderr, "heapinspect: %s: emulator: %llu calls:", app->session.who, es->calls);
+		for (int i = 0; i < HI_EMU_NENDS; i++)
+			if (es->ends[i])
+				fprintf(stderr, " %llu %s", es->ends[i], hi_emu_end_name((enum hi_emu_end)i));
+		fprintf(stderr, "; %llu pages read, %llu written pages put back\n", es->pages_mapped, es->pages_restored);
+	} else if (rc == 0 && app->verbose && py->emu_off) {
+		fprintf(stderr, "heapinspect: %s: emulator: %s\n", app->session.who,
+			hi_emu_available() ? "off (HEAPINSPECT_EMULATE=0)" : "not built in (configure found no Unicorn)");
+	}
 	if (rc == 0 && app->verbose && diag.hidden)
 		fprintf(stderr, "heapinspect: %s: %llu objects reachable only through numpy bases and dtypes (gc-based tools miss them)\n",
 			app->session.who, (unsigned long long)diag.hidden);

@@ -37,6 +37,7 @@ static const struct mbr_spec members[] = {
 	M(tp_mro, OPT, "PyTypeObject", "tp_mro"),
 	M(tp_members, OPT, "PyTypeObject", "tp_members"),
 	M(tp_dealloc, OPT, "PyTypeObject", "tp_dealloc"),
+	M(tp_traverse, OPT, "PyTypeObject", "tp_traverse"),
 	M(ht_cached_keys, REQ, "PyHeapTypeObject", "ht_cached_keys"),
 	M(ht_name, OPT, "PyHeapTypeObject", "ht_name"),
 	M(ht_qualname, OPT, "PyHeapTypeObject", "ht_qualname"),

@@ -30,7 +30,7 @@ struct hi_layout {
 	uint32_t sizeof_object, sizeof_varobject;
 	/* PyTypeObject, PyHeapTypeObject */
 	struct hi_mbr tp_name, tp_basicsize, tp_itemsize, tp_flags, tp_base,
-		tp_dict, tp_dictoffset, tp_is_gc, tp_mro, tp_members, tp_dealloc;
+		tp_dict, tp_dictoffset, tp_is_gc, tp_mro, tp_members, tp_dealloc, tp_traverse;
 	uint32_t sizeof_type, sizeof_heaptype;
 	struct hi_mbr ht_cached_keys, ht_name, ht_qualname, ht_module;
 	/* PyGC_Head and GC state */

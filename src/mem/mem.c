@@ -234,6 +234,7 @@ void hi_mem_invalidate(struct hi_mem *m)
 	m->nchunks = 0;
 	m->hand = 0;
 	u64map_clear(&m->index);
+	m->stats.generation++;
 }
 
 void hi_mem_close(struct hi_mem *m)

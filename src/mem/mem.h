@@ -40,6 +40,8 @@ struct hi_mem_stats {
 	unsigned long long live_reads;	/* a snapshot's reads of what it did
 					 * not copy, from the live process */
 	unsigned long long evictions;	/* chunks dropped for the cache's bound */
+	unsigned long long generation;	/* hi_mem_invalidate calls: what was
+					 * read before may have changed */
 };
 
 /* Open a reader on a live process.  Returns NULL with hi_errmsg() set. */

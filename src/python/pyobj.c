@@ -67,6 +67,8 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 {
 	memset(py, 0, sizeof *py);
 	py->mem = mem;
+	const char *emulate = getenv("HEAPINSPECT_EMULATE");
+	py->emu_off = !hi_emu_available() || (emulate && strcmp(emulate, "0") == 0);
 	py->dbg = dbg;
 	u64map_init(&py->type_index);
 	u64map_init(&py->types_alias);
@@ -161,9 +163,20 @@ void hi_py_reset(struct hi_py *py)
 	py->bad_reads = 0;
 }
 
+void hi_py_use_mem(struct hi_py *py, struct hi_mem *mem)
+{
+	if (py->mem != mem) {
+		hi_emu_free(py->emu);	/* its pages came from the other */
+		py->emu = NULL;
+	}
+	py->mem = mem;
+}
+
 void hi_py_fini(struct hi_py *py)
 {
 	free_types(py);
+	hi_emu_free(py->emu);
+	py->emu = NULL;
 	free(py->desc_off);
 	py->desc_off = NULL;
 	u64map_free(&py->desc_of_addr);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include "dwarf/debuginfo.h"
 #include "dwarf/layout.h"
+#include "emu/emu.h"
 #include "mem/mem.h"
 #include "python/typetable.h"
 #include "util/u64map.h"
@@ -71,6 +72,11 @@ struct hi_py {
 	enum { HI_MANAGED_NONE, HI_MANAGED_311, HI_MANAGED_312, HI_MANAGED_313 } managed;
 	uint64_t lookdict_fn;	/* 3.8-3.10: the general (non-str keys) lookup */
 	uint64_t subtype_dealloc_fn;	/* every Python class's tp_dealloc */
+	/* The target's tp_traverse functions run in an emulator (emu.h),
+	 * made on first need; EMU_OFF: never (HEAPINSPECT_EMULATE=0, or
+	 * none built in).  */
+	struct hi_emu *emu;
+	int emu_off;
 	uint64_t set_dummy;	/* the set's deleted-entry marker */
 	/* Type cache: type address -> index into types.  */
 	struct u64map type_index;
@@ -100,6 +106,9 @@ struct hi_py {
  * Returns 0 or -1.  The target must be stopped if reading memory.  */
 int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const char *who);
 void hi_py_fini(struct hi_py *py);
+
+/* Read through MEM from now on (a walk on a copy, then live again).  */
+void hi_py_use_mem(struct hi_py *py, struct hi_mem *mem);
 
 /* Forget per-stop state (the type cache keeps static facts only).  */
 void hi_py_reset(struct hi_py *py);

@@ -184,6 +184,7 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flag
 		switch (hi_referents(py, obj, t, reach, w)) {
 		case HI_REF_UNDECODED: w->diag->undecoded++; break;
 		case HI_REF_GENERIC: w->diag->generic++; break;
+		case HI_REF_EMULATED: w->diag->emulated++; break;
 		case HI_REF_BAD:
 			w->diag->inconsistent++;
 			flags |= BAD_OBJECT;

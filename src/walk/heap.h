@@ -25,6 +25,7 @@ struct hi_heap_diag {
 	uint64_t bad_ptr;	/* null-looking or misaligned referents: skipped */
 	uint64_t undecoded;	/* objects of C types whose references are unknown */
 	uint64_t generic;	/* ... followed only through __dict__ and tp_members */
+	uint64_t emulated;	/* ... followed by their own tp_traverse, emulated */
 	uint64_t inconsistent;	/* objects whose memory did not add up */
 	uint64_t bad_reads;	/* fields that could not be read (sizes approximated) */
 	uint64_t hidden;	/* objects only hidden references reach (HI_OBSERVE_HIDDEN) */

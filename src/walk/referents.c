@@ -408,6 +408,37 @@ static int over_c_type(struct hi_py *py, struct hi_type *t)
 	return r;
 }
 
+/* ---- the type's own tp_traverse, emulated ---- */
+
+struct emu_visit {
+	hi_ref_fn fn;
+	void *arg;
+};
+
+static void emu_visit(uint64_t obj, void *arg)
+{
+	struct emu_visit *v = arg;
+	v->fn(obj, v->arg);
+}
+
+/* Run T's tp_traverse on OBJ in the emulator: 0 when it returned 0 (every
+ * object it visited went to FN), -1 when it could not run or did not
+ * return (what it visited before went to FN: the walk counts each object
+ * once).  Failures are counted by how they ended (py->emu's stats).  */
+static int emulate_traverse(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
+{
+	uint64_t traverse, ret = 1;
+	if (py->emu_off || rd_ptr(py, t->addr, py->l.tp_traverse, &traverse) < 0 || !traverse)
+		return -1;
+	if (!py->emu && !(py->emu = hi_emu_new(py->mem))) {
+		py->emu_off = 1;	/* out of memory: the old rules */
+		return -1;
+	}
+	struct emu_visit v = { fn, arg };
+	enum hi_emu_end end = hi_emu_traverse(py->emu, traverse, obj, emu_visit, &v, HI_EMU_TRAVERSE_BUDGET, &ret);
+	return end == HI_EMU_RETURNED && ret == 0 ? 0 : -1;
+}
+
 /* ---- dispatch ---- */
 
 enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
@@ -436,8 +467,11 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 		if (t->desc >= 0 && desc_has_members(py, t->desc)) {
 			visit_members(py, obj, t->desc, fn, arg);
 		} else if (t->static_type && t->is_gc) {
-			/* A C type of its own (_io.TextIOWrapper, ...): follow what
-			 * it declares, its __dict__ and object members.  */
+			/* A C type of its own (_io.TextIOWrapper, ...): its own
+			 * tp_traverse, emulated; failing that, what it declares,
+			 * its __dict__ and object members.  */
+			if (emulate_traverse(py, obj, t, fn, arg) == 0)
+				return HI_REF_EMULATED;
 			uint64_t d = hi_py_owned_dict(py, obj, t);
 			if (d)
 				fn(d, arg);
@@ -463,6 +497,10 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 	 * knows: followed as far as members and __dict__ go, and said so. */
 	if (!t->static_type && t->family == HI_B_OBJECT) {
 		int c = over_c_type(py, t);
+		/* Its own tp_traverse (subtype_traverse for a class) visits
+		 * the C type's references too.  */
+		if (c && emulate_traverse(py, obj, t, fn, arg) == 0)
+			return HI_REF_EMULATED;
 		if (c == 2 && !members)
 			return HI_REF_UNDECODED;
 		if (c)

@@ -17,7 +17,12 @@ enum hi_ref_result {
 	HI_REF_BAD = 2,		/* its memory was inconsistent; partly reported */
 	HI_REF_GENERIC = 3,	/* a C type followed only through what it declares:
 				 * its __dict__ and tp_members object members */
+	HI_REF_EMULATED = 4,	/* followed by running its type's own tp_traverse
+				 * in the emulator (emu.h) */
 };
+
+/* Instructions one emulated tp_traverse may run.  */
+#define HI_EMU_TRAVERSE_BUDGET 4000000
 
 enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg);
 

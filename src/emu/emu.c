@@ -1,0 +1,381 @@
+/* emu.c: see emu.h.
+ *
+ * The emulated address space is the target's, filled on demand: a fetch,
+ * read or write of an unmapped page maps it (the 64 KiB around it when
+ * the reader has all of it) with the reader's bytes, read and execute
+ * only.  A write to such a page is allowed on a private copy, noted, and
+ * the page is put back as the target had it when the call ends, so calls
+ * do not see each other's writes.  heapinspect's own pages (a stack, a
+ * page of sentinel instructions, a thread-local block of zeroes, put
+ * back like the target's pages) live in a range no Linux process maps
+ * below its executable: 16 TiB.  */
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "emu/emu.h"
+
+static const char *const end_names[HI_EMU_NENDS] = {
+	"returned", "stopped", "fault", "budget", "syscall", "invalid", "error",
+};
+
+const char *hi_emu_end_name(enum hi_emu_end end)
+{
+	return end < HI_EMU_NENDS ? end_names[end] : "?";
+}
+
+#ifdef HAVE_UNICORN
+#include <unicorn/unicorn.h>
+
+#define PAGE 4096ull
+#define BLOCK 65536ull
+#define PRIV_BASE 0x100000000000ull	/* 16 TiB */
+#define STACK_SIZE (256 * 1024ull)
+#define STACK_TOP (PRIV_BASE + STACK_SIZE)
+#define SENTINELS (STACK_TOP + PAGE)	/* a page of ret instructions */
+#define RETURN_ADDR SENTINELS		/* where a call returns to */
+#define VISIT_ADDR (SENTINELS + 16)	/* the visit function */
+#define TLS_BASE (SENTINELS + 3 * PAGE)	/* %fs: zeroes around it */
+#define TLS_SIZE (64 * 1024ull)
+#define PRIV_END (TLS_BASE + TLS_SIZE)
+#define MAX_DIRTY 256
+#define MAX_STOPS 8
+
+struct hi_emu {
+	struct hi_mem *mem;
+	uc_engine *uc;
+	unsigned long long generation;	/* of MEM when the pages were read */
+	struct hi_emu_stats stats;
+	/* The call under way.  */
+	enum hi_emu_end end;
+	uint64_t dirty[MAX_DIRTY];	/* pages written, to put back */
+	int ndirty, dirty_overflow;
+	const uint64_t *stops;
+	int nstops, stop;
+	uint64_t stop_arg;
+	hi_emu_visit_fn visit;
+	void *visit_arg;
+	unsigned char buf[BLOCK];
+};
+
+int hi_emu_available(void)
+{
+	return 1;
+}
+
+static int is_private(uint64_t addr)
+{
+	return addr >= PRIV_BASE && addr < PRIV_END;
+}
+
+/* Map the target's page(s) around ADDR: the whole 64 KiB block when it
+ * reads whole and none of it is mapped yet, else the one page.  */
+static int map_target(struct hi_emu *e, uint64_t addr)
+{
+	uint64_t block = addr & ~(BLOCK - 1), page = addr & ~(PAGE - 1);
+	if (is_private(addr) || (addr >> 47))
+		return -1;
+	if (!is_private(block) && !is_private(block + BLOCK - 1) &&
+	    hi_mem_read(e->mem, block, e->buf, BLOCK) == 0 &&
+	    uc_mem_map(e->uc, block, BLOCK, UC_PROT_READ | UC_PROT_EXEC) == UC_ERR_OK) {
+		uc_mem_write(e->uc, block, e->buf, BLOCK);
+		e->stats.pages_mapped += BLOCK / PAGE;
+		return 0;
+	}
+	if (hi_mem_read(e->mem, page, e->buf, PAGE) < 0 ||
+	    uc_mem_map(e->uc, page, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK)
+		return -1;
+	uc_mem_write(e->uc, page, e->buf, PAGE);
+	e->stats.pages_mapped++;
+	return 0;
+}
+
+static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+	struct hi_emu *e = user;
+	(void)uc;
+	(void)type;
+	(void)value;
+	if (map_target(e, addr) < 0) {
+		e->end = HI_EMU_FAULT;
+		return false;
+	}
+	/* An access running into the next page faults again there.  */
+	(void)size;
+	return true;
+}
+
+/* A write to a page of the target's: allowed on this private copy, and
+ * noted so that the page is put back after the call.  */
+static bool on_write_prot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+{
+	struct hi_emu *e = user;
+	(void)type;
+	(void)value;
+	uint64_t first = addr & ~(PAGE - 1), last = (addr + (uint64_t)(size > 0 ? size - 1 : 0)) & ~(PAGE - 1);
+	for (uint64_t p = first; p <= last; p += PAGE) {
+		if (e->ndirty >= MAX_DIRTY) {
+			e->dirty_overflow = 1;
+			e->end = HI_EMU_ERROR;
+			return false;
+		}
+		if (uc_mem_protect(uc, p, PAGE, UC_PROT_ALL) != UC_ERR_OK) {
+			e->end = HI_EMU_ERROR;
+			return false;
+		}
+		e->dirty[e->ndirty++] = p;
+	}
+	return true;
+}
+
+static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct hi_emu *e = user;
+	(void)size;
+	uint64_t rdi = 0;
+	uc_reg_read(uc, UC_X86_REG_RDI, &rdi);
+	if (addr == VISIT_ADDR) {
+		/* visit(obj, arg): hand OBJ over and return 0; the ret at
+		 * VISIT_ADDR goes back to the caller.  */
+		if (e->visit && rdi)
+			e->visit(rdi, e->visit_arg);
+		uint64_t zero = 0;
+		uc_reg_write(uc, UC_X86_REG_RAX, &zero);
+		return;
+	}
+	for (int i = 0; i < e->nstops; i++)
+		if (addr == e->stops[i]) {
+			e->stop = i;
+			e->stop_arg = rdi;
+			e->end = HI_EMU_STOPPED;
+			uc_emu_stop(uc);
+			return;
+		}
+}
+
+static void on_syscall(uc_engine *uc, void *user)
+{
+	struct hi_emu *e = user;
+	e->end = HI_EMU_SYSCALL;
+	uc_emu_stop(uc);
+}
+
+static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
+{
+	struct hi_emu *e = user;
+	(void)intno;
+	e->end = HI_EMU_SYSCALL;
+	uc_emu_stop(uc);
+}
+
+static void close_engine(struct hi_emu *e)
+{
+	if (e->uc)
+		uc_close(e->uc);
+	e->uc = NULL;
+}
+
+/* A fresh engine with heapinspect's own pages.  0 or -1.  */
+static int open_engine(struct hi_emu *e)
+{
+	uc_hook h;
+	static unsigned char rets[PAGE];
+	memset(rets, 0xc3, sizeof rets);	/* ret */
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &e->uc) != UC_ERR_OK) {
+		e->uc = NULL;
+		return -1;
+	}
+	uint64_t fs = TLS_BASE + TLS_SIZE / 2;
+	if (uc_mem_map(e->uc, PRIV_BASE, STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
+	    uc_mem_map(e->uc, SENTINELS, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
+	    uc_mem_write(e->uc, SENTINELS, rets, PAGE) != UC_ERR_OK ||
+	    uc_mem_map(e->uc, TLS_BASE, TLS_SIZE, UC_PROT_READ) != UC_ERR_OK ||
+	    uc_reg_write(e->uc, UC_X86_REG_FS_BASE, &fs) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, e, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_WRITE_PROT, (void *)on_write_prot, e, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)on_syscall, e, 1, 0, UC_X86_INS_SYSCALL) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)on_syscall, e, 1, 0, UC_X86_INS_SYSENTER) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, e, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_code, e, VISIT_ADDR, VISIT_ADDR) != UC_ERR_OK) {
+		close_engine(e);
+		return -1;
+	}
+	e->generation = hi_mem_stats(e->mem)->generation;
+	return 0;
+}
+
+struct hi_emu *hi_emu_new(struct hi_mem *mem)
+{
+	struct hi_emu *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->mem = mem;
+	if (open_engine(e) < 0) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void hi_emu_free(struct hi_emu *e)
+{
+	if (!e)
+		return;
+	close_engine(e);
+	free(e);
+}
+
+/* Put the pages the call wrote back as the target has them.  */
+static int restore_dirty(struct hi_emu *e)
+{
+	int rc = 0;
+	for (int i = 0; i < e->ndirty; i++) {
+		uint64_t p = e->dirty[i];
+		if (is_private(p))	/* the thread-local block: zeroes */
+			memset(e->buf, 0, PAGE);
+		if ((!is_private(p) && hi_mem_read(e->mem, p, e->buf, PAGE) < 0) || uc_mem_write(e->uc, p, e->buf, PAGE) != UC_ERR_OK ||
+		    uc_mem_protect(e->uc, p, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK) {
+			rc = -1;	/* unmap it: read again when next needed */
+			uc_mem_unmap(e->uc, p, PAGE);
+		}
+		e->stats.pages_restored++;
+	}
+	e->ndirty = 0;
+	return rc;
+}
+
+static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
+			   uint64_t *ret)
+{
+	static const int argregs[6] = { UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+					UC_X86_REG_RCX, UC_X86_REG_R8,	UC_X86_REG_R9 };
+	if (!e->uc || hi_mem_stats(e->mem)->generation != e->generation) {
+		/* The target ran: what the pages held is stale.  */
+		close_engine(e);
+		if (open_engine(e) < 0)
+			return HI_EMU_ERROR;
+	}
+	e->stats.calls++;
+	e->stats.instructions_budgeted += budget;
+	e->end = HI_EMU_RETURNED;
+	e->ndirty = 0;
+	e->dirty_overflow = 0;
+	e->stop = -1;
+	/* The stack: 16-byte aligned before the call pushes its return. */
+	uint64_t sp = STACK_TOP - 64, ra = RETURN_ADDR, zero = 0;
+	uc_mem_write(e->uc, sp, &ra, 8);
+	uc_reg_write(e->uc, UC_X86_REG_RSP, &sp);
+	uc_reg_write(e->uc, UC_X86_REG_RBP, &zero);
+	uc_reg_write(e->uc, UC_X86_REG_RAX, &zero);
+	for (int i = 0; i < 6; i++)
+		uc_reg_write(e->uc, argregs[i], i < nargs ? &args[i] : &zero);
+	uc_err err = uc_emu_start(e->uc, fn, RETURN_ADDR, 0, budget);
+	enum hi_emu_end end = e->end;
+	if (end == HI_EMU_RETURNED) {
+		uint64_t rip = 0;
+		uc_reg_read(e->uc, UC_X86_REG_RIP, &rip);
+		if (err == UC_ERR_INSN_INVALID)
+			end = HI_EMU_INVALID;
+		else if (err == UC_ERR_READ_UNMAPPED || err == UC_ERR_WRITE_UNMAPPED || err == UC_ERR_FETCH_UNMAPPED ||
+			 err == UC_ERR_FETCH_PROT || err == UC_ERR_READ_PROT || err == UC_ERR_WRITE_PROT)
+			end = HI_EMU_FAULT;
+		else if (err != UC_ERR_OK)
+			end = HI_EMU_ERROR;
+		else if (rip != RETURN_ADDR)
+			end = HI_EMU_BUDGET;	/* stopped by the count */
+	}
+	if (end == HI_EMU_RETURNED)
+		uc_reg_read(e->uc, UC_X86_REG_RAX, ret);
+	else if (end == HI_EMU_STOPPED)
+		*ret = e->stop_arg;
+	if (restore_dirty(e) < 0 && end == HI_EMU_RETURNED)
+		end = HI_EMU_ERROR;
+	e->stats.ends[end]++;
+	return end;
+}
+
+enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, const uint64_t *stops,
+			    int nstops, uint64_t budget, uint64_t *ret, int *stop)
+{
+	uc_hook hooks[MAX_STOPS];
+	int n = 0;
+	if (nargs > 6 || nstops > MAX_STOPS)
+		return HI_EMU_ERROR;
+	if (!e->uc || hi_mem_stats(e->mem)->generation != e->generation) {
+		close_engine(e);
+		if (open_engine(e) < 0)
+			return HI_EMU_ERROR;
+	}
+	for (; n < nstops; n++)
+		if (uc_hook_add(e->uc, &hooks[n], UC_HOOK_CODE, (void *)on_code, e, stops[n], stops[n]) != UC_ERR_OK)
+			break;
+	e->stops = stops;
+	e->nstops = n;
+	e->visit = NULL;
+	enum hi_emu_end end = n == nstops ? run(e, fn, args, nargs, budget, ret) : HI_EMU_ERROR;
+	for (int i = 0; i < n; i++)
+		uc_hook_del(e->uc, hooks[i]);
+	e->nstops = 0;
+	if (stop)
+		*stop = e->stop;
+	return end;
+}
+
+enum hi_emu_end hi_emu_traverse(struct hi_emu *e, uint64_t fn, uint64_t obj, hi_emu_visit_fn visit, void *arg,
+				uint64_t budget, uint64_t *ret)
+{
+	uint64_t args[3] = { obj, VISIT_ADDR, 0 };
+	e->visit = visit;
+	e->visit_arg = arg;
+	e->nstops = 0;
+	enum hi_emu_end end = run(e, fn, args, 3, budget, ret);
+	e->visit = NULL;
+	return end;
+}
+
+const struct hi_emu_stats *hi_emu_stats(const struct hi_emu *e)
+{
+	return &e->stats;
+}
+
+#else /* !HAVE_UNICORN */
+
+struct hi_emu {
+	struct hi_emu_stats stats;
+};
+
+int hi_emu_available(void)
+{
+	return 0;
+}
+
+struct hi_emu *hi_emu_new(struct hi_mem *mem)
+{
+	(void)mem;
+	return NULL;
+}
+
+void hi_emu_free(struct hi_emu *e)
+{
+	(void)e;
+}
+
+enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, const uint64_t *stops,
+			    int nstops, uint64_t budget, uint64_t *ret, int *stop)
+{
+	(void)e, (void)fn, (void)args, (void)nargs, (void)stops, (void)nstops, (void)budget, (void)ret, (void)stop;
+	return HI_EMU_ERROR;
+}
+
+enum hi_emu_end hi_emu_traverse(struct hi_emu *e, uint64_t fn, uint64_t obj, hi_emu_visit_fn visit, void *arg,
+				uint64_t budget, uint64_t *ret)
+{
+	(void)e, (void)fn, (void)obj, (void)visit, (void)arg, (void)budget, (void)ret;
+	return HI_EMU_ERROR;
+}
+
+const struct hi_emu_stats *hi_emu_stats(const struct hi_emu *e)
+{
+	return &e->stats;
+}
+
+#endif
