@@ -167,6 +167,58 @@ int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *
 	return 0;
 }
 
+/* ---- imports: which slot of which module holds which function ---- */
+
+struct imports_ctx {
+	const char *const *names;
+	hi_dbg_import_fn fn;
+	void *arg;
+};
+
+static int imports_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf_Addr start, void *arg)
+{
+	struct imports_ctx *c = arg;
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	(void)userdata, (void)name, (void)start;
+	if (!elf)
+		return DWARF_CB_OK;
+	for (Elf_Scn *scn = NULL; (scn = elf_nextscn(elf, scn));) {
+		GElf_Shdr sh, lsh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_RELA || !sh.sh_entsize)
+			continue;
+		Elf_Scn *symscn = elf_getscn(elf, sh.sh_link);
+		Elf_Data *rel = elf_getdata(scn, NULL), *syms = symscn ? elf_getdata(symscn, NULL) : NULL;
+		if (!rel || !syms || !gelf_getshdr(symscn, &lsh))
+			continue;
+		size_t n = sh.sh_size / sh.sh_entsize;
+		for (size_t i = 0; i < n; i++) {
+			GElf_Rela r;
+			GElf_Sym sym;
+			if (!gelf_getrela(rel, (int)i, &r))
+				break;
+			unsigned type = GELF_R_TYPE(r.r_info);
+			if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) ||
+			    !gelf_getsym(syms, (int)GELF_R_SYM(r.r_info), &sym))
+				continue;
+			const char *sname = elf_strptr(elf, lsh.sh_link, sym.st_name);
+			for (int k = 0; sname && c->names[k]; k++)
+				if (strcmp(sname, c->names[k]) == 0) {
+					c->fn(k, r.r_offset + bias, c->arg);
+					break;
+				}
+		}
+	}
+	return DWARF_CB_OK;
+}
+
+void hi_dbg_each_import(struct hi_dbg *d, const char *const *names, hi_dbg_import_fn fn, void *arg)
+{
+	struct imports_ctx c = { names, fn, arg };
+	if (d->dwfl)
+		dwfl_getmodules(d->dwfl, imports_cb, &c, 0);
+}
+
 /* ---- opening ---- */
 
 static const char *base_name(const char *p)

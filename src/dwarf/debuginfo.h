@@ -61,6 +61,13 @@ const char *hi_dbg_debug_path(const struct hi_dbg *d);
 /* "3.11" as read from the module name, or "" if it does not say.  */
 const char *hi_dbg_name_version(const struct hi_dbg *d);
 
+/* For every slot (GOT entry) of every module of the process through which
+ * it calls or takes one of the functions NAMES (NULL-terminated), call
+ * FN with the name's index and the slot's address; what the slot holds
+ * (read from the target) is where that function is.  */
+typedef void (*hi_dbg_import_fn)(int name, uint64_t slot, void *arg);
+void hi_dbg_each_import(struct hi_dbg *d, const char *const *names, hi_dbg_import_fn fn, void *arg);
+
 /* Address (relocated) and size of a symbol of the Python module.  A
  * static that link-time optimization renamed (deque_type.lto_priv.0 on
  * Debian) is found by its own name when exactly one such local exists.

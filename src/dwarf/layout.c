@@ -38,6 +38,7 @@ static const struct mbr_spec members[] = {
 	M(tp_members, OPT, "PyTypeObject", "tp_members"),
 	M(tp_dealloc, OPT, "PyTypeObject", "tp_dealloc"),
 	M(tp_traverse, OPT, "PyTypeObject", "tp_traverse"),
+	M(tp_methods, OPT, "PyTypeObject", "tp_methods"),
 	M(ht_cached_keys, REQ, "PyHeapTypeObject", "ht_cached_keys"),
 	M(ht_name, OPT, "PyHeapTypeObject", "ht_name"),
 	M(ht_qualname, OPT, "PyHeapTypeObject", "ht_qualname"),
@@ -158,6 +159,9 @@ static const struct mbr_spec members[] = {
 	M(memberdef_name, REQ, "struct PyMemberDef", "name"),
 	M(memberdef_type, REQ, "struct PyMemberDef", "type"),
 	M(memberdef_offset, REQ, "struct PyMemberDef", "offset"),
+	M(methoddef_name, OPT, "struct PyMethodDef", "ml_name"),
+	M(methoddef_meth, OPT, "struct PyMethodDef", "ml_meth"),
+	M(methoddef_flags, OPT, "struct PyMethodDef", "ml_flags"),
 	M(setentry_key, REQ, "setentry", "key"),
 	M(dk_lookup, OPT, "struct _dictkeysobject", "dk_lookup"),
 	M(dv_size, OPT, "struct _dictvalues", "size"),
@@ -199,6 +203,7 @@ static const struct size_spec sizes[] = {
 	S(sizeof_opcache, OPT, "_PyOpcache"),
 	S(sizeof_frame, REQ, "struct _frame"),
 	S(sizeof_memberdef, REQ, "struct PyMemberDef"),
+	S(sizeof_methoddef, OPT, "struct PyMethodDef"),
 };
 
 int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)

@@ -30,7 +30,7 @@ struct hi_layout {
 	uint32_t sizeof_object, sizeof_varobject;
 	/* PyTypeObject, PyHeapTypeObject */
 	struct hi_mbr tp_name, tp_basicsize, tp_itemsize, tp_flags, tp_base,
-		tp_dict, tp_dictoffset, tp_is_gc, tp_mro, tp_members, tp_dealloc, tp_traverse;
+		tp_dict, tp_dictoffset, tp_is_gc, tp_mro, tp_members, tp_dealloc, tp_traverse, tp_methods;
 	uint32_t sizeof_type, sizeof_heaptype;
 	struct hi_mbr ht_cached_keys, ht_name, ht_qualname, ht_module;
 	/* PyGC_Head and GC state */
@@ -93,6 +93,8 @@ struct hi_layout {
 	/* referents: slots, sets, dicts, deques */
 	struct hi_mbr memberdef_name, memberdef_type, memberdef_offset;
 	uint32_t sizeof_memberdef;
+	struct hi_mbr methoddef_name, methoddef_meth, methoddef_flags;
+	uint32_t sizeof_methoddef;
 	struct hi_mbr setentry_key, dk_lookup;
 	struct hi_mbr dv_size, dv_valid;
 	struct hi_mbr dq_leftblock, dq_rightlink;

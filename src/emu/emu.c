@@ -7,7 +7,8 @@
  * the page is put back as the target had it when the call ends, so calls
  * do not see each other's writes.  heapinspect's own pages (a stack, a
  * page of sentinel instructions, a thread-local block of zeroes, put
- * back like the target's pages) live in a range no Linux process maps
+ * back like the target's pages, and a scratch block for objects natives
+ * make) live in a range no Linux process maps
  * below its executable: 16 TiB.  */
 #include "config.h"
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #include "emu/emu.h"
 
 static const char *const end_names[HI_EMU_NENDS] = {
-	"returned", "stopped", "fault", "budget", "syscall", "invalid", "error",
+	"returned", "fault", "budget", "syscall", "invalid", "error",
 };
 
 const char *hi_emu_end_name(enum hi_emu_end end)
@@ -36,9 +37,11 @@ const char *hi_emu_end_name(enum hi_emu_end end)
 #define VISIT_ADDR (SENTINELS + 16)	/* the visit function */
 #define TLS_BASE (SENTINELS + 3 * PAGE)	/* %fs: zeroes around it */
 #define TLS_SIZE (64 * 1024ull)
-#define PRIV_END (TLS_BASE + TLS_SIZE)
+#define SCRATCH (TLS_BASE + TLS_SIZE)	/* objects natives make */
+#define SCRATCH_SIZE (64 * 1024ull)
+#define PRIV_END (SCRATCH + SCRATCH_SIZE)
 #define MAX_DIRTY 256
-#define MAX_STOPS 8
+#define MAX_NATIVES 64
 
 struct hi_emu {
 	struct hi_mem *mem;
@@ -49,11 +52,15 @@ struct hi_emu {
 	enum hi_emu_end end;
 	uint64_t dirty[MAX_DIRTY];	/* pages written, to put back */
 	int ndirty, dirty_overflow;
-	const uint64_t *stops;
-	int nstops, stop;
-	uint64_t stop_arg;
+	uint64_t scratch_used;	/* bytes of the scratch block handed out */
 	hi_emu_visit_fn visit;
 	void *visit_arg;
+	struct native {
+		uint64_t addr;
+		hi_emu_native_fn fn;
+		void *user;
+	} natives[MAX_NATIVES];
+	int nnatives;
 	unsigned char buf[BLOCK];
 };
 
@@ -142,12 +149,28 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		uc_reg_write(uc, UC_X86_REG_RAX, &zero);
 		return;
 	}
-	for (int i = 0; i < e->nstops; i++)
-		if (addr == e->stops[i]) {
-			e->stop = i;
-			e->stop_arg = rdi;
-			e->end = HI_EMU_STOPPED;
-			uc_emu_stop(uc);
+	for (int i = 0; i < e->nnatives; i++)
+		if (addr == e->natives[i].addr) {
+			static const int regs[6] = { UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+						     UC_X86_REG_RCX, UC_X86_REG_R8,  UC_X86_REG_R9 };
+			uint64_t args[6], rax, sp, ra;
+			int ok = 1;
+			for (int k = 0; k < 6; k++)
+				uc_reg_read(uc, regs[k], &args[k]);
+			rax = e->natives[i].fn(e, args, e->natives[i].user, &ok);
+			uc_reg_read(uc, UC_X86_REG_RSP, &sp);
+			if (!ok || uc_mem_read(uc, sp, &ra, 8) != UC_ERR_OK) {
+				if (e->end == HI_EMU_RETURNED)
+					e->end = HI_EMU_FAULT;
+				uc_emu_stop(uc);
+				return;
+			}
+			/* Return to the caller, as the function's ret would. */
+			sp += 8;
+			uc_reg_write(uc, UC_X86_REG_RAX, &rax);
+			uc_reg_write(uc, UC_X86_REG_RSP, &sp);
+			uc_reg_write(uc, UC_X86_REG_RIP, &ra);
+			e->stats.natives++;
 			return;
 		}
 }
@@ -189,6 +212,7 @@ static int open_engine(struct hi_emu *e)
 	    uc_mem_map(e->uc, SENTINELS, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
 	    uc_mem_write(e->uc, SENTINELS, rets, PAGE) != UC_ERR_OK ||
 	    uc_mem_map(e->uc, TLS_BASE, TLS_SIZE, UC_PROT_READ) != UC_ERR_OK ||
+	    uc_mem_map(e->uc, SCRATCH, SCRATCH_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
 	    uc_reg_write(e->uc, UC_X86_REG_FS_BASE, &fs) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, e, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_WRITE_PROT, (void *)on_write_prot, e, 1, 0) != UC_ERR_OK ||
@@ -199,8 +223,75 @@ static int open_engine(struct hi_emu *e)
 		close_engine(e);
 		return -1;
 	}
+	for (int i = 0; i < e->nnatives; i++)
+		if (uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_code, e, e->natives[i].addr, e->natives[i].addr) !=
+		    UC_ERR_OK) {
+			close_engine(e);
+			return -1;
+		}
 	e->generation = hi_mem_stats(e->mem)->generation;
 	return 0;
+}
+
+int hi_emu_add_native(struct hi_emu *e, uint64_t addr, hi_emu_native_fn fn, void *user)
+{
+	uc_hook h;
+	for (int i = 0; i < e->nnatives; i++)
+		if (e->natives[i].addr == addr)
+			return 0;
+	if (e->nnatives >= MAX_NATIVES || !e->uc ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_CODE, (void *)on_code, e, addr, addr) != UC_ERR_OK)
+		return -1;
+	e->natives[e->nnatives++] = (struct native){ addr, fn, user };
+	return 0;
+}
+
+/* Map what [ADDR, ADDR+LEN) lacks; with WRITE, make its pages writable
+ * private copies, noted to be put back.  0 or -1.  */
+static int touch(struct hi_emu *e, uint64_t addr, size_t len, int write)
+{
+	if (!len)
+		return 0;
+	if (addr + len < addr)
+		return -1;
+	for (uint64_t p = addr & ~(PAGE - 1); p < addr + len; p += PAGE) {
+		uint32_t perms = 0;
+		uc_mem_region *regions;
+		uint32_t n;
+		int mapped = 0;
+		/* Is P mapped, and how?  (The few regions: heapinspect's and
+		 * the blocks read so far.)  */
+		if (uc_mem_regions(e->uc, &regions, &n) != UC_ERR_OK)
+			return -1;
+		for (uint32_t i = 0; i < n; i++)
+			if (p >= regions[i].begin && p <= regions[i].end) {
+				mapped = 1;
+				perms = regions[i].perms;
+				break;
+			}
+		uc_free(regions);
+		if (!mapped) {
+			if (map_target(e, p) < 0)
+				return -1;
+			perms = UC_PROT_READ | UC_PROT_EXEC;
+		}
+		if (write && !(perms & UC_PROT_WRITE)) {
+			if (e->ndirty >= MAX_DIRTY || uc_mem_protect(e->uc, p, PAGE, UC_PROT_ALL) != UC_ERR_OK)
+				return -1;
+			e->dirty[e->ndirty++] = p;
+		}
+	}
+	return 0;
+}
+
+int hi_emu_read(struct hi_emu *e, uint64_t addr, void *buf, size_t len)
+{
+	return touch(e, addr, len, 0) == 0 && uc_mem_read(e->uc, addr, buf, len) == UC_ERR_OK ? 0 : -1;
+}
+
+int hi_emu_write(struct hi_emu *e, uint64_t addr, const void *buf, size_t len)
+{
+	return touch(e, addr, len, 1) == 0 && uc_mem_write(e->uc, addr, buf, len) == UC_ERR_OK ? 0 : -1;
 }
 
 struct hi_emu *hi_emu_new(struct hi_mem *mem)
@@ -244,7 +335,7 @@ static int restore_dirty(struct hi_emu *e)
 }
 
 static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
-			   uint64_t *ret)
+			   uint64_t *ret, void *retbuf, size_t retlen)
 {
 	static const int argregs[6] = { UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
 					UC_X86_REG_RCX, UC_X86_REG_R8,	UC_X86_REG_R9 };
@@ -259,7 +350,7 @@ static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, 
 	e->end = HI_EMU_RETURNED;
 	e->ndirty = 0;
 	e->dirty_overflow = 0;
-	e->stop = -1;
+	e->scratch_used = 0;
 	/* The stack: 16-byte aligned before the call pushes its return. */
 	uint64_t sp = STACK_TOP - 64, ra = RETURN_ADDR, zero = 0;
 	uc_mem_write(e->uc, sp, &ra, 8);
@@ -283,41 +374,35 @@ static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, 
 		else if (rip != RETURN_ADDR)
 			end = HI_EMU_BUDGET;	/* stopped by the count */
 	}
-	if (end == HI_EMU_RETURNED)
+	if (end == HI_EMU_RETURNED) {
 		uc_reg_read(e->uc, UC_X86_REG_RAX, ret);
-	else if (end == HI_EMU_STOPPED)
-		*ret = e->stop_arg;
+		/* What it returned points to, before the writes are undone. */
+		if (retlen && (!*ret || uc_mem_read(e->uc, *ret, retbuf, retlen) != UC_ERR_OK))
+			end = HI_EMU_FAULT;
+	}
 	if (restore_dirty(e) < 0 && end == HI_EMU_RETURNED)
 		end = HI_EMU_ERROR;
 	e->stats.ends[end]++;
 	return end;
 }
 
-enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, const uint64_t *stops,
-			    int nstops, uint64_t budget, uint64_t *ret, int *stop)
+enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
+			    uint64_t *ret, void *retbuf, size_t retlen)
 {
-	uc_hook hooks[MAX_STOPS];
-	int n = 0;
-	if (nargs > 6 || nstops > MAX_STOPS)
+	if (nargs > 6)
 		return HI_EMU_ERROR;
-	if (!e->uc || hi_mem_stats(e->mem)->generation != e->generation) {
-		close_engine(e);
-		if (open_engine(e) < 0)
-			return HI_EMU_ERROR;
-	}
-	for (; n < nstops; n++)
-		if (uc_hook_add(e->uc, &hooks[n], UC_HOOK_CODE, (void *)on_code, e, stops[n], stops[n]) != UC_ERR_OK)
-			break;
-	e->stops = stops;
-	e->nstops = n;
 	e->visit = NULL;
-	enum hi_emu_end end = n == nstops ? run(e, fn, args, nargs, budget, ret) : HI_EMU_ERROR;
-	for (int i = 0; i < n; i++)
-		uc_hook_del(e->uc, hooks[i]);
-	e->nstops = 0;
-	if (stop)
-		*stop = e->stop;
-	return end;
+	return run(e, fn, args, nargs, budget, ret, retbuf, retlen);
+}
+
+uint64_t hi_emu_scratch(struct hi_emu *e, size_t len)
+{
+	len = (len + 15) & ~(size_t)15;
+	if (len > SCRATCH_SIZE - e->scratch_used)
+		return 0;
+	uint64_t at = SCRATCH + e->scratch_used;
+	e->scratch_used += len;
+	return at;
 }
 
 enum hi_emu_end hi_emu_traverse(struct hi_emu *e, uint64_t fn, uint64_t obj, hi_emu_visit_fn visit, void *arg,
@@ -326,8 +411,7 @@ enum hi_emu_end hi_emu_traverse(struct hi_emu *e, uint64_t fn, uint64_t obj, hi_
 	uint64_t args[3] = { obj, VISIT_ADDR, 0 };
 	e->visit = visit;
 	e->visit_arg = arg;
-	e->nstops = 0;
-	enum hi_emu_end end = run(e, fn, args, 3, budget, ret);
+	enum hi_emu_end end = run(e, fn, args, 3, budget, ret, NULL, 0);
 	e->visit = NULL;
 	return end;
 }
@@ -359,11 +443,17 @@ void hi_emu_free(struct hi_emu *e)
 	(void)e;
 }
 
-enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, const uint64_t *stops,
-			    int nstops, uint64_t budget, uint64_t *ret, int *stop)
+enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
+			    uint64_t *ret, void *retbuf, size_t retlen)
 {
-	(void)e, (void)fn, (void)args, (void)nargs, (void)stops, (void)nstops, (void)budget, (void)ret, (void)stop;
+	(void)e, (void)fn, (void)args, (void)nargs, (void)budget, (void)ret, (void)retbuf, (void)retlen;
 	return HI_EMU_ERROR;
+}
+
+uint64_t hi_emu_scratch(struct hi_emu *e, size_t len)
+{
+	(void)e, (void)len;
+	return 0;
 }
 
 enum hi_emu_end hi_emu_traverse(struct hi_emu *e, uint64_t fn, uint64_t obj, hi_emu_visit_fn visit, void *arg,
@@ -376,6 +466,24 @@ enum hi_emu_end hi_emu_traverse(struct hi_emu *e, uint64_t fn, uint64_t obj, hi_
 const struct hi_emu_stats *hi_emu_stats(const struct hi_emu *e)
 {
 	return &e->stats;
+}
+
+int hi_emu_add_native(struct hi_emu *e, uint64_t addr, hi_emu_native_fn fn, void *user)
+{
+	(void)e, (void)addr, (void)fn, (void)user;
+	return -1;
+}
+
+int hi_emu_read(struct hi_emu *e, uint64_t addr, void *buf, size_t len)
+{
+	(void)e, (void)addr, (void)buf, (void)len;
+	return -1;
+}
+
+int hi_emu_write(struct hi_emu *e, uint64_t addr, const void *buf, size_t len)
+{
+	(void)e, (void)addr, (void)buf, (void)len;
+	return -1;
 }
 
 #endif

@@ -13,6 +13,7 @@
  * caller keeps its own rule.  */
 #ifndef HI_EMU_H
 #define HI_EMU_H
+#include <stddef.h>
 #include <stdint.h>
 #include "mem/mem.h"
 
@@ -29,7 +30,6 @@ void hi_emu_free(struct hi_emu *e);
 
 enum hi_emu_end {
 	HI_EMU_RETURNED,	/* the function returned */
-	HI_EMU_STOPPED,		/* it reached a stop (hi_emu_call) */
 	HI_EMU_FAULT,		/* it touched memory the reader cannot read */
 	HI_EMU_BUDGET,		/* it ran out of instructions */
 	HI_EMU_SYSCALL,		/* it made a system call or an interrupt */
@@ -42,12 +42,16 @@ enum hi_emu_end {
 const char *hi_emu_end_name(enum hi_emu_end end);
 
 /* Call FN with up to 6 integer arguments ARGS (System V), for at most
- * BUDGET instructions.  Reaching one of the NSTOPS addresses STOPS ends
- * the call there (HI_EMU_STOPPED, *STOP its index, *RET the first
- * argument it was given: a function the caller intercepts, such as
- * PyLong_FromSsize_t); returning gives HI_EMU_RETURNED with *RET = rax. */
-enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, const uint64_t *stops,
-			    int nstops, uint64_t budget, uint64_t *ret, int *stop);
+ * BUDGET instructions.  Returning gives HI_EMU_RETURNED with *RET = rax,
+ * and RETLEN bytes at rax as the call left them (an object it made) in
+ * RETBUF (HI_EMU_FAULT if they cannot be read).  */
+enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
+			    uint64_t *ret, void *retbuf, size_t retlen);
+
+/* LEN bytes of heapinspect's own emulated memory for the call under way
+ * (a native's result: an int object PyLong_FromSsize_t makes), 0 when
+ * the 64 KiB block is used up.  Handed out afresh by every call.  */
+uint64_t hi_emu_scratch(struct hi_emu *e, size_t len);
 
 /* Call a tp_traverse, FN(OBJ, visit, NULL): every object it visits goes
  * to VISIT (the emulated visit returns 0, so traversal goes on).  Returns
@@ -56,11 +60,30 @@ typedef void (*hi_emu_visit_fn)(uint64_t obj, void *arg);
 enum hi_emu_end hi_emu_traverse(struct hi_emu *e, uint64_t fn, uint64_t obj, hi_emu_visit_fn visit, void *arg,
 				uint64_t budget, uint64_t *ret);
 
+/* A function the emulated code may call that runs here instead, natively
+ * (the C library's string functions, whose AVX-512 variants no emulator
+ * runs; a function the caller answers itself).  FN gets the six argument
+ * registers and returns rax, or sets *OK to 0 to end the call as a fault.
+ * It reads and writes the emulated memory with hi_emu_read/hi_emu_write. */
+struct hi_emu;
+typedef uint64_t (*hi_emu_native_fn)(struct hi_emu *e, const uint64_t *args, void *user, int *ok);
+
+/* From now on, a call to ADDR runs FN (USER its argument) and returns to
+ * its caller.  0, or -1 when out of room (64 natives).  */
+int hi_emu_add_native(struct hi_emu *e, uint64_t addr, hi_emu_native_fn fn, void *user);
+
+/* LEN bytes of the emulated memory at ADDR, as the call under way sees
+ * them, into BUF; or BUF into that memory (a private copy of the target's
+ * pages, put back after the call).  0, or -1 if unreadable.  */
+int hi_emu_read(struct hi_emu *e, uint64_t addr, void *buf, size_t len);
+int hi_emu_write(struct hi_emu *e, uint64_t addr, const void *buf, size_t len);
+
 /* What the emulator did, for -v and benchmarks.  */
 struct hi_emu_stats {
 	unsigned long long calls, instructions_budgeted;
 	unsigned long long ends[HI_EMU_NENDS];
 	unsigned long long pages_mapped, pages_restored;
+	unsigned long long natives;	/* calls answered natively */
 };
 const struct hi_emu_stats *hi_emu_stats(const struct hi_emu *e);
 

@@ -163,11 +163,22 @@ void hi_py_reset(struct hi_py *py)
 	py->bad_reads = 0;
 }
 
+int hi_py_is_class(struct hi_py *py, struct hi_type *t)
+{
+	uint64_t dealloc;
+	if (t->py_class < 0)
+		t->py_class = !t->static_type && py->subtype_dealloc_fn && hi_has(py->l.tp_dealloc) &&
+			      hi_member_ptr(py->mem, t->addr, py->l.tp_dealloc, &dealloc) == 0 &&
+			      dealloc == py->subtype_dealloc_fn;
+	return t->py_class;
+}
+
 void hi_py_use_mem(struct hi_py *py, struct hi_mem *mem)
 {
 	if (py->mem != mem) {
 		hi_emu_free(py->emu);	/* its pages came from the other */
 		py->emu = NULL;
+		py->emu_sizeof_for = NULL;
 	}
 	py->mem = mem;
 }
@@ -177,6 +188,7 @@ void hi_py_fini(struct hi_py *py)
 	free_types(py);
 	hi_emu_free(py->emu);
 	py->emu = NULL;
+	py->emu_sizeof_for = NULL;
 	free(py->desc_off);
 	py->desc_off = NULL;
 	u64map_free(&py->desc_of_addr);
@@ -235,7 +247,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 	}
 
 	struct hi_layout *l = &py->l;
-	struct hi_type t = { .addr = addr, .desc = -1, .leaf = -1, .over_c = -1, .fixed_size = UINT64_MAX };
+	struct hi_type t = { .addr = addr, .desc = -1, .leaf = -1, .over_c = -1, .py_class = -1, .sizeof_fn = UINT64_MAX, .fixed_size = UINT64_MAX };
 	uint64_t meta, metaflags, name_ptr, v;
 	char name[MAX_TP_NAME];
 	int ok = 1;

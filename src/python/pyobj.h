@@ -46,6 +46,11 @@ struct hi_type {
 	 * (static or heap) with GC and no decoder.  -1 unknown, 0, 1;
 	 * set by the referents.  */
 	int8_t over_c;
+	int8_t py_class;	/* a Python class (hi_py_is_class): -1 unknown */
+	uint64_t sizeof_fn;	/* its C __sizeof__ (pysize.c): 0 none,
+				 * UINT64_MAX not looked for yet */
+	uint64_t sizeof_cls;	/* the type that defines it */
+	int32_t sizeof_flags;	/* its ml_flags */
 	uint64_t fixed_size;
 	char *name;		/* heapy display name */
 	char *tp_name;		/* tp_name as read */
@@ -77,6 +82,7 @@ struct hi_py {
 	 * none built in).  */
 	struct hi_emu *emu;
 	int emu_off;
+	struct hi_emu *emu_sizeof_for;	/* the emulator pysize's natives are in */
 	uint64_t set_dummy;	/* the set's deleted-entry marker */
 	/* Type cache: type address -> index into types.  */
 	struct u64map type_index;
@@ -93,6 +99,8 @@ struct hi_py {
 	struct { uint64_t addr; struct hi_type *t; } type_memo[64];
 	/* Diagnostics of the current walk. */
 	unsigned long long bad_reads;
+	unsigned long long sizeof_emulated;	/* sizes from a C __sizeof__ */
+	unsigned long long sizeof_failed;	/* ... that failed: the default rule */
 	/* numpy's layouts, learned when the first array is met (numpy.c).  */
 	struct hi_np_layout *numpy;
 	/* The target is stopped (hi_session_stop to hi_session_resume):
@@ -106,6 +114,11 @@ struct hi_py {
  * Returns 0 or -1.  The target must be stopped if reading memory.  */
 int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const char *who);
 void hi_py_fini(struct hi_py *py);
+
+/* Is T a class made by Python code (class statement, type())?  Told by
+ * its tp_dealloc, subtype_dealloc; 0 for every C type, static or heap,
+ * and when that cannot be told.  Cached in T.  */
+int hi_py_is_class(struct hi_py *py, struct hi_type *t);
 
 /* Read through MEM from now on (a walk on a copy, then live again).  */
 void hi_py_use_mem(struct hi_py *py, struct hi_mem *mem);

@@ -2,7 +2,9 @@
 #include "config.h"
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include "python/member.h"
+#include "python/emucall.h"
 #include "python/numpy.h"
 #include "python/pysize.h"
 
@@ -277,8 +279,154 @@ static uint64_t deque_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 	return (uint64_t)t->basicsize + (used + blocklen - 1) / blocklen * l->sizeof_deque_block;
 }
 
+/* ---- a C type's own __sizeof__, emulated ---- */
+
+#define SIZEOF_BUDGET 1000000
+#define METH_NOARGS 0x0004
+#define MAX_METHODS 256
+
+/* How a __sizeof__ is called (its ml_flags): METH_NOARGS (self, NULL);
+ * METH_FASTCALL (self, NULL, 0); METH_METHOD | METH_FASTCALL |
+ * METH_KEYWORDS (self, defining class, NULL, 0, NULL).  */
+#define METH_FASTCALL 0x0080
+#define METH_KEYWORDS 0x0002
+#define METH_METHOD 0x0200
+
+/* The __sizeof__ in the tp_methods of type B, if it takes no arguments in
+ * a way heapinspect can call: its function, its flags in *FLAGS; or 0. */
+static uint64_t sizeof_in_methods(struct hi_py *py, struct hi_type *b, int64_t *flags)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t methods, name, meth;
+	char buf[11];
+	if (hi_member_ptr(py->mem, b->addr, l->tp_methods, &methods) < 0 || !methods)
+		return 0;
+	for (int i = 0; i < MAX_METHODS; i++) {
+		uint64_t md = methods + (uint64_t)i * l->sizeof_methoddef;
+		if (hi_member_ptr(py->mem, md, l->methoddef_name, &name) < 0 || !name)
+			return 0;
+		if (hi_mem_read(py->mem, name, buf, sizeof buf) < 0 || memcmp(buf, "__sizeof__", sizeof buf) != 0)
+			continue;
+		if (hi_member_ptr(py->mem, md, l->methoddef_meth, &meth) < 0 ||
+		    hi_member_int(py->mem, md, l->methoddef_flags, flags) < 0)
+			return 0;
+		int64_t f = *flags & (METH_NOARGS | METH_FASTCALL | METH_KEYWORDS | METH_METHOD | 0x0001);
+		return f == METH_NOARGS || f == METH_FASTCALL || f == (METH_METHOD | METH_FASTCALL | METH_KEYWORDS) ? meth
+															: 0;
+	}
+	return 0;
+}
+
+/* The C __sizeof__ objects of T answer sys.getsizeof with, when no rule
+ * of heapinspect's covers it: T's, or its nearest C base's, below the
+ * first type heapinspect describes (object, dict, type, ...: its rule
+ * applies).  So ctypes' StgDict (a dict) and its metatypes (types) are
+ * sized by their own.  A Python class's __sizeof__ is Python code, never
+ * run: its C base's is used.  0: none, or no emulator.  Cached in T.  */
+static uint64_t c_sizeof_fn(struct hi_py *py, struct hi_type *t)
+{
+	const struct hi_layout *l = &py->l;
+	if (t->sizeof_fn != UINT64_MAX)
+		return t->sizeof_fn;
+	uint64_t fn = 0;
+	if (!py->emu_off && hi_has(l->tp_methods) && hi_has(l->methoddef_name) &&
+	    hi_has(l->methoddef_meth) && hi_has(l->methoddef_flags) && l->sizeof_methoddef) {
+		struct hi_type *b = t;
+		int64_t flags = 0;
+		for (int depth = 0; b && depth < 64 && !b->described; depth++) {
+			if (!hi_py_is_class(py, b) && (fn = sizeof_in_methods(py, b, &flags)) != 0) {
+				t->sizeof_flags = (int32_t)flags;
+				t->sizeof_cls = b->addr;
+				break;
+			}
+			b = b->base ? hi_py_type(py, b->base) : NULL;
+		}
+	}
+	t->sizeof_fn = fn;
+	return fn;
+}
+
+/* The value of the int object at BUF (its first bytes), or -1.  */
+static int64_t int_value(struct hi_py *py, const unsigned char *buf, size_t len)
+{
+	const struct hi_layout *l = &py->l;
+	int64_t n;
+	uint64_t ndig;
+	if (hi_has(l->long_lv_tag)) {
+		memcpy(&n, buf + l->long_lv_tag.off, 8);
+		if ((n & 3) == 2)
+			return -1;	/* negative */
+		ndig = (uint64_t)n >> 3;
+	} else {
+		memcpy(&n, buf + l->ob_size.off, 8);
+		if (n < 0)
+			return -1;
+		ndig = (uint64_t)n;
+	}
+	if (ndig > 3 || l->long_digit.off + 4 * ndig > len)
+		return -1;
+	uint64_t v = 0;
+	for (uint64_t i = ndig; i-- > 0;) {
+		uint32_t d;
+		memcpy(&d, buf + l->long_digit.off + 4 * i, 4);
+		if (v >> 34)
+			return -1;	/* past 2^64: no object is that large */
+		v = (v << 30) | (d & 0x3fffffff);
+	}
+	return (int64_t)v;
+}
+
+/* _PySys_GetSizeOf(o), which a C __sizeof__ calls for what it holds
+ * (BytesIO's buffer): sys.getsizeof by these rules, natively.  */
+static uint64_t n_getsizeof(struct hi_emu *e, const uint64_t *a, void *user, int *ok)
+{
+	struct hi_py *py = user;
+	(void)e;
+	struct hi_type *t = a[0] ? hi_py_type(py, hi_py_type_of(py, a[0])) : NULL;
+	if (!t) {
+		*ok = 0;
+		return 0;
+	}
+	return hi_py_sizeof(py, a[0], t);
+}
+
+/* OBJ's C __sizeof__ FN, run in the emulator: the int it returns (made
+ * by PyLong_FromSsize_t's native, emucall.c, or one of CPython's small
+ * ints), or 0 when the call failed or the value cannot be OBJ's size.  */
+static uint64_t emulated_sizeof(struct hi_py *py, uint64_t obj, struct hi_type *t, uint64_t fn)
+{
+	struct hi_emu *emu = hi_py_emu(py);
+	uint64_t getsizeof;
+	if (!emu)
+		return 0;
+	if (py->emu_sizeof_for != emu) {
+		py->emu_sizeof_for = emu;
+		if (hi_dbg_symbol(py->dbg, "_PySys_GetSizeOf", &getsizeof, NULL) == 0)
+			hi_emu_add_native(emu, getsizeof, n_getsizeof, py);
+	}
+	uint64_t args[5] = { obj, 0, 0, 0, 0 }, ret = 0;
+	if (t->sizeof_flags & METH_METHOD)
+		args[1] = t->sizeof_cls;	/* the defining class */
+	unsigned char buf[48];
+	int64_t v = -1;
+	enum hi_emu_end end = hi_emu_call(emu, fn, args, 5, SIZEOF_BUDGET, &ret, buf, sizeof buf);
+	uint64_t type = 0;
+	memcpy(&type, buf + py->l.ob_type.off, 8);
+	if (end == HI_EMU_RETURNED && type == py->builtin_addr[HI_B_INT])
+		v = int_value(py, buf, sizeof buf);
+	if (v < t->basicsize || v > (int64_t)(1ull << 40)) {
+		py->sizeof_failed++;
+		return 0;
+	}
+	py->sizeof_emulated++;
+	return (uint64_t)v;
+}
+
 static uint64_t sizeof_method(struct hi_py *py, uint64_t obj, struct hi_type *t)
 {
+	uint64_t fn = obj ? c_sizeof_fn(py, t) : 0, s;
+	if (fn && (s = emulated_sizeof(py, obj, t, fn)) != 0)
+		return s;
 	switch (t->family) {
 	case HI_B_LIST: return list_size(py, obj, t);
 	case HI_B_DICT: return dict_size(py, obj, t);
@@ -307,6 +455,8 @@ static uint64_t sizeof_method(struct hi_py *py, uint64_t obj, struct hi_type *t)
 
 uint64_t hi_type_fixed_size(struct hi_py *py, struct hi_type *t)
 {
+	if (c_sizeof_fn(py, t))
+		return 0;	/* its own __sizeof__ reads the object */
 	/* Families whose __sizeof__ reads the object.  */
 	switch (t->family) {
 	case HI_B_LIST: case HI_B_DICT: case HI_B_ODICT: case HI_B_SET: case HI_B_FROZENSET:

@@ -73,7 +73,7 @@ const struct hi_typedesc hi_typedescs[] = {
 	/* Common C types of the standard library (static up to 3.9, created
 	 * at run time from 3.10). */
 	{ HI_B_NONE, { "lru_cache_type" }, "functools._lru_cache_wrapper", "lru_cache_object",
-	  { "cache", "func", "kwd_mark", "cache_info_type", "dict" } },
+	  { "cache", "func", "kwd_mark", "cache_info_type", "dict" }, .partial = 1 },
 	{ HI_B_NONE, { "partial_type" }, "functools.partial", "partialobject", { "fn", "args", "kw", "dict" } },
 	/* Iterators. */
 	{ HI_B_NONE, { "PyListIter_Type" }, NULL, "listiterobject", { "it_seq" } },

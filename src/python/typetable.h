@@ -31,6 +31,10 @@ struct hi_typedesc {
 	const char *tp_name;		/* matched when no symbol is found */
 	const char *cstruct;		/* struct holding the members */
 	const char *members[HI_DESC_MEMBERS];
+	/* The members are not all it references (lru_cache's linked list
+	 * of keys and results): its own tp_traverse runs in the emulator
+	 * when there is one, the members are the fallback.  */
+	int partial;
 };
 
 extern const struct hi_typedesc hi_typedescs[];

@@ -296,6 +296,7 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 	hi_addrset_init(&w.seen);
 	u64map_init(&w.owners);
 	py->bad_reads = 0;
+	py->sizeof_emulated = py->sizeof_failed = 0;
 	/* Precomputed facts are taken afresh by each census (kind ids are
 	 * the walk's own, in w.kinds).  */
 	for (size_t i = 0; i < py->ntypes; i++) {
@@ -328,6 +329,8 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 		}
 	}
 	diag->bad_reads = py->bad_reads;
+	diag->sizeof_emulated = py->sizeof_emulated;
+	diag->sizeof_failed = py->sizeof_failed;
 	hi_addrset_free(&w.seen);
 	u64map_free(&w.owners);
 	free(w.kinds);

@@ -28,6 +28,8 @@ struct hi_heap_diag {
 	uint64_t emulated;	/* ... followed by their own tp_traverse, emulated */
 	uint64_t inconsistent;	/* objects whose memory did not add up */
 	uint64_t bad_reads;	/* fields that could not be read (sizes approximated) */
+	uint64_t sizeof_emulated;	/* sized by their C __sizeof__, emulated */
+	uint64_t sizeof_failed;	/* ... whose call failed: the default rule */
 	uint64_t hidden;	/* objects only hidden references reach (HI_OBSERVE_HIDDEN) */
 	int truncated;		/* stopped at opts.max_objects */
 };

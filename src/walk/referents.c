@@ -6,6 +6,7 @@
 #include "python/member.h"
 #include "python/numpy.h"
 #include "walk/referents.h"
+#include "python/emucall.h"
 #include "python/typetable.h"
 
 #define PTR 8
@@ -394,13 +395,8 @@ static int over_c_type(struct hi_py *py, struct hi_type *t)
 	int r = 0;
 	struct hi_type *b = t;
 	if (py->subtype_dealloc_fn && hi_has(py->l.tp_dealloc)) {
-		uint64_t dealloc;
-		for (int depth = 0; b && depth < MAX_SLOT_BASES; depth++) {
-			if (b->static_type || rd_ptr(py, b->addr, py->l.tp_dealloc, &dealloc) < 0 ||
-			    dealloc != py->subtype_dealloc_fn)
-				break;	/* a C type */
+		for (int depth = 0; b && depth < MAX_SLOT_BASES && hi_py_is_class(py, b); depth++)
 			b = b->base ? hi_py_type(py, b->base) : NULL;
-		}
 		if (b && b->is_gc && !b->described)
 			r = b == t ? 2 : 1;
 	}
@@ -428,14 +424,11 @@ static void emu_visit(uint64_t obj, void *arg)
 static int emulate_traverse(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
 {
 	uint64_t traverse, ret = 1;
-	if (py->emu_off || rd_ptr(py, t->addr, py->l.tp_traverse, &traverse) < 0 || !traverse)
+	struct hi_emu *emu;
+	if (py->emu_off || rd_ptr(py, t->addr, py->l.tp_traverse, &traverse) < 0 || !traverse || !(emu = hi_py_emu(py)))
 		return -1;
-	if (!py->emu && !(py->emu = hi_emu_new(py->mem))) {
-		py->emu_off = 1;	/* out of memory: the old rules */
-		return -1;
-	}
 	struct emu_visit v = { fn, arg };
-	enum hi_emu_end end = hi_emu_traverse(py->emu, traverse, obj, emu_visit, &v, HI_EMU_TRAVERSE_BUDGET, &ret);
+	enum hi_emu_end end = hi_emu_traverse(emu, traverse, obj, emu_visit, &v, HI_EMU_TRAVERSE_BUDGET, &ret);
 	return end == HI_EMU_RETURNED && ret == 0 ? 0 : -1;
 }
 
@@ -464,6 +457,9 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 		return HI_REF_DONE;
 	}
 	default:
+		if (t->desc >= 0 && hi_typedescs[t->desc].partial && t->described &&
+		    emulate_traverse(py, obj, t, fn, arg) == 0)
+			return HI_REF_EMULATED;
 		if (t->desc >= 0 && desc_has_members(py, t->desc)) {
 			visit_members(py, obj, t->desc, fn, arg);
 		} else if (t->static_type && t->is_gc) {

@@ -234,7 +234,7 @@ static void census_by_type_matches_truth(void)
  * StgDict and metatypes here, 0.6% of the bytes).  */
 static void every_row_and_the_totals(void)
 {
-	hi_unit_todo("issue 13: the sizes of C types with their own __sizeof__ (ctypes)");
+	hi_unit_todo("issue 13: a C __sizeof__ needs code the census images do not hold (ctypes StgDict); 3.13 metatypes need the thread-local state");
 	census_matches_truth(0, 1);
 	census_matches_truth(1, 1);
 }

@@ -489,14 +489,21 @@ def census():
     managed_off = _LAYOUT['managed_dict']
     get_referents = gc.get_referents
     pop, add = stack.pop, seen.add
+    # Sized when first met, before the walk holds what it references: a
+    # __sizeof__ may depend on reference counts (3.12's BytesIO leaves out
+    # a buffer it shares, Py_REFCNT(buf) > 1).
+    size = sys.getsizeof
+    sizes = {}  # type -> bytes
     while stack:
         o = pop()
         t = type(o)
         g = groups.get(t)
         if g is None:
             g = groups[t] = []
+            sizes[t] = 0
             leaf[t] = not (t.__flags__ & HAVE_GC) and t is not code_type
         g.append(o)
+        sizes[t] += size(o)
         if leaf[t]:
             continue
         refs = get_referents(o)
@@ -545,10 +552,9 @@ def census():
 
     by_type, by_kind = {}, {}
     total = [0, 0]
-    size = sys.getsizeof
     for t, objs in groups.items():
         name = kind_of_type(t)
-        n, s = len(objs), sum(map(size, objs))
+        n, s = len(objs), sizes[t]
         e = by_type.setdefault(name, [0, 0])
         e[0] += n
         e[1] += s
@@ -571,6 +577,7 @@ def census():
         roots_by_type[name] = roots_by_type.get(name, 0) + n
     t2 = time.time()
     groups.clear()
+    sizes.clear()
     root_types.clear()
     return {'by_type': by_type, 'by_kind': by_kind, 'totals': {'objects': total[0], 'size': total[1]},
             'roots': nroots, 'roots_by_type': roots_by_type, 'seconds': [round(t1 - t0, 3), round(t2 - t1, 3)]}
