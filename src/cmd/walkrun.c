@@ -126,7 +126,9 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		for (int i = 0; i < HI_EMU_NENDS; i++)
 			if (es->ends[i])
 				fprintf(stderr, " %llu %s", es->ends[i], hi_emu_end_name((enum hi_emu_end)i));
-		fprintf(stderr, "; %llu pages read, %llu written pages put back\n", es->pages_mapped, es->pages_restored);
+		fprintf(stderr, "; %llu pages read, %llu written pages put back, %llu calls answered natively%s\n",
+			es->pages_mapped, es->pages_restored, es->natives,
+			es->aborts ? "; the engine aborted and was replaced" : "");
 	} else if (rc == 0 && app->verbose && py->emu_off) {
 		fprintf(stderr, "heapinspect: %s: emulator: %s\n", app->session.who,
 			hi_emu_available() ? "off (HEAPINSPECT_EMULATE=0)" : "not built in (configure found no Unicorn)");

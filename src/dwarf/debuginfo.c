@@ -212,6 +212,18 @@ static int imports_cb(Dwfl_Module *mod, void **userdata, const char *name, Dwarf
 	return DWARF_CB_OK;
 }
 
+int hi_dbg_is_code(struct hi_dbg *d, uint64_t addr)
+{
+	Dwfl_Module *mod = d->dwfl ? dwfl_addrmodule(d->dwfl, addr) : NULL;
+	Dwarf_Addr a = addr, bias;
+	GElf_Shdr sh;
+	if (!mod)	/* a live process's modules are all known; an image's
+			 * only Python's: what lies outside them may be code */
+		return !d->pid;
+	Elf_Scn *scn = dwfl_module_address_section(mod, &a, &bias);
+	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR) && sh.sh_type == SHT_PROGBITS;
+}
+
 void hi_dbg_each_import(struct hi_dbg *d, const char *const *names, hi_dbg_import_fn fn, void *arg)
 {
 	struct imports_ctx c = { names, fn, arg };

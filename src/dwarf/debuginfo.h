@@ -61,6 +61,12 @@ const char *hi_dbg_debug_path(const struct hi_dbg *d);
 /* "3.11" as read from the module name, or "" if it does not say.  */
 const char *hi_dbg_name_version(const struct hi_dbg *d);
 
+/* Is ADDR in the code (an executable section) of a module of the
+ * process?  What the emulator may run.  For an image, whose modules other
+ * than Python's are not known, an address outside every known module may
+ * be code too (1).  */
+int hi_dbg_is_code(struct hi_dbg *d, uint64_t addr);
+
 /* For every slot (GOT entry) of every module of the process through which
  * it calls or takes one of the functions NAMES (NULL-terminated), call
  * FN with the name's index and the slot's address; what the slot holds

@@ -11,6 +11,8 @@
  * make) live in a range no Linux process maps
  * below its executable: 16 TiB.  */
 #include "config.h"
+#include <setjmp.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include "emu/emu.h"
@@ -45,6 +47,8 @@ const char *hi_emu_end_name(enum hi_emu_end end)
 
 struct hi_emu {
 	struct hi_mem *mem;
+	hi_emu_is_code_fn is_code;
+	void *is_code_arg;
 	uc_engine *uc;
 	unsigned long long generation;	/* of MEM when the pages were read */
 	struct hi_emu_stats stats;
@@ -74,22 +78,32 @@ static int is_private(uint64_t addr)
 	return addr >= PRIV_BASE && addr < PRIV_END;
 }
 
+/* The permissions the target's page at ADDR gets: read, and execute
+ * only when it is code of a module.  */
+static uint32_t page_perms(struct hi_emu *e, uint64_t addr)
+{
+	return UC_PROT_READ | (e->is_code && e->is_code(addr, e->is_code_arg) ? UC_PROT_EXEC : 0);
+}
+
 /* Map the target's page(s) around ADDR: the whole 64 KiB block when it
- * reads whole and none of it is mapped yet, else the one page.  */
+ * reads whole, none of it is mapped yet and it is all code or all data,
+ * else the one page.  */
 static int map_target(struct hi_emu *e, uint64_t addr)
 {
 	uint64_t block = addr & ~(BLOCK - 1), page = addr & ~(PAGE - 1);
 	if (is_private(addr) || (addr >> 47))
 		return -1;
-	if (!is_private(block) && !is_private(block + BLOCK - 1) &&
-	    hi_mem_read(e->mem, block, e->buf, BLOCK) == 0 &&
-	    uc_mem_map(e->uc, block, BLOCK, UC_PROT_READ | UC_PROT_EXEC) == UC_ERR_OK) {
+	uint32_t perms = page_perms(e, block);
+	int same = 1;
+	for (uint64_t p = block + PAGE; same && p < block + BLOCK; p += PAGE)
+		same = page_perms(e, p) == perms;
+	if (same && !is_private(block) && !is_private(block + BLOCK - 1) &&
+	    hi_mem_read(e->mem, block, e->buf, BLOCK) == 0 && uc_mem_map(e->uc, block, BLOCK, perms) == UC_ERR_OK) {
 		uc_mem_write(e->uc, block, e->buf, BLOCK);
 		e->stats.pages_mapped += BLOCK / PAGE;
 		return 0;
 	}
-	if (hi_mem_read(e->mem, page, e->buf, PAGE) < 0 ||
-	    uc_mem_map(e->uc, page, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK)
+	if (hi_mem_read(e->mem, page, e->buf, PAGE) < 0 || uc_mem_map(e->uc, page, PAGE, page_perms(e, page)) != UC_ERR_OK)
 		return -1;
 	uc_mem_write(e->uc, page, e->buf, PAGE);
 	e->stats.pages_mapped++;
@@ -294,12 +308,14 @@ int hi_emu_write(struct hi_emu *e, uint64_t addr, const void *buf, size_t len)
 	return touch(e, addr, len, 1) == 0 && uc_mem_write(e->uc, addr, buf, len) == UC_ERR_OK ? 0 : -1;
 }
 
-struct hi_emu *hi_emu_new(struct hi_mem *mem)
+struct hi_emu *hi_emu_new(struct hi_mem *mem, hi_emu_is_code_fn is_code, void *arg)
 {
 	struct hi_emu *e = calloc(1, sizeof *e);
 	if (!e)
 		return NULL;
 	e->mem = mem;
+	e->is_code = is_code;
+	e->is_code_arg = arg;
 	if (open_engine(e) < 0) {
 		free(e);
 		return NULL;
@@ -323,8 +339,9 @@ static int restore_dirty(struct hi_emu *e)
 		uint64_t p = e->dirty[i];
 		if (is_private(p))	/* the thread-local block: zeroes */
 			memset(e->buf, 0, PAGE);
+		uint32_t perms = is_private(p) ? UC_PROT_READ : page_perms(e, p);
 		if ((!is_private(p) && hi_mem_read(e->mem, p, e->buf, PAGE) < 0) || uc_mem_write(e->uc, p, e->buf, PAGE) != UC_ERR_OK ||
-		    uc_mem_protect(e->uc, p, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK) {
+		    uc_mem_protect(e->uc, p, PAGE, perms) != UC_ERR_OK) {
 			rc = -1;	/* unmap it: read again when next needed */
 			uc_mem_unmap(e->uc, p, PAGE);
 		}
@@ -332,6 +349,39 @@ static int restore_dirty(struct hi_emu *e)
 	}
 	e->ndirty = 0;
 	return rc;
+}
+
+/* The emulation under way, for the SIGABRT handler: Unicorn aborts the
+ * process on some code it cannot translate, and heapinspect must not die
+ * of what the target's memory holds.  */
+static sigjmp_buf *abort_jump;
+
+static void on_abort(int sig)
+{
+	(void)sig;
+	if (abort_jump)
+		siglongjmp(*abort_jump, 1);
+}
+
+/* uc_emu_start with SIGABRT caught: 0, or -1 when the engine aborted. */
+static int guarded_start(struct hi_emu *e, uint64_t fn, uint64_t budget, uc_err *err)
+{
+	sigjmp_buf jb;
+	struct sigaction sa, old;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_abort;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGABRT, &sa, &old);
+	if (sigsetjmp(jb, 1)) {
+		abort_jump = NULL;
+		sigaction(SIGABRT, &old, NULL);
+		return -1;
+	}
+	abort_jump = &jb;
+	*err = uc_emu_start(e->uc, fn, RETURN_ADDR, 0, budget);
+	abort_jump = NULL;
+	sigaction(SIGABRT, &old, NULL);
+	return 0;
 }
 
 static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
@@ -359,7 +409,17 @@ static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, 
 	uc_reg_write(e->uc, UC_X86_REG_RAX, &zero);
 	for (int i = 0; i < 6; i++)
 		uc_reg_write(e->uc, argregs[i], i < nargs ? &args[i] : &zero);
-	uc_err err = uc_emu_start(e->uc, fn, RETURN_ADDR, 0, budget);
+	uc_err err;
+	if (guarded_start(e, fn, budget, &err) < 0) {
+		/* The engine aborted (QEMU's "tcg fatal error" on code it could
+		 * not translate): its state is lost, and so is the engine; a
+		 * fresh one serves the next call.  */
+		e->uc = NULL;
+		e->stats.aborts++;
+		e->stats.ends[HI_EMU_ERROR]++;
+		e->ndirty = 0;
+		return HI_EMU_ERROR;
+	}
 	enum hi_emu_end end = e->end;
 	if (end == HI_EMU_RETURNED) {
 		uint64_t rip = 0;
@@ -432,9 +492,9 @@ int hi_emu_available(void)
 	return 0;
 }
 
-struct hi_emu *hi_emu_new(struct hi_mem *mem)
+struct hi_emu *hi_emu_new(struct hi_mem *mem, hi_emu_is_code_fn is_code, void *arg)
 {
-	(void)mem;
+	(void)mem, (void)is_code, (void)arg;
 	return NULL;
 }
 

@@ -24,8 +24,11 @@ int hi_emu_available(void);
 
 /* An emulator reading through MEM, or NULL (none built in, or out of
  * memory).  It notices itself when MEM's contents change (the target
- * ran).  */
-struct hi_emu *hi_emu_new(struct hi_mem *mem);
+ * ran).  IS_CODE(ADDR, ARG) says whether the target's page at ADDR may be
+ * run: only code of its modules is, never data (a garbage function
+ * pointer then ends the call as a fault).  */
+typedef int (*hi_emu_is_code_fn)(uint64_t addr, void *arg);
+struct hi_emu *hi_emu_new(struct hi_mem *mem, hi_emu_is_code_fn is_code, void *arg);
 void hi_emu_free(struct hi_emu *e);
 
 enum hi_emu_end {
@@ -34,7 +37,8 @@ enum hi_emu_end {
 	HI_EMU_BUDGET,		/* it ran out of instructions */
 	HI_EMU_SYSCALL,		/* it made a system call or an interrupt */
 	HI_EMU_INVALID,		/* an instruction the emulator refused */
-	HI_EMU_ERROR,		/* the emulator failed (out of memory, ...) */
+	HI_EMU_ERROR,		/* the emulator failed (out of memory, or it
+				 * aborted: the engine is then discarded) */
 	HI_EMU_NENDS
 };
 
@@ -84,6 +88,7 @@ struct hi_emu_stats {
 	unsigned long long ends[HI_EMU_NENDS];
 	unsigned long long pages_mapped, pages_restored;
 	unsigned long long natives;	/* calls answered natively */
+	unsigned long long aborts;	/* engines lost to an abort inside */
 };
 const struct hi_emu_stats *hi_emu_stats(const struct hi_emu *e);
 

@@ -178,11 +178,16 @@ static void on_import(int name, uint64_t slot, void *arg)
 	hi_emu_add_native(c->e, fn, libc_natives[name].fn, libc_natives[name].flag ? &flag : NULL);
 }
 
+static int is_code(uint64_t addr, void *arg)
+{
+	return hi_dbg_is_code(arg, addr);
+}
+
 struct hi_emu *hi_py_emu(struct hi_py *py)
 {
 	if (py->emu || py->emu_off)
 		return py->emu;
-	py->emu = hi_emu_new(py->mem);
+	py->emu = hi_emu_new(py->mem, is_code, py->dbg);
 	if (!py->emu) {
 		py->emu_off = 1;
 		return NULL;

@@ -31,7 +31,9 @@ const struct hi_typedesc hi_typedescs[] = {
 	{ HI_B_FLOAT, { "PyFloat_Type" } },
 	{ HI_B_COMPLEX, { "PyComplex_Type" } },
 	{ HI_B_NONETYPE, { "_PyNone_Type" } },
-	{ HI_B_MODULE, { "PyModule_Type" }, NULL, "PyModuleObject", { "md_dict" } },
+	/* A module's state (md_state) is reached only by its m_traverse:
+	 * module_traverse, emulated, visits md_dict and calls it.  */
+	{ HI_B_MODULE, { "PyModule_Type" }, NULL, "PyModuleObject", { "md_dict" }, .partial = 1 },
 	{ HI_B_FUNCTION, { "PyFunction_Type" }, NULL, "PyFunctionObject",
 	  { "func_code", "func_globals", "func_builtins", "func_module", "func_defaults", "func_kwdefaults",
 	    "func_doc", "func_name", "func_dict", "func_closure", "func_annotations", "func_qualname",

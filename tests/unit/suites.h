@@ -32,5 +32,6 @@ int hi_suite_procmaps(void);
 int hi_suite_memmap(void);
 int hi_suite_text(void);
 int hi_suite_image(void);
+int hi_suite_emu(void);
 
 #endif

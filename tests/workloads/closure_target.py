@@ -14,6 +14,9 @@ for a line on stdin (or EOF) before exiting.
                                             images of tests/data/images
     ... --twice                             compute the truth twice and fail
                                             unless both agree (self-check)
+    closure_target.py TRUTH.json --ext DIR  the C extension tests/ext/hiext.c,
+                                            built into DIR (see plant_ext),
+                                            instead of the main workload
     closure_target.py TRUTH.json --stdlib   the standard library's C types
                                             that real programs hold (see
                                             plant_stdlib), instead of the
@@ -774,6 +777,27 @@ def plant_stdlib():
     return pop
 
 
+def plant_ext(where):
+    """tests/ext/hiext.c, built into WHERE: objects whose references only
+    their types' tp_traverse (and the module's m_traverse) know."""
+    sys.path.insert(0, where)
+    import hiext
+    del sys.path[0]
+
+    class Sub(hiext.Static):
+        pass
+    pop = {'module': hiext, 'Sub': Sub}
+    pop['static'] = [hiext.Static(('static', i), 'static-second-%06d' % i) for i in range(n(1000))]
+    pop['heap'] = [hiext.Heap(['heap-%06d' % i, i + 0.5]) for i in range(n(1000))]
+    pop['sub'] = [Sub('sub-first-%06d' % i, [i]) for i in range(n(500))]
+    for i, s in enumerate(pop['sub']):
+        s.tag = 'sub-tag-%06d' % i
+    pop['sized'] = [hiext.Sized(1000 + i) for i in range(n(500))]
+    for i in range(n(2000)):
+        hiext.register(('registered', i), 'registry-%06d' % i)
+    return pop
+
+
 def planted_rows(pop):
     """{name: (row, partition, exact, count, size)}: what was planted, from
     the objects themselves (or rebuilt equals where the only references are
@@ -788,6 +812,13 @@ def planted_rows(pop):
 
     if 'julia' in pop:
         add('complex (julia)', 'complex', 'type', True, pop['julia'][0] + pop['julia'][1])
+        return rows
+    if 'static' in pop:
+        hiext = pop['module']
+        add('hiext.Static', k(hiext.Static), 'type', True, pop['static'])
+        add('hiext.Heap', k(hiext.Heap), 'type', True, pop['heap'])
+        add('Sub', k(pop['Sub']), 'type', True, pop['sub'])
+        add('hiext.Sized', k(hiext.Sized), 'type', True, pop['sized'])
         return rows
     if 'deques' in pop:
         add('deque', k(type(pop['deques'][0])), 'type', False, pop['deques'])
@@ -942,6 +973,8 @@ if __name__ == '__main__':
     probe_all()
     if '--julia' in sys.argv:
         population = {'julia': julia_lists(1000)}
+    elif '--ext' in sys.argv:
+        population = plant_ext(sys.argv[sys.argv.index('--ext') + 1])
     elif '--stdlib' in sys.argv:
         population = plant_stdlib()
         # A first walk readies what looking at these types creates lazily
