@@ -120,6 +120,9 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 	if (rc == 0 && app->verbose && (diag.sizeof_emulated || diag.sizeof_failed))
 		fprintf(stderr, "heapinspect: %s: %llu objects sized by their C type's own __sizeof__ run in the emulator; %llu whose call failed sized by the default rule\n",
 			app->session.who, (unsigned long long)diag.sizeof_emulated, (unsigned long long)diag.sizeof_failed);
+	if (rc == 0 && app->verbose && diag.sizeof_python)
+		fprintf(stderr, "heapinspect: %s: %llu objects whose class defines __sizeof__ in Python (never run): sized as their C base sizes them\n",
+			app->session.who, (unsigned long long)diag.sizeof_python);
 	if (rc == 0 && app->verbose && py->emu) {
 		const struct hi_emu_stats *es = hi_emu_stats(py->emu);
 		fprintf(stderr, "heapinspect: %s: emulator: %llu calls:", app->session.who, es->calls);

@@ -247,7 +247,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 	}
 
 	struct hi_layout *l = &py->l;
-	struct hi_type t = { .addr = addr, .desc = -1, .leaf = -1, .over_c = -1, .py_class = -1, .sizeof_fn = UINT64_MAX, .fixed_size = UINT64_MAX };
+	struct hi_type t = { .addr = addr, .desc = -1, .leaf = -1, .over_c = -1, .py_class = -1, .py_sizeof = -1, .sizeof_fn = UINT64_MAX, .fixed_size = UINT64_MAX };
 	uint64_t meta, metaflags, name_ptr, v;
 	char name[MAX_TP_NAME];
 	int ok = 1;

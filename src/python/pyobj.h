@@ -50,6 +50,8 @@ struct hi_type {
 	uint64_t sizeof_fn;	/* its C __sizeof__ (pysize.c): 0 none,
 				 * UINT64_MAX not looked for yet */
 	uint64_t sizeof_cls;	/* the type that defines it */
+	int8_t py_sizeof;	/* its objects' __sizeof__ is Python code
+				 * (never run): -1 unknown, 0, 1 */
 	int32_t sizeof_flags;	/* its ml_flags */
 	uint64_t fixed_size;
 	char *name;		/* heapy display name */

@@ -422,6 +422,37 @@ static uint64_t emulated_sizeof(struct hi_py *py, uint64_t obj, struct hi_type *
 	return (uint64_t)v;
 }
 
+/* Is the __sizeof__ objects of T would answer with Python code (the
+ * first class of its MRO to define one is a Python class)?  Python code
+ * is never run: such objects get the C-level size, and -v counts them.
+ * Cached in T.  */
+int hi_type_python_sizeof(struct hi_py *py, struct hi_type *t)
+{
+	const struct hi_layout *l = &py->l;
+	if (t->py_sizeof >= 0)
+		return t->py_sizeof;
+	/* Python's lookup: the first class of the MRO whose dict holds
+	 * __sizeof__ (3.12+ keeps static types' dicts elsewhere: they are
+	 * passed over, and are not Python classes anyway).  */
+	int r = 0;
+	uint64_t mro, k;
+	int64_t n = 0;
+	if (hi_has(l->tp_mro) && hi_member_ptr(py->mem, t->addr, l->tp_mro, &mro) == 0 && mro &&
+	    hi_member_int(py->mem, mro, l->ob_size, &n) == 0 && n > 0 && n < 256)
+		for (int64_t i = 0; i < n; i++) {
+			struct hi_type *c;
+			if (hi_mem_u64(py->mem, mro + l->tuple_items.off + (uint64_t)i * PTR, &k) < 0 ||
+			    !(c = hi_py_type(py, k)))
+				break;
+			if (c->dict && hi_py_dict_get_str(py, c->dict, "__sizeof__")) {
+				r = hi_py_is_class(py, c);
+				break;
+			}
+		}
+	t->py_sizeof = (int8_t)r;
+	return r;
+}
+
 static uint64_t sizeof_method(struct hi_py *py, uint64_t obj, struct hi_type *t)
 {
 	uint64_t fn = obj ? c_sizeof_fn(py, t) : 0, s;

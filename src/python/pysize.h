@@ -22,4 +22,9 @@ uint64_t hi_type_fixed_size(struct hi_py *py, struct hi_type *t);
 /* Bytes a dict keys object accounts for (its header, indices, entries). */
 uint64_t hi_py_keys_size(const struct hi_py *py, const struct hi_dictkeys *k);
 
+/* Is the __sizeof__ of T's objects Python code (the first class of T's
+ * MRO to define __sizeof__ is a Python class)?  That code is never run:
+ * such objects are sized by their C base's rule.  Cached in T.  */
+int hi_type_python_sizeof(struct hi_py *py, struct hi_type *t);
+
 #endif

@@ -30,6 +30,7 @@ struct hi_heap_diag {
 	uint64_t bad_reads;	/* fields that could not be read (sizes approximated) */
 	uint64_t sizeof_emulated;	/* sized by their C __sizeof__, emulated */
 	uint64_t sizeof_failed;	/* ... whose call failed: the default rule */
+	uint64_t sizeof_python;	/* whose class's __sizeof__ is Python code */
 	uint64_t hidden;	/* objects only hidden references reach (HI_OBSERVE_HIDDEN) */
 	int truncated;		/* stopped at opts.max_objects */
 };

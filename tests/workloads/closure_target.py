@@ -17,6 +17,11 @@ for a line on stdin (or EOF) before exiting.
     closure_target.py TRUTH.json --ext DIR  the C extension tests/ext/hiext.c,
                                             built into DIR (see plant_ext),
                                             instead of the main workload
+    closure_target.py TRUTH.json --asyncio  an asyncio service: an event loop in
+                                            a thread, 2000 pending tasks,
+                                            queues (see plant_asyncio)
+    closure_target.py TRUTH.json --pandas   pandas DataFrames (plant_pandas)
+    closure_target.py TRUTH.json --sqlalchemy  an ORM session (plant_sqlalchemy)
     closure_target.py TRUTH.json --stdlib   the standard library's C types
                                             that real programs hold (see
                                             plant_stdlib), instead of the
@@ -49,6 +54,12 @@ Referents R(o): gc.get_referents(o), plus
     materialized dict holding only atoms would be unreachable).
 Nothing else: a dict whose keys are all str does not traverse its keys, and
 weakrefs do not own their referents.
+
+Sizes: sys.getsizeof of each object when the walk first meets it (before
+the walk holds what it references: 3.12's BytesIO leaves a buffer out of
+its size while another reference to it exists).  A class whose
+__sizeof__ is Python code (pandas') is sized by its nearest C-level
+__sizeof__ plus sys.getsizeof's own header: heapinspect runs no Python.
 
 Kinds: heapy_kinds.kind_of_type; an exact dict is "dict of <owner kind>"
 when some object holds it in its own __dict__ slot (read from memory, so no
@@ -85,6 +96,7 @@ PS = ctypes.sizeof(ctypes.c_void_p)
 HEAPTYPE = 1 << 9
 HAVE_GC = 1 << 14
 MANAGED_DICT = 1 << 4 if PY >= (3, 11) else 0
+MANAGED_WEAKREF = 1 << 3 if PY >= (3, 12) else 0
 
 
 class ProbeFailed(Exception):
@@ -458,6 +470,30 @@ def dict_slot_reader(t):
     return None
 
 
+def c_level_sizeof(t):
+    """For a class whose __sizeof__ is Python code (pandas' objects run
+    memory_usage(deep=True)), what sys.getsizeof would say of its objects
+    with the nearest C-level __sizeof__ instead: heapinspect never runs
+    Python code.  None for every other type (sys.getsizeof applies)."""
+    for k in t.__mro__:
+        f = k.__dict__.get('__sizeof__')
+        if f is None:
+            continue
+        if not isinstance(f, (types.FunctionType, classmethod, staticmethod)):
+            return None  # the nearest is C-level
+        for b in t.__mro__[t.__mro__.index(k) + 1:]:
+            cf = b.__dict__.get('__sizeof__')
+            if cf is not None and not isinstance(cf, (types.FunctionType, classmethod, staticmethod)):
+                # sys.getsizeof's own addition: the GC header and, 3.11+,
+                # the managed dict's pre-header (3.12+: and weakref's).
+                extra = (2 * PS if t.__flags__ & HAVE_GC else 0)
+                if PY >= (3, 11) and t.__flags__ & (MANAGED_DICT | MANAGED_WEAKREF):
+                    extra += 2 * PS
+                return lambda o, cf=cf, extra=extra: cf(o) + extra
+        return None
+    return None
+
+
 def census():
     """The truth: by_type, by_kind, totals, and how many roots."""
     t0 = time.time()
@@ -497,6 +533,7 @@ def census():
     # a buffer it shares, Py_REFCNT(buf) > 1).
     size = sys.getsizeof
     sizes = {}  # type -> bytes
+    c_sizeof = {}  # type -> its C-level __sizeof__ when a class overrides it in Python
     while stack:
         o = pop()
         t = type(o)
@@ -506,7 +543,10 @@ def census():
             sizes[t] = 0
             leaf[t] = not (t.__flags__ & HAVE_GC) and t is not code_type
         g.append(o)
-        sizes[t] += size(o)
+        c = c_sizeof.get(t)
+        if c is None:
+            c = c_sizeof[t] = c_level_sizeof(t)
+        sizes[t] += c(o) if c else size(o)
         if leaf[t]:
             continue
         refs = get_referents(o)
@@ -777,6 +817,83 @@ def plant_stdlib():
     return pop
 
 
+def plant_asyncio():
+    """An asyncio service at rest: its loop runs in a thread, blocked in
+    select, with 2000 tasks waiting on an event, futures, queues holding
+    work items, and a server-like set of handles."""
+    import asyncio
+    started = threading.Event()
+    box = {}
+
+    async def worker(i, gate, queue):
+        item = await queue.get()
+        await gate.wait()
+        return item, i
+
+    async def main():
+        gate = asyncio.Event()
+        queues = [asyncio.Queue() for _ in range(n(50))]
+        for i, q in enumerate(queues):
+            for k in range(n(40)):
+                q.put_nowait(('work', i, k))
+        tasks = [asyncio.ensure_future(worker(i, gate, queues[i % len(queues)])) for i in range(n(2000))]
+        futures = [asyncio.get_running_loop().create_future() for _ in range(n(200))]
+        box.update(gate=gate, queues=queues, tasks=tasks, futures=futures)
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        started.set()
+        await gate.wait()
+
+    def run():
+        loop = asyncio.new_event_loop()
+        box['loop'] = loop
+        loop.run_until_complete(main())
+    thread = threading.Thread(target=run, name='asyncio-loop', daemon=True)
+    thread.start()
+    if not started.wait(60):
+        fail('the asyncio loop did not start')
+    time.sleep(0.2)  # the loop settles in select
+    return {'asyncio': box, 'thread': thread}
+
+
+def plant_pandas():
+    """pandas DataFrames: numeric and object columns, an index of strs,
+    Series, a groupby result."""
+    import pandas as pd
+    import numpy as np
+    frames = []
+    for i in range(n(20)):
+        df = pd.DataFrame({'a': np.arange(1000 + i, dtype='float64'), 'b': np.arange(1000 + i) % 7,
+                           'name': ['row-%d-%d' % (i, k) for k in range(1000 + i)]})
+        frames.append(df)
+    series = [pd.Series(['s-%d-%d' % (i, k) for k in range(200)], name='series-%d' % i) for i in range(n(20))]
+    grouped = frames[0].groupby('b').sum(numeric_only=True)
+    return {'frames': frames, 'series': series, 'grouped': grouped}
+
+
+def plant_sqlalchemy():
+    """A SQLAlchemy ORM session on in-memory SQLite holding 5000 mapped
+    objects, their identity map and the engine's caches."""
+    import sqlalchemy as sa
+    from sqlalchemy import orm
+    Base = orm.declarative_base()
+
+    class Account(Base):
+        __tablename__ = 'account'
+        id = sa.Column(sa.Integer, primary_key=True)
+        name = sa.Column(sa.String)
+        balance = sa.Column(sa.Float)
+
+    engine = sa.create_engine('sqlite://')
+    Base.metadata.create_all(engine)
+    session = orm.Session(engine)
+    session.add_all([Account(id=i, name='account-%06d' % i, balance=i * 1.5) for i in range(n(5000))])
+    session.commit()
+    accounts = session.query(Account).all()
+    rows = session.execute(sa.text('select id, name from account')).fetchall()
+    return {'engine': engine, 'session': session, 'accounts': accounts, 'rows': rows, 'Account': Account}
+
+
 def plant_ext(where):
     """tests/ext/hiext.c, built into WHERE: objects whose references only
     their types' tp_traverse (and the module's m_traverse) know."""
@@ -813,6 +930,8 @@ def planted_rows(pop):
     if 'julia' in pop:
         add('complex (julia)', 'complex', 'type', True, pop['julia'][0] + pop['julia'][1])
         return rows
+    if 'asyncio' in pop or 'frames' in pop or 'session' in pop:
+        return rows  # judged by totals and rows alone
     if 'static' in pop:
         hiext = pop['module']
         add('hiext.Static', k(hiext.Static), 'type', True, pop['static'])
@@ -971,12 +1090,15 @@ _MACHINERY = {id(f.__code__) for f in (thread_frames, census, write_truth, truth
 if __name__ == '__main__':
     started = time.time()
     probe_all()
+    planters = {'--asyncio': plant_asyncio, '--pandas': plant_pandas, '--sqlalchemy': plant_sqlalchemy,
+                '--stdlib': plant_stdlib}
+    chosen = [f for flag, f in planters.items() if flag in sys.argv]
     if '--julia' in sys.argv:
         population = {'julia': julia_lists(1000)}
     elif '--ext' in sys.argv:
         population = plant_ext(sys.argv[sys.argv.index('--ext') + 1])
-    elif '--stdlib' in sys.argv:
-        population = plant_stdlib()
+    elif chosen:
+        population = chosen[0]()
         # A first walk readies what looking at these types creates lazily
         # (3.8 and 3.9 build _lru_list_elem's bases and MRO on first use).
         census()
