@@ -78,11 +78,19 @@ static int is_private(uint64_t addr)
 	return addr >= PRIV_BASE && addr < PRIV_END;
 }
 
+/* Is the page at ADDR mapped in the engine already?  */
+static int mapped(struct hi_emu *e, uint64_t addr)
+{
+	unsigned char b;
+	return uc_mem_read(e->uc, addr, &b, 1) == UC_ERR_OK;
+}
+
 /* The permissions the target's page at ADDR gets: read, and execute
  * only when it is code of a module.  */
 static uint32_t page_perms(struct hi_emu *e, uint64_t addr)
 {
-	return UC_PROT_READ | (e->is_code && e->is_code(addr, e->is_code_arg) ? UC_PROT_EXEC : 0);
+	return e->is_code && e->is_code(addr, e->is_code_arg) ? UC_PROT_READ | UC_PROT_EXEC
+							      : UC_PROT_READ | UC_PROT_WRITE;
 }
 
 /* Map the target's page(s) around ADDR: the whole 64 KiB block when it
@@ -103,10 +111,23 @@ static int map_target(struct hi_emu *e, uint64_t addr)
 		e->stats.pages_mapped += BLOCK / PAGE;
 		return 0;
 	}
-	if (hi_mem_read(e->mem, page, e->buf, PAGE) < 0 || uc_mem_map(e->uc, page, PAGE, page_perms(e, page)) != UC_ERR_OK)
+	/* Else the run of pages around ADDR, within the block, that read
+	 * whole, are not mapped yet and have ADDR's permissions: one region
+	 * (Unicorn's cost of a mapping grows with how many it holds).  */
+	perms = page_perms(e, page);
+	if (hi_mem_read(e->mem, page, e->buf + (page - block), PAGE) < 0)
 		return -1;
-	uc_mem_write(e->uc, page, e->buf, PAGE);
-	e->stats.pages_mapped++;
+	uint64_t lo = page, hi = page + PAGE;
+	while (lo > block && !is_private(lo - PAGE) && !mapped(e, lo - PAGE) && page_perms(e, lo - PAGE) == perms &&
+	       hi_mem_read(e->mem, lo - PAGE, e->buf + (lo - PAGE - block), PAGE) == 0)
+		lo -= PAGE;
+	while (hi < block + BLOCK && !is_private(hi) && !mapped(e, hi) && page_perms(e, hi) == perms &&
+	       hi_mem_read(e->mem, hi, e->buf + (hi - block), PAGE) == 0)
+		hi += PAGE;
+	if (uc_mem_map(e->uc, lo, hi - lo, perms) != UC_ERR_OK)
+		return -1;
+	uc_mem_write(e->uc, lo, e->buf + (lo - block), hi - lo);
+	e->stats.pages_mapped += (hi - lo) / PAGE;
 	return 0;
 }
 
@@ -125,27 +146,27 @@ static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 	return true;
 }
 
-/* A write to a page of the target's: allowed on this private copy, and
- * noted so that the page is put back after the call.  */
-static bool on_write_prot(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+/* A write: allowed on the emulator's copy of the page, and the page
+ * noted to be put back after the call (heapinspect's stack excepted). */
+static void on_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
 {
 	struct hi_emu *e = user;
-	(void)type;
-	(void)value;
+	(void)uc, (void)type, (void)value;
 	uint64_t first = addr & ~(PAGE - 1), last = (addr + (uint64_t)(size > 0 ? size - 1 : 0)) & ~(PAGE - 1);
 	for (uint64_t p = first; p <= last; p += PAGE) {
+		if (p >= PRIV_BASE && p < STACK_TOP)
+			continue;
+		int seen = 0;
+		for (int i = e->ndirty; i-- > 0 && !seen;)
+			seen = e->dirty[i] == p;
+		if (seen)
+			continue;
 		if (e->ndirty >= MAX_DIRTY) {
 			e->dirty_overflow = 1;
-			e->end = HI_EMU_ERROR;
-			return false;
-		}
-		if (uc_mem_protect(uc, p, PAGE, UC_PROT_ALL) != UC_ERR_OK) {
-			e->end = HI_EMU_ERROR;
-			return false;
+			continue;
 		}
 		e->dirty[e->ndirty++] = p;
 	}
-	return true;
 }
 
 static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
@@ -225,11 +246,11 @@ static int open_engine(struct hi_emu *e)
 	if (uc_mem_map(e->uc, PRIV_BASE, STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
 	    uc_mem_map(e->uc, SENTINELS, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
 	    uc_mem_write(e->uc, SENTINELS, rets, PAGE) != UC_ERR_OK ||
-	    uc_mem_map(e->uc, TLS_BASE, TLS_SIZE, UC_PROT_READ) != UC_ERR_OK ||
+	    uc_mem_map(e->uc, TLS_BASE, TLS_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
 	    uc_mem_map(e->uc, SCRATCH, SCRATCH_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
 	    uc_reg_write(e->uc, UC_X86_REG_FS_BASE, &fs) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, e, 1, 0) != UC_ERR_OK ||
-	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_WRITE_PROT, (void *)on_write_prot, e, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_WRITE, (void *)on_write, e, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)on_syscall, e, 1, 0, UC_X86_INS_SYSCALL) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)on_syscall, e, 1, 0, UC_X86_INS_SYSENTER) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, e, 1, 0) != UC_ERR_OK ||
@@ -260,8 +281,9 @@ int hi_emu_add_native(struct hi_emu *e, uint64_t addr, hi_emu_native_fn fn, void
 	return 0;
 }
 
-/* Map what [ADDR, ADDR+LEN) lacks; with WRITE, make its pages writable
- * private copies, noted to be put back.  0 or -1.  */
+/* Map what [ADDR, ADDR+LEN) lacks; with WRITE, note its pages to be put
+ * back (a native's writes bypass the write hook).  Code is not written.
+ * 0 or -1.  */
 static int touch(struct hi_emu *e, uint64_t addr, size_t len, int write)
 {
 	if (!len)
@@ -269,30 +291,14 @@ static int touch(struct hi_emu *e, uint64_t addr, size_t len, int write)
 	if (addr + len < addr)
 		return -1;
 	for (uint64_t p = addr & ~(PAGE - 1); p < addr + len; p += PAGE) {
-		uint32_t perms = 0;
-		uc_mem_region *regions;
-		uint32_t n;
-		int mapped = 0;
-		/* Is P mapped, and how?  (The few regions: heapinspect's and
-		 * the blocks read so far.)  */
-		if (uc_mem_regions(e->uc, &regions, &n) != UC_ERR_OK)
+		if (!mapped(e, p) && map_target(e, p) < 0)
 			return -1;
-		for (uint32_t i = 0; i < n; i++)
-			if (p >= regions[i].begin && p <= regions[i].end) {
-				mapped = 1;
-				perms = regions[i].perms;
-				break;
-			}
-		uc_free(regions);
-		if (!mapped) {
-			if (map_target(e, p) < 0)
+		if (write) {
+			if (!is_private(p) && !(page_perms(e, p) & UC_PROT_WRITE))
 				return -1;
-			perms = UC_PROT_READ | UC_PROT_EXEC;
-		}
-		if (write && !(perms & UC_PROT_WRITE)) {
-			if (e->ndirty >= MAX_DIRTY || uc_mem_protect(e->uc, p, PAGE, UC_PROT_ALL) != UC_ERR_OK)
+			on_write(e->uc, UC_MEM_WRITE, p, 1, 0, e);
+			if (e->dirty_overflow)
 				return -1;
-			e->dirty[e->ndirty++] = p;
 		}
 	}
 	return 0;
@@ -339,9 +345,7 @@ static int restore_dirty(struct hi_emu *e)
 		uint64_t p = e->dirty[i];
 		if (is_private(p))	/* the thread-local block: zeroes */
 			memset(e->buf, 0, PAGE);
-		uint32_t perms = is_private(p) ? UC_PROT_READ : page_perms(e, p);
-		if ((!is_private(p) && hi_mem_read(e->mem, p, e->buf, PAGE) < 0) || uc_mem_write(e->uc, p, e->buf, PAGE) != UC_ERR_OK ||
-		    uc_mem_protect(e->uc, p, PAGE, perms) != UC_ERR_OK) {
+		if ((!is_private(p) && hi_mem_read(e->mem, p, e->buf, PAGE) < 0) || uc_mem_write(e->uc, p, e->buf, PAGE) != UC_ERR_OK) {
 			rc = -1;	/* unmap it: read again when next needed */
 			uc_mem_unmap(e->uc, p, PAGE);
 		}
@@ -442,6 +446,8 @@ static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, 
 	}
 	if (restore_dirty(e) < 0 && end == HI_EMU_RETURNED)
 		end = HI_EMU_ERROR;
+	if (e->dirty_overflow)	/* pages written that cannot be put back */
+		close_engine(e);
 	e->stats.ends[end]++;
 	return end;
 }
