@@ -20,7 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import Tap, find_pythons, label  # noqa: E402
-from closure import Started, check_rows, check_totals, rows_of, run  # noqa: E402
+from closure import Started, census_of, check_rows, check_totals  # noqa: E402
 
 
 def imports(python, module):
@@ -32,14 +32,10 @@ def check(tap, python, flag, what):
     name = '%s (%s)' % (label(python), what)
     started = Started(python, [flag])
     try:
-        if not tap.ok(started.wait(), '%s: start the workload' % name, started.error):
+        got = census_of(tap, name, started, 'workload')
+        if not got:
             return
-        target, truth = started.target, started.truth
-        ok, out = run(tap, name, target, 'heap -by type -format json', 'heap -by type -format json')
-        if not ok:
-            return
-        data, rows = rows_of(out)
-        tap.ok(data.get('skipped') == 0, '%s: nothing skipped (%s)' % (name, data.get('skipped')))
+        _, truth, data, rows = got
         check_totals(tap, name, 'by type', data, truth)
         check_rows(tap, name, 'type', rows, truth['by_type'])
     finally:

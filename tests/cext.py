@@ -23,7 +23,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import SRCDIR, Tap, find_pythons, heapinspect, label  # noqa: E402
-from closure import Started, check_planted, check_rows, check_totals, rows_of, run  # noqa: E402
+from closure import Started, census_of, check_planted, check_rows, check_totals  # noqa: E402
 
 SOURCE = os.path.join(SRCDIR, 'ext', 'hiext.c')
 
@@ -60,14 +60,10 @@ def check(tap, python):
         return
     started = Started(python, ['--ext', where])
     try:
-        if not tap.ok(started.wait(), '%s: start the C extension workload' % name, started.error):
+        got = census_of(tap, name, started, 'C extension workload')
+        if not got:
             return
-        target, truth = started.target, started.truth
-        ok, out = run(tap, name, target, 'heap -by type -format json', 'heap -by type -format json')
-        if not ok:
-            return
-        data, rows = rows_of(out)
-        tap.ok(data.get('skipped') == 0, '%s: nothing skipped (%s)' % (name, data.get('skipped')))
+        target, truth, data, rows = got
         check_planted(tap, name, 'type', rows, truth)
         check_totals(tap, name, 'by type', data, truth)
         check_rows(tap, name, 'type', rows, truth['by_type'])

@@ -90,6 +90,21 @@ def run(tap, name, target, script, what):
     return ok, out
 
 
+def census_of(tap, name, started, what):
+    """The started workload's census by type: (target, truth, data, rows)
+    once it started, heap -by type -format json ran, the target runs on
+    and nothing was skipped; None (said as failures) otherwise."""
+    if not tap.ok(started.wait(), '%s: start the %s' % (name, what), started.error):
+        return None
+    target, truth = started.target, started.truth
+    ok, out = run(tap, name, target, 'heap -by type -format json', 'heap -by type -format json')
+    if not ok:
+        return None
+    data, rows = rows_of(out)
+    tap.ok(data.get('skipped') == 0, '%s: nothing skipped (%s)' % (name, data.get('skipped')))
+    return target, truth, data, rows
+
+
 def check_totals(tap, name, what, data, truth, size_todo=None):
     want = truth['totals']
     tap.ok(within(data['objects'], want['objects'], TOTAL_TOLERANCE),

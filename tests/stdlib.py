@@ -29,7 +29,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import Tap, find_pythons, heapinspect, label, within  # noqa: E402
-from closure import Started, check_planted, check_rows, check_totals, rows_of, run  # noqa: E402
+from closure import Started, census_of, check_planted, check_rows, check_totals  # noqa: E402
 
 
 
@@ -37,14 +37,10 @@ def check(tap, python):
     name = label(python) + ' (stdlib)'
     started = Started(python, ['--stdlib'])
     try:
-        if not tap.ok(started.wait(), '%s: start the stdlib workload' % name, started.error):
+        got = census_of(tap, name, started, 'stdlib workload')
+        if not got:
             return
-        target, truth = started.target, started.truth
-        ok, out = run(tap, name, target, 'heap -by type -format json', 'heap -by type -format json')
-        if not ok:
-            return
-        data, rows = rows_of(out)
-        tap.ok(data.get('skipped') == 0, '%s: nothing skipped (%s)' % (name, data.get('skipped')))
+        target, truth, data, rows = got
         check_planted(tap, name, 'type', rows, truth)
         for row in ('collections.deque', 'collections.defaultdict'):
             want, got = tuple(truth['by_type'].get(row, (0, 0))), rows.get(row, (0, 0))

@@ -77,10 +77,8 @@ static void info_table(FILE *o, Tcl_Obj *v, int all)
 	fprintf(o, "debug info:   %s\n", hi_view_str(v, "debuginfo"));
 	fprintf(o, "threads:      %d\n", (int)hi_view_int(v, "threads"));
 	fprintf(o, "interpreters: %d\n", (int)hi_view_int(v, "interpreters"));
-	Tcl_Obj *list = hi_view_get(v, "interpreter"), **in = NULL;
-	int n = 0;
-	if (!list || Tcl_ListObjGetElements(NULL, list, &n, &in) != TCL_OK)
-		n = 0;
+	Tcl_Obj **in;
+	int n = hi_view_list(v, "interpreter", &in);
 	for (int i = 0; i < n; i++) {
 		int64_t threads = hi_view_int(in[i], "threads");
 		fprintf(o, "  interpreter %d (id %" PRId64 "): %" PRId64 " Python thread state%s%s", i,
@@ -89,7 +87,8 @@ static void info_table(FILE *o, Tcl_Obj *v, int all)
 							     : "");
 		if (!hi_view_int(in[i], "owns_gc"))
 			fputs("; GC lists shared with the main interpreter", o);
-		Tcl_Obj *gc = hi_view_get(in[i], "gc"), *broken = hi_view_get(in[i], "gc_broken"), *key, *val;
+		Tcl_Obj *gc = hi_view_get(in[i], "gc"), **broken, *key, *val;
+		int nb = hi_view_list(in[i], "gc_broken", &broken);
 		Tcl_DictSearch search;
 		int done = 1, k = 0;
 		if (gc && Tcl_DictObjFirst(NULL, gc, &search, &key, &val, &done) != TCL_OK)
@@ -98,11 +97,9 @@ static void info_table(FILE *o, Tcl_Obj *v, int all)
 			Tcl_WideInt count = 0;
 			Tcl_GetWideIntFromObj(NULL, val, &count);
 			const char *name = Tcl_GetString(key);
-			int is_broken = 0, nb = 0;
-			Tcl_Obj **b = NULL;
-			if (broken && Tcl_ListObjGetElements(NULL, broken, &nb, &b) == TCL_OK)
-				for (int j = 0; j < nb; j++)
-					is_broken |= !strcmp(Tcl_GetString(b[j]), name);
+			int is_broken = 0;
+			for (int j = 0; j < nb; j++)
+				is_broken |= !strcmp(Tcl_GetString(broken[j]), name);
 			fprintf(o, "%s %s %" PRId64 "%s", k ? "," : ";", name, (int64_t)count, is_broken ? " (broken list)" : "");
 		}
 		if (gc)

@@ -219,20 +219,11 @@ static void table_row(FILE *o, const char *name, Tcl_Obj *t, const char *note)
 		note ? note : "");
 }
 
-static int list_of(Tcl_Obj *v, const char *path, Tcl_Obj ***items)
-{
-	Tcl_Obj *l = hi_view_get(v, path);
-	int n = 0;
-	if (!l || Tcl_ListObjGetElements(NULL, l, &n, items) != TCL_OK)
-		return 0;
-	return n;
-}
-
 /* A class's first items: shared memory and files, by name.  */
 static void class_items(FILE *o, Tcl_Obj *cls)
 {
 	Tcl_Obj **items;
-	int n = list_of(cls, "items", &items);
+	int n = hi_view_list(cls, "items", &items);
 	for (int i = 0; i < n && i < TABLE_ITEMS; i++) {
 		char name[128], note[64];
 		const char *nm = hi_view_str(items[i], "name"), *kind = hi_view_str(items[i], "kind");
@@ -261,7 +252,7 @@ static void memory_table(FILE *o, Tcl_Obj *v, int all)
 		hi_fmt_bytes(U(v, "rollup.swap"), c));
 	fprintf(o, " %-34s %10s %10s %10s %6s\n", "Mapped as", "Size", "RSS", "PSS", "Parts");
 	Tcl_Obj **cls;
-	int ncls = list_of(v, "classes", &cls);
+	int ncls = hi_view_list(v, "classes", &cls);
 	for (int k = 0; k < ncls; k++) {
 		const char *key = hi_view_str(cls[k], "class");
 		table_row(o, hi_view_str(cls[k], "label"), cls[k], NULL);
@@ -293,7 +284,7 @@ static void memory_table(FILE *o, Tcl_Obj *v, int all)
 	if (all && have_pm) {
 		fprintf(o, " pymalloc size classes\n  class   size   pools   blocks in use   free blocks\n");
 		Tcl_Obj **sc;
-		int n = list_of(pm, "size_classes", &sc);
+		int n = hi_view_list(pm, "size_classes", &sc);
 		for (int i = 0; i < n; i++)
 			if (U(sc[i], "pools"))
 				fprintf(o, "  %5" PRIu64 "  %5" PRIu64 "  %6" PRIu64 "  %14" PRIu64 "  %12" PRIu64 "\n",
@@ -331,11 +322,11 @@ static void memory_csv(FILE *o, Tcl_Obj *v, int all)
 	fputs("section,key,name,size,rss,pss,swap,count\n", o);
 	csv_row(o, "rollup", "rollup", "smaps_rollup", hi_view_get(v, "rollup"), "-", NULL);
 	Tcl_Obj **cls, **items;
-	int ncls = list_of(v, "classes", &cls);
+	int ncls = hi_view_list(v, "classes", &cls);
 	for (int k = 0; k < ncls; k++) {
 		const char *key = hi_view_str(cls[k], "class");
 		csv_row(o, "class", key, hi_view_str(cls[k], "label"), cls[k], "size", "parts");
-		int n = list_of(cls[k], "items", &items);
+		int n = hi_view_list(cls[k], "items", &items);
 		for (int i = 0; i < n; i++)
 			csv_row(o, "item", key, hi_view_str(items[i], "name"), items[i], "size", "parts");
 	}

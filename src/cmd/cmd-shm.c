@@ -91,10 +91,8 @@ static void segment_line(FILE *o, Tcl_Obj *g)
 		 !deleted || !strcmp(kind, "memfd") ? "" : !strcmp(kind, "sysv") ? " (removed)" : " (deleted)");
 	fprintf(o, " %-32s %-6s %10s %10s %10s %10s  ", name, !strcmp(kind, "shared-anonymous") ? "anon" : kind,
 		bytes_at(g, "size", a), bytes_at(g, "mapped", b), bytes_at(g, "rss", c), bytes_at(g, "pss", d));
-	Tcl_Obj *peers = hi_view_get(g, "peers"), **pv = NULL;
-	int npeers = 0;
-	if (!peers || Tcl_ListObjGetElements(NULL, peers, &npeers, &pv) != TCL_OK)
-		npeers = 0;
+	Tcl_Obj **pv;
+	int npeers = hi_view_list(g, "peers", &pv);
 	if (!npeers)
 		fputs("(no other process)", o);
 	for (int k = 0; k < npeers && k < 8; k++)
@@ -115,10 +113,8 @@ static void shm_before(FILE *o, Tcl_Obj *v, int all)
 	(void)all;
 	char a[24], b[24], c[24];
 	int pid = (int)hi_view_int(v, "pid");
-	Tcl_Obj *segs = hi_view_get(v, "segments"), **sv = NULL;
-	int n = 0;
-	if (!segs || Tcl_ListObjGetElements(NULL, segs, &n, &sv) != TCL_OK)
-		n = 0;
+	Tcl_Obj **sv;
+	int n = hi_view_list(v, "segments", &sv);
 	if (!n) {
 		fprintf(o, "pid %d maps no shared memory (no /dev/shm file, SysV segment, memfd or shared anonymous memory)\n",
 			pid);

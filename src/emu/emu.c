@@ -78,6 +78,10 @@ static int is_private(uint64_t addr)
 	return addr >= PRIV_BASE && addr < PRIV_END;
 }
 
+/* The System V integer argument registers, in order.  */
+static const int argregs[6] = { UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+				UC_X86_REG_RCX, UC_X86_REG_R8,	UC_X86_REG_R9 };
+
 /* Is the page at ADDR mapped in the engine already?  */
 static int mapped(struct hi_emu *e, uint64_t addr)
 {
@@ -95,7 +99,7 @@ static uint32_t page_perms(struct hi_emu *e, uint64_t addr)
 
 /* Map the target's page(s) around ADDR: the whole 64 KiB block when it
  * reads whole, none of it is mapped yet and it is all code or all data,
- * else the one page.  */
+ * else the run of pages around ADDR that can be mapped as one.  */
 static int map_target(struct hi_emu *e, uint64_t addr)
 {
 	uint64_t block = addr & ~(BLOCK - 1), page = addr & ~(PAGE - 1);
@@ -186,12 +190,10 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	for (int i = 0; i < e->nnatives; i++)
 		if (addr == e->natives[i].addr) {
-			static const int regs[6] = { UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
-						     UC_X86_REG_RCX, UC_X86_REG_R8,  UC_X86_REG_R9 };
 			uint64_t args[6], rax, sp, ra;
 			int ok = 1;
 			for (int k = 0; k < 6; k++)
-				uc_reg_read(uc, regs[k], &args[k]);
+				uc_reg_read(uc, argregs[k], &args[k]);
 			rax = e->natives[i].fn(e, args, e->natives[i].user, &ok);
 			uc_reg_read(uc, UC_X86_REG_RSP, &sp);
 			if (!ok || uc_mem_read(uc, sp, &ra, 8) != UC_ERR_OK) {
@@ -391,8 +393,6 @@ static int guarded_start(struct hi_emu *e, uint64_t fn, uint64_t budget, uc_err 
 static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
 			   uint64_t *ret, void *retbuf, size_t retlen)
 {
-	static const int argregs[6] = { UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
-					UC_X86_REG_RCX, UC_X86_REG_R8,	UC_X86_REG_R9 };
 	if (!e->uc || hi_mem_stats(e->mem)->generation != e->generation) {
 		/* The target ran: what the pages held is stale.  */
 		close_engine(e);

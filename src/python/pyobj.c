@@ -163,6 +163,14 @@ void hi_py_reset(struct hi_py *py)
 	py->bad_reads = 0;
 }
 
+/* Let the emulator go (its pages came from the reader it was made for). */
+static void drop_emu(struct hi_py *py)
+{
+	hi_emu_free(py->emu);
+	py->emu = NULL;
+	py->emu_sizeof_for = NULL;
+}
+
 int hi_py_is_class(struct hi_py *py, struct hi_type *t)
 {
 	uint64_t dealloc;
@@ -175,20 +183,15 @@ int hi_py_is_class(struct hi_py *py, struct hi_type *t)
 
 void hi_py_use_mem(struct hi_py *py, struct hi_mem *mem)
 {
-	if (py->mem != mem) {
-		hi_emu_free(py->emu);	/* its pages came from the other */
-		py->emu = NULL;
-		py->emu_sizeof_for = NULL;
-	}
+	if (py->mem != mem)
+		drop_emu(py);
 	py->mem = mem;
 }
 
 void hi_py_fini(struct hi_py *py)
 {
 	free_types(py);
-	hi_emu_free(py->emu);
-	py->emu = NULL;
-	py->emu_sizeof_for = NULL;
+	drop_emu(py);
 	free(py->desc_off);
 	py->desc_off = NULL;
 	u64map_free(&py->desc_of_addr);

@@ -201,6 +201,16 @@ size_t hi_view_len(Tcl_Obj *v, const char *path)
 	return x && Tcl_ListObjLength(NULL, x, &n) == TCL_OK ? (size_t)n : 0;
 }
 
+int hi_view_list(Tcl_Obj *v, const char *path, Tcl_Obj ***items)
+{
+	Tcl_Obj *x = hi_view_get(v, path);
+	int n = 0;
+	*items = NULL;
+	if (!x || Tcl_ListObjGetElements(NULL, x, &n, items) != TCL_OK)
+		n = 0;
+	return n;
+}
+
 /* ---- drawing ---- */
 
 /* Column C of record R as text, at its width, into OUT.  */
@@ -262,10 +272,8 @@ static void row(FILE *out, Tcl_Obj *r, const struct hi_column *cols)
 /* Rows from START on, with BEFORE and AFTER when WHOLE.  */
 static size_t draw(FILE *out, Tcl_Obj *v, const struct hi_view *view, size_t start, int all, int whole)
 {
-	Tcl_Obj *list = view->list ? hi_view_get(v, view->list) : NULL, **recs = NULL;
-	int n = 0;
-	if (!list || Tcl_ListObjGetElements(NULL, list, &n, &recs) != TCL_OK)
-		n = 0;
+	Tcl_Obj **recs = NULL;
+	int n = view->list ? hi_view_list(v, view->list, &recs) : 0;
 	if (whole && view->before)
 		view->before(out, v, all);
 	size_t end = view->columns ? (size_t)n : 0;

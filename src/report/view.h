@@ -67,6 +67,9 @@ Tcl_Obj *hi_view_get(Tcl_Obj *v, const char *path);
 int64_t hi_view_int(Tcl_Obj *v, const char *path);
 const char *hi_view_str(Tcl_Obj *v, const char *path);
 size_t hi_view_len(Tcl_Obj *v, const char *path);
+/* The items of the list at PATH into *ITEMS, and how many (0 when
+ * absent or not a list).  */
+int hi_view_list(Tcl_Obj *v, const char *path, Tcl_Obj ***items);
 
 /* heapy's row: PREFIX and TEXT wrapped as Python's textwrap.wrap(row,
  * width=100, subsequent_indent=' ' * len(PREFIX)) does, one line each. */

@@ -159,10 +159,8 @@ static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind
 		w->oom = 1;
 		return;
 	}
-	if (t->fixed_size == UINT64_MAX) {	/* first of its type in this census */
+	if (t->fixed_size == UINT64_MAX)	/* first of its type in this census */
 		t->fixed_size = hi_type_fixed_size(w->py, t);
-		t->py_sizeof = -1;
-	}
 	if (!t->static_type && hi_type_python_sizeof(w->py, t))
 		w->diag->sizeof_python++;
 	/* An object whose contents did not check out (a deque whose blocks
