@@ -182,6 +182,9 @@ def check_main(tap, python, started):
         # A healthy heap (this one has running frames in several threads,
         # sets with deleted entries...) skips nothing: no false "Partial".
         tap.ok(data.get('skipped') == 0, '%s: nothing skipped in a healthy heap (%s)' % (name, data.get('skipped')))
+        tap.ok(data.get('unfollowed') == 0 and data.get('unsized') == 0,
+               '%s: every object followed and sized by the real rule (%s not followed, %s not sized)'
+               % (name, data.get('unfollowed'), data.get('unsized')))
         check_totals(tap, name, 'by kind', data, truth)
         check_rows(tap, name, 'kind', kinds, truth['by_kind'])
         check_planted(tap, name, 'kind', kinds, truth)

@@ -23,6 +23,7 @@ Checked for each interpreter:
     children, BytesIO's buffer, a Decimal's digits, StgDict's format),
     run in the emulator.
 """
+import json
 import os
 import re
 import sys
@@ -53,11 +54,30 @@ def check(tap, python):
         # as not followed, for heap types as for static ones.
         for env, group, what in (({}, 3, 'through their own tp_traverse in the emulator'),
                                  ({'HEAPINSPECT_EMULATE': '0'}, 1, 'among the objects not followed, emulator off')):
-            rc, out, err = heapinspect(['-v', 'attach', str(target.pid), '-e', 'heap -format json'], env=env)
+            rc, out, err = heapinspect(['-v', 'attach', str(target.pid), '-e', 'heap -format json',
+                                        '-e', 'puts #', '-e', 'heap'], env=env)
             m = re.search(r'(\d+) objects of C types not followed, (\d+) followed only through __dict__ '
                           r'and tp_members, (\d+) through their own tp_traverse', err)
             tap.ok(rc == 0 and m and int(m.group(group)) >= 2001,
                    '%s: heap -v counts the Elements %s (%s)' % (name, what, m.group(group) if m else '?'), err)
+            # ... type by type, and the census says whether it is whole.
+            js, _, table = out.partition('#\n')
+            m = re.search(r'xml\.etree\.ElementTree\.Element \((static|heap) type\): (\d+) ([^,\n]*)', err)
+            partial = re.search(r'Partial: (\d+) objects of C types whose references were not all followed', table)
+            try:
+                unfollowed = json.loads(js)['unfollowed']
+            except (ValueError, KeyError):
+                unfollowed = None
+            if env:
+                tap.ok(m and int(m.group(2)) >= 2001 and m.group(3) == 'NOT followed' and partial and
+                       int(partial.group(1)) == unfollowed and unfollowed >= 2001,
+                       '%s: with the emulator off, -v names Element as not followed, and the census says '
+                       'Partial (%s)' % (name, unfollowed), err[-3000:] + table[-500:])
+            else:
+                tap.ok(m and int(m.group(2)) >= 2001 and m.group(3).startswith('followed by its tp_traverse')
+                       and not partial and unfollowed == 0,
+                       '%s: -v names Element as followed in the emulator, and the census is whole' % name,
+                       err[-3000:] + table[-500:])
         check_totals(tap, name, 'by type', data, truth)
         check_rows(tap, name, 'type', rows, truth['by_type'])
     finally:

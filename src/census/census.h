@@ -23,6 +23,11 @@ struct hi_census {
 	/* Pointers, objects and fields the walk skipped because the memory
 	 * did not add up (a corrupt heap): nonzero means partial.  */
 	uint64_t skipped;
+	/* Objects of C types whose references were not all followed (no
+	 * decoder, and their own tp_traverse could not be run), and objects
+	 * whose C __sizeof__ failed and that got the default size: nonzero
+	 * means partial too.  */
+	uint64_t unfollowed, unsized;
 	char by[8];		/* "kind" or "type" */
 };
 

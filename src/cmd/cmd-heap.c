@@ -23,7 +23,7 @@ static const struct hi_argspec heap_args[] = {
 	{ "-by", HI_ARG_CHOICE, "BY", bys, .help = "kind: heapy's kinds, classes and `dict of X` for __dict__s\n"
 						   "(default); type: by type alone, like heapy's .bytype" },
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats, .help = "table (heapy's, the default), json, csv, or tcl (a dict:\n"
-							     "pid python objects size skipped by rows)" },
+							     "pid python objects size skipped unfollowed unsized by rows)" },
 	{ "-save", HI_ARG_FILE, "FILE", .help = "also write the whole census to FILE, for 'diff -from FILE'" },
 	{ NULL },
 };

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "cmd/cmd.h"
 #include "mem/snapshot.h"
+#include "python/kind.h"
 #include "python/numpy.h"
 #include "util/error.h"
 #include "walk/heap.h"
@@ -24,6 +25,74 @@ uint64_t hi_cmd_copy_bound(void)
 	if (f)
 		fclose(f);
 	return kb ? (uint64_t)kb * 1024 / 2 : 0;
+}
+
+/* ---- -v: what the census could not do itself, type by type ---- */
+
+/* How many objects of T the census did not decode itself.  */
+static uint64_t walked_objects(const struct hi_type *t)
+{
+	const struct hi_type_walked *w = &t->walked;
+	uint64_t refs = (uint64_t)w->emulated + w->generic + w->undecoded;
+	uint64_t sizes = (uint64_t)w->sizeof_emulated + w->sizeof_failed + w->sizeof_python;
+	return refs > sizes ? refs : sizes;
+}
+
+static int by_walked(const void *a, const void *b)
+{
+	const struct hi_type *x = *(struct hi_type *const *)a, *y = *(struct hi_type *const *)b;
+	uint64_t m = walked_objects(x), n = walked_objects(y);
+	return m != n ? (m < n ? 1 : -1) : (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+static void say(char *buf, size_t len, size_t *at, uint32_t n, const char *what)
+{
+	if (!n || *at >= len)
+		return;
+	int k = snprintf(buf + *at, len - *at, "%s%u %s", *at ? ", " : "", n, what);
+	if (k > 0)
+		*at += (size_t)k;
+}
+
+/* One line per type whose objects the census followed or sized by
+ * running the type's own code, or could not follow or size: the types
+ * with most such objects first, at most MAX_TYPE_LINES of them.  */
+#define MAX_TYPE_LINES 40
+static void report_types(struct hi_app *app, struct hi_py *py)
+{
+	struct hi_type **list = malloc((py->ntypes ? py->ntypes : 1) * sizeof *list);
+	size_t n = 0;
+	if (!list)
+		return;
+	for (size_t i = 0; i < py->ntypes; i++)
+		if (walked_objects(py->types[i]))
+			list[n++] = py->types[i];
+	qsort(list, n, sizeof *list, by_walked);
+	if (n)
+		fprintf(stderr, "heapinspect: %s: %zu types whose objects no built-in decoder covers, by objects:\n",
+			app->session.who, n);
+	uint64_t rest = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct hi_type_walked *w = &list[i]->walked;
+		if (i >= MAX_TYPE_LINES) {
+			rest += walked_objects(list[i]);
+			continue;
+		}
+		char line[512];
+		size_t at = 0;
+		say(line, sizeof line, &at, w->emulated, "followed by its tp_traverse in the emulator");
+		say(line, sizeof line, &at, w->generic, "followed only through __dict__ and members");
+		say(line, sizeof line, &at, w->undecoded, "NOT followed");
+		say(line, sizeof line, &at, w->sizeof_emulated, "sized by its __sizeof__ in the emulator");
+		say(line, sizeof line, &at, w->sizeof_failed, "whose __sizeof__ FAILED (default size)");
+		say(line, sizeof line, &at, w->sizeof_python, "whose __sizeof__ is Python code (not run)");
+		fprintf(stderr, "heapinspect: %s:   %s (%s type): %s\n", app->session.who, hi_kind_type_name(py, list[i]),
+			list[i]->static_type ? "static" : "heap", line);
+	}
+	if (n > MAX_TYPE_LINES)
+		fprintf(stderr, "heapinspect: %s:   and %zu more types with %llu objects\n", app->session.who,
+			n - MAX_TYPE_LINES, (unsigned long long)rest);
+	free(list);
 }
 
 int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
@@ -129,18 +198,27 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		for (int i = 0; i < HI_EMU_NENDS; i++)
 			if (es->ends[i])
 				fprintf(stderr, " %llu %s", es->ends[i], hi_emu_end_name((enum hi_emu_end)i));
-		fprintf(stderr, "; %llu pages read, %llu written pages put back, %llu calls answered natively%s\n",
+		fprintf(stderr, "; %llu pages read, %llu written pages put back, %llu calls answered natively%s",
 			es->pages_mapped, es->pages_restored, es->natives,
 			es->aborts ? "; the engine aborted and was replaced" : "");
+		if (es->ends[HI_EMU_FAULT])
+			fprintf(stderr, "; the last fault: code at 0x%llx read 0x%llx", (unsigned long long)es->fault_pc,
+				(unsigned long long)es->fault_addr);
+		fputc('\n', stderr);
 	} else if (rc == 0 && app->verbose && py->emu_off) {
 		fprintf(stderr, "heapinspect: %s: emulator: %s\n", app->session.who,
 			hi_emu_available() ? "off (HEAPINSPECT_EMULATE=0)" : "not built in (configure found no Unicorn)");
 	}
+	if (rc == 0 && app->verbose)
+		report_types(app, py);
 	if (rc == 0 && app->verbose && diag.hidden)
 		fprintf(stderr, "heapinspect: %s: %llu objects reachable only through numpy bases and dtypes (gc-based tools miss them)\n",
 			app->session.who, (unsigned long long)diag.hidden);
-	if (rc == 0)
+	if (rc == 0) {
 		out->skipped = hi_heap_skipped(&diag, info->broken_lists);
+		out->unfollowed = diag.undecoded + diag.generic;
+		out->unsized = diag.sizeof_failed;
+	}
 	free(info);
 	return rc < 0 ? hi_cmd_fail(app->interp) : TCL_OK;
 }

@@ -167,6 +167,26 @@ int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *
 	return 0;
 }
 
+int hi_dbg_tls_symbol(struct hi_dbg *d, const char *name, uint64_t *offset, uint64_t *lo, uint64_t *hi)
+{
+	Dwarf_Addr start, end;
+	if (!d->mod || !dwfl_module_info(d->mod, NULL, &start, &end, NULL, NULL, NULL, NULL))
+		return -1;
+	int n = dwfl_module_getsymtab(d->mod);
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr a;
+		const char *s = dwfl_module_getsym_info(d->mod, i, &sym, &a, NULL, NULL, NULL);
+		if (s && GELF_ST_TYPE(sym.st_info) == STT_TLS && sym.st_shndx != SHN_UNDEF && strcmp(s, name) == 0) {
+			*offset = sym.st_value;
+			*lo = start;
+			*hi = end;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* ---- imports: which slot of which module holds which function ---- */
 
 struct imports_ctx {

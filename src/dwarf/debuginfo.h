@@ -80,6 +80,11 @@ void hi_dbg_each_import(struct hi_dbg *d, const char *const *names, hi_dbg_impor
  * Returns 0, or -1 if absent or ambiguous.  */
 int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *size);
 
+/* A thread-local variable NAME of the Python module: its offset in the
+ * module's TLS block, and the addresses the module spans (its code
+ * finds the block through a tls_index in that range).  0, or -1.  */
+int hi_dbg_tls_symbol(struct hi_dbg *d, const char *name, uint64_t *offset, uint64_t *lo, uint64_t *hi);
+
 /* The process D was opened on, or 0 for a file.  */
 pid_t hi_dbg_pid(const struct hi_dbg *d);
 

@@ -39,6 +39,9 @@ const char *hi_emu_end_name(enum hi_emu_end end)
 #define VISIT_ADDR (SENTINELS + 16)	/* the visit function */
 #define TLS_BASE (SENTINELS + 3 * PAGE)	/* %fs: zeroes around it */
 #define TLS_SIZE (64 * 1024ull)
+#define TLS_FS (TLS_BASE + TLS_SIZE / 2)	/* the thread pointer */
+#define TLS_BLOCK 2048ull	/* dynamic blocks, from TLS_BASE up */
+#define TLS_NBLOCKS 8
 #define SCRATCH (TLS_BASE + TLS_SIZE)	/* objects natives make */
 #define SCRATCH_SIZE (64 * 1024ull)
 #define PRIV_END (SCRATCH + SCRATCH_SIZE)
@@ -138,11 +141,12 @@ static int map_target(struct hi_emu *e, uint64_t addr)
 static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
 {
 	struct hi_emu *e = user;
-	(void)uc;
 	(void)type;
 	(void)value;
 	if (map_target(e, addr) < 0) {
 		e->end = HI_EMU_FAULT;
+		e->stats.fault_addr = addr;
+		uc_reg_read(uc, UC_X86_REG_RIP, &e->stats.fault_pc);
 		return false;
 	}
 	/* An access running into the next page faults again there.  */
@@ -244,13 +248,14 @@ static int open_engine(struct hi_emu *e)
 		e->uc = NULL;
 		return -1;
 	}
-	uint64_t fs = TLS_BASE + TLS_SIZE / 2;
+	uint64_t fs = TLS_FS;
 	if (uc_mem_map(e->uc, PRIV_BASE, STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
 	    uc_mem_map(e->uc, SENTINELS, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
 	    uc_mem_write(e->uc, SENTINELS, rets, PAGE) != UC_ERR_OK ||
 	    uc_mem_map(e->uc, TLS_BASE, TLS_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
 	    uc_mem_map(e->uc, SCRATCH, SCRATCH_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
 	    uc_reg_write(e->uc, UC_X86_REG_FS_BASE, &fs) != UC_ERR_OK ||
+	    uc_mem_write(e->uc, fs, &fs, 8) != UC_ERR_OK ||	/* the TCB points to itself */
 	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, e, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_WRITE, (void *)on_write, e, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)on_syscall, e, 1, 0, UC_X86_INS_SYSCALL) != UC_ERR_OK ||
@@ -268,6 +273,14 @@ static int open_engine(struct hi_emu *e)
 		}
 	e->generation = hi_mem_stats(e->mem)->generation;
 	return 0;
+}
+
+uint64_t hi_emu_tls_block(struct hi_emu *e, uint64_t module, size_t len)
+{
+	(void)e;
+	if (len > TLS_BLOCK)
+		return 0;
+	return TLS_BASE + (module % TLS_NBLOCKS) * TLS_BLOCK;
 }
 
 int hi_emu_add_native(struct hi_emu *e, uint64_t addr, hi_emu_native_fn fn, void *user)
@@ -345,8 +358,13 @@ static int restore_dirty(struct hi_emu *e)
 	int rc = 0;
 	for (int i = 0; i < e->ndirty; i++) {
 		uint64_t p = e->dirty[i];
-		if (is_private(p))	/* the thread-local block: zeroes */
+		if (is_private(p)) {	/* the thread-local block: zeroes */
 			memset(e->buf, 0, PAGE);
+			if (p == (TLS_FS & ~(PAGE - 1))) {
+				uint64_t fs = TLS_FS;
+				memcpy(e->buf + (TLS_FS - p), &fs, 8);
+			}
+		}
 		if ((!is_private(p) && hi_mem_read(e->mem, p, e->buf, PAGE) < 0) || uc_mem_write(e->uc, p, e->buf, PAGE) != UC_ERR_OK) {
 			rc = -1;	/* unmap it: read again when next needed */
 			uc_mem_unmap(e->uc, p, PAGE);
@@ -550,6 +568,12 @@ int hi_emu_write(struct hi_emu *e, uint64_t addr, const void *buf, size_t len)
 {
 	(void)e, (void)addr, (void)buf, (void)len;
 	return -1;
+}
+
+uint64_t hi_emu_tls_block(struct hi_emu *e, uint64_t module, size_t len)
+{
+	(void)e, (void)module, (void)len;
+	return 0;
 }
 
 #endif

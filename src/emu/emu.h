@@ -57,6 +57,12 @@ enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args,
  * the 64 KiB block is used up.  Handed out afresh by every call.  */
 uint64_t hi_emu_scratch(struct hi_emu *e, size_t len);
 
+/* A private, zeroed block of LEN bytes (at most 2 KiB) standing for the
+ * dynamic thread-local block of TLS module MODULE (what __tls_get_addr
+ * would find), the same for every call; 0 if none.  Emulated writes to
+ * it are undone after each call, like every other write.  */
+uint64_t hi_emu_tls_block(struct hi_emu *e, uint64_t module, size_t len);
+
 /* Call a tp_traverse, FN(OBJ, visit, NULL): every object it visits goes
  * to VISIT (the emulated visit returns 0, so traversal goes on).  Returns
  * as hi_emu_call; *RET is what FN returned.  */
@@ -89,6 +95,9 @@ struct hi_emu_stats {
 	unsigned long long pages_mapped, pages_restored;
 	unsigned long long natives;	/* calls answered natively */
 	unsigned long long aborts;	/* engines lost to an abort inside */
+	/* The last call that faulted: the address it could not read, and
+	 * the instruction that tried (for -v).  */
+	uint64_t fault_addr, fault_pc;
 };
 const struct hi_emu_stats *hi_emu_stats(const struct hi_emu *e);
 

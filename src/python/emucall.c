@@ -7,9 +7,10 @@
 /* The most a native string function touches: more is a fault.  */
 #define MAX_NATIVE_BYTES (16u << 20)
 
-enum { F_MEMSET, F_MEMCPY, F_MEMMOVE, F_MEMPCPY, F_STRLEN, F_STRNLEN, F_MEMCMP, F_BCMP, F_STRCMP, F_NFUNCS };
-static const char *const libc_names[] = { "memset", "memcpy", "memmove", "mempcpy", "strlen",
-					  "strnlen", "memcmp", "bcmp", "strcmp", NULL };
+enum { F_MEMSET, F_MEMCPY, F_MEMMOVE, F_MEMPCPY, F_STRLEN, F_STRNLEN, F_MEMCMP, F_BCMP, F_STRCMP, F_NFUNCS,
+       F_TLS_GET_ADDR = F_NFUNCS };
+static const char *const libc_names[] = { "memset", "memcpy", "memmove", "mempcpy", "strlen",  "strnlen",
+					  "memcmp", "bcmp",   "strcmp",  "__tls_get_addr", NULL };
 
 static uint64_t n_memset(struct hi_emu *e, const uint64_t *a, void *user, int *ok)
 {
@@ -154,6 +155,37 @@ static uint64_t n_long_unsigned(struct hi_emu *e, const uint64_t *a, void *user,
 	return make_int(e, user, a[0], 0, ok);
 }
 
+/* __tls_get_addr(ti): the thread-local variable a general-dynamic access
+ * asks for (a shared libpython's _Py_tss_tstate on 3.12+), in a private
+ * block per TLS module.  The emulated thread is the main thread of the
+ * main interpreter: its thread state is what _Py_tss_tstate holds there
+ * (what _PyThreadState_GET() and _PyInterpreterState_GET() find).  Every
+ * other thread-local variable reads as zero, as in a new thread.  */
+static uint64_t n_tls_get_addr(struct hi_emu *e, const uint64_t *a, void *user, int *ok)
+{
+	struct hi_py *py = user;
+	uint64_t ti[2];
+	if (hi_emu_read(e, a[0], ti, sizeof ti) < 0) {
+		*ok = 0;
+		return 0;
+	}
+	uint64_t block = hi_emu_tls_block(e, ti[0], ti[1] + 8);
+	if (!block) {
+		*ok = 0;
+		return 0;
+	}
+	if (ti[1] == py->tls_off && a[0] >= py->tls_lo && a[0] < py->tls_hi) {
+		uint64_t interp = hi_py_main_interp(py), tstate = 0;
+		if (!interp || !hi_has(py->l.is_threads_head) ||
+		    hi_mem_u64(py->mem, interp + py->l.is_threads_head.off, &tstate) < 0 ||
+		    hi_emu_write(e, block + ti[1], &tstate, 8) < 0) {
+			*ok = 0;
+			return 0;
+		}
+	}
+	return block + ti[1];
+}
+
 static const struct {
 	hi_emu_native_fn fn;
 	int flag;	/* the USER argument: non-NULL or not */
@@ -173,8 +205,12 @@ static void on_import(int name, uint64_t slot, void *arg)
 	struct import_ctx *c = arg;
 	uint64_t fn;
 	static int flag = 1;
-	if (name < 0 || name >= F_NFUNCS || hi_mem_u64(c->py->mem, slot, &fn) < 0 || !fn)
+	if (name < 0 || name > F_TLS_GET_ADDR || hi_mem_u64(c->py->mem, slot, &fn) < 0 || !fn)
 		return;
+	if (name == F_TLS_GET_ADDR) {
+		hi_emu_add_native(c->e, fn, n_tls_get_addr, c->py);
+		return;
+	}
 	hi_emu_add_native(c->e, fn, libc_natives[name].fn, libc_natives[name].flag ? &flag : NULL);
 }
 
@@ -193,6 +229,8 @@ struct hi_emu *hi_py_emu(struct hi_py *py)
 		return NULL;
 	}
 	struct import_ctx c = { py, py->emu };
+	if (hi_dbg_tls_symbol(py->dbg, "_Py_tss_tstate", &py->tls_off, &py->tls_lo, &py->tls_hi) < 0)
+		py->tls_off = UINT64_MAX;
 	hi_dbg_each_import(py->dbg, libc_names, on_import, &c);
 	uint64_t addr;
 	static const char *const signed_from[] = { "PyLong_FromSsize_t", "PyLong_FromLong", "PyLong_FromLongLong" };

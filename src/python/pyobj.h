@@ -54,6 +54,16 @@ struct hi_type {
 				 * (never run): -1 unknown, 0, 1 */
 	int32_t sizeof_flags;	/* its ml_flags */
 	uint64_t fixed_size;
+	/* What the current census did with its objects, for heap -v: reset
+	 * by each census.  */
+	struct hi_type_walked {
+		uint32_t emulated;	/* followed by its tp_traverse, emulated */
+		uint32_t generic;	/* only through __dict__ and members */
+		uint32_t undecoded;	/* not followed at all */
+		uint32_t sizeof_emulated;	/* sized by its C __sizeof__, emulated */
+		uint32_t sizeof_failed;	/* ... which failed: the default rule */
+		uint32_t sizeof_python;	/* __sizeof__ is Python code (not run) */
+	} walked;
 	char *name;		/* heapy display name */
 	char *tp_name;		/* tp_name as read */
 };
@@ -85,6 +95,10 @@ struct hi_py {
 	struct hi_emu *emu;
 	int emu_off;
 	struct hi_emu *emu_sizeof_for;	/* the emulator pysize's natives are in */
+	/* 3.12+: the thread-local _Py_tss_tstate, as emulated code finds it
+	 * through __tls_get_addr: its offset in the Python module's TLS
+	 * block, and the module's span (tls_off UINT64_MAX: none).  */
+	uint64_t tls_off, tls_lo, tls_hi;
 	uint64_t set_dummy;	/* the set's deleted-entry marker */
 	/* Type cache: type address -> index into types.  */
 	struct u64map type_index;

@@ -28,9 +28,16 @@ static void census_after(FILE *out, Tcl_Obj *v, int all)
 {
 	(void)all;
 	int64_t skipped = hi_view_int(v, "skipped");
+	int64_t unfollowed = hi_view_int(v, "unfollowed"), unsized = hi_view_int(v, "unsized");
 	if (skipped)
 		fprintf(out, "Partial: %" PRId64 " pointers, objects or fields were skipped as inconsistent memory; see heap -v.\n",
 			skipped);
+	if (unfollowed)
+		fprintf(out, "Partial: %" PRId64 " objects of C types whose references were not all followed; see heap -v.\n",
+			unfollowed);
+	if (unsized)
+		fprintf(out, "Partial: %" PRId64 " objects whose C __sizeof__ failed, sized as basicsize + itemsize x length; see heap -v.\n",
+			unsized);
 }
 
 const struct hi_view hi_census_view = {
@@ -92,6 +99,8 @@ void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid,
 	hi_emit_u64(e, "objects", c->objects);
 	hi_emit_u64(e, "size", c->size);
 	hi_emit_u64(e, "skipped", c->skipped);
+	hi_emit_u64(e, "unfollowed", c->unfollowed);
+	hi_emit_u64(e, "unsized", c->unsized);
 	hi_emit_str(e, "by", c->by);
 	hi_emit_list(e, "rows");
 	uint64_t cumulative = 0;

@@ -161,8 +161,10 @@ static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind
 	}
 	if (t->fixed_size == UINT64_MAX)	/* first of its type in this census */
 		t->fixed_size = hi_type_fixed_size(w->py, t);
-	if (!t->static_type && hi_type_python_sizeof(w->py, t))
+	if (!t->static_type && hi_type_python_sizeof(w->py, t)) {
 		w->diag->sizeof_python++;
+		t->walked.sizeof_python++;
+	}
 	/* An object whose contents did not check out (a deque whose blocks
 	 * loop, a list whose items run into untouched memory) is counted at
 	 * its fixed part, without reading the fields that would size the
@@ -184,9 +186,18 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flag
 	const struct hi_heap_opts *o = w->opts;
 	if (!hi_type_is_leaf(py, t))
 		switch (hi_referents(py, obj, t, reach, w)) {
-		case HI_REF_UNDECODED: w->diag->undecoded++; break;
-		case HI_REF_GENERIC: w->diag->generic++; break;
-		case HI_REF_EMULATED: w->diag->emulated++; break;
+		case HI_REF_UNDECODED:
+			w->diag->undecoded++;
+			t->walked.undecoded++;
+			break;
+		case HI_REF_GENERIC:
+			w->diag->generic++;
+			t->walked.generic++;
+			break;
+		case HI_REF_EMULATED:
+			w->diag->emulated++;
+			t->walked.emulated++;
+			break;
 		case HI_REF_BAD:
 			w->diag->inconsistent++;
 			flags |= BAD_OBJECT;
@@ -304,6 +315,7 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 	for (size_t i = 0; i < py->ntypes; i++) {
 		py->types[i]->leaf = -1;
 		py->types[i]->fixed_size = UINT64_MAX;
+		memset(&py->types[i]->walked, 0, sizeof py->types[i]->walked);
 	}
 	hi_kind_load_aliases(py);
 	w.no_owner = opts->by == HI_BY_KIND ? hi_census_kind(c, "dict (no owner)") : 0;

@@ -1,7 +1,14 @@
 """The heap the fuzzer mutates: small (a walk takes about a millisecond)
 but with one or more of every shape the walker decodes.  Run with -S -I so
-that site's objects do not swell it.  Prints "ready" and waits on stdin."""
+that site's objects do not swell it.  Prints "ready" and waits on stdin.
+The C types no decoder knows (array, BytesIO, itertools, partial) are
+followed and sized by their own code in the emulator: mutations reach it
+too."""
+import array
 import collections
+import functools
+import io
+import itertools
 import sys
 import threading
 
@@ -46,6 +53,8 @@ keep = [
     'ascii', 'latin-\xe9', 'bmp-\u20ac', 'astral-\U0001F600',
     2 ** 200, -(2 ** 70), 3.25, 1 + 2j, bytearray(b'x' * 100), b'y' * 50,
     gen(5), closure(42), [[[]]], (None, True, False, Ellipsis),
+    array.array('d', range(40)), array.array('b', b'abc'), io.BytesIO(b'z' * 80), io.StringIO('text'),
+    itertools.islice([Plain(99), 'x'], 1), itertools.chain([1], (2,)), functools.partial(max, [3], key=abs),
 ]
 it = gen(10)
 next(it)

@@ -612,7 +612,7 @@ static void json_has_rows_in_table_order(void)
 	add_objects(&c, "dict of module", 2, 100);
 	hi_census_kind(&c, "unused");	/* no objects: no row */
 	char *j = chomp(json_of(&c, 42, "3.11"));
-	CHECK_TEXT(j, "{\"pid\": 42, \"python\": \"3.11\", \"objects\": 3, \"size\": 250, \"skipped\": 0, \"by\": \"kind\", "
+	CHECK_TEXT(j, "{\"pid\": 42, \"python\": \"3.11\", \"objects\": 3, \"size\": 250, \"skipped\": 0, \"unfollowed\": 0, \"unsized\": 0, \"by\": \"kind\", "
 		   "\"rows\": [{\"kind\": \"dict of module\", \"count\": 2, \"size\": 200, \"index\": 0, "
 		   "\"count_percent\": 67, \"size_percent\": 80, \"cumulative\": 200, \"cumulative_percent\": 80}, "
 		   "{\"kind\": \"str\", \"count\": 1, \"size\": 50, \"index\": 1, \"count_percent\": 33, "
@@ -626,7 +626,7 @@ static void json_of_empty_type_census(void)
 	struct hi_census c;
 	hi_census_init(&c, "type");
 	char *j = chomp(json_of(&c, 1, NULL));
-	CHECK_TEXT(j, "{\"pid\": 1, \"python\": \"\", \"objects\": 0, \"size\": 0, \"skipped\": 0, \"by\": \"type\", \"rows\": []}");
+	CHECK_TEXT(j, "{\"pid\": 1, \"python\": \"\", \"objects\": 0, \"size\": 0, \"skipped\": 0, \"unfollowed\": 0, \"unsized\": 0, \"by\": \"type\", \"rows\": []}");
 	free(j);
 	hi_census_free(&c);
 }
@@ -637,7 +637,7 @@ static void json_escapes_kind_names(void)
 	hi_census_init(&c, "kind");
 	add_objects(&c, "a\"b\\c", 1, 8);
 	char *j = chomp(json_of(&c, 7, "3.12"));
-	CHECK_TEXT(j, "{\"pid\": 7, \"python\": \"3.12\", \"objects\": 1, \"size\": 8, \"skipped\": 0, \"by\": \"kind\", "
+	CHECK_TEXT(j, "{\"pid\": 7, \"python\": \"3.12\", \"objects\": 1, \"size\": 8, \"skipped\": 0, \"unfollowed\": 0, \"unsized\": 0, \"by\": \"kind\", "
 		   "\"rows\": [{\"kind\": \"a\\\"b\\\\c\", \"count\": 1, \"size\": 8, \"index\": 0, "
 		   "\"count_percent\": 100, \"size_percent\": 100, \"cumulative\": 8, \"cumulative_percent\": 100}]}");
 	free(j);
