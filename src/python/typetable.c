@@ -1,7 +1,7 @@
 /* typetable.c: see typetable.h.  The member lists mirror each type's
  * tp_traverse in CPython 3.8-3.13 (what gc.get_referents reports), with
- * heapy's additions for code objects (which have no tp_traverse) and heap
- * types' names.  Types whose references need more than a member list
+ * heapy's additions for code objects (which have no tp_traverse) and
+ * types (static ones' own members, heap types' names and slots).  Types whose references need more than a member list
  * (tuple, list, dict, set, frames, generators, deque, instances) are
  * decoded by family in referents.c.  */
 #include "config.h"
@@ -13,9 +13,12 @@
 const struct hi_typedesc hi_typedescs[] = {
 	/* Families with special sizes or decoders. */
 	{ HI_B_OBJECT, { "PyBaseObject_Type" } },
+	/* The first HI_TYPE_OBJECT_MEMBERS are PyTypeObject's own, followed
+	 * for static types too, as heapy does; the rest only heap types have.
+	 * ht_slots (the sorted, mangled __slots__ names) is heapy's addition.  */
 	{ HI_B_TYPE, { "PyType_Type" }, NULL, "PyHeapTypeObject",
 	  { "ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases", "ht_type.tp_base",
-	    "ht_module", "ht_name", "ht_qualname" } },
+	    "ht_module", "ht_name", "ht_qualname", "ht_slots" } },
 	{ HI_B_LIST, { "PyList_Type" } },
 	{ HI_B_TUPLE, { "PyTuple_Type" } },
 	{ HI_B_DICT, { "PyDict_Type" } },

@@ -24,6 +24,9 @@ enum hi_builtin {
 
 #define HI_DESC_SYMS 4
 #define HI_DESC_MEMBERS 16
+/* The members of type's entry that every type object has (the rest are
+ * PyHeapTypeObject's).  */
+#define HI_TYPE_OBJECT_MEMBERS 5
 
 struct hi_typedesc {
 	enum hi_builtin family;

@@ -73,11 +73,16 @@ static int visit_array(struct hi_py *py, uint64_t addr, int64_t n, hi_ref_fn fn,
 	return visit_array_x(py, addr, n, 0, fn, arg);
 }
 
-static void visit_members(struct hi_py *py, uint64_t obj, int desc, hi_ref_fn fn, void *arg)
+static void visit_first_members(struct hi_py *py, uint64_t obj, int desc, int n, hi_ref_fn fn, void *arg)
 {
-	for (int k = 0; k < HI_DESC_MEMBERS; k++)
+	for (int k = 0; k < n; k++)
 		if (py->desc_off[desc][k] != HI_ABSENT)
 			visit_ptr(py, obj + py->desc_off[desc][k], fn, arg);
+}
+
+static void visit_members(struct hi_py *py, uint64_t obj, int desc, hi_ref_fn fn, void *arg)
+{
+	visit_first_members(py, obj, desc, HI_DESC_MEMBERS, fn, arg);
 }
 
 static int desc_has_members(struct hi_py *py, int desc)
@@ -450,10 +455,16 @@ enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *
 	case HI_B_CORO:
 	case HI_B_ASYNCGEN: rc = gen_refs(py, obj, fn, arg); break;
 	case HI_B_TYPE: {
-		/* Only heap types are traversed; static ones own nothing here. */
+		/* As heapy follows types: a static type's dict, MRO, bases and
+		 * base too (gc.get_referents gives nothing for it, and its
+		 * tuples are untracked: nothing else reaches them), and a heap
+		 * type's names and __slots__ besides.  A static built-in type's
+		 * dict lives in the interpreter from 3.12 (tp_dict is NULL) and
+		 * is found on the GC lists.  */
 		struct hi_type *self = hi_py_type(py, obj);
-		if (self && !self->static_type)
-			visit_members(py, obj, t->desc, fn, arg);
+		if (self)
+			visit_first_members(py, obj, t->desc, self->static_type ? HI_TYPE_OBJECT_MEMBERS : HI_DESC_MEMBERS,
+					    fn, arg);
 		return HI_REF_DONE;
 	}
 	default:

@@ -41,7 +41,13 @@ Referents R(o): gc.get_referents(o), plus
     expose: found by probing this process's own memory (/proc/self/mem) with
     probe functions whose local names are known, never by a hard-coded
     offset;
-  - heap types: ht_name and ht_qualname;
+  - types, as heapy follows them (guppy3's type_traverse): static types
+    too, which gc.get_referents leaves alone: their __mro__, __bases__,
+    __base__ and tp_dict when the type holds it (3.12+ keep a static
+    built-in type's dict in the interpreter: tp_dict is NULL, and the dict
+    is on the GC lists); and heap types' ht_name, ht_qualname and ht_slots
+    (the sorted, mangled __slots__ names, a tuple of its own: its offset
+    is probed with a class whose slots are known);
   - 3.11+ frames still executing (every thread's frames): gc.get_referents
     gives nothing for them (frame_traverse stops unless the frame object owns
     its data), while 3.8-3.10 give code, globals, builtins, locals, cells,
@@ -327,6 +333,22 @@ def probe_managed_dict():
     return offs[0][0]
 
 
+class _SlotsProbe:
+    __slots__ = ['_hi_probe_slot_b', '_hi_probe_slot_a']
+
+
+def probe_ht_slots():
+    """Offset of ht_slots in a heap type: the one word of _SlotsProbe
+    pointing to a 2-tuple of its slot names, sorted."""
+    a, b = sys.intern('_hi_probe_slot_a'), sys.intern('_hi_probe_slot_b')
+    want = [id(tuple), 2, id(a), id(b)]
+    hits = [k * PS for k in range(type.__basicsize__ // PS)
+            if words((word(id(_SlotsProbe) + k * PS) or -PS) + PS, 4) == want]
+    if len(hits) != 1:
+        raise ProbeFailed('ht_slots not found: %s' % hits)
+    return hits[0]
+
+
 _LAYOUT = {}
 
 
@@ -337,6 +359,7 @@ def probe_all():
         if _LAYOUT['frame'] is not None:
             _LAYOUT['frame']['f_locals'] = probe_frame_locals()
         _LAYOUT['managed_dict'] = probe_managed_dict()
+        _LAYOUT['ht_slots'] = probe_ht_slots()
     except ProbeFailed as e:
         fail('probe failed: %s' % e)
     warm_up()
@@ -362,6 +385,8 @@ def warm_up():
         words(id(code), 2)
         obj_at(id(code))
         code_referents(code)
+        type_referents(_SlotsProbe)
+        type_referents(int)
         kind_of_type(_DictSlotProbe)
         dict_slot_reader(type)
         for f in readers:
@@ -391,8 +416,24 @@ else:
     _CODE_FIELDS = operator.attrgetter('co_consts', 'co_names', 'co_filename', 'co_name', 'co_lnotab',
                                        'co_code', 'co_varnames', 'co_freevars', 'co_cellvars')
 
+_TP_DICT = type.__dictoffset__  # where a type keeps its tp_dict
 _TYPE_NAME = type.__dict__['__name__'].__get__
 _TYPE_QUALNAME = type.__dict__['__qualname__'].__get__
+
+
+def type_referents(t):
+    """What heapy follows from type object T beyond gc.get_referents."""
+    if t.__flags__ & HEAPTYPE:
+        w = word(id(t) + _LAYOUT['ht_slots'])
+        extra = [_TYPE_NAME(t), _TYPE_QUALNAME(t)]
+        if w:
+            extra.append(obj_at(w, tuple))
+        return extra
+    extra = [x for x in (t.__mro__, t.__bases__, t.__base__) if x is not None]
+    w = word(id(t) + _TP_DICT)
+    if w:
+        extra.append(obj_at(w, dict))
+    return extra
 
 
 def code_referents(code):
@@ -562,9 +603,8 @@ def census():
             m = heap_type_meta.get(t)
             if m is None:
                 m = heap_type_meta[t] = issubclass(t, type)
-            if m and o.__flags__ & HEAPTYPE:
-                refs.append(_TYPE_NAME(o))
-                refs.append(_TYPE_QUALNAME(o))
+            if m:
+                refs.extend(type_referents(o))
         for r in refs:
             if id(r) not in seen:
                 add(id(r))
