@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include "cmd/cmd.h"
 #include "mem/snapshot.h"
+#include "python/emucall.h"
 #include "python/kind.h"
 #include "python/numpy.h"
 #include "util/error.h"
@@ -111,8 +112,13 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		hi_error("out of memory");
 		return hi_cmd_fail(app->interp);
 	}
-	if (app->session.attached && !app->session.image)
-		hi_np_prepare(&app->session.py);	/* outside the pause */
+	if (app->session.attached && !app->session.image) {
+		/* Outside the pause: numpy's layouts, and the emulator with its
+		 * natives (found in every module's relocations).  */
+		hi_np_prepare(&app->session.py);
+		if (!copy)
+			hi_py_emu(&app->session.py);
+	}
 	if (hi_cmd_stop(app) != TCL_OK) {
 		free(info);
 		return TCL_ERROR;

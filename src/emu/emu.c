@@ -57,6 +57,8 @@ struct hi_emu {
 	struct hi_emu_stats stats;
 	/* The call under way.  */
 	enum hi_emu_end end;
+	uint64_t blocks, budget;	/* basic blocks entered, and allowed */
+	struct sigaction old_abort;	/* SIGABRT's action before the engine */
 	uint64_t dirty[MAX_DIRTY];	/* pages written, to put back */
 	int ndirty, dirty_overflow;
 	uint64_t scratch_used;	/* bytes of the scratch block handed out */
@@ -216,6 +218,18 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		}
 }
 
+/* The budget, counted by basic block: Unicorn's instruction count would
+ * call a hook on every instruction, which costs more than the code run. */
+static void on_block(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	struct hi_emu *e = user;
+	(void)addr, (void)size;
+	if (++e->blocks > e->budget) {
+		e->end = HI_EMU_BUDGET;
+		uc_emu_stop(uc);
+	}
+}
+
 static void on_syscall(uc_engine *uc, void *user)
 {
 	struct hi_emu *e = user;
@@ -231,10 +245,14 @@ static void on_interrupt(uc_engine *uc, uint32_t intno, void *user)
 	uc_emu_stop(uc);
 }
 
+static void on_abort(int sig);
+
 static void close_engine(struct hi_emu *e)
 {
-	if (e->uc)
+	if (e->uc) {
 		uc_close(e->uc);
+		sigaction(SIGABRT, &e->old_abort, NULL);
+	}
 	e->uc = NULL;
 }
 
@@ -248,6 +266,12 @@ static int open_engine(struct hi_emu *e)
 		e->uc = NULL;
 		return -1;
 	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_abort;
+	sa.sa_flags = SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGABRT, &sa, &e->old_abort);
 	uint64_t fs = TLS_FS;
 	if (uc_mem_map(e->uc, PRIV_BASE, STACK_SIZE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
 	    uc_mem_map(e->uc, SENTINELS, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
@@ -258,6 +282,7 @@ static int open_engine(struct hi_emu *e)
 	    uc_mem_write(e->uc, fs, &fs, 8) != UC_ERR_OK ||	/* the TCB points to itself */
 	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)on_unmapped, e, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_MEM_WRITE, (void *)on_write, e, 1, 0) != UC_ERR_OK ||
+	    uc_hook_add(e->uc, &h, UC_HOOK_BLOCK, (void *)on_block, e, 1, 0) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)on_syscall, e, 1, 0, UC_X86_INS_SYSCALL) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_INSN, (void *)on_syscall, e, 1, 0, UC_X86_INS_SYSENTER) != UC_ERR_OK ||
 	    uc_hook_add(e->uc, &h, UC_HOOK_INTR, (void *)on_interrupt, e, 1, 0) != UC_ERR_OK ||
@@ -382,43 +407,62 @@ static sigjmp_buf *abort_jump;
 
 static void on_abort(int sig)
 {
-	(void)sig;
 	if (abort_jump)
 		siglongjmp(*abort_jump, 1);
+	/* Not in the emulator: abort as if heapinspect had no handler.  */
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
-/* uc_emu_start with SIGABRT caught: 0, or -1 when the engine aborted. */
-static int guarded_start(struct hi_emu *e, uint64_t fn, uint64_t budget, uc_err *err)
+/* The target ran: what its data pages held is stale, and they go (read
+ * again when next touched).  Its code stays, and so does what Unicorn
+ * translated of it: a new engine would read and translate it all again
+ * (most of an emulated census's cost).  0, or -1 to start afresh.  */
+static int forget_data(struct hi_emu *e)
+{
+	uc_mem_region *r = NULL;
+	uint32_t n = 0;
+	if (uc_mem_regions(e->uc, &r, &n) != UC_ERR_OK)
+		return -1;
+	int rc = 0;
+	for (uint32_t i = 0; i < n && rc == 0; i++)
+		if (!is_private(r[i].begin) && !(r[i].perms & UC_PROT_EXEC) &&
+		    uc_mem_unmap(e->uc, r[i].begin, r[i].end - r[i].begin + 1) != UC_ERR_OK)
+			rc = -1;
+	uc_free(r);
+	e->generation = hi_mem_stats(e->mem)->generation;
+	return rc;
+}
+
+/* uc_emu_start with SIGABRT caught: 0, or -1 when the engine aborted.
+ * The handler is installed with the engine (SA_NODEFER: a jump out of
+ * it leaves SIGABRT unblocked, so no signal mask is saved per call).  */
+static int guarded_start(struct hi_emu *e, uint64_t fn, uc_err *err)
 {
 	sigjmp_buf jb;
-	struct sigaction sa, old;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_abort;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGABRT, &sa, &old);
-	if (sigsetjmp(jb, 1)) {
+	if (sigsetjmp(jb, 0)) {
 		abort_jump = NULL;
-		sigaction(SIGABRT, &old, NULL);
 		return -1;
 	}
 	abort_jump = &jb;
-	*err = uc_emu_start(e->uc, fn, RETURN_ADDR, 0, budget);
+	*err = uc_emu_start(e->uc, fn, RETURN_ADDR, 0, 0);
 	abort_jump = NULL;
-	sigaction(SIGABRT, &old, NULL);
 	return 0;
 }
 
 static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
 			   uint64_t *ret, void *retbuf, size_t retlen)
 {
-	if (!e->uc || hi_mem_stats(e->mem)->generation != e->generation) {
-		/* The target ran: what the pages held is stale.  */
+	if (e->uc && hi_mem_stats(e->mem)->generation != e->generation && forget_data(e) < 0)
 		close_engine(e);
+	if (!e->uc) {
 		if (open_engine(e) < 0)
 			return HI_EMU_ERROR;
 	}
 	e->stats.calls++;
-	e->stats.instructions_budgeted += budget;
+	e->stats.blocks_budgeted += budget;
+	e->blocks = 0;
+	e->budget = budget;
 	e->end = HI_EMU_RETURNED;
 	e->ndirty = 0;
 	e->dirty_overflow = 0;
@@ -432,11 +476,12 @@ static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, 
 	for (int i = 0; i < 6; i++)
 		uc_reg_write(e->uc, argregs[i], i < nargs ? &args[i] : &zero);
 	uc_err err;
-	if (guarded_start(e, fn, budget, &err) < 0) {
+	if (guarded_start(e, fn, &err) < 0) {
 		/* The engine aborted (QEMU's "tcg fatal error" on code it could
 		 * not translate): its state is lost, and so is the engine; a
 		 * fresh one serves the next call.  */
 		e->uc = NULL;
+		sigaction(SIGABRT, &e->old_abort, NULL);
 		e->stats.aborts++;
 		e->stats.ends[HI_EMU_ERROR]++;
 		e->ndirty = 0;
@@ -454,7 +499,7 @@ static enum hi_emu_end run(struct hi_emu *e, uint64_t fn, const uint64_t *args, 
 		else if (err != UC_ERR_OK)
 			end = HI_EMU_ERROR;
 		else if (rip != RETURN_ADDR)
-			end = HI_EMU_BUDGET;	/* stopped by the count */
+			end = HI_EMU_ERROR;	/* stopped, but not by a hook */
 	}
 	if (end == HI_EMU_RETURNED) {
 		uc_reg_read(e->uc, UC_X86_REG_RAX, ret);

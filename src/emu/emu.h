@@ -7,7 +7,7 @@
  * reader (mem.h: the stopped target or its copy), every write lands in a
  * private page that is put back as the target had it once the call ends,
  * a system call, an interrupt or an invalid instruction ends the call,
- * and so does a budget of instructions.  Nothing can reach the target.
+ * and so does a budget of basic blocks entered.  Nothing can reach the target.
  *
  * x86-64 only.  Built without Unicorn, hi_emu_new returns NULL and every
  * caller keeps its own rule.  */
@@ -45,8 +45,8 @@ enum hi_emu_end {
 /* "returned", "fault", ...: for -v.  */
 const char *hi_emu_end_name(enum hi_emu_end end);
 
-/* Call FN with up to 6 integer arguments ARGS (System V), for at most
- * BUDGET instructions.  Returning gives HI_EMU_RETURNED with *RET = rax,
+/* Call FN with up to 6 integer arguments ARGS (System V), entering at
+ * most BUDGET basic blocks (a loop's every turn is one).  Returning gives HI_EMU_RETURNED with *RET = rax,
  * and RETLEN bytes at rax as the call left them (an object it made) in
  * RETBUF (HI_EMU_FAULT if they cannot be read).  */
 enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args, int nargs, uint64_t budget,
@@ -90,7 +90,7 @@ int hi_emu_write(struct hi_emu *e, uint64_t addr, const void *buf, size_t len);
 
 /* What the emulator did, for -v and benchmarks.  */
 struct hi_emu_stats {
-	unsigned long long calls, instructions_budgeted;
+	unsigned long long calls, blocks_budgeted;
 	unsigned long long ends[HI_EMU_NENDS];
 	unsigned long long pages_mapped, pages_restored;
 	unsigned long long natives;	/* calls answered natively */

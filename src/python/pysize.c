@@ -281,7 +281,7 @@ static uint64_t deque_size(struct hi_py *py, uint64_t obj, struct hi_type *t)
 
 /* ---- a C type's own __sizeof__, emulated ---- */
 
-#define SIZEOF_BUDGET 1000000
+#define SIZEOF_BUDGET 250000	/* basic blocks */
 #define METH_NOARGS 0x0004
 #define MAX_METHODS 256
 

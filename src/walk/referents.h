@@ -21,8 +21,9 @@ enum hi_ref_result {
 				 * in the emulator (emu.h) */
 };
 
-/* Instructions one emulated tp_traverse may run.  */
-#define HI_EMU_TRAVERSE_BUDGET 4000000
+/* Basic blocks one emulated tp_traverse may enter (a few million
+ * instructions).  */
+#define HI_EMU_TRAVERSE_BUDGET 1000000
 
 enum hi_ref_result hi_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg);
 
