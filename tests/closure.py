@@ -102,6 +102,11 @@ def census_of(tap, name, started, what):
         return None
     data, rows = rows_of(out)
     tap.ok(data.get('skipped') == 0, '%s: nothing skipped (%s)' % (name, data.get('skipped')))
+    # No Partial either: every C type's references followed and every
+    # C __sizeof__ run (the emulator's thread state, natives for malloc).
+    tap.ok(data.get('unfollowed') == 0 and data.get('unsized') == 0,
+           '%s: every object followed and sized by the real rule (%s not followed, %s not sized)'
+           % (name, data.get('unfollowed'), data.get('unsized')))
     return target, truth, data, rows
 
 

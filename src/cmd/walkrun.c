@@ -39,9 +39,19 @@ static uint64_t walked_objects(const struct hi_type *t)
 	return refs > sizes ? refs : sizes;
 }
 
+/* Objects of T not followed or not sized by the real rule.  */
+static uint64_t walked_short(const struct hi_type *t)
+{
+	return (uint64_t)t->walked.generic + t->walked.undecoded + t->walked.sizeof_failed;
+}
+
+/* What fell short first, then the most objects.  */
 static int by_walked(const void *a, const void *b)
 {
 	const struct hi_type *x = *(struct hi_type *const *)a, *y = *(struct hi_type *const *)b;
+	int sx = walked_short(x) != 0, sy = walked_short(y) != 0;
+	if (sx != sy)
+		return sy - sx;
 	uint64_t m = walked_objects(x), n = walked_objects(y);
 	return m != n ? (m < n ? 1 : -1) : (x->addr > y->addr) - (x->addr < y->addr);
 }
@@ -70,7 +80,7 @@ static void report_types(struct hi_app *app, struct hi_py *py)
 			list[n++] = py->types[i];
 	qsort(list, n, sizeof *list, by_walked);
 	if (n)
-		fprintf(stderr, "heapinspect: %s: %zu types whose objects no built-in decoder covers, by objects:\n",
+		fprintf(stderr, "heapinspect: %s: %zu types whose objects no built-in decoder covers (what fell short first):\n",
 			app->session.who, n);
 	uint64_t rest = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -210,10 +220,14 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		if (es->ends[HI_EMU_FAULT])
 			fprintf(stderr, "; the last fault: code at 0x%llx read 0x%llx", (unsigned long long)es->fault_pc,
 				(unsigned long long)es->fault_addr);
+		if (es->ends[HI_EMU_SYSCALL])
+			fprintf(stderr, "; the last system call: code at 0x%llx", (unsigned long long)es->syscall_pc);
 		fputc('\n', stderr);
 	} else if (rc == 0 && app->verbose && py->emu_off) {
 		fprintf(stderr, "heapinspect: %s: emulator: %s\n", app->session.who,
-			hi_emu_available() ? "off (HEAPINSPECT_EMULATE=0)" : "not built in (configure found no Unicorn)");
+			py->emu_off == 2 ? "could not start (Unicorn reserves 1 GiB of address space; raise ulimit -v)"
+			: hi_emu_available() ? "off (HEAPINSPECT_EMULATE=0)"
+					     : "not built in (configure found no Unicorn)");
 	}
 	if (rc == 0 && app->verbose)
 		report_types(app, py);

@@ -49,6 +49,7 @@ static const struct mbr_spec members[] = {
 	M(rt_interp_head, REQ, "struct pyruntimestate", "interpreters.head"),
 	M(rt_gc, OPT, "struct pyruntimestate", "gc"),
 	M(rt_interp_main, OPT, "struct pyruntimestate", "interpreters.main"),
+	M(rt_tstate_current, OPT, "struct pyruntimestate", "gilstate.tstate_current"),
 	M(is_next, REQ, "struct _is", "next"),
 	M(is_gc, OPT, "struct _is", "gc"),
 	M(is_id, OPT, "struct _is", "id"),

@@ -39,6 +39,7 @@ struct hi_layout {
 	struct hi_mbr rt_interp_head;	/* _PyRuntime.interpreters.head */
 	struct hi_mbr rt_gc;		/* _PyRuntime.gc (3.8) */
 	struct hi_mbr rt_interp_main;	/* _PyRuntime.interpreters.main */
+	struct hi_mbr rt_tstate_current;	/* 3.8-3.11: gilstate.tstate_current */
 	struct hi_mbr is_next, is_gc, is_id, is_threads_head, is_modules, is_sysdict, is_builtins;
 	struct hi_mbr ts_next;
 	struct hi_mbr gcs_generations, gcs_permanent;

@@ -11,10 +11,14 @@
  * make) live in a range no Linux process maps
  * below its executable: 16 TiB.  */
 #include "config.h"
+#include <fcntl.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "emu/emu.h"
 
 static const char *const end_names[HI_EMU_NENDS] = {
@@ -47,6 +51,7 @@ const char *hi_emu_end_name(enum hi_emu_end end)
 #define PRIV_END (SCRATCH + SCRATCH_SIZE)
 #define MAX_DIRTY 256
 #define MAX_NATIVES 64
+#define MAX_PATCHES 4
 
 struct hi_emu {
 	struct hi_mem *mem;
@@ -70,6 +75,10 @@ struct hi_emu {
 		void *user;
 	} natives[MAX_NATIVES];
 	int nnatives;
+	struct patch {
+		uint64_t addr, value;
+	} patches[MAX_PATCHES];	/* words the emulator sees other than 0 */
+	int npatches;
 	unsigned char buf[BLOCK];
 };
 
@@ -86,6 +95,20 @@ static int is_private(uint64_t addr)
 /* The System V integer argument registers, in order.  */
 static const int argregs[6] = { UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
 				UC_X86_REG_RCX, UC_X86_REG_R8,	UC_X86_REG_R9 };
+
+/* The patches within [LO, HI), whose bytes BUF holds, applied where the
+ * word is 0.  */
+static void apply_patches(struct hi_emu *e, unsigned char *buf, uint64_t lo, uint64_t hi)
+{
+	for (int i = 0; i < e->npatches; i++) {
+		uint64_t a = e->patches[i].addr, w;
+		if (a < lo || a + 8 > hi)
+			continue;
+		memcpy(&w, buf + (a - lo), 8);
+		if (!w)
+			memcpy(buf + (a - lo), &e->patches[i].value, 8);
+	}
+}
 
 /* Is the page at ADDR mapped in the engine already?  */
 static int mapped(struct hi_emu *e, uint64_t addr)
@@ -116,6 +139,7 @@ static int map_target(struct hi_emu *e, uint64_t addr)
 		same = page_perms(e, p) == perms;
 	if (same && !is_private(block) && !is_private(block + BLOCK - 1) &&
 	    hi_mem_read(e->mem, block, e->buf, BLOCK) == 0 && uc_mem_map(e->uc, block, BLOCK, perms) == UC_ERR_OK) {
+		apply_patches(e, e->buf, block, block + BLOCK);
 		uc_mem_write(e->uc, block, e->buf, BLOCK);
 		e->stats.pages_mapped += BLOCK / PAGE;
 		return 0;
@@ -135,6 +159,7 @@ static int map_target(struct hi_emu *e, uint64_t addr)
 		hi += PAGE;
 	if (uc_mem_map(e->uc, lo, hi - lo, perms) != UC_ERR_OK)
 		return -1;
+	apply_patches(e, e->buf + (lo - block), lo, hi);
 	uc_mem_write(e->uc, lo, e->buf + (lo - block), hi - lo);
 	e->stats.pages_mapped += (hi - lo) / PAGE;
 	return 0;
@@ -234,6 +259,7 @@ static void on_syscall(uc_engine *uc, void *user)
 {
 	struct hi_emu *e = user;
 	e->end = HI_EMU_SYSCALL;
+	uc_reg_read(uc, UC_X86_REG_RIP, &e->stats.syscall_pc);
 	uc_emu_stop(uc);
 }
 
@@ -257,7 +283,7 @@ static void close_engine(struct hi_emu *e)
 }
 
 /* A fresh engine with heapinspect's own pages.  0 or -1.  */
-static int open_engine(struct hi_emu *e)
+static int open_engine_said(struct hi_emu *e)
 {
 	uc_hook h;
 	static unsigned char rets[PAGE];
@@ -298,6 +324,45 @@ static int open_engine(struct hi_emu *e)
 		}
 	e->generation = hi_mem_stats(e->mem)->generation;
 	return 0;
+}
+
+/* Unicorn 2.0 reserves 1 GiB of address space for its translations, and
+ * when it cannot (ulimit -v) QEMU prints a line and calls exit(1).  So an
+ * engine is made only when the address-space limit leaves room for it.  */
+#define ENGINE_ROOM (1200ull << 20)
+static int room_for_engine(void)
+{
+	struct rlimit r;
+	if (getrlimit(RLIMIT_AS, &r) < 0 || r.rlim_cur == RLIM_INFINITY)
+		return 1;
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned long long kb = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb && (uint64_t)r.rlim_cur > kb * 1024 + ENGINE_ROOM;
+}
+
+/* The same, checked and quiet: heapinspect says what failed itself, in
+ * one line (-v).  */
+static int open_engine(struct hi_emu *e)
+{
+	if (!room_for_engine())
+		return -1;
+	int saved = dup(2), null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (saved >= 0 && null >= 0)
+		dup2(null, 2);
+	int rc = open_engine_said(e);
+	if (saved >= 0 && null >= 0)
+		dup2(saved, 2);
+	if (saved >= 0)
+		close(saved);
+	if (null >= 0)
+		close(null);
+	return rc;
 }
 
 uint64_t hi_emu_tls_block(struct hi_emu *e, uint64_t module, size_t len)
@@ -390,7 +455,10 @@ static int restore_dirty(struct hi_emu *e)
 				memcpy(e->buf + (TLS_FS - p), &fs, 8);
 			}
 		}
-		if ((!is_private(p) && hi_mem_read(e->mem, p, e->buf, PAGE) < 0) || uc_mem_write(e->uc, p, e->buf, PAGE) != UC_ERR_OK) {
+		int unread = !is_private(p) && hi_mem_read(e->mem, p, e->buf, PAGE) < 0;
+		if (!unread)
+			apply_patches(e, e->buf, p, p + PAGE);
+		if (unread || uc_mem_write(e->uc, p, e->buf, PAGE) != UC_ERR_OK) {
 			rc = -1;	/* unmap it: read again when next needed */
 			uc_mem_unmap(e->uc, p, PAGE);
 		}
@@ -524,6 +592,23 @@ enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args,
 	return run(e, fn, args, nargs, budget, ret, retbuf, retlen);
 }
 
+int hi_emu_patch(struct hi_emu *e, uint64_t addr, uint64_t value)
+{
+	if (e->npatches >= MAX_PATCHES || (addr & 7))
+		return -1;
+	e->patches[e->npatches++] = (struct patch){ addr, value };
+	uint64_t w = 0;
+	if (e->uc && mapped(e, addr) && uc_mem_read(e->uc, addr, &w, 8) == UC_ERR_OK && !w)
+		uc_mem_write(e->uc, addr, &value, 8);
+	return 0;
+}
+
+int hi_emu_is_scratch(const struct hi_emu *e, uint64_t addr)
+{
+	(void)e;
+	return addr >= SCRATCH && addr < SCRATCH + SCRATCH_SIZE;
+}
+
 uint64_t hi_emu_scratch(struct hi_emu *e, size_t len)
 {
 	len = (len + 15) & ~(size_t)15;
@@ -577,6 +662,18 @@ enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args,
 {
 	(void)e, (void)fn, (void)args, (void)nargs, (void)budget, (void)ret, (void)retbuf, (void)retlen;
 	return HI_EMU_ERROR;
+}
+
+int hi_emu_is_scratch(const struct hi_emu *e, uint64_t addr)
+{
+	(void)e, (void)addr;
+	return 0;
+}
+
+int hi_emu_patch(struct hi_emu *e, uint64_t addr, uint64_t value)
+{
+	(void)e, (void)addr, (void)value;
+	return -1;
 }
 
 uint64_t hi_emu_scratch(struct hi_emu *e, size_t len)

@@ -56,6 +56,14 @@ enum hi_emu_end hi_emu_call(struct hi_emu *e, uint64_t fn, const uint64_t *args,
  * (a native's result: an int object PyLong_FromSsize_t makes), 0 when
  * the 64 KiB block is used up.  Handed out afresh by every call.  */
 uint64_t hi_emu_scratch(struct hi_emu *e, size_t len);
+/* From now on the emulated code sees VALUE in the word at ADDR (in the
+ * target's memory) wherever the target has 0 there: what a stopped
+ * process lends no call (3.8-3.11's current thread state, which a thread
+ * waiting without the GIL leaves NULL).  0, or -1 (at most 4).  */
+int hi_emu_patch(struct hi_emu *e, uint64_t addr, uint64_t value);
+
+/* Is ADDR in that block?  */
+int hi_emu_is_scratch(const struct hi_emu *e, uint64_t addr);
 
 /* A private, zeroed block of LEN bytes (at most 2 KiB) standing for the
  * dynamic thread-local block of TLS module MODULE (what __tls_get_addr
@@ -98,6 +106,7 @@ struct hi_emu_stats {
 	/* The last call that faulted: the address it could not read, and
 	 * the instruction that tried (for -v).  */
 	uint64_t fault_addr, fault_pc;
+	uint64_t syscall_pc;	/* the last system call met */
 };
 const struct hi_emu_stats *hi_emu_stats(const struct hi_emu *e);
 

@@ -7,10 +7,11 @@
 /* The most a native string function touches: more is a fault.  */
 #define MAX_NATIVE_BYTES (16u << 20)
 
-enum { F_MEMSET, F_MEMCPY, F_MEMMOVE, F_MEMPCPY, F_STRLEN, F_STRNLEN, F_MEMCMP, F_BCMP, F_STRCMP, F_NFUNCS,
-       F_TLS_GET_ADDR = F_NFUNCS };
-static const char *const libc_names[] = { "memset", "memcpy", "memmove", "mempcpy", "strlen",  "strnlen",
-					  "memcmp", "bcmp",   "strcmp",  "__tls_get_addr", NULL };
+enum { F_MEMSET, F_MEMCPY, F_MEMMOVE, F_MEMPCPY, F_STRLEN, F_STRNLEN, F_MEMCMP, F_BCMP, F_STRCMP, F_MALLOC,
+       F_CALLOC, F_REALLOC, F_FREE, F_NFUNCS, F_TLS_GET_ADDR = F_NFUNCS };
+static const char *const libc_names[] = { "memset", "memcpy",	"memmove", "mempcpy", "strlen",
+					  "strnlen", "memcmp",	"bcmp",	   "strcmp",  "malloc",
+					  "calloc", "realloc", "free",	   "__tls_get_addr", NULL };
 
 static uint64_t n_memset(struct hi_emu *e, const uint64_t *a, void *user, int *ok)
 {
@@ -109,6 +110,63 @@ static uint64_t n_strcmp(struct hi_emu *e, const uint64_t *a, void *user, int *o
 	return 0;
 }
 
+/* malloc and its kin, from the call's scratch memory (zeroes, 64 KiB a
+ * call): the C library's malloc would grow its arena with a system call,
+ * which ends the call.  Each block starts with its size, for realloc;
+ * free does nothing (the scratch goes with the call).  Out of scratch,
+ * NULL, as malloc says it.  */
+static uint64_t scratch_alloc(struct hi_emu *e, uint64_t n, int *ok)
+{
+	uint64_t at = n < (1u << 20) ? hi_emu_scratch(e, (size_t)n + 16) : 0;
+	if (at && hi_emu_write(e, at, &n, 8) < 0)
+		*ok = 0;
+	return at ? at + 16 : 0;
+}
+
+static uint64_t n_malloc(struct hi_emu *e, const uint64_t *a, void *user, int *ok)
+{
+	(void)user;
+	return scratch_alloc(e, a[0], ok);
+}
+
+static uint64_t n_calloc(struct hi_emu *e, const uint64_t *a, void *user, int *ok)
+{
+	(void)user;
+	if (a[1] && a[0] > UINT64_MAX / a[1])
+		return 0;
+	return scratch_alloc(e, a[0] * a[1], ok);	/* scratch starts zeroed */
+}
+
+/* realloc of a block of the target's malloc: its size is read from the
+ * chunk header before it (glibc's layout); of a scratch block, from its
+ * own header.  */
+static uint64_t n_realloc(struct hi_emu *e, const uint64_t *a, void *user, int *ok)
+{
+	(void)user;
+	uint64_t p = a[0], n = a[1], old = 0;
+	if (!p)
+		return scratch_alloc(e, n, ok);
+	int mine = hi_emu_is_scratch(e, p);
+	if (hi_emu_read(e, p - (mine ? 16 : 8), &old, 8) < 0) {
+		*ok = 0;
+		return 0;
+	}
+	if (!mine)	/* size | flags, the header included */
+		old = (old & ~7ull) > 16 ? (old & ~7ull) - 16 : 0;
+	uint64_t at = scratch_alloc(e, n, ok), k = old < n ? old : n;
+	unsigned char *buf = at && k <= MAX_NATIVE_BYTES ? malloc(k ? k : 1) : NULL;
+	if (at && (!buf || hi_emu_read(e, p, buf, k) < 0 || hi_emu_write(e, at, buf, k) < 0))
+		*ok = 0;
+	free(buf);
+	return at;
+}
+
+static uint64_t n_free(struct hi_emu *e, const uint64_t *a, void *user, int *ok)
+{
+	(void)e, (void)a, (void)user, (void)ok;
+	return 0;
+}
+
 /* PyLong_FromSsize_t and its kin: an int object of V, made in the
  * emulator's scratch memory with the target's layout (3.12+: lv_tag).
  * What a C __sizeof__ returns is read back from it (pysize.c).  The
@@ -155,6 +213,21 @@ static uint64_t n_long_unsigned(struct hi_emu *e, const uint64_t *a, void *user,
 	return make_int(e, user, a[0], 0, ok);
 }
 
+/* The main thread's state: the last of the main interpreter's threads
+ * (newest first), 0 if none can be read.  */
+static uint64_t main_tstate(struct hi_py *py)
+{
+	uint64_t interp = hi_py_main_interp(py), ts = 0, next;
+	if (!interp || !hi_has(py->l.is_threads_head) || hi_mem_u64(py->mem, interp + py->l.is_threads_head.off, &ts) < 0)
+		return 0;
+	for (int i = 0; ts && i < 100000; i++) {
+		if (hi_mem_u64(py->mem, ts + py->l.ts_next.off, &next) < 0 || !next)
+			return ts;
+		ts = next;
+	}
+	return 0;
+}
+
 /* __tls_get_addr(ti): the thread-local variable a general-dynamic access
  * asks for (a shared libpython's _Py_tss_tstate on 3.12+), in a private
  * block per TLS module.  The emulated thread is the main thread of the
@@ -175,10 +248,7 @@ static uint64_t n_tls_get_addr(struct hi_emu *e, const uint64_t *a, void *user, 
 		return 0;
 	}
 	if (ti[1] == py->tls_off && a[0] >= py->tls_lo && a[0] < py->tls_hi) {
-		uint64_t interp = hi_py_main_interp(py), tstate = 0;
-		if (!interp || !hi_has(py->l.is_threads_head) ||
-		    hi_mem_u64(py->mem, interp + py->l.is_threads_head.off, &tstate) < 0 ||
-		    hi_emu_write(e, block + ti[1], &tstate, 8) < 0) {
+		if (!py->emu_tstate || hi_emu_write(e, block + ti[1], &py->emu_tstate, 8) < 0) {
 			*ok = 0;
 			return 0;
 		}
@@ -193,6 +263,8 @@ static const struct {
 	[F_MEMSET] = { n_memset, 0 }, [F_MEMCPY] = { n_memmove, 0 }, [F_MEMMOVE] = { n_memmove, 0 },
 	[F_MEMPCPY] = { n_memmove, 1 }, [F_STRLEN] = { n_strlen, 0 }, [F_STRNLEN] = { n_strlen, 1 },
 	[F_MEMCMP] = { n_memcmp, 0 }, [F_BCMP] = { n_memcmp, 0 }, [F_STRCMP] = { n_strcmp, 0 },
+	[F_MALLOC] = { n_malloc, 0 }, [F_CALLOC] = { n_calloc, 0 }, [F_REALLOC] = { n_realloc, 0 },
+	[F_FREE] = { n_free, 0 },
 };
 
 struct import_ctx {
@@ -225,12 +297,19 @@ struct hi_emu *hi_py_emu(struct hi_py *py)
 		return py->emu;
 	py->emu = hi_emu_new(py->mem, is_code, py->dbg);
 	if (!py->emu) {
-		py->emu_off = 1;
+		py->emu_off = 2;	/* could not start: said under -v */
 		return NULL;
 	}
 	struct import_ctx c = { py, py->emu };
 	if (hi_dbg_tls_symbol(py->dbg, "_Py_tss_tstate", &py->tls_off, &py->tls_lo, &py->tls_hi) < 0)
 		py->tls_off = UINT64_MAX;
+	/* The emulated code runs as the main thread, which holds the GIL:
+	 * where the current thread state is (3.12+: _Py_tss_tstate; before,
+	 * _PyRuntime.gilstate.tstate_current, NULL while the thread waits
+	 * without the GIL), it finds the main thread's.  */
+	py->emu_tstate = main_tstate(py);
+	if (py->emu_tstate && hi_has(py->l.rt_tstate_current))
+		hi_emu_patch(py->emu, py->runtime + py->l.rt_tstate_current.off, py->emu_tstate);
 	hi_dbg_each_import(py->dbg, libc_names, on_import, &c);
 	uint64_t addr;
 	static const char *const signed_from[] = { "PyLong_FromSsize_t", "PyLong_FromLong", "PyLong_FromLongLong" };

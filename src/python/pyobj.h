@@ -93,12 +93,13 @@ struct hi_py {
 	 * made on first need; EMU_OFF: never (HEAPINSPECT_EMULATE=0, or
 	 * none built in).  */
 	struct hi_emu *emu;
-	int emu_off;
+	int emu_off;		/* 1: off or not built in; 2: could not start */
 	struct hi_emu *emu_sizeof_for;	/* the emulator pysize's natives are in */
 	/* 3.12+: the thread-local _Py_tss_tstate, as emulated code finds it
 	 * through __tls_get_addr: its offset in the Python module's TLS
 	 * block, and the module's span (tls_off UINT64_MAX: none).  */
 	uint64_t tls_off, tls_lo, tls_hi;
+	uint64_t emu_tstate;	/* the thread state emulated code runs with */
 	uint64_t set_dummy;	/* the set's deleted-entry marker */
 	/* Type cache: type address -> index into types.  */
 	struct u64map type_index;

@@ -194,6 +194,36 @@ static void natives_answer_and_return(void)
 	hi_mem_close(m);
 }
 
+/* A patched word is what emulated code reads where the target has 0
+ * (a thread state a waiting thread left NULL), never where it holds a
+ * value; it survives the written page being put back and the target
+ * running again; the target's memory is not touched.  */
+static void patches_show_where_the_target_has_zero(void)
+{
+	struct hi_mem *m;
+	struct hi_emu *e = setup(&m);
+	if (e) {
+		uint64_t ret = 0, mem = 1, zero[1] = { DATA + 72 }, set[1] = { DATA + 64 };
+		CU_ASSERT_EQUAL(hi_emu_patch(e, DATA + 72, 99), 0);
+		CU_ASSERT_EQUAL(hi_emu_patch(e, DATA + 64, 98), 0);
+		CU_ASSERT_EQUAL(hi_emu_call(e, CODE + F_READ, zero, 1, 1000, &ret, NULL, 0), HI_EMU_RETURNED);
+		CU_ASSERT_EQUAL(ret, 99);
+		CU_ASSERT_EQUAL(hi_emu_call(e, CODE + F_READ, set, 1, 1000, &ret, NULL, 0), HI_EMU_RETURNED);
+		CU_ASSERT_EQUAL(ret, 7);
+		/* A call writes the page; after it is put back, still 99.  */
+		CU_ASSERT_EQUAL(hi_emu_call(e, CODE + F_WRITE, set, 1, 1000, &ret, NULL, 0), HI_EMU_RETURNED);
+		CU_ASSERT_EQUAL(hi_emu_call(e, CODE + F_READ, zero, 1, 1000, &ret, NULL, 0), HI_EMU_RETURNED);
+		CU_ASSERT_EQUAL(ret, 99);
+		/* The target ran: its data pages are read again, patched.  */
+		hi_mem_invalidate(m);
+		CU_ASSERT_EQUAL(hi_emu_call(e, CODE + F_READ, zero, 1, 1000, &ret, NULL, 0), HI_EMU_RETURNED);
+		CU_ASSERT_EQUAL(ret, 99);
+		CU_ASSERT(hi_mem_u64(m, DATA + 72, &mem) == 0 && mem == 0);
+	}
+	hi_emu_free(e);
+	hi_mem_close(m);
+}
+
 int hi_suite_emu(void)
 {
 	CU_pSuite s = CU_add_suite("emu", NULL, NULL);
@@ -201,6 +231,7 @@ int hi_suite_emu(void)
 	    !CU_add_test(s, "writes are undone after the call", writes_are_undone_after_the_call) ||
 	    !CU_add_test(s, "syscall, budget, data and unreadable memory end a call", calls_end_early) ||
 	    !CU_add_test(s, "natives answer and return to the caller", natives_answer_and_return) ||
+	    !CU_add_test(s, "patches show where the target has zero", patches_show_where_the_target_has_zero) ||
 	    !CU_add_test(s, "an abort in the engine costs the engine, not the process",
 			 an_abort_costs_the_engine_not_the_process))
 		return -1;
