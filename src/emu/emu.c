@@ -1,7 +1,7 @@
 /* emu.c: see emu.h.
  *
  * The emulated address space is the target's, filled on demand: a fetch,
- * read or write of an unmapped page maps it (the 64 KiB around it when
+ * read or write of an unmapped page maps it (the 256 KiB around it when
  * the reader has all of it) with the reader's bytes, read and execute
  * only.  A write to such a page is allowed on a private copy, noted, and
  * the page is put back as the target had it when the call ends, so calls
@@ -34,7 +34,7 @@ const char *hi_emu_end_name(enum hi_emu_end end)
 #include <unicorn/unicorn.h>
 
 #define PAGE 4096ull
-#define BLOCK 65536ull
+#define BLOCK (256 * 1024ull)
 #define PRIV_BASE 0x100000000000ull	/* 16 TiB */
 #define STACK_SIZE (256 * 1024ull)
 #define STACK_TOP (PRIV_BASE + STACK_SIZE)
@@ -125,7 +125,7 @@ static uint32_t page_perms(struct hi_emu *e, uint64_t addr)
 							      : UC_PROT_READ | UC_PROT_WRITE;
 }
 
-/* Map the target's page(s) around ADDR: the whole 64 KiB block when it
+/* Map the target's page(s) around ADDR: the whole 256 KiB block when it
  * reads whole, none of it is mapped yet and it is all code or all data,
  * else the run of pages around ADDR that can be mapped as one.  */
 static int map_target(struct hi_emu *e, uint64_t addr)
