@@ -9,6 +9,7 @@
 #include "python/kind.h"
 #include "python/numpy.h"
 #include "util/error.h"
+#include "util/infile.h"
 #include "walk/heap.h"
 
 uint64_t hi_cmd_copy_bound(void)
@@ -17,14 +18,7 @@ uint64_t hi_cmd_copy_bound(void)
 	if (e && *e)
 		return (uint64_t)atoll(e) << 20;	/* 0: no bound */
 	/* By default half of what the machine can give without swapping. */
-	FILE *f = fopen("/proc/meminfo", "re");
-	char line[256];
-	unsigned long long kb = 0;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
+	unsigned long long kb = hi_proc_kb("/proc/meminfo", "MemAvailable:");
 	return kb ? (uint64_t)kb * 1024 / 2 : 0;
 }
 

@@ -13,13 +13,13 @@
 #include "config.h"
 #include <fcntl.h>
 #include <setjmp.h>
-#include <stdio.h>
 #include <sys/resource.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "emu/emu.h"
+#include "util/infile.h"
 
 static const char *const end_names[HI_EMU_NENDS] = {
 	"returned", "fault", "budget", "syscall", "invalid", "error",
@@ -335,14 +335,7 @@ static int room_for_engine(void)
 	struct rlimit r;
 	if (getrlimit(RLIMIT_AS, &r) < 0 || r.rlim_cur == RLIM_INFINITY)
 		return 1;
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	unsigned long long kb = 0;
-	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmSize: %llu kB", &kb) == 1)
-			break;
-	if (f)
-		fclose(f);
+	unsigned long long kb = hi_proc_kb("/proc/self/status", "VmSize:");
 	return kb && (uint64_t)r.rlim_cur > kb * 1024 + ENGINE_ROOM;
 }
 

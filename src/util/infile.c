@@ -1,7 +1,8 @@
-/* infile.c: bounded opening of the files a user names.  */
+/* infile.c: bounded opening of the files a user names; /proc lines.  */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -114,4 +115,21 @@ int hi_infile_script_ok(const char *path)
 	hi_error("script %s is %s, not a file; give a file of Tcl commands", path,
 		 S_ISDIR(st.st_mode) ? "a directory" : "a device");
 	return -1;
+}
+
+unsigned long long hi_proc_kb(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "re");
+	char line[256];
+	size_t n = strlen(key);
+	unsigned long long kb = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (strncmp(line, key, n) == 0) {
+			if (sscanf(line + n, " %llu kB", &kb) != 1)
+				kb = 0;
+			break;
+		}
+	if (f)
+		fclose(f);
+	return kb;
 }
