@@ -5,7 +5,7 @@
 
 const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_census,
-	hi_suite_emu,
+	hi_suite_emu, hi_suite_graph,
 	hi_suite_baseline,
 	hi_suite_report,
 	hi_suite_u64map,

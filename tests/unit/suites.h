@@ -33,5 +33,6 @@ int hi_suite_memmap(void);
 int hi_suite_text(void);
 int hi_suite_image(void);
 int hi_suite_emu(void);
+int hi_suite_graph(void);
 
 #endif
