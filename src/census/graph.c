@@ -101,7 +101,8 @@ int64_t hi_dominators(const struct hi_graph *g, const uint32_t *roots, size_t nr
 	unsigned char *is_root = calloc((size_t)n ? n : 1, 1);
 	uint32_t *stack = malloc(slots * sizeof *stack);
 	uint64_t *next = malloc(slots * sizeof *next);
-	struct hi_graph rev = { 0 };
+	uint64_t *pfirst = NULL;	/* number -> its referrers' numbers in PTO */
+	uint32_t *pto = NULL;
 	d.vertex = malloc(slots * sizeof *d.vertex);
 	d.parent = malloc(slots * sizeof *d.parent);
 	d.semi = malloc(slots * sizeof *d.semi);
@@ -110,7 +111,7 @@ int64_t hi_dominators(const struct hi_graph *g, const uint32_t *roots, size_t nr
 	d.chain = malloc(slots * sizeof *d.chain);
 	int64_t k = -1;
 	if (!pre || !is_root || !stack || !next || !d.vertex || !d.parent || !d.semi || !d.label || !d.ancestor ||
-	    !d.chain || hi_graph_reverse(g, &rev) < 0)
+	    !d.chain)
 		goto out;
 	for (uint32_t v = 0; v < n; v++)
 		pre[v] = NONE;
@@ -149,6 +150,28 @@ int64_t hi_dominators(const struct hi_graph *g, const uint32_t *roots, size_t nr
 		}
 	}
 
+	/* Each reached object's referrers, by number, in rows indexed by
+	 * number: the pass below then reads them in order, not scattered
+	 * over the objects (every referent of a reached object is reached). */
+	pfirst = calloc((size_t)count + 2, sizeof *pfirst);
+	if (!pfirst)
+		goto out;
+	for (uint32_t v = 0; v < n; v++)
+		if (pre[v] != NONE)
+			for (uint64_t e = g->first[v]; e < g->first[v + 1]; e++)
+				pfirst[pre[g->to[e]] + 1]++;
+	for (uint32_t i = 0; i <= count; i++)
+		pfirst[i + 1] += pfirst[i];
+	pto = malloc((pfirst[count + 1] ? pfirst[count + 1] : 1) * sizeof *pto);
+	if (!pto)
+		goto out;
+	/* NEXT (free now) keeps each row's fill point.  */
+	memcpy(next, pfirst, ((size_t)count + 1) * sizeof *next);
+	for (uint32_t v = 0; v < n; v++)
+		if (pre[v] != NONE)
+			for (uint64_t e = g->first[v]; e < g->first[v + 1]; e++)
+				pto[next[pre[g->to[e]]]++] = pre[v];
+
 	/* Semidominators, from the last number up.  */
 	for (uint32_t i = 0; i <= count; i++) {
 		d.semi[i] = i;
@@ -159,11 +182,8 @@ int64_t hi_dominators(const struct hi_graph *g, const uint32_t *roots, size_t nr
 		uint32_t w = d.vertex[i];
 		if (is_root[w])
 			d.semi[i] = 0;	/* the virtual root is a referrer */
-		for (uint64_t e = rev.first[w]; e < rev.first[w + 1]; e++) {
-			uint32_t u = rev.to[e];
-			if (pre[u] == NONE)
-				continue;	/* a referrer no root reaches */
-			uint32_t x = eval(&d, pre[u]);
+		for (uint64_t e = pfirst[i]; e < pfirst[i + 1]; e++) {
+			uint32_t x = eval(&d, pto[e]);
 			if (d.semi[x] < d.semi[i])
 				d.semi[i] = d.semi[x];
 		}
@@ -190,7 +210,8 @@ int64_t hi_dominators(const struct hi_graph *g, const uint32_t *roots, size_t nr
 	}
 	k = count;
 out:
-	hi_graph_free(&rev);
+	free(pfirst);
+	free(pto);
 	free(pre);
 	free(is_root);
 	free(stack);
