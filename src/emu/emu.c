@@ -51,7 +51,7 @@ const char *hi_emu_end_name(enum hi_emu_end end)
 #define PRIV_END (SCRATCH + SCRATCH_SIZE)
 #define MAX_DIRTY 256
 #define MAX_NATIVES 64
-#define MAX_PATCHES 4
+#define MAX_PATCHES 5	/* the TCB's, and 4 for callers */
 
 struct hi_emu {
 	struct hi_mem *mem;
@@ -420,6 +420,8 @@ struct hi_emu *hi_emu_new(struct hi_mem *mem, hi_emu_is_code_fn is_code, void *a
 	e->mem = mem;
 	e->is_code = is_code;
 	e->is_code_arg = arg;
+	/* The TCB points to itself, whenever its page is put back.  */
+	e->patches[e->npatches++] = (struct patch){ TLS_FS, TLS_FS };
 	if (open_engine(e) < 0) {
 		free(e);
 		return NULL;
@@ -441,13 +443,8 @@ static int restore_dirty(struct hi_emu *e)
 	int rc = 0;
 	for (int i = 0; i < e->ndirty; i++) {
 		uint64_t p = e->dirty[i];
-		if (is_private(p)) {	/* the thread-local block: zeroes */
+		if (is_private(p))	/* heapinspect's own: zeroes, patched */
 			memset(e->buf, 0, PAGE);
-			if (p == (TLS_FS & ~(PAGE - 1))) {
-				uint64_t fs = TLS_FS;
-				memcpy(e->buf + (TLS_FS - p), &fs, 8);
-			}
-		}
 		int unread = !is_private(p) && hi_mem_read(e->mem, p, e->buf, PAGE) < 0;
 		if (!unread)
 			apply_patches(e, e->buf, p, p + PAGE);

@@ -116,8 +116,6 @@ struct hi_py {
 	struct { uint64_t addr; struct hi_type *t; } type_memo[64];
 	/* Diagnostics of the current walk. */
 	unsigned long long bad_reads;
-	unsigned long long sizeof_emulated;	/* sizes from a C __sizeof__ */
-	unsigned long long sizeof_failed;	/* ... that failed: the default rule */
 	/* numpy's layouts, learned when the first array is met (numpy.c).  */
 	struct hi_np_layout *numpy;
 	/* The target is stopped (hi_session_stop to hi_session_resume):

@@ -415,11 +415,9 @@ static uint64_t emulated_sizeof(struct hi_py *py, uint64_t obj, struct hi_type *
 	if (end == HI_EMU_RETURNED && type == py->builtin_addr[HI_B_INT])
 		v = int_value(py, buf, sizeof buf);
 	if (v < t->basicsize || v > (int64_t)(1ull << 40)) {
-		py->sizeof_failed++;
 		t->walked.sizeof_failed++;
 		return 0;
 	}
-	py->sizeof_emulated++;
 	t->walked.sizeof_emulated++;
 	return (uint64_t)v;
 }

@@ -161,10 +161,8 @@ static void count(struct walk *w, uint64_t obj, struct hi_type *t, uint32_t kind
 	}
 	if (t->fixed_size == UINT64_MAX)	/* first of its type in this census */
 		t->fixed_size = hi_type_fixed_size(w->py, t);
-	if (!t->static_type && hi_type_python_sizeof(w->py, t)) {
-		w->diag->sizeof_python++;
+	if (!t->static_type && hi_type_python_sizeof(w->py, t))
 		t->walked.sizeof_python++;
-	}
 	/* An object whose contents did not check out (a deque whose blocks
 	 * loop, a list whose items run into untouched memory) is counted at
 	 * its fixed part, without reading the fields that would size the
@@ -186,18 +184,9 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flag
 	const struct hi_heap_opts *o = w->opts;
 	if (!hi_type_is_leaf(py, t))
 		switch (hi_referents(py, obj, t, reach, w)) {
-		case HI_REF_UNDECODED:
-			w->diag->undecoded++;
-			t->walked.undecoded++;
-			break;
-		case HI_REF_GENERIC:
-			w->diag->generic++;
-			t->walked.generic++;
-			break;
-		case HI_REF_EMULATED:
-			w->diag->emulated++;
-			t->walked.emulated++;
-			break;
+		case HI_REF_UNDECODED: t->walked.undecoded++; break;
+		case HI_REF_GENERIC: t->walked.generic++; break;
+		case HI_REF_EMULATED: t->walked.emulated++; break;
 		case HI_REF_BAD:
 			w->diag->inconsistent++;
 			flags |= BAD_OBJECT;
@@ -309,7 +298,6 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 	hi_addrset_init(&w.seen);
 	u64map_init(&w.owners);
 	py->bad_reads = 0;
-	py->sizeof_emulated = py->sizeof_failed = 0;
 	/* Precomputed facts are taken afresh by each census (kind ids are
 	 * the walk's own, in w.kinds).  */
 	for (size_t i = 0; i < py->ntypes; i++) {
@@ -343,8 +331,16 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 		}
 	}
 	diag->bad_reads = py->bad_reads;
-	diag->sizeof_emulated = py->sizeof_emulated;
-	diag->sizeof_failed = py->sizeof_failed;
+	/* What the walk and pysize counted type by type, in all.  */
+	for (size_t i = 0; i < py->ntypes; i++) {
+		const struct hi_type_walked *tw = &py->types[i]->walked;
+		diag->undecoded += tw->undecoded;
+		diag->generic += tw->generic;
+		diag->emulated += tw->emulated;
+		diag->sizeof_emulated += tw->sizeof_emulated;
+		diag->sizeof_failed += tw->sizeof_failed;
+		diag->sizeof_python += tw->sizeof_python;
+	}
 	hi_addrset_free(&w.seen);
 	u64map_free(&w.owners);
 	free(w.kinds);
