@@ -152,6 +152,7 @@ static int app_finish(struct hi_app *app, int status)
 	hi_session_detach(&app->session);
 	hi_baseline_clear(&app->baseline);
 	hi_cmd_forget_table(app);
+	hi_cmd_forget_graph(app);
 	Tcl_DeleteExitHandler(detach_on_exit, app);
 	if ((hi_output_check(app->print) == HI_OUT_FAILED || hi_output_check(stdout) == HI_OUT_FAILED) && !status) {
 		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());

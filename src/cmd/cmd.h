@@ -28,6 +28,10 @@ struct hi_app {
 	Tcl_Obj *last;
 	const struct hi_view *last_view;
 	size_t last_next;	/* the next row for `more` */
+	/* The reference graph of the last census, and the session it was
+	 * taken in (hi_session.serial).  */
+	struct hi_heapgraph *graph;
+	unsigned graph_serial;
 };
 
 /* What a command takes, declared once (as tmux's cmd_entry and
@@ -107,6 +111,7 @@ extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_de
 extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot;
 extern const struct hi_cmd hi_cmd_top, hi_cmd_numpy;
 extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
+extern const struct hi_cmd hi_cmd_path, hi_cmd_referrers, hi_cmd_referents;
 
 /* Where Tcl's own `info` lives once ours takes its name.  */
 #define HI_TCL_INFO "::tcl::builtin_info"
@@ -178,6 +183,13 @@ int hi_cmd_begin(struct hi_app *app, struct hi_result *r, int format, const char
 /* End R: the text or value becomes the command's result.  A table whose
  * view folds is kept for `more` and `all`.  */
 void hi_cmd_end(struct hi_app *app, struct hi_result *r);
+
+/* The reference graph of the last census of the attached target, or
+ * NULL.  */
+struct hi_heapgraph *hi_cmd_graph(struct hi_app *app);
+
+/* Drop it.  */
+void hi_cmd_forget_graph(struct hi_app *app);
 
 /* Drop the table kept for `more` and `all`.  */
 void hi_cmd_forget_table(struct hi_app *app);

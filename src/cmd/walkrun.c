@@ -3,6 +3,7 @@
 #include "config.h"
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "cmd/cmd.h"
 #include "mem/snapshot.h"
 #include "python/emucall.h"
@@ -107,9 +108,35 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 	return hi_cmd_walk(app, &opts, copy, out, NULL, NULL);
 }
 
-int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
+struct hi_heapgraph *hi_cmd_graph(struct hi_app *app)
+{
+	if (app->graph && (!app->session.attached || app->graph_serial != app->session.serial))
+		hi_cmd_forget_graph(app);
+	return app->graph;
+}
+
+void hi_cmd_forget_graph(struct hi_app *app)
+{
+	if (app->graph)
+		hi_heapgraph_free(app->graph);
+	free(app->graph);
+	app->graph = NULL;
+}
+
+/* Should every census keep its graph?  HEAPINSPECT_GRAPH=0 says no.  */
+static int keep_graph(void)
+{
+	const char *e = getenv("HEAPINSPECT_GRAPH");
+	return !e || strcmp(e, "0") != 0;
+}
+
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy, struct hi_census *out,
 		hi_cmd_after_fn after, void *after_arg)
 {
+	struct hi_heap_opts opts_copy = *opts_in, *opts = &opts_copy;
+	/* The last census's graph is dropped before the next is taken: the
+	 * two are never held at once.  */
+	hi_cmd_forget_graph(app);
 	struct hi_gcinfo *info = malloc(sizeof *info);
 	struct hi_heap_diag diag;
 	if (!info) {
@@ -126,6 +153,11 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 	if (hi_cmd_stop(app) != TCL_OK) {
 		free(info);
 		return TCL_ERROR;
+	}
+	if (!opts->graph && keep_graph() && !opts->nroots && !opts->max_objects) {
+		opts->graph = malloc(sizeof *opts->graph);
+		if (opts->graph)
+			hi_heapgraph_init(opts->graph);
 	}
 	struct hi_py *py = &app->session.py;
 	struct hi_mem *live = py->mem, *snap = NULL;
@@ -145,6 +177,10 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 		}
 		if (!snap) {
 			free(info);
+			if (opts->graph != opts_in->graph) {
+				hi_heapgraph_free(opts->graph);
+				free(opts->graph);
+			}
 			return hi_cmd_fail(app->interp);
 		}
 		copied = hi_mem_image_bytes(snap);
@@ -228,6 +264,23 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, s
 	if (rc == 0 && app->verbose && diag.hidden)
 		fprintf(stderr, "heapinspect: %s: %llu objects reachable only through numpy bases and dtypes (gc-based tools miss them)\n",
 			app->session.who, (unsigned long long)diag.hidden);
+	if (opts->graph && opts->graph != opts_in->graph) {
+		if (rc == 0 && hi_heapgraph_finish(opts->graph) == 0) {
+			opts->graph->relative = opts->baseline != NULL;
+			app->graph = opts->graph;
+			app->graph_serial = app->session.serial;
+		} else {
+			if (rc == 0 && app->verbose)
+				fprintf(stderr, "heapinspect: %s: out of memory for the reference graph: not kept\n",
+					app->session.who);
+			hi_heapgraph_free(opts->graph);
+			free(opts->graph);
+		}
+	}
+	if (rc == 0 && app->verbose && app->graph)
+		fprintf(stderr, "heapinspect: %s: kept the reference graph: %u objects, %llu references (%llu to what was not an object), %.1f MiB\n",
+			app->session.who, app->graph->n, (unsigned long long)hi_graph_edges(&app->graph->refs),
+			(unsigned long long)app->graph->lost, hi_heapgraph_bytes(app->graph) / 1048576.0);
 	if (rc == 0) {
 		out->skipped = hi_heap_skipped(&diag, info->broken_lists);
 		out->unfollowed = diag.undecoded + diag.generic;

@@ -41,7 +41,7 @@ struct hi_layout {
 	struct hi_mbr rt_interp_main;	/* _PyRuntime.interpreters.main */
 	struct hi_mbr rt_tstate_current;	/* 3.8-3.11: gilstate.tstate_current */
 	struct hi_mbr is_next, is_gc, is_id, is_threads_head, is_modules, is_sysdict, is_builtins;
-	struct hi_mbr ts_next;
+	struct hi_mbr ts_next, ts_thread_id;
 	struct hi_mbr gcs_generations, gcs_permanent;
 	struct hi_mbr gen_head;		/* gc_generation.head */
 	/* list, tuple */
@@ -75,12 +75,13 @@ struct hi_layout {
 	struct hi_mbr func_dict;
 	/* code */
 	struct hi_mbr co_extra, co_cell2arg, co_cellvars, co_freevars, co_nlocals, co_stacksize,
-		co_framesize, co_nlocalsplus, co_opcache, co_opcache_size, co_code;
+		co_framesize, co_nlocalsplus, co_opcache, co_opcache_size, co_code, co_varnames,
+		co_localsplusnames;
 	struct hi_mbr ce_size;		/* _PyCodeObjectExtra.ce_size */
 	uint32_t sizeof_code_extra, sizeof_opcache;
 	/* frames and generators */
 	uint32_t sizeof_frame;
-	struct hi_mbr f_code, f_frame, f_frame_data, f_iframe_code;
+	struct hi_mbr f_code, f_back, f_frame, f_frame_data, f_iframe_code;
 	struct hi_mbr iframe_localsplus, iframe_code;
 	struct hi_mbr gen_iframe, gen_code, gen_frame;
 	struct hi_mbr code_ncellvars, code_nfreevars;

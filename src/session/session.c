@@ -7,9 +7,12 @@
 #include "python/numpy.h"
 #include "session/session.h"
 
+static unsigned serials;
+
 int hi_session_attach(struct hi_session *s, pid_t pid)
 {
 	memset(s, 0, sizeof *s);
+	s->serial = ++serials;
 	s->pid = pid;
 	snprintf(s->who, sizeof s->who, "pid %d", (int)pid);
 	/* Opening reads the process's identity from its memory, which needs
@@ -44,6 +47,7 @@ fail:
 int hi_session_open_image(struct hi_session *s, const char *path)
 {
 	memset(s, 0, sizeof *s);
+	s->serial = ++serials;
 	const char *base = strrchr(path, '/');
 	snprintf(s->who, sizeof s->who, "%s", base ? base + 1 : path);
 	if (!(s->image = hi_image_open(path, s->who)))

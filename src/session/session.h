@@ -17,6 +17,8 @@
 struct hi_session {
 	pid_t pid;
 	int attached;
+	unsigned serial;	/* another at every attach: what was learned of an
+				 * earlier target is not this one's */
 	char who[64];		/* "pid 1234", the prefix of every error */
 	struct hi_image *image;	/* reading a saved image, not a process */
 	struct hi_target target;

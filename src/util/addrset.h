@@ -22,6 +22,10 @@ struct hi_addrset {
 	uint64_t recent_chunk[64];
 	uint64_t *recent_map[64];
 	size_t members;
+	/* hi_addrset_rank's tables, once hi_addrset_rank_build ran: each
+	 * bitmap's first rank, and the members before each of its words. */
+	uint64_t *rank_base;
+	uint16_t *rank_word;
 };
 
 void hi_addrset_init(struct hi_addrset *s);
@@ -37,5 +41,13 @@ int hi_addrset_covers(struct hi_addrset *s, uint64_t addr);
 
 /* Is ADDR a member?  */
 int hi_addrset_has(struct hi_addrset *s, uint64_t addr);
+
+/* Number the members 0..members-1 (in no useful order), so that side
+ * tables can be arrays: 0, or -1 when out of memory.  Adding a member
+ * afterwards invalidates the numbering (build it again).  */
+int hi_addrset_rank_build(struct hi_addrset *s);
+
+/* ADDR's number, or UINT64_MAX when it is not a member.  */
+uint64_t hi_addrset_rank(struct hi_addrset *s, uint64_t addr);
 
 #endif

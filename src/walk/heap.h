@@ -15,6 +15,7 @@
 #define HI_HEAP_H
 #include "census/baseline.h"
 #include "census/census.h"
+#include "census/heapgraph.h"
 #include "walk/gcwalk.h"
 #include "python/pyobj.h"
 
@@ -73,6 +74,11 @@ struct hi_heap_opts {
 	 * are left out).  */
 	hi_heap_observer observe;
 	void *observe_arg;
+	/* If not NULL (initialized by the caller), receives every object
+	 * walked, the baseline's too, and the references between them, to
+	 * be finished (heapgraph.h) once the target runs again.  When out
+	 * of memory for it, its oom is set and the census goes on.  */
+	struct hi_heapgraph *graph;
 };
 
 /* Build C (initialized by the caller with hi_census_init) for the target

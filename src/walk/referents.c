@@ -143,6 +143,12 @@ static int dict_refs(struct hi_py *py, uint64_t obj, int all_keys, hi_ref_fn fn,
 	struct dict_visit v = { fn, arg, 0 };
 	if (rd_ptr(py, obj, py->l.ma_keys, &keys) < 0 || hi_py_dictkeys(py, keys, &k) < 0)
 		return -1;
+	/* 3.13: a dict made of an instance's inline values leaves them to
+	 * the instance (dict_traverse skips embedded values).  */
+	uint64_t values, embedded;
+	if (hi_has(py->l.dv_embedded) && rd_ptr(py, obj, py->l.ma_values, &values) == 0 && values &&
+	    hi_mem_uint(py->mem, values + py->l.dv_embedded.off, 1, &embedded) == 0 && embedded)
+		return 0;	/* its keys are all str: not visited either */
 	if (all_keys) {
 		v.keys = 1;
 	} else if (k.kind >= 0) {
@@ -336,54 +342,67 @@ static int member_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, int st
 	return found;
 }
 
-/* Attribute values stored without a dict (3.11+), for the first N keys of
- * the type's shared keys.  */
-static int values_refs(struct hi_py *py, uint64_t values, struct hi_type *t, hi_ref_fn fn, void *arg)
+int hi_instance_attrs(struct hi_py *py, uint64_t obj, struct hi_type *t, uint64_t *dict, uint64_t *values, int64_t *n)
 {
-	uint64_t keys;
+	const struct hi_layout *l = &py->l;
+	uint64_t word, keys;
 	struct hi_dictkeys k;
-	if (rd_ptr(py, t->addr, py->l.ht_cached_keys, &keys) < 0 || !keys || hi_py_dictkeys(py, keys, &k) < 0)
-		return -1;
-	uint64_t at = hi_has(py->l.dv_values) ? values + py->l.dv_values.off : values;
-	return visit_array(py, at, k.nentries, fn, arg);
+	int managed = py->managed && (t->flags & py->managed_dict_flag);
+	*dict = *values = 0;
+	*n = 0;
+	if (managed && (py->managed == HI_MANAGED_311 || py->managed == HI_MANAGED_312)) {
+		uint64_t v = 0;
+		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) < 0)
+			return 0;
+		if (py->managed == HI_MANAGED_311) {
+			if (word)
+				*dict = word;
+			else if (hi_mem_u64(py->mem, obj - 4 * PTR, &v) < 0)
+				v = 0;
+		} else if (word & 1) {
+			/* Tagged: the word is the values pointer minus one (3.12's
+			 * _PyDictOrValues_SetValues).  */
+			v = word + 1;
+		} else {
+			*dict = word;
+		}
+		if (!v)
+			return 0;
+		/* The values of the first nentries keys of the type's shared
+		 * keys.  */
+		if (rd_ptr(py, t->addr, l->ht_cached_keys, &keys) < 0 || !keys || hi_py_dictkeys(py, keys, &k) < 0)
+			return -1;
+		*values = hi_has(l->dv_values) ? v + l->dv_values.off : v;
+		*n = k.nentries;
+		return 0;
+	}
+	if (managed && py->managed == HI_MANAGED_313 && (t->flags & py->inline_values_flag)) {
+		/* Values inline after the object; a materialized dict shares them. */
+		uint64_t v = obj + (uint64_t)t->basicsize, valid, size;
+		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) == 0 && word)
+			*dict = word;
+		if (hi_mem_uint(py->mem, v + l->dv_valid.off, 1, &valid) < 0 ||
+		    hi_mem_uint(py->mem, v + l->dv_size.off, 1, &size) < 0)
+			return -1;
+		if (valid) {
+			*values = v + l->dv_values.off;
+			*n = (int64_t)size;
+		}
+		return 0;
+	}
+	*dict = hi_py_owned_dict(py, obj, t);
+	return 0;
 }
 
 static int instance_dict_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_ref_fn fn, void *arg)
 {
-	const struct hi_layout *l = &py->l;
-	uint64_t word;
-	int managed = py->managed && (t->flags & py->managed_dict_flag);
-	if (managed && py->managed == HI_MANAGED_311) {
-		uint64_t values;
-		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) == 0 && word)
-			fn(word, arg);
-		else if (hi_mem_u64(py->mem, obj - 4 * PTR, &values) == 0 && values)
-			return values_refs(py, values, t, fn, arg);
-		return 0;
-	}
-	if (managed && py->managed == HI_MANAGED_312) {
-		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) < 0 || !word)
-			return 0;
-		/* Tagged: the word is the values pointer minus one (3.12's
-		 * _PyDictOrValues_SetValues).  */
-		return (word & 1) ? values_refs(py, word + 1, t, fn, arg) : (fn(word, arg), 0);
-	}
-	if (managed && py->managed == HI_MANAGED_313 && (t->flags & py->inline_values_flag)) {
-		/* Values inline after the object; a materialized dict shares them. */
-		uint64_t values = obj + (uint64_t)t->basicsize, valid, size;
-		if (hi_mem_u64(py->mem, obj - 3 * PTR, &word) == 0 && word)
-			fn(word, arg);
-		if (hi_mem_uint(py->mem, values + l->dv_valid.off, 1, &valid) < 0 ||
-		    hi_mem_uint(py->mem, values + l->dv_size.off, 1, &size) < 0)
-			return -1;
-		if (valid)
-			return visit_array(py, values + l->dv_values.off, (int64_t)size, fn, arg);
-		return 0;
-	}
-	uint64_t d = hi_py_owned_dict(py, obj, t);
-	if (d)
-		fn(d, arg);
-	return 0;
+	uint64_t dict, values;
+	int64_t n;
+	if (hi_instance_attrs(py, obj, t, &dict, &values, &n) < 0)
+		return -1;
+	if (dict)
+		fn(dict, arg);
+	return n ? visit_array(py, values, n, fn, arg) : 0;
 }
 
 /* ---- what is not followed ---- */

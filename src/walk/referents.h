@@ -45,6 +45,12 @@ static inline int hi_type_has_hidden(const struct hi_type *t)
  * not ask hi_referents (hi_referents_hidden is asked apart).  */
 int hi_type_is_leaf(struct hi_py *py, struct hi_type *t);
 
+/* Where instance OBJ of class T keeps its attributes: its materialized
+ * __dict__ in *DICT (0: none), and (3.11+) the *N values it keeps
+ * without a dict at *VALUES, the values of the first N keys of the
+ * class's shared keys.  0, or -1 when its memory does not add up.  */
+int hi_instance_attrs(struct hi_py *py, uint64_t obj, struct hi_type *t, uint64_t *dict, uint64_t *values, int64_t *n);
+
 /* The references of interpreter frame F (3.11+, not an object): its
  * function, code, locals dict, frame object and the live part of its
  * localsplus.  0, or -1 when its memory is inconsistent.  */

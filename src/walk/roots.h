@@ -11,4 +11,13 @@
  * Returns the number of frames visited.  */
 unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg);
 
+/* The roots a Python developer names, of the interpreter at INTERP:
+ * sys.modules and each module in it, by its key ("__main__"), and each
+ * local, cell and free variable of each running frame of each thread
+ * ("thread 140213 \"MainThread\" handle() local 'req'").  Each name
+ * starts with PREFIX (the interpreter, for subinterpreters).  FN gets
+ * the object and its name, the name only for the call's duration.  */
+typedef void (*hi_root_fn)(uint64_t obj, const char *name, void *arg);
+void hi_named_roots(struct hi_py *py, uint64_t interp, const char *prefix, hi_root_fn fn, void *arg);
+
 #endif

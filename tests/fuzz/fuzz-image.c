@@ -28,6 +28,7 @@
 #include "util/error.h"
 #include "walk/gcwalk.h"
 #include "walk/heap.h"
+#include "walk/labels.h"
 #include "mem/image.h"
 #include "python/numpy.h"
 #include "python/pyobj.h"
@@ -109,6 +110,15 @@ struct saved {
 	size_t len;
 };
 
+static int fuzz_label(const char *label, uint64_t ref, void *arg)
+{
+	(void)arg;
+	(void)ref;
+	if (strlen(label) >= HI_LABEL_MAX)
+		abort();
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct saved saved[MAX_PATCHES];
@@ -172,6 +182,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				     roots, nroots, MAX_OBJECTS };
 	if (size > 0 && data[0] == 0xff)
 		opts.nroots = 0;	/* the GC lists and frames, still bounded */
+	/* The reference graph, its named roots and paths, and the labels
+	 * of what the first objects hold, as path and referents read them. */
+	struct hi_heapgraph graph;
+	hi_heapgraph_init(&graph);
+	if (size > 0 && (data[0] & 2))
+		opts.graph = &graph;
 	struct hi_census c;
 	struct hi_gcinfo *info = malloc(sizeof *info);
 	struct hi_heap_diag diag;
@@ -187,7 +203,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (rows && objects != c.objects)
 			abort();
 		free(rows);
+		if (opts.graph && hi_heapgraph_finish(&graph) == 0) {
+			if (!hi_heapgraph_paths(&graph) || !hi_heapgraph_referrers(&graph))
+				abort();	/* out of memory on a bounded graph */
+			for (uint32_t v = 0; v < graph.n && v < 64; v++) {
+				char label[HI_LABEL_MAX];
+				struct hi_type *t = hi_py_type(&F.py, hi_py_type_of(&F.py, graph.addr[v]));
+				if (t)
+					hi_labelled_referents(&F.py, graph.addr[v], t, fuzz_label, NULL);
+				hi_short_repr(&F.py, graph.addr[v], label);
+				for (uint64_t k = graph.refs.first[v]; k < graph.refs.first[v + 1] && k < graph.refs.first[v] + 4; k++)
+					hi_ref_label(&F.py, graph.addr[v], graph.addr[graph.refs.to[k]], label);
+			}
+		}
 	}
+	hi_heapgraph_free(&graph);
 	free(info);
 	hi_census_free(&c);
 	u64map_free(&record);

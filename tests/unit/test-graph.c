@@ -8,6 +8,7 @@
 #include <string.h>
 #include <CUnit/CUnit.h>
 #include "census/graph.h"
+#include "census/heapgraph.h"
 #include "suites.h"
 
 static int build(struct hi_graph *g, uint32_t n, const uint32_t (*e)[2], size_t ne)
@@ -233,12 +234,95 @@ static void random_graphs_against_the_definition(void)
 	CU_ASSERT_EQUAL(bad, 0);
 }
 
+/* A walk's graph: objects by address as the walk met them, references
+ * by address (twice where an object holds one twice, to a non-object
+ * where the walk met a bad pointer), then numbered through the visited
+ * set.  */
+static void a_walks_graph_numbers_references_by_address(void)
+{
+	static const uint64_t addr[] = { 0x7f0000001000, 0x7f0000001040, 0x550000020010, 0x7f00000f0000 };
+	struct hi_heapgraph g;
+	struct hi_addrset seen;
+	hi_heapgraph_init(&g);
+	hi_addrset_init(&seen);
+	CU_ASSERT_EQUAL(hi_addrset_add(&seen, 0x600000000008), 1);	/* seen, not an object */
+	for (uint32_t v = 0; v < 4; v++) {
+		CU_ASSERT_EQUAL_FATAL(hi_heapgraph_node(&g, addr[v]), v);
+		hi_addrset_add(&seen, addr[v]);
+		g.size[v] = 16 * (v + 1);
+	}
+	/* References are of the last object added: rebuild in that order.  */
+	hi_heapgraph_free(&g);
+	hi_heapgraph_init(&g);
+	hi_heapgraph_node(&g, addr[0]);
+	hi_heapgraph_ref(&g, addr[2]);
+	hi_heapgraph_ref(&g, addr[2]);
+	hi_heapgraph_ref(&g, 0x600000000008);
+	hi_heapgraph_node(&g, addr[1]);
+	hi_heapgraph_node(&g, addr[2]);
+	hi_heapgraph_ref(&g, addr[3]);
+	hi_heapgraph_ref(&g, addr[0]);
+	hi_heapgraph_ref(&g, 0x123450);	/* never seen */
+	hi_heapgraph_node(&g, addr[3]);
+	hi_heapgraph_ref(&g, addr[1]);
+	hi_heapgraph_walked(&g, &seen);
+	CU_ASSERT_EQUAL(seen.members, 0);	/* handed over */
+	CU_ASSERT_FATAL(hi_heapgraph_finish(&g) == 0);
+	CU_ASSERT_EQUAL(g.n, 4);
+	CU_ASSERT_EQUAL(g.lost, 2);
+	CU_ASSERT_EQUAL(hi_graph_edges(&g.refs), 5);
+	static const uint32_t want[] = { 2, 2, 3, 0, 1 };
+	static const uint64_t first[] = { 0, 2, 2, 4, 5 };
+	for (int k = 0; k < 5; k++) {
+		CU_ASSERT_EQUAL(g.refs.to[k], want[k]);
+		CU_ASSERT_EQUAL(g.refs.first[k], first[k]);
+	}
+	CU_ASSERT_EQUAL(hi_heapgraph_find(&g, addr[3]), 3);
+	CU_ASSERT_EQUAL(hi_heapgraph_find(&g, 0x600000000008), UINT32_MAX);
+	CU_ASSERT(hi_heapgraph_finish(&g) == 0);	/* once */
+	hi_heapgraph_free(&g);
+	hi_addrset_free(&seen);
+}
+
+/* The visited set's numbering: every member a distinct number below
+ * the count, non-members none, over many bitmaps.  */
+static void the_visited_sets_numbering_is_a_bijection(void)
+{
+	struct hi_addrset s;
+	hi_addrset_init(&s);
+	srand(7);
+	uint64_t *a = malloc(100000 * sizeof *a);
+	size_t n = 0;
+	for (int i = 0; i < 100000; i++) {
+		uint64_t x = ((uint64_t)(rand() % 64) << 24 | (uint64_t)(rand() & 0xffffff)) & ~7ull;
+		if (hi_addrset_add(&s, x) == 1)
+			a[n++] = x;
+	}
+	CU_ASSERT_FATAL(hi_addrset_rank_build(&s) == 0);
+	unsigned char *hit = calloc(n, 1);
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = hi_addrset_rank(&s, a[i]);
+		if (r >= n || hit[r])
+			bad++;
+		else
+			hit[r] = 1;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(hi_addrset_rank(&s, 0x7777777777770), UINT64_MAX);
+	free(hit);
+	free(a);
+	hi_addrset_free(&s);
+}
+
 int hi_suite_graph(void)
 {
 	CU_pSuite s = CU_add_suite("graph", NULL, NULL);
 	if (!s ||
 	    !CU_add_test(s, "references in compressed rows, and turned around",
 			 csr_keeps_each_objects_references_in_order) ||
+	    !CU_add_test(s, "a walk's graph: references numbered by address", a_walks_graph_numbers_references_by_address) ||
+	    !CU_add_test(s, "the visited set numbers its members one to one", the_visited_sets_numbering_is_a_bijection) ||
 	    !CU_add_test(s, "a diamond: the join is the top's alone", a_diamond) ||
 	    !CU_add_test(s, "a cycle: its entry keeps all of it", a_cycle) ||
 	    !CU_add_test(s, "several roots, and what no root reaches", several_roots_and_the_unreached) ||

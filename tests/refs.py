@@ -1,0 +1,144 @@
+"""Why is it alive: path, referrers and referents against the target's own
+answers, on every CPython 3.8+ found.
+
+workloads/refs_target.py plants objects held by known holders (a module
+global through an instance attribute, a dict and a list; a class
+attribute; a closure's cell; a running thread's local; __slots__; a
+cycle only the collector frees) and computes from inside, by a
+breadth-first search of its own objects from its modules and its frames'
+locals, the shortest path of each, and from gc.get_referrers the
+referrers of each kind.  heapinspect's `path KIND`, `path ADDR` and
+`referrers KIND` must give exactly those, live, on a -copy and on an
+image written by dump.
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import (FLAT_TCL, Tap, Target, find_pythons, heapinspect, json_flat, label, tcl_flat,  # noqa: E402
+                     tmpfile, SRCDIR)
+
+WORKLOAD = os.path.join(SRCDIR, 'workloads', 'refs_target.py')
+UNREACHED = '(no named root reaches it: held by C code, or garbage awaiting the cyclic collector)'
+
+
+def run(tap, name, args, what, target=None):
+    rc, out, err = heapinspect(args)
+    tap.ok(rc == 0, '%s: %s exits 0' % (name, what), err)
+    if target:
+        running, state = target.running()
+        tap.ok(running, '%s: target running after %s (state %s)' % (name, what, state))
+    return rc, out, err
+
+
+def script_for(truth):
+    """One script: every planted kind's path and referrers, and one
+    object's path, as JSON, separated by @@ lines."""
+    lines = []
+    for kind in sorted(truth):
+        lines.append('puts [path %s -format json]; puts @@' % kind)
+        lines.append('puts [referrers %s -format json]; puts @@' % kind)
+        lines.append('puts [path 0x%x -format json]; puts @@' % truth[kind]['example']['address'])
+    return '\n'.join(lines)
+
+
+def check_answers(tap, name, what, out, truth):
+    parts = [json.loads(p) for p in out.split('@@\n') if p.strip()]
+    if not tap.ok(len(parts) == 3 * len(truth), '%s: %s: an answer to each question' % (name, what), out):
+        return
+    for i, kind in enumerate(sorted(truth)):
+        t = truth[kind]
+        path, refs, one = parts[3 * i:3 * i + 3]
+        got = {(r['path'] if r['reached'] else ''): r['count'] for r in path['rows']}
+        tap.ok(got == t['paths'] and path['objects'] == t['count'],
+               '%s: %s: path %s: %d objects by the path that holds them, as the target finds them'
+               % (name, what, kind, t['count']),
+               'heapinspect: %r (%d objects)\ntruth: %r' % (got, path['objects'], t['paths']))
+        got = sorted((r['kind'], r['reference'], r['count']) for r in refs['rows'])
+        want = sorted((r['kind'], r['reference'], r['count']) for r in t['referrers'])
+        tap.ok(got == want, '%s: %s: referrers %s: kinds and references as gc.get_referrers finds them'
+               % (name, what, kind), 'heapinspect: %r\ntruth: %r' % (got, want))
+        want = t['example']['path']
+        got = one['rows'][0]['example'] if one['rows'] and one['rows'][0]['reached'] else ''
+        tap.ok(len(one['rows']) == 1 and got == want,
+               '%s: %s: path 0x%x: %r' % (name, what, t['example']['address'], want), 'heapinspect: %r' % one)
+
+
+def check_python(tap, python):
+    name = label(python)
+    truth_path = tmpfile('.json')
+    image = tmpfile('.himg')
+    try:
+        target = Target([python, WORKLOAD, truth_path])
+    except Exception as e:
+        tap.ok(False, '%s: start the refs workload' % name, e)
+        return
+    try:
+        with open(truth_path) as f:
+            truth = json.load(f)
+        tap.ok(all(t['count'] for t in truth.values()), '%s: every planted kind has objects' % name, truth)
+        pid = str(target.pid)
+        script = script_for(truth)
+
+        rc, out, _ = run(tap, name, ['attach', pid, '-e', script], 'path and referrers, live', target)
+        if rc == 0:
+            check_answers(tap, name, 'live', out, truth)
+
+        rc, out, _ = run(tap, name, ['attach', pid, '-e', 'heap -copy -format json', '-e', 'puts @@\n' + script],
+                         'path and referrers after heap -copy', target)
+        if rc == 0:
+            check_answers(tap, name, '-copy', out.split('@@\n', 1)[1], truth)
+
+        rc, out, _ = run(tap, name, ['attach', pid, '-e', 'dump %s' % image], 'dump', target)
+        if rc == 0:
+            rc, out, _ = run(tap, name, ['image', image, '-e', script], 'path and referrers on the image')
+            if rc == 0:
+                check_answers(tap, name, 'image', out, truth)
+
+        # The same fields and values as JSON and as a Tcl dict.
+        kind = '__main__.Entry'
+        script = (FLAT_TCL + 'puts [path %s -format json]\nputs @@\nflat "" [path %s -format tcl] {rows rows}\n'
+                  'puts @@\nputs [referrers %s -format json]\nputs @@\nflat "" [referrers %s -format tcl] {rows rows}\n'
+                  % (kind, kind, kind, kind))
+        rc, out, _ = run(tap, name, ['attach', pid, '-e', script], 'path and referrers as json and tcl', target)
+        if rc == 0:
+            p = out.split('@@\n')
+            for what, j, t in (('path', p[0], p[1]), ('referrers', p[2], p[3])):
+                j, t = json_flat(json.loads(j)), tcl_flat(t)
+                tap.ok(j == t and 'rows.0.count' in j, '%s: %s: -format json and tcl carry the same %d fields'
+                       % (name, what, len(j)), 'json %r\ntcl %r' % (j, t))
+
+        # The table a user reads.
+        rc, out, _ = run(tap, name, ['attach', pid, '-e', 'path __main__.Entry'], 'path (table)', target)
+        tap.ok('Shortest paths from named roots to 300 objects of kind __main__.Entry' in out and
+               '__main__.REGISTRY.by_id[*][*]' in out, '%s: the path table names the holder' % name, out)
+        rc, out, _ = run(tap, name, ['attach', pid, '-e', 'path __main__.Garbage'], 'path of garbage (table)',
+                         target)
+        tap.ok(UNREACHED in out, '%s: garbage is said to be unreached' % name, out)
+
+        for bad, want in (('path NoSuchKind', "no object of kind 'NoSuchKind'"),
+                          ('path 0x10', 'no object at 0x10'),
+                          ('referents __main__.Entry', 'is not an address')):
+            rc, out, err = heapinspect(['attach', pid, '-e', bad])
+            tap.ok(rc == 1 and want in err and 'pid %s' % pid in err,
+                   '%s: %s is refused in one line' % (name, bad), 'status %d: %s' % (rc, err))
+    finally:
+        target.close()
+        for p in (truth_path, image):
+            if os.path.exists(p):
+                os.unlink(p)
+
+
+def main():
+    tap = Tap()
+    pythons = find_pythons()
+    if not pythons:
+        tap.skip('refs', 'no CPython 3.8+ found')
+    for python in pythons:
+        check_python(tap, python)
+    return tap.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
