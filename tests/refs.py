@@ -7,9 +7,11 @@ attribute; a closure's cell; a running thread's local; __slots__; a
 cycle only the collector frees) and computes from inside, by a
 breadth-first search of its own objects from its modules and its frames'
 locals, the shortest path of each, and from gc.get_referrers the
-referrers of each kind.  heapinspect's `path KIND`, `path ADDR` and
-`referrers KIND` must give exactly those, live, on a -copy and on an
-image written by dump.
+referrers of each kind, and by the definition on its own reference
+graph, the bytes each planted holder alone keeps alive.  heapinspect's
+`path KIND`, `path ADDR`, `referrers KIND` and `show ADDR`'s retained
+size (its dominator tree) must give exactly those, live, on a -copy and
+on an image written by dump.
 """
 import json
 import os
@@ -20,7 +22,7 @@ from testlib import (FLAT_TCL, Tap, Target, find_pythons, heapinspect, json_flat
                      tmpfile, SRCDIR)
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'refs_target.py')
-UNREACHED = '(no named root reaches it: held by C code, or garbage awaiting the cyclic collector)'
+UNREACHED = '(garbage: nothing holds it but other garbage; the cyclic collector has not freed it yet)'
 
 
 def run(tap, name, args, what, target=None):
@@ -32,22 +34,34 @@ def run(tap, name, args, what, target=None):
     return rc, out, err
 
 
+def planted(truth):
+    return sorted(k for k in truth if k.startswith('__main__.'))
+
+
 def script_for(truth):
-    """One script: every planted kind's path and referrers, and one
-    object's path, as JSON, separated by @@ lines."""
+    """One script: every planted kind's path and referrers, one object's
+    path, and each holder's show, as JSON, separated by @@ lines."""
     lines = []
-    for kind in sorted(truth):
+    for kind in planted(truth):
         lines.append('puts [path %s -format json]; puts @@' % kind)
         lines.append('puts [referrers %s -format json]; puts @@' % kind)
         lines.append('puts [path 0x%x -format json]; puts @@' % truth[kind]['example']['address'])
+    for name in sorted(truth['retained']):
+        lines.append('puts [show 0x%x -format json]; puts @@' % truth['retained'][name]['address'])
     return '\n'.join(lines)
 
 
 def check_answers(tap, name, what, out, truth):
     parts = [json.loads(p) for p in out.split('@@\n') if p.strip()]
-    if not tap.ok(len(parts) == 3 * len(truth), '%s: %s: an answer to each question' % (name, what), out):
+    kinds, holders = planted(truth), sorted(truth['retained'])
+    if not tap.ok(len(parts) == 3 * len(kinds) + len(holders), '%s: %s: an answer to each question' % (name, what),
+                  out):
         return
-    for i, kind in enumerate(sorted(truth)):
+    for holder, show in zip(holders, parts[3 * len(kinds):]):
+        want = truth['retained'][holder]['retained']
+        tap.ok(show['retained'] == want, '%s: %s: show %s: keeps alive %d bytes, as the target computes it'
+               % (name, what, holder, want), 'heapinspect: %r' % show['retained'])
+    for i, kind in enumerate(kinds):
         t = truth[kind]
         path, refs, one = parts[3 * i:3 * i + 3]
         got = {(r['path'] if r['reached'] else ''): r['count'] for r in path['rows']}
@@ -77,7 +91,7 @@ def check_python(tap, python):
     try:
         with open(truth_path) as f:
             truth = json.load(f)
-        tap.ok(all(t['count'] for t in truth.values()), '%s: every planted kind has objects' % name, truth)
+        tap.ok(all(truth[k]['count'] for k in planted(truth)), '%s: every planted kind has objects' % name, truth)
         pid = str(target.pid)
         script = script_for(truth)
 

@@ -18,6 +18,10 @@ void hi_heapgraph_free(struct hi_heapgraph *g)
 	free(g->size);
 	free(g->kind);
 	free(g->flags);
+	free(g->refcnt);
+	free(g->held);
+	free(g->idom);
+	free(g->retained);
 	free(g->raw);
 	for (size_t i = 0; i < g->nroots; i++)
 		free(g->roots[i].name);
@@ -42,6 +46,7 @@ uint32_t hi_heapgraph_node(struct hi_heapgraph *g, uint64_t addr)
 		GROW(g->size, cap);
 		GROW(g->kind, cap);
 		GROW(g->flags, cap);
+		GROW(g->refcnt, cap);
 		GROW(g->refs.first, (size_t)cap + 1);
 		g->cap = cap;
 	}
@@ -50,6 +55,7 @@ uint32_t hi_heapgraph_node(struct hi_heapgraph *g, uint64_t addr)
 	g->size[v] = 0;
 	g->kind[v] = UINT32_MAX;
 	g->flags[v] = 0;
+	g->refcnt[v] = 0;
 	g->refs.first[v] = g->nraw;
 	return v;
 oom:
@@ -170,6 +176,8 @@ int hi_heapgraph_finish(struct hi_heapgraph *g)
 			g->kind = p;
 		if ((p = realloc(g->flags, (g->n ? g->n : 1) * sizeof *g->flags)))
 			g->flags = p;
+		if ((p = realloc(g->refcnt, (g->n ? g->n : 1) * sizeof *g->refcnt)))
+			g->refcnt = p;
 		if ((p = realloc(g->refs.first, ((size_t)g->n + 1) * sizeof *g->refs.first)))
 			g->refs.first = p;
 		g->cap = g->n;
@@ -191,11 +199,13 @@ uint32_t hi_heapgraph_find(const struct hi_heapgraph *g, uint64_t addr)
 
 uint64_t hi_heapgraph_bytes(const struct hi_heapgraph *g)
 {
-	uint64_t b = (uint64_t)g->cap * (8 + 8 + 4 + 1 + 8) + hi_graph_edges(&g->refs) * 4 + g->capraw * 8;
+	uint64_t b = (uint64_t)g->cap * (8 + 8 + 4 + 4 + 1 + 8) + hi_graph_edges(&g->refs) * 4 + g->capraw * 8;
 	if (g->rev.first)
 		b += (uint64_t)g->n * 8 + hi_graph_edges(&g->rev) * 4;
 	if (g->parent)
 		b += (uint64_t)g->n * 4;
+	if (g->retained)
+		b += (uint64_t)g->n * 12;
 	return b;
 }
 
@@ -208,27 +218,92 @@ const struct hi_graph *hi_heapgraph_referrers(struct hi_heapgraph *g)
 	return &g->rev;
 }
 
+/* The named roots' objects, then the held ones: a malloc'd array of
+ * NROOTS + NHELD.  */
+static uint32_t *all_roots(const struct hi_heapgraph *g)
+{
+	uint32_t *roots = malloc((g->nroots + g->nheld + 1) * sizeof *roots);
+	if (!roots)
+		return NULL;
+	for (size_t i = 0; i < g->nroots; i++)
+		roots[i] = g->roots[i].node;
+	for (size_t i = 0; i < g->nheld; i++)
+		roots[g->nroots + i] = g->held[i];
+	return roots;
+}
+
+/* Which objects the named roots do not reach are held from outside:
+ * more references than the graph shows.  */
+static int find_held(struct hi_heapgraph *g, const uint32_t *parent)
+{
+	uint32_t *indegree = calloc((size_t)g->n + 1, sizeof *indegree);
+	if (!indegree)
+		return -1;
+	uint64_t ne = hi_graph_edges(&g->refs);
+	for (uint64_t k = 0; k < ne; k++)
+		if (indegree[g->refs.to[k]] < UINT32_MAX)
+			indegree[g->refs.to[k]]++;
+	size_t n = 0;
+	for (uint32_t v = 0; v < g->n; v++)
+		n += parent[v] == HI_PATH_NONE && g->refcnt[v] > indegree[v];
+	free(g->held);
+	g->held = malloc((n ? n : 1) * sizeof *g->held);
+	if (!g->held) {
+		free(indegree);
+		return -1;
+	}
+	g->nheld = 0;
+	for (uint32_t v = 0; v < g->n; v++)
+		if (parent[v] == HI_PATH_NONE && g->refcnt[v] > indegree[v])
+			g->held[g->nheld++] = v;
+	free(indegree);
+	return 0;
+}
+
 const uint32_t *hi_heapgraph_paths(struct hi_heapgraph *g)
 {
 	if (!g->finished)
 		return NULL;
 	if (g->parent)
 		return g->parent;
-	uint32_t *roots = malloc((g->nroots ? g->nroots : 1) * sizeof *roots);
 	g->parent = malloc(((size_t)g->n ? g->n : 1) * sizeof *g->parent);
-	if (!roots || !g->parent) {
-		free(roots);
-		free(g->parent);
-		g->parent = NULL;
-		return NULL;
-	}
-	for (size_t i = 0; i < g->nroots; i++)
-		roots[i] = g->roots[i].node;
-	g->reached = hi_paths(&g->refs, roots, g->nroots, g->parent);
+	uint32_t *roots = all_roots(g);
+	/* The named roots first, to know what they leave, then again with
+	 * the held ones after them.  */
+	int ok = roots && g->parent && hi_paths(&g->refs, roots, g->nroots, g->parent) >= 0 &&
+		 find_held(g, g->parent) == 0;
 	free(roots);
-	if (g->reached < 0) {
+	roots = ok ? all_roots(g) : NULL;
+	ok = roots && (g->reached = hi_paths(&g->refs, roots, g->nroots + g->nheld, g->parent)) >= 0;
+	free(roots);
+	if (!ok) {
 		free(g->parent);
 		g->parent = NULL;
 	}
 	return g->parent;
+}
+
+const uint64_t *hi_heapgraph_retained(struct hi_heapgraph *g)
+{
+	if (g->retained)
+		return g->retained;
+	if (!hi_heapgraph_paths(g))	/* the held roots */
+		return NULL;
+	uint32_t *roots = all_roots(g), *order = malloc(((size_t)g->n ? g->n : 1) * sizeof *order);
+	g->idom = malloc(((size_t)g->n ? g->n : 1) * sizeof *g->idom);
+	g->retained = malloc(((size_t)g->n ? g->n : 1) * sizeof *g->retained);
+	int64_t reached = -1;
+	if (roots && order && g->idom && g->retained)
+		reached = hi_dominators(&g->refs, roots, g->nroots + g->nheld, g->idom, order);
+	if (reached >= 0)
+		hi_retained(g->n, g->idom, order, (uint64_t)reached, g->size, g->retained);
+	free(roots);
+	free(order);
+	if (reached < 0) {
+		free(g->idom);
+		free(g->retained);
+		g->idom = NULL;
+		g->retained = NULL;
+	}
+	return g->retained;
 }

@@ -7,8 +7,8 @@
  * of every object walked, baseline or not) and flags.  The references
  * are the graph of graph.h, as the walk followed them, a referent that
  * appears twice in an object appearing twice (so that in-degrees can be
- * held against reference counts).  Per object 8 + 8 + 4 + 1 bytes and 8
- * of row offsets; per reference 4.
+ * held against reference counts).  Per object 8 + 8 + 4 + 4 + 1 bytes
+ * and 8 of row offsets; per reference 4.
  *
  * Built during a walk: hi_heapgraph_node for each object as it is
  * visited, hi_heapgraph_ref for each reference it makes while it is the
@@ -41,6 +41,7 @@ struct hi_heapgraph {
 	uint64_t *size;
 	uint32_t *kind;
 	uint8_t *flags;
+	uint32_t *refcnt;	/* ob_refcnt, at most UINT32_MAX */
 	struct hi_census kinds;	/* every object walked, by kind */
 	struct hi_graph refs;
 	struct hi_hg_root *roots;	/* in the order named */
@@ -52,6 +53,17 @@ struct hi_heapgraph {
 	struct hi_graph rev;
 	uint32_t *parent;
 	int64_t reached;
+	/* Objects no named root reaches whose reference count exceeds the
+	 * references to them the walk saw: held by C code (or the
+	 * interpreter's own state), roots of their own after the named
+	 * ones.  What neither reaches is garbage the cyclic collector has
+	 * not freed yet.  */
+	uint32_t *held;
+	size_t nheld;
+	/* The dominator tree, on first use: each object's immediate
+	 * dominator (graph.h's IDOM) and retained size.  */
+	uint32_t *idom;
+	uint64_t *retained;
 	/* While building: each object's first reference in RAW, and the
 	 * referents' addresses.  */
 	uint64_t *raw, nraw, capraw;
@@ -99,9 +111,17 @@ int hi_heapgraph_finish(struct hi_heapgraph *g);
 /* The referrers graph, built on first use: NULL when out of memory.  */
 const struct hi_graph *hi_heapgraph_referrers(struct hi_heapgraph *g);
 
-/* The shortest paths from the named roots (paths.h's PARENT), worked out
- * on first use: NULL when out of memory.  */
+/* The shortest paths from the named roots, then the held ones
+ * (paths.h's PARENT: HI_PATH_ROOT + i for the ith named root, + nroots
+ * + j for the jth held), worked out on first use: NULL when out of
+ * memory.  */
 const uint32_t *hi_heapgraph_paths(struct hi_heapgraph *g);
+
+/* Each object's retained size: its own and that of every object it
+ * dominates (all paths from the roots to them pass through it), the
+ * roots being the named and the held ones; 0 for garbage.  Worked out
+ * on first use; NULL when out of memory.  */
+const uint64_t *hi_heapgraph_retained(struct hi_heapgraph *g);
 
 /* The number of the object at ADDR, or UINT32_MAX (a linear search).  */
 uint32_t hi_heapgraph_find(const struct hi_heapgraph *g, uint64_t addr);

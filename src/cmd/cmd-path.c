@@ -9,7 +9,7 @@
 #include "report/view.h"
 #include "util/error.h"
 
-#define UNREACHED "(no named root reaches it: held by C code, or garbage awaiting the cyclic collector)"
+#define UNREACHED "(garbage: nothing holds it but other garbage; the cyclic collector has not freed it yet)"
 
 static const char *const path_csv[] = { "index", "count", "percent", "path", "reached", "example", NULL };
 
@@ -142,6 +142,10 @@ const struct hi_cmd hi_cmd_path = {
 	"path", "who keeps objects alive: shortest reference paths from named roots", path_args,
 	"Named roots are the modules in sys.modules, by name, and the locals of\n"
 	"every running frame ('thread 140213 \"MainThread\" handle() local 'req'').\n"
+	"What they do not reach but C code holds (its reference count exceeds\n"
+	"the references heapinspect sees) is a root of its own, '<list at\n"
+	"0x7f...  held by C>'; what neither reaches is garbage the cyclic\n"
+	"collector has not freed yet.\n"
 	"A path is written as Python would reach the object: __main__.SESSIONS\n"
 	"['req-00000012'].items[3]; for a kind, paths that differ only in their\n"
 	"subscripts are counted together as __main__.SESSIONS[*].items[*].  It\n"

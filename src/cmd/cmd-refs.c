@@ -172,41 +172,6 @@ static const struct hi_argspec referents_args[] = {
 };
 enum { F_ADDR, F_ALL, F_COPY, F_FORMAT };
 
-struct referent {
-	char label[HI_LABEL_MAX];
-	uint64_t addr;
-};
-
-struct referents {
-	struct referent *v;
-	size_t n, cap;
-	int oom;
-};
-
-static int keep_referent(const char *label, uint64_t ref, void *arg)
-{
-	struct referents *rs = arg;
-	/* What only the type's traverse reports comes after what has a
-	 * name: listed once.  */
-	if (!strcmp(label, "(referent)"))
-		for (size_t i = 0; i < rs->n; i++)
-			if (rs->v[i].addr == ref)
-				return 0;
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 64;
-		struct referent *v = realloc(rs->v, cap * sizeof *v);
-		if (!v) {
-			rs->oom = 1;
-			return 1;
-		}
-		rs->v = v;
-		rs->cap = cap;
-	}
-	snprintf(rs->v[rs->n].label, HI_LABEL_MAX, "%s", label);
-	rs->v[rs->n++].addr = ref;
-	return 0;
-}
-
 static int referents_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
 	const char *what = Tcl_GetString(a->v[F_ADDR].obj);
@@ -221,17 +186,13 @@ static int referents_run(struct hi_app *app, Tcl_Interp *interp, const struct hi
 		hi_refs_query_free(&q);
 		return TCL_ERROR;
 	}
-	struct hi_heapgraph *g = q.g;
-	struct referents rs = { 0 };
+	struct hi_refs_referents rs = { 0 };
 	int rc = hi_refs_begin_reading(app);
 	if (rc == TCL_OK) {
-		struct hi_py *py = &app->session.py;
-		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, addr));
-		if (t)
-			hi_labelled_referents(py, addr, t, keep_referent, &rs);
+		int oom = hi_refs_referents(&app->session.py, q.g->addr[q.sel[0]], &rs) < 0;
 		if (hi_refs_end_reading(app) != TCL_OK) {
 			rc = TCL_ERROR;
-		} else if (rs.oom) {
+		} else if (oom) {
 			hi_error("%s: referents: out of memory; free memory and retry", app->session.who);
 			rc = hi_cmd_fail(interp);
 		}
@@ -241,24 +202,11 @@ static int referents_run(struct hi_app *app, Tcl_Interp *interp, const struct hi
 		rc = hi_cmd_begin(app, &r, a->v[F_FORMAT].choice, "referents", &referents_view, a->v[F_ALL].set);
 	if (rc == TCL_OK) {
 		hi_refs_emit_head(r.e, app, &q, 1);
-		hi_emit_list(r.e, "rows");
-		for (size_t i = 0; i < rs.n; i++) {
-			char a16[32];
-			uint32_t v = hi_heapgraph_find(g, rs.v[i].addr);
-			snprintf(a16, sizeof a16, "0x%" PRIx64, rs.v[i].addr);
-			hi_emit_object(r.e, NULL);
-			hi_emit_u64(r.e, "index", i);
-			hi_emit_str(r.e, "reference", rs.v[i].label);
-			hi_emit_str(r.e, "address", a16);
-			hi_emit_str(r.e, "kind", v != UINT32_MAX ? g->kinds.rows[g->kind[v]].kind : "(not in the census)");
-			hi_emit_u64(r.e, "size", v != UINT32_MAX ? g->size[v] : 0);
-			hi_emit_end(r.e);
-		}
-		hi_emit_end(r.e);
+		hi_refs_emit_referents(r.e, q.g, &rs);
 		hi_emit_end(r.e);
 		hi_cmd_end(app, &r);
 	}
-	free(rs.v);
+	hi_refs_referents_free(&rs);
 	hi_refs_query_free(&q);
 	return rc;
 }

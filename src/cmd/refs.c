@@ -165,8 +165,16 @@ size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_hea
 	text[0] = '\0';
 	if (!n)
 		return 0;
-	const char *root = g->roots[parent[path[0]] - HI_PATH_ROOT].name;
-	append(text, len, &at, root, strlen(root));
+	uint32_t r = parent[path[0]] - HI_PATH_ROOT;
+	if (r < g->nroots) {
+		append(text, len, &at, g->roots[r].name, strlen(g->roots[r].name));
+	} else {
+		/* Held from outside the objects seen: named by what it is.  */
+		char root[200];
+		int k = snprintf(root, sizeof root, "<%s at 0x%" PRIx64 " held by C>", g->kinds.rows[g->kind[path[0]]].kind,
+				 g->addr[path[0]]);
+		append(text, len, &at, root, k > 0 && (size_t)k < sizeof root ? (size_t)k : strlen(root));
+	}
 	char pending[HI_LABEL_MAX] = "";	/* a .__dict__ not yet written */
 	for (size_t i = 1; i < n; i++) {
 		char label[HI_LABEL_MAX];
@@ -289,4 +297,66 @@ void hi_tally_sort(struct hi_tally *t)
 {
 	qsort(t->v, t->n, sizeof *t->v, by_count);
 	u64map_clear(&t->at);	/* the rows moved: no more adding */
+}
+
+struct keep {
+	struct hi_refs_referents *rs;
+	int oom;
+};
+
+static int keep_referent(const char *label, uint64_t ref, void *arg)
+{
+	struct keep *k = arg;
+	struct hi_refs_referents *rs = k->rs;
+	if (!strcmp(label, "(referent)"))
+		for (size_t i = 0; i < rs->n; i++)
+			if (rs->v[i].addr == ref)
+				return 0;
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		struct hi_refs_referent *v = realloc(rs->v, cap * sizeof *v);
+		if (!v) {
+			k->oom = 1;
+			return 1;
+		}
+		rs->v = v;
+		rs->cap = cap;
+	}
+	snprintf(rs->v[rs->n].label, HI_LABEL_MAX, "%s", label);
+	rs->v[rs->n++].addr = ref;
+	return 0;
+}
+
+int hi_refs_referents(struct hi_py *py, uint64_t obj, struct hi_refs_referents *out)
+{
+	struct keep k = { out, 0 };
+	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
+	memset(out, 0, sizeof *out);
+	if (t)
+		hi_labelled_referents(py, obj, t, keep_referent, &k);
+	return k.oom ? -1 : 0;
+}
+
+void hi_refs_referents_free(struct hi_refs_referents *rs)
+{
+	free(rs->v);
+	memset(rs, 0, sizeof *rs);
+}
+
+void hi_refs_emit_referents(struct hi_emit *e, const struct hi_heapgraph *g, const struct hi_refs_referents *rs)
+{
+	hi_emit_list(e, "rows");
+	for (size_t i = 0; i < rs->n; i++) {
+		char a16[32];
+		uint32_t w = hi_heapgraph_find(g, rs->v[i].addr);
+		snprintf(a16, sizeof a16, "0x%" PRIx64, rs->v[i].addr);
+		hi_emit_object(e, NULL);
+		hi_emit_u64(e, "index", i);
+		hi_emit_str(e, "reference", rs->v[i].label);
+		hi_emit_str(e, "address", a16);
+		hi_emit_str(e, "kind", w != UINT32_MAX ? g->kinds.rows[g->kind[w]].kind : "(not in the census)");
+		hi_emit_u64(e, "size", w != UINT32_MAX ? g->size[w] : 0);
+		hi_emit_end(e);
+	}
+	hi_emit_end(e);
 }

@@ -59,6 +59,24 @@ size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_hea
 /* TEXT with every subscript turned into [*]: the shape paths share.  */
 void hi_refs_shape(const char *text, char *shape, size_t len);
 
+/* An object's references, each labelled, each referent once (what only
+ * its type's traverse reports after what has a name).  */
+struct hi_refs_referents {
+	struct hi_refs_referent {
+		char label[HI_LABEL_MAX];
+		uint64_t addr;
+	} *v;
+	size_t n, cap;
+};
+
+/* Read OBJ's (the target readable).  0, or -1 when out of memory.  */
+int hi_refs_referents(struct hi_py *py, uint64_t obj, struct hi_refs_referents *out);
+void hi_refs_referents_free(struct hi_refs_referents *rs);
+
+/* RS as the list "rows" of dicts: index reference address kind size
+ * (kind and size from G's census).  */
+void hi_refs_emit_referents(struct hi_emit *e, const struct hi_heapgraph *g, const struct hi_refs_referents *rs);
+
 /* Rows counted by a key (a path's shape; a referrer's kind and its
  * reference's label), the first item of each remembered.  */
 struct hi_tally_row {

@@ -259,6 +259,9 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flag
 	if (v != UINT32_MAX) {
 		struct hi_heapgraph *g = w->g;
 		size = g->size[v] = size_of(w, obj, t, flags);
+		uint64_t rc;
+		if (hi_mem_u64(py->mem, obj + py->l.ob_refcnt.off, &rc) == 0)
+			g->refcnt[v] = rc > UINT32_MAX ? UINT32_MAX : (uint32_t)rc;
 		g->flags[v] = (flags & HI_OBSERVE_HIDDEN) ? HI_HG_HIDDEN : 0;
 		if (is_dict && !ot) {
 			if (w->g_dicts.n == w->g_dicts.cap) {

@@ -149,6 +149,7 @@ void hi_short_repr(struct hi_py *py, uint64_t obj, char *buf)
 struct dict_say {
 	struct hi_py *py;
 	struct lab *b;
+	int what;	/* what dict_traverse visits (referents.h) */
 };
 
 static int dict_entry(uint64_t key, uint64_t value, void *arg)
@@ -157,8 +158,10 @@ static int dict_entry(uint64_t key, uint64_t value, void *arg)
 	char label[HI_LABEL_MAX], repr[HI_LABEL_MAX];
 	hi_short_repr(d->py, key, repr);
 	snprintf(label, sizeof label, "[%.*s]", HI_LABEL_MAX - 3, repr);
-	say(d->b, label, value);
-	say(d->b, "(key)", key);
+	if (d->what & HI_DICT_VALUES)
+		say(d->b, label, value);
+	if (d->what & HI_DICT_KEYS)
+		say(d->b, "(key)", key);
 	return d->b->stop;
 }
 
@@ -267,8 +270,8 @@ int hi_labelled_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_
 	}
 	case HI_B_DICT:
 	case HI_B_ODICT: {
-		struct dict_say d = { py, &b };
-		if (hi_py_dict_foreach(py, obj, dict_entry, &d) < 0)
+		struct dict_say d = { py, &b, hi_dict_visits(py, obj, t->family == HI_B_ODICT) };
+		if (d.what < 0 || (d.what && hi_py_dict_foreach(py, obj, dict_entry, &d) < 0))
 			return -1;
 		if (t->desc >= 0)
 			say_members(py, &b, obj, t->desc);

@@ -131,32 +131,36 @@ static int dict_entry(uint64_t key, uint64_t value, void *arg)
 	return 0;
 }
 
+int hi_dict_visits(struct hi_py *py, uint64_t obj, int all_keys)
+{
+	uint64_t keys, lookup, values, embedded;
+	struct hi_dictkeys k;
+	/* 3.13: a dict made of an instance's inline values leaves them to
+	 * the instance (dict_traverse skips embedded values); its keys are
+	 * all str.  */
+	if (hi_has(py->l.dv_embedded) && rd_ptr(py, obj, py->l.ma_values, &values) == 0 && values &&
+	    hi_mem_uint(py->mem, values + py->l.dv_embedded.off, 1, &embedded) == 0 && embedded)
+		return 0;
+	if (all_keys)
+		return HI_DICT_VALUES | HI_DICT_KEYS;
+	if (rd_ptr(py, obj, py->l.ma_keys, &keys) < 0 || hi_py_dictkeys(py, keys, &k) < 0)
+		return -1;
+	if (k.kind >= 0)
+		return HI_DICT_VALUES | (k.kind == 0 ? HI_DICT_KEYS : 0);	/* DICT_KEYS_GENERAL */
+	return HI_DICT_VALUES |
+	       (rd_ptr(py, keys, py->l.dk_lookup, &lookup) == 0 && lookup == py->lookdict_fn ? HI_DICT_KEYS : 0);
+}
+
 /* dict_traverse: values, and keys too unless all keys are str (a str key
- * cannot be part of a cycle, so CPython skips them, and so does heapy).  */
-/* A dict's values, and its keys unless they are all str (dict_traverse).
+ * cannot be part of a cycle, so CPython skips them, and so does heapy).
  * ALL_KEYS: every key, as odict_traverse visits each node's key (the
  * same objects as the dict's keys).  */
 static int dict_refs(struct hi_py *py, uint64_t obj, int all_keys, hi_ref_fn fn, void *arg)
 {
-	uint64_t keys;
-	struct hi_dictkeys k;
-	struct dict_visit v = { fn, arg, 0 };
-	if (rd_ptr(py, obj, py->l.ma_keys, &keys) < 0 || hi_py_dictkeys(py, keys, &k) < 0)
-		return -1;
-	/* 3.13: a dict made of an instance's inline values leaves them to
-	 * the instance (dict_traverse skips embedded values).  */
-	uint64_t values, embedded;
-	if (hi_has(py->l.dv_embedded) && rd_ptr(py, obj, py->l.ma_values, &values) == 0 && values &&
-	    hi_mem_uint(py->mem, values + py->l.dv_embedded.off, 1, &embedded) == 0 && embedded)
-		return 0;	/* its keys are all str: not visited either */
-	if (all_keys) {
-		v.keys = 1;
-	} else if (k.kind >= 0) {
-		v.keys = k.kind == 0;	/* DICT_KEYS_GENERAL */
-	} else {
-		uint64_t lookup;
-		v.keys = rd_ptr(py, keys, py->l.dk_lookup, &lookup) == 0 && lookup == py->lookdict_fn;
-	}
+	int what = hi_dict_visits(py, obj, all_keys);
+	if (what <= 0)
+		return what;
+	struct dict_visit v = { fn, arg, (what & HI_DICT_KEYS) != 0 };
 	return hi_py_dict_foreach(py, obj, dict_entry, &v);
 }
 

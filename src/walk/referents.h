@@ -45,6 +45,14 @@ static inline int hi_type_has_hidden(const struct hi_type *t)
  * not ask hi_referents (hi_referents_hidden is asked apart).  */
 int hi_type_is_leaf(struct hi_py *py, struct hi_type *t);
 
+/* What dict_traverse visits of dict OBJ: HI_DICT_VALUES unless they are
+ * an instance's inline values (3.13), and HI_DICT_KEYS unless they are
+ * all str (ALL_KEYS: an OrderedDict, whose nodes hold every key); -1
+ * when its memory does not add up.  */
+#define HI_DICT_VALUES 1
+#define HI_DICT_KEYS 2
+int hi_dict_visits(struct hi_py *py, uint64_t obj, int all_keys);
+
 /* Where instance OBJ of class T keeps its attributes: its materialized
  * __dict__ in *DICT (0: none), and (3.11+) the *N values it keeps
  * without a dict at *VALUES, the values of the first N keys of the

@@ -469,6 +469,34 @@ def frame_referents(fr):
     return out
 
 
+def make_referents():
+    """R(o): the function referents(o, type(o)), with its caches."""
+    heap_type_meta = {}
+    code_type, frame_type = types.CodeType, types.FrameType
+    frame_ext = _LAYOUT['frame'] is not None
+    managed_off = _LAYOUT['managed_dict']
+    get_referents = gc.get_referents
+
+    def referents(o, t):
+        refs = get_referents(o)
+        if t.__flags__ & MANAGED_DICT:
+            w = word(id(o) + managed_off)
+            if w and not w & 1:
+                refs.append(obj_at(w))
+        if t is code_type:
+            refs.extend(code_referents(o))
+        elif t is frame_type and frame_ext:
+            refs.extend(frame_referents(o))
+        else:
+            m = heap_type_meta.get(t)
+            if m is None:
+                m = heap_type_meta[t] = issubclass(t, type)
+            if m:
+                refs.extend(type_referents(o))
+        return refs
+    return referents
+
+
 # ---------------------------------------------------------------------------
 # The census.
 
@@ -563,11 +591,8 @@ def census():
     del roots, frames
 
     leaf = {}  # type -> True if its objects have no referents at all
-    heap_type_meta = {}
-    code_type, frame_type = types.CodeType, types.FrameType
-    frame_ext = _LAYOUT['frame'] is not None
-    managed_off = _LAYOUT['managed_dict']
-    get_referents = gc.get_referents
+    code_type = types.CodeType
+    referents = make_referents()
     pop, add = stack.pop, seen.add
     # Sized when first met, before the walk holds what it references: a
     # __sizeof__ may depend on reference counts (3.12's BytesIO leaves out
@@ -590,21 +615,7 @@ def census():
         sizes[t] += c(o) if c else size(o)
         if leaf[t]:
             continue
-        refs = get_referents(o)
-        if t.__flags__ & MANAGED_DICT:
-            w = word(id(o) + managed_off)
-            if w and not w & 1:
-                refs.append(obj_at(w))
-        if t is code_type:
-            refs.extend(code_referents(o))
-        elif t is frame_type and frame_ext:
-            refs.extend(frame_referents(o))
-        else:
-            m = heap_type_meta.get(t)
-            if m is None:
-                m = heap_type_meta[t] = issubclass(t, type)
-            if m:
-                refs.extend(type_referents(o))
+        refs = referents(o, t)
         for r in refs:
             if id(r) not in seen:
                 add(id(r))

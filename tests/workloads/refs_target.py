@@ -32,18 +32,31 @@ heapinspect must find from outside, and writes it as JSON to argv[1]:
   - the referrers of each planted kind, from gc.get_referrers(): each
     referrer's kind (its class, or "dict of X" for an instance's __dict__,
     "dict (no owner)" for another dict) and the reference's label shape,
-    with how many references.
+    with how many references;
+  - the retained size of each planted holder (REGISTRY, its by_id dict,
+    Config.CACHE, COUNTER, SLOTTED, the thread's list, one Entry, one
+    Garbage): the bytes of every object that nothing would reach any more
+    without it, by the definition, on the process's own reference graph
+    (closure_target's: gc.get_referents plus what heapy follows), from
+    the named roots and what C code holds (an object no named root
+    reaches whose sys.getrefcount exceeds the references the graph
+    has to it, as the cyclic collector itself tells them apart).
 
 Prints "ready" and waits for EOF on stdin.  Nothing here knows about
 heapinspect.
 """
 import gc
 import json
+import os
 import sys
 import threading
 import types
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import closure_target as ct  # noqa: E402  (R(o), sizes and frames as the census tests compute them)
+
 gc.disable()
+ct.probe_all()
 
 
 class Registry:
@@ -194,17 +207,17 @@ def shape(path):
     return ''.join(out)
 
 
-def roots(skip_codes):
+def roots(machinery):
     """(name, object) of every named root, in heapinspect's order: the
-    modules, then every running frame's locals (but this file's own truth
-    machinery's, SKIP_CODES: gone when heapinspect looks)."""
+    modules, then every running frame's locals (but the truth machinery's,
+    whose code's ids are in MACHINERY: gone when heapinspect looks)."""
     out = [('sys.modules', sys.modules)]
     out += [(name, m) for name, m in list(sys.modules.items())]
     threads = {t.ident: t.name for t in threading.enumerate()}
     for tid, frame in sys._current_frames().items():
         f = frame
         while f is not None:
-            if f.f_code.co_name != '<module>' and f.f_code not in skip_codes:
+            if f.f_code.co_name != '<module>' and id(f.f_code) not in machinery:
                 who = 'thread %d "%s" %s()' % (tid, threads.get(tid, ''), f.f_code.co_name)
                 for name, value in f.f_locals.items():
                     out.append(('%s local \'%s\'' % (who, name), value))
@@ -258,11 +271,9 @@ def compute(path):
     groups = {}
     for kind, cls in PLANTED.items():
         groups[kind] = [o for o in gc.get_objects() if type(o) is cls]
-    skip_codes = {compute.__code__, roots.__code__, referrers_of.__code__, kind_of_referrer.__code__,
-                  labelled.__code__}
     parent = {}
     queue = []
-    for name, obj in roots(skip_codes):
+    for name, obj in roots(ct._MACHINERY):
         if id(obj) not in parent:
             parent[id(obj)] = (None, name)
             queue.append(obj)
@@ -285,20 +296,116 @@ def compute(path):
         truth[kind] = {'count': len(objs), 'paths': shapes,
                        'example': {'address': id(first), 'path': path_of(parent, id(first))},
                        'referrers': referrers_of(objs, skip)}
-    if path:
-        with open(path, 'w') as f:
-            json.dump(truth, f, indent=1, sort_keys=True)
+    return truth
+
+
+def retained_truth(holders):
+    """HOLDERS: name -> object id.  Each one's retained size (see above).
+    Nothing here holds an object but NODES, so that reference counts tell
+    what C code holds."""
+    referents = ct.make_referents()
+    objs = gc.get_objects()
+    frames = ct.thread_frames()
+    nodes, index, adj, sizes = [], {}, [], []
+    blocked = {id(HOLD)}  # the truth machinery's: walked into, never out of
+    skip = {id(objs), id(frames), id(nodes), id(index), id(adj), id(sizes), id(holders)}
+    stack = []
+    for o in objs + frames:
+        if id(o) not in skip and id(o) not in index and not (isinstance(o, types.FrameType) and
+                                                              id(o.f_code) in ct._MACHINERY):
+            index[id(o)] = len(nodes)
+            nodes.append(o)
+            stack.append(o)
+    del objs, frames
+    adj = [None] * len(nodes)
+    while stack:
+        o = stack.pop()
+        t = type(o)
+        out = []
+        if t.__flags__ & ct.HAVE_GC or t is types.CodeType:
+            for r in referents(o, t):
+                if id(r) in skip or (isinstance(r, types.FrameType) and id(r.f_code) in ct._MACHINERY):
+                    continue
+                j = index.get(id(r))
+                if j is None:
+                    j = index[id(r)] = len(nodes)
+                    nodes.append(r)
+                    adj.append(None)
+                    stack.append(r)
+                out.append(j)
+        adj[index[id(o)]] = out
+    o = r = out = None
+    n = len(nodes)
+    for o in nodes:
+        c = ct.c_level_sizeof(type(o))
+        sizes.append(c(o) if c else sys.getsizeof(o))
+    o = None
+    indegree = [0] * n
+    for out in adj:
+        for j in out:
+            indegree[j] += 1
+    out = None
+
+    def reach(starts, avoid):
+        seen = bytearray(n)
+        todo = [i for i in starts if i != avoid]
+        for i in todo:
+            seen[i] = 1
+        while todo:
+            i = todo.pop()
+            if id(nodes[i]) in blocked:
+                continue
+            for j in adj[i]:
+                if not seen[j] and j != avoid:
+                    seen[j] = 1
+                    todo.append(j)
+        return seen
+
+    named = []
+    for name, x in roots(ct._MACHINERY):
+        if id(x) in index:
+            named.append(index[id(x)])
+    x = None
+    reached = reach(named, None)
+    # References the graph does not show (C code's): the reference count,
+    # less this function's list and getrefcount's argument.
+    held = [i for i in range(n) if not reached[i] and sys.getrefcount(nodes[i]) - 2 > indegree[i]]
+    starts = named + held
+    alive = reach(starts, None)
+    out = {}
+    for name, h in holders.items():
+        i = index[h]
+        without = reach(starts, i)
+        out[name] = {'address': h, 'retained': sum(sizes[j] for j in range(n) if alive[j] and not without[j])}
+    nodes.clear()  # no cycle through this frame may keep them
+    return out
+
+
+def holders():
+    """The planted holders' ids, by name."""
+    held = next(o for o in gc.get_objects() if type(o) is ThreadHeld)
+    mine = next(r for r in gc.get_referrers(held) if type(r) is list and len(r) == 120)
+    return {'REGISTRY': id(REGISTRY), 'REGISTRY.by_id': id(REGISTRY.by_id), 'Config.CACHE': id(Config.CACHE),
+            'COUNTER': id(COUNTER), 'SLOTTED': id(SLOTTED), 'mine': id(mine),
+            'an Entry': id(REGISTRY.by_id['group'][0]), 'a Garbage': id(HOLD[0])}
 
 
 # The truth machinery leaves cycles of its own (frame objects of its
 # calls, which hold what they looked at): collected before and after, the
 # planted garbage held meanwhile, and only it, so that it stays.
+ct._MACHINERY |= {id(f.__code__) for f in (compute, roots, referrers_of, kind_of_referrer, labelled, shape,
+                                          path_of, retained_truth, holders)}
 HOLD = [o for o in gc.get_objects() if type(o) is Garbage]
 compute(None)
 gc.collect()
-compute(sys.argv[1])
+TRUTH = compute(sys.argv[1])
+gc.collect()
+TRUTH['retained'] = retained_truth(holders())
 gc.collect()
 del HOLD
+with open(sys.argv[1], 'w') as f:
+    json.dump(TRUTH, f, indent=1, sort_keys=True)
+del f
 print('ready', flush=True)
 sys.stdin.read()
 stop.set()
