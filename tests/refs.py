@@ -46,6 +46,7 @@ def script_for(truth):
         lines.append('puts [path %s -format json]; puts @@' % kind)
         lines.append('puts [referrers %s -format json]; puts @@' % kind)
         lines.append('puts [path 0x%x -format json]; puts @@' % truth[kind]['example']['address'])
+        lines.append('puts [heap -kind %s -by rcs -format json]; puts @@' % kind)
     for name in sorted(truth['retained']):
         lines.append('puts [show 0x%x -format json]; puts @@' % truth['retained'][name]['address'])
     return '\n'.join(lines)
@@ -54,16 +55,20 @@ def script_for(truth):
 def check_answers(tap, name, what, out, truth):
     parts = [json.loads(p) for p in out.split('@@\n') if p.strip()]
     kinds, holders = planted(truth), sorted(truth['retained'])
-    if not tap.ok(len(parts) == 3 * len(kinds) + len(holders), '%s: %s: an answer to each question' % (name, what),
+    if not tap.ok(len(parts) == 4 * len(kinds) + len(holders), '%s: %s: an answer to each question' % (name, what),
                   out):
         return
-    for holder, show in zip(holders, parts[3 * len(kinds):]):
+    for holder, show in zip(holders, parts[4 * len(kinds):]):
         want = truth['retained'][holder]['retained']
         tap.ok(show['retained'] == want, '%s: %s: show %s: keeps alive %d bytes, as the target computes it'
                % (name, what, holder, want), 'heapinspect: %r' % show['retained'])
     for i, kind in enumerate(kinds):
         t = truth[kind]
-        path, refs, one = parts[3 * i:3 * i + 3]
+        path, refs, one, rcs = parts[4 * i:4 * i + 4]
+        got = {r['kind']: r['count'] for r in rcs['rows']}
+        tap.ok(got == t['rcs'] and rcs['by'] == 'rcs',
+               '%s: %s: heap -kind %s -by rcs: its objects by the kinds of their referrers, as gc.get_referrers'
+               % (name, what, kind), 'heapinspect: %r\ntruth: %r' % (got, t['rcs']))
         got = {(r['path'] if r['reached'] else ''): r['count'] for r in path['rows']}
         tap.ok(got == t['paths'] and path['objects'] == t['count'],
                '%s: %s: path %s: %d objects by the path that holds them, as the target finds them'
@@ -122,6 +127,26 @@ def check_python(tap, python):
                 j, t = json_flat(json.loads(j)), tcl_flat(t)
                 tap.ok(j == t and 'rows.0.count' in j, '%s: %s: -format json and tcl carry the same %d fields'
                        % (name, what, len(j)), 'json %r\ntcl %r' % (j, t))
+
+        # Each kind's retained size (a kind of one object: that object's),
+        # objects, and the drawing.
+        rc, out, _ = run(tap, name, ['attach', pid, '-e', 'heap -retained -format json', '-e',
+                                     'puts @@\nobjects __main__.Entry -n 3 -format json', '-e',
+                                     'puts @@\ngraph __main__.Entry -n 2 -depth 3'],
+                         'heap -retained, objects and graph', target)
+        if rc == 0:
+            heap, objs, dot = out.split('@@\n')
+            rows = {r['kind']: r for r in json.loads(heap)['rows']}
+            for kind, holder in (('__main__.Registry', 'REGISTRY'), ('__main__.Slotted', 'SLOTTED[0]')):
+                want = truth['retained'][holder]['retained']
+                tap.ok(rows.get(kind, {}).get('retained') == want,
+                       '%s: heap -retained: %s keeps alive %d bytes' % (name, kind, want), rows.get(kind))
+            rows = json.loads(objs)['rows']
+            tap.ok(len(rows) == 3 and all(r['preview'].startswith(".name='entry-") and r['retained'] >= r['size']
+                                          for r in rows),
+                   '%s: objects lists 3 Entry with their names and retained sizes' % name, rows)
+            tap.ok(dot.startswith('digraph heapinspect {') and "['group']" in dot and dot.count('fillcolor="#ffd0d0"') == 2,
+                   '%s: graph draws 2 Entry in red and the dict key that holds their list' % name, dot)
 
         # The table a user reads.
         rc, out, _ = run(tap, name, ['attach', pid, '-e', 'path __main__.Entry'], 'path (table)', target)

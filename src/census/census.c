@@ -60,7 +60,7 @@ uint32_t hi_census_kind(struct hi_census *c, const char *name)
 	char *copy = strdup(name);
 	if (!copy)
 		return UINT32_MAX;
-	c->rows[c->nrows] = (struct hi_row){ copy, 0, 0 };
+	c->rows[c->nrows] = (struct hi_row){ copy, 0, 0, 0 };
 	c->buckets[s] = (uint32_t)c->nrows + 1;
 	return (uint32_t)c->nrows++;
 }

@@ -12,6 +12,10 @@ struct hi_row {
 	const char *kind;	/* owned by the census */
 	uint64_t count;
 	uint64_t size;
+	/* With hi_census.has_retained: what its objects alone keep alive
+	 * (at least: the retained sizes of those no other of the row
+	 * dominates).  */
+	uint64_t retained;
 };
 
 struct hi_census {
@@ -28,7 +32,8 @@ struct hi_census {
 	 * whose C __sizeof__ failed and that got the default size: nonzero
 	 * means partial too.  */
 	uint64_t unfollowed, unsized;
-	char by[8];		/* "kind" or "type" */
+	char by[8];		/* "kind", "type" or "rcs" (the kinds of the referrers) */
+	int has_retained;
 };
 
 void hi_census_init(struct hi_census *c, const char *by);

@@ -1,5 +1,6 @@
 /* heapgraph.c: see heapgraph.h.  */
 #include "config.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "census/heapgraph.h"
@@ -306,4 +307,158 @@ const uint64_t *hi_heapgraph_retained(struct hi_heapgraph *g)
 		g->retained = NULL;
 	}
 	return g->retained;
+}
+
+/* ---- partitions ---- */
+
+/* The row of each object of the partition in ROW (UINT32_MAX: not in
+ * it): its retained size is added to its row's unless an object of the
+ * same row dominates it (that one's retained size holds it already).  A
+ * walk of the dominator tree without recursion, counting the rows open
+ * on the way down.  */
+static int retained_by_row(struct hi_heapgraph *g, const uint32_t *row, struct hi_census *out)
+{
+	const uint64_t *ret = hi_heapgraph_retained(g);
+	uint32_t n = g->n;
+	uint64_t *first = calloc((size_t)n + 2, sizeof *first);
+	uint32_t *child = malloc(((size_t)n ? n : 1) * sizeof *child);
+	uint64_t *stack = malloc((2 * (size_t)n + 2) * sizeof *stack);	/* entering and leaving */
+	uint32_t *open = calloc(out->nrows + 1, sizeof *open);
+	if (!ret || !first || !child || !stack || !open) {
+		free(first);
+		free(child);
+		free(stack);
+		free(open);
+		return -1;
+	}
+	/* Children by dominator, compressed; the tops under slot N.  */
+	for (uint32_t v = 0; v < n; v++)
+		if (g->idom[v] != HI_DOM_NONE)
+			first[(g->idom[v] < n ? g->idom[v] : n) + 1]++;
+	for (uint32_t v = 0; v <= n; v++)
+		first[v + 1] += first[v];
+	uint64_t *at = malloc(((size_t)n + 1) * sizeof *at);
+	if (!at) {
+		free(first);
+		free(child);
+		free(stack);
+		free(open);
+		return -1;
+	}
+	memcpy(at, first, ((size_t)n + 1) * sizeof *at);
+	for (uint32_t v = 0; v < n; v++)
+		if (g->idom[v] != HI_DOM_NONE)
+			child[at[g->idom[v] < n ? g->idom[v] : n]++] = v;
+	free(at);
+	/* Each entry of STACK is an object; bit 32 set: leaving it.  */
+	size_t top = 0;
+	for (uint64_t k = first[n]; k < first[n + 1]; k++) {
+		stack[top++] = child[k];
+		while (top) {
+			uint64_t e = stack[--top];
+			uint32_t v = (uint32_t)e, r = row[v];
+			if (e >> 32) {
+				if (r != UINT32_MAX)
+					open[r]--;
+				continue;
+			}
+			if (r != UINT32_MAX) {
+				if (!open[r])
+					out->rows[r].retained += ret[v];
+				open[r]++;
+			}
+			stack[top++] = v | 1ull << 32;
+			for (uint64_t j = first[v]; j < first[v + 1]; j++)
+				stack[top++] = child[j];
+		}
+	}
+	free(first);
+	free(child);
+	free(stack);
+	free(open);
+	out->has_retained = 1;
+	return 0;
+}
+
+/* The kinds of V's referrers, each once, sorted by name and joined: into
+ * BUF.  IDS: room for the referrers.  */
+static void referrer_kinds(struct hi_heapgraph *g, uint32_t v, uint32_t *ids, char *buf, size_t len)
+{
+	const struct hi_graph *rev = &g->rev;
+	size_t m = 0, at = 0;
+	for (uint64_t k = rev->first[v]; k < rev->first[v + 1]; k++) {
+		uint32_t kind = g->kind[rev->to[k]], i;
+		for (i = 0; i < m && ids[i] != kind; i++)
+			;
+		if (i == m)
+			ids[m++] = kind;
+	}
+	/* Insertion sort by name: referrer kinds are few.  */
+	for (size_t i = 1; i < m; i++)
+		for (size_t j = i; j > 0 && strcmp(g->kinds.rows[ids[j - 1]].kind, g->kinds.rows[ids[j]].kind) > 0; j--) {
+			uint32_t t = ids[j];
+			ids[j] = ids[j - 1];
+			ids[j - 1] = t;
+		}
+	buf[0] = '\0';
+	if (!m)
+		snprintf(buf, len, "<Nothing>");
+	for (size_t i = 0; i < m && at + 1 < len; i++) {
+		int w = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", g->kinds.rows[ids[i]].kind);
+		if (w < 0)
+			break;
+		at += (size_t)w;
+	}
+}
+
+int hi_heapgraph_partition(struct hi_heapgraph *g, const uint32_t *sel, size_t n, int retained,
+			   struct hi_census *out)
+{
+	int rcs = out->by[0] == 'r', type = out->by[0] == 't';
+	uint32_t *row = malloc(((size_t)g->n ? g->n : 1) * sizeof *row);
+	uint32_t *ids = NULL;
+	/* Rows by kind: each of G's kinds once (its name, or its type's).  */
+	uint32_t *of_kind = malloc((g->kinds.nrows ? g->kinds.nrows : 1) * sizeof *of_kind);
+	char *text = malloc(4096);
+	int rc = -1;
+	if (!row || !of_kind || !text || (rcs && !hi_heapgraph_referrers(g)))
+		goto done;
+	if (rcs) {
+		uint32_t most = 1;
+		for (uint32_t v = 0; v < g->n; v++)
+			if (g->rev.first[v + 1] - g->rev.first[v] > most)
+				most = (uint32_t)(g->rev.first[v + 1] - g->rev.first[v]);
+		if (!(ids = malloc((size_t)most * sizeof *ids)))
+			goto done;
+	}
+	for (size_t k = 0; k < g->kinds.nrows; k++) {
+		const char *name = g->kinds.rows[k].kind;
+		of_kind[k] = UINT32_MAX;
+		if (!rcs && (of_kind[k] = hi_census_kind(out, type && !strncmp(name, "dict ", 5) ? "dict" : name)) == UINT32_MAX)
+			goto done;
+	}
+	for (uint32_t v = 0; v < g->n; v++)
+		row[v] = UINT32_MAX;
+	size_t count = sel ? n : g->n;
+	for (size_t i = 0; i < count; i++) {
+		uint32_t v = sel ? sel[i] : (uint32_t)i;
+		if (!sel && g->relative && (g->flags[v] & HI_HG_OLD))
+			continue;
+		if (rcs) {
+			referrer_kinds(g, v, ids, text, 4096);
+			row[v] = hi_census_kind(out, text);
+		} else {
+			row[v] = of_kind[g->kind[v]];
+		}
+		if (row[v] == UINT32_MAX)
+			goto done;
+		hi_census_add(out, row[v], g->size[v]);
+	}
+	rc = retained ? retained_by_row(g, row, out) : 0;
+done:
+	free(row);
+	free(ids);
+	free(of_kind);
+	free(text);
+	return rc;
 }

@@ -123,6 +123,16 @@ const uint32_t *hi_heapgraph_paths(struct hi_heapgraph *g);
  * on first use; NULL when out of memory.  */
 const uint64_t *hi_heapgraph_retained(struct hi_heapgraph *g);
 
+/* OUT (initialized by the caller, by "kind", "type" or "rcs"): the
+ * objects SEL[0..N) (SEL NULL: every object, but only the new ones when
+ * the graph is relative) partitioned by their kind, their type (a dict's
+ * kind is "dict of X", its type "dict"), or the kinds of their referrers
+ * (heapy's byrcs: "function, tuple", "<Nothing>").  With RETAINED, each
+ * row's retained size too (hi_row.retained).  0, or -1 when out of
+ * memory.  */
+int hi_heapgraph_partition(struct hi_heapgraph *g, const uint32_t *sel, size_t n, int retained,
+			   struct hi_census *out);
+
 /* The number of the object at ADDR, or UINT32_MAX (a linear search).  */
 uint32_t hi_heapgraph_find(const struct hi_heapgraph *g, uint64_t addr);
 

@@ -111,7 +111,8 @@ extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_de
 extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot;
 extern const struct hi_cmd hi_cmd_top, hi_cmd_numpy;
 extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
-extern const struct hi_cmd hi_cmd_path, hi_cmd_referrers, hi_cmd_referents, hi_cmd_show;
+extern const struct hi_cmd hi_cmd_path, hi_cmd_referrers, hi_cmd_referents, hi_cmd_show, hi_cmd_objects,
+	hi_cmd_graph;
 
 /* Where Tcl's own `info` lives once ours takes its name.  */
 #define HI_TCL_INFO "::tcl::builtin_info"
@@ -186,7 +187,7 @@ void hi_cmd_end(struct hi_app *app, struct hi_result *r);
 
 /* The reference graph of the last census of the attached target, or
  * NULL.  */
-struct hi_heapgraph *hi_cmd_graph(struct hi_app *app);
+struct hi_heapgraph *hi_cmd_kept_graph(struct hi_app *app);
 
 /* Drop it.  */
 void hi_cmd_forget_graph(struct hi_app *app);

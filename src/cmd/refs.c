@@ -12,7 +12,7 @@
 
 struct hi_heapgraph *hi_refs_graph(struct hi_app *app, int copy, const char *cmd)
 {
-	struct hi_heapgraph *g = hi_cmd_graph(app);
+	struct hi_heapgraph *g = hi_cmd_kept_graph(app);
 	if (g && !copy)
 		return g;
 	struct hi_census c;
@@ -21,7 +21,7 @@ struct hi_heapgraph *hi_refs_graph(struct hi_app *app, int copy, const char *cmd
 	hi_census_free(&c);
 	if (rc != TCL_OK)
 		return NULL;
-	g = hi_cmd_graph(app);
+	g = hi_cmd_kept_graph(app);
 	if (!g) {
 		hi_error("%s: %s: the census kept no reference graph (out of memory, or HEAPINSPECT_GRAPH=0); free memory or unset HEAPINSPECT_GRAPH",
 			 app->session.who, cmd);

@@ -108,7 +108,7 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 	return hi_cmd_walk(app, &opts, copy, out, NULL, NULL);
 }
 
-struct hi_heapgraph *hi_cmd_graph(struct hi_app *app)
+struct hi_heapgraph *hi_cmd_kept_graph(struct hi_app *app)
 {
 	if (app->graph && (!app->session.attached || app->graph_serial != app->session.serial))
 		hi_cmd_forget_graph(app);

@@ -52,9 +52,45 @@ const struct hi_view hi_census_view_by_type = {
 	"more", census_before, census_after,
 };
 
+const struct hi_view hi_census_view_by_rcs = {
+	"rows", census_csv, census_columns,
+	" Index  Count   %     Size   % Cumulative  % Referrers by Kind (class / dict of class)",
+	"more", census_before, census_after,
+};
+
+/* With each row's retained size, after heapy's columns.  */
+static const char *const retained_csv[] = { "index", "count", "count_percent", "size", "size_percent",
+					    "cumulative", "cumulative_percent", "retained", "kind", NULL };
+
+static const struct hi_column retained_columns[] = {
+	{ "index", 6 }, { "count", 6 }, { "count_percent", 3 }, { "size", 8 }, { "size_percent", 3 },
+	{ "cumulative", 9 }, { "cumulative_percent", 3 }, { "retained", 10 }, { "kind", 0, HI_COL_WRAP }, { NULL },
+};
+
+static void retained_after(FILE *out, Tcl_Obj *v, int all)
+{
+	census_after(out, v, all);
+	fputs("Retained: what the row's objects alone keep alive, at least (the retained sizes of those no other\n"
+	      "object of the row dominates).\n", out);
+}
+
+#define RETAINED_VIEW(name, what)                                                                              \
+	static const struct hi_view name = {                                                                   \
+		"rows", retained_csv, retained_columns,                                                        \
+		" Index  Count   %     Size   % Cumulative  %   Retained " what, "more", census_before,         \
+		retained_after,                                                                                \
+	}
+RETAINED_VIEW(retained_by_kind, "Kind (class / dict of class)");
+RETAINED_VIEW(retained_by_type, "Type");
+RETAINED_VIEW(retained_by_rcs, "Referrers by Kind (class / dict of class)");
+
 const struct hi_view *hi_census_view_of(const struct hi_census *c)
 {
-	return c->by[0] == 't' ? &hi_census_view_by_type : &hi_census_view;
+	switch (c->by[0]) {
+	case 't': return c->has_retained ? &retained_by_type : &hi_census_view_by_type;
+	case 'r': return c->has_retained ? &retained_by_rcs : &hi_census_view_by_rcs;
+	default: return c->has_retained ? &retained_by_kind : &hi_census_view;
+	}
 }
 
 /* ---- a diff ---- */
@@ -116,6 +152,8 @@ void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid,
 		hi_emit_i64(e, "size_percent", hi_report_percent(rows[i].size, c->size));
 		hi_emit_u64(e, "cumulative", cumulative);
 		hi_emit_i64(e, "cumulative_percent", hi_report_percent(cumulative, c->size));
+		if (c->has_retained)
+			hi_emit_u64(e, "retained", rows[i].retained);
 		hi_emit_end(e);
 	}
 	hi_emit_end(e);

@@ -22,7 +22,7 @@ void hi_diff_describe(struct hi_emit *e, const struct hi_diff *d, pid_t pid, con
 /* How each is drawn and written as CSV (view.h): heapy's table, with
  * "Kind" or, by type, "Type" over the last column; the diff's.  */
 struct hi_view;
-extern const struct hi_view hi_census_view, hi_census_view_by_type, hi_diff_view;
+extern const struct hi_view hi_census_view, hi_census_view_by_type, hi_census_view_by_rcs, hi_diff_view;
 const struct hi_view *hi_census_view_of(const struct hi_census *c);
 
 #endif

@@ -32,10 +32,11 @@ heapinspect must find from outside, and writes it as JSON to argv[1]:
   - the referrers of each planted kind, from gc.get_referrers(): each
     referrer's kind (its class, or "dict of X" for an instance's __dict__,
     "dict (no owner)" for another dict) and the reference's label shape,
-    with how many references;
+    with how many references; and heapy's byrcs of each kind, how many
+    of its objects have each set of referrer kinds;
   - the retained size of each planted holder (REGISTRY, its by_id dict,
-    Config.CACHE, COUNTER, SLOTTED, the thread's list, one Entry, one
-    Garbage): the bytes of every object that nothing would reach any more
+    Config.CACHE, COUNTER, SLOTTED and its item, the thread's list, one
+    Entry, one Garbage): the bytes of every object that nothing would reach any more
     without it, by the definition, on the process's own reference graph
     (closure_target's: gc.get_referents plus what heapy follows), from
     the named roots and what C code holds (an object no named root
@@ -263,6 +264,19 @@ def referrers_of(objs, skip):
     return [{'kind': k, 'reference': lab, 'count': n} for (k, lab), n in sorted(rows.items())]
 
 
+def rcs_of(objs, skip):
+    """heapy's byrcs of OBJS: how many have each set of referrer kinds."""
+    rows = {}
+    for o in objs:
+        kinds = set()
+        for r in gc.get_referrers(o):
+            if id(r) not in skip and not isinstance(r, types.FrameType):
+                kinds.add(kind_of_referrer(r))
+        key = ', '.join(sorted(kinds)) or '<Nothing>'
+        rows[key] = rows.get(key, 0) + 1
+    return rows
+
+
 def compute(path):
     """The answers, into PATH (None: only look at everything once: looking
     at an instance's __dict__ makes it exist on 3.11+, so labels are worked
@@ -295,7 +309,7 @@ def compute(path):
         first = min(objs, key=id)
         truth[kind] = {'count': len(objs), 'paths': shapes,
                        'example': {'address': id(first), 'path': path_of(parent, id(first))},
-                       'referrers': referrers_of(objs, skip)}
+                       'referrers': referrers_of(objs, skip), 'rcs': rcs_of(objs, skip)}
     return truth
 
 
@@ -386,15 +400,15 @@ def holders():
     held = next(o for o in gc.get_objects() if type(o) is ThreadHeld)
     mine = next(r for r in gc.get_referrers(held) if type(r) is list and len(r) == 120)
     return {'REGISTRY': id(REGISTRY), 'REGISTRY.by_id': id(REGISTRY.by_id), 'Config.CACHE': id(Config.CACHE),
-            'COUNTER': id(COUNTER), 'SLOTTED': id(SLOTTED), 'mine': id(mine),
+            'COUNTER': id(COUNTER), 'SLOTTED': id(SLOTTED), 'SLOTTED[0]': id(SLOTTED[0]), 'mine': id(mine),
             'an Entry': id(REGISTRY.by_id['group'][0]), 'a Garbage': id(HOLD[0])}
 
 
 # The truth machinery leaves cycles of its own (frame objects of its
 # calls, which hold what they looked at): collected before and after, the
 # planted garbage held meanwhile, and only it, so that it stays.
-ct._MACHINERY |= {id(f.__code__) for f in (compute, roots, referrers_of, kind_of_referrer, labelled, shape,
-                                          path_of, retained_truth, holders)}
+ct._MACHINERY |= {id(f.__code__) for f in (compute, roots, referrers_of, rcs_of, kind_of_referrer, labelled,
+                                          shape, path_of, retained_truth, holders)}
 HOLD = [o for o in gc.get_objects() if type(o) is Garbage]
 compute(None)
 gc.collect()
