@@ -27,7 +27,7 @@ from testlib import SRCDIR, FifoTarget, Tap, find_pythons, heapinspect, label  #
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'churn_target.py')
 SCRIPT = os.path.join(SRCDIR, 'data', 'baseline.tcl')
 STEPS = ['setrel', 'empty', 'grow', 'grow-abs', 'grow-csv', 'grow-tcl', 'grow-diff', 'grow-diff-csv',
-         'grow-diff-tcl', 'free-diff', 'reuse', 'floats', 'reattach', 'clearrel', 'clearrel-abs', 'nobase', 'save',
+         'grow-diff-tcl', 'grow-diff-path', 'grow-diff-path-str', 'free-diff', 'reuse', 'floats', 'reattach', 'clearrel', 'clearrel-abs', 'nobase', 'save',
          'detach']
 
 
@@ -192,6 +192,16 @@ def check_target(tap, name, target, save):
     tap.ok(rows and rows[0] == ['kind', 'count_a', 'count_b', 'dcount', 'size_a', 'size_b', 'dsize']
            and got == want and len(rows) == len(want) + 1,
            '%s: diff -format csv: the same rows as json' % name, 'csv %s\njson %s' % (rows, want))
+    path = next((json.loads(x) for x in steps.get('grow-diff-path', {}).get('lines', []) if x.startswith('{')), None)
+    tap.ok(path is not None and path['relative'] and path['objects'] == 1000 and len(path['rows']) == 1
+           and path['rows'][0]['count'] == 1000 and path['rows'][0]['reached'],
+           '%s: path after diff: the 1000 new Grown, from diff\'s graph, by one path (%s)'
+           % (name, path and path['rows'] and path['rows'][0]['path']), path)
+    path = next((json.loads(x) for x in steps.get('grow-diff-path-str', {}).get('lines', []) if x.startswith('{')),
+                None)
+    tap.ok(path is not None and path['relative'] and 1990 <= path['objects'] <= 2100,
+           '%s: path str after diff: only the %s new strs, of %d' % (name, path and path['objects'],
+                                                                   diff_rows.get('str', (0, 0))[1]), path)
     lines = steps.get('grow-diff-tcl', {}).get('lines', [])
     got = [x[len('TCLROW '):].split('\t') for x in lines if x.startswith('TCLROW ')]
     got = [(r[0],) + tuple(int(x) for x in r[1:]) for r in got if len(r) == 7]

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "cmd/cmd.h"
+#include "walk/heap.h"
 #include "util/error.h"
 #include "report/censusfile.h"
 #include "report/describe.h"
@@ -59,7 +60,12 @@ static int diff_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		return hi_cmd_fail(interp);
 	}
 	hi_census_init(&b, a.by);
-	if (hi_cmd_census(app, a.by[0] == 't', copy, NULL, NULL, &b) != TCL_OK) {
+	/* The whole heap, its graph knowing what the baseline had (a saved
+	 * census has no objects to tell).  */
+	struct hi_heap_opts o = { a.by[0] == 't' ? HI_BY_TYPE : HI_BY_KIND, .mark = hi_cmd_baseline(app) };
+	if (from)
+		o.mark = NULL;
+	if (hi_cmd_walk(app, &o, copy, &b, NULL, NULL) != TCL_OK) {
 		hi_census_free(&a);
 		hi_census_free(&b);
 		return TCL_ERROR;

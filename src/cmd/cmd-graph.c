@@ -120,7 +120,7 @@ static int graph_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 			uint64_t k = rev->first[v], end = rev->first[v + 1], drawn = 0;
 			for (; k < end && drawn < GRAPH_FANIN; k++) {
 				uint32_t u = rev->to[k];
-				char label[HI_LABEL_MAX] = "?";
+				char label[HI_LABEL_MAX] = HI_LABEL_GONE;
 				if (k > rev->first[v] && rev->to[k - 1] == u)
 					continue;
 				if (level[u] == UINT32_MAX) {

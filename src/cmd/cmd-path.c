@@ -42,8 +42,8 @@ static const struct hi_argspec path_args[] = {
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
 	  .help = "table, json, csv, or tcl (a dict: pid python target objects\n"
 		  "examined relative rows, a list of dicts: index count percent\n"
-		  "path (with every subscript as [*]) reached (false: no named\n"
-		  "root reaches them) example (one path in full) length\n"
+		  "path (with every subscript as [*]) reached (false: garbage,\n"
+		  "nothing reaches them) example (one path in full) length\n"
 		  "(references on it))" },
 	{ NULL },
 };
@@ -144,13 +144,13 @@ const struct hi_cmd hi_cmd_path = {
 	"every running frame ('thread 140213 \"MainThread\" handle() local 'req'').\n"
 	"What they do not reach but C code holds (its reference count exceeds\n"
 	"the references heapinspect sees) is a root of its own, '<list at\n"
-	"0x7f...  held by C>'; what neither reaches is garbage the cyclic\n"
-	"collector has not freed yet.\n"
-	"A path is written as Python would reach the object: __main__.SESSIONS\n"
-	"['req-00000012'].items[3]; for a kind, paths that differ only in their\n"
-	"subscripts are counted together as __main__.SESSIONS[*].items[*].  It\n"
-	"reads the reference graph of the last census (heap, diff, top) or takes\n"
-	"one, and stops the target briefly to name the references; a reference\n"
-	"that changed since the census shows as ?.\n",
+	"0x7f... held by C>'; what neither reaches is garbage the cyclic\n"
+	"collector has not freed yet.  A path is written as Python would reach\n"
+	"the object: __main__.SESSIONS['req-00000012'].items[3]; for a kind,\n"
+	"paths that differ only in their subscripts are counted together as\n"
+	"__main__.SESSIONS[*].items[*].  It reads the reference graph of the\n"
+	"last census (heap, diff, top) or takes one, and stops the target\n"
+	"briefly to name the references: one the target dropped since the\n"
+	"census reads (changed since the census).\n",
 	path_run, HI_CMD_OUT,
 };

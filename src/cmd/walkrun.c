@@ -266,7 +266,7 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 			app->session.who, (unsigned long long)diag.hidden);
 	if (opts->graph && opts->graph != opts_in->graph) {
 		if (rc == 0 && hi_heapgraph_finish(opts->graph) == 0) {
-			opts->graph->relative = opts->baseline != NULL;
+			opts->graph->relative = opts->baseline || opts->mark;
 			app->graph = opts->graph;
 			app->graph_serial = app->session.serial;
 		} else {

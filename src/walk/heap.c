@@ -285,8 +285,10 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flag
 			hi_census_add(&g->kinds, k, size);
 		}
 	}
-	if (o->baseline || o->record) {
+	if (o->baseline || o->record || (o->mark && v != UINT32_MAX)) {
 		uint64_t key = hi_identity_key(py, obj, t);
+		if (o->mark && v != UINT32_MAX && hi_baseline_has(o->mark, obj, key))
+			w->g->flags[v] |= HI_HG_OLD;
 		if (o->record && u64map_put(o->record, obj, key) < 0)
 			w->oom = 1;
 		if (o->baseline && hi_baseline_has(o->baseline, obj, key)) {

@@ -79,6 +79,10 @@ struct hi_heap_opts {
 	 * be finished (heapgraph.h) once the target runs again.  When out
 	 * of memory for it, its oom is set and the census goes on.  */
 	struct hi_heapgraph *graph;
+	/* If not NULL (and BASELINE is NULL), the graph's objects this
+	 * baseline has are flagged HI_HG_OLD, all of them counted (diff's
+	 * census of the whole heap, whose graph knows what is new).  */
+	const struct hi_baseline *mark;
 };
 
 /* Build C (initialized by the caller with hi_census_init) for the target

@@ -340,7 +340,7 @@ int hi_ref_label(struct hi_py *py, uint64_t from, uint64_t to, char *buf)
 	if (t)
 		hi_labelled_referents(py, from, t, find_one, &f);
 	if (!buf[0]) {
-		snprintf(buf, HI_LABEL_MAX, "?");
+		snprintf(buf, HI_LABEL_MAX, "%s", HI_LABEL_GONE);
 		return 0;
 	}
 	return 1;
@@ -457,7 +457,7 @@ int hi_labeller_label(struct hi_labeller *lb, uint64_t from, uint64_t to, char *
 	for (int i = 0; i < CACHED; i++)
 		if (lb->c[i].from == from) {
 			uint64_t *at = u64map_get(&lb->c[i].at, to);
-			snprintf(buf, HI_LABEL_MAX, "%s", at ? lb->c[i].text + *at : "?");
+			snprintf(buf, HI_LABEL_MAX, "%s", at ? lb->c[i].text + *at : HI_LABEL_GONE);
 			return at != NULL;
 		}
 	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, from));

@@ -23,9 +23,13 @@
 typedef int (*hi_label_fn)(const char *label, uint64_t ref, void *arg);
 int hi_labelled_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_label_fn fn, void *arg);
 
+/* What a label says of a reference FROM no longer holds (the target ran
+ * since the census).  */
+#define HI_LABEL_GONE "(changed since the census)"
+
 /* The label of FROM's reference to TO into BUF (HI_LABEL_MAX bytes).
  * Returns 1, or 0 when FROM holds no reference to TO (any more: the
- * target ran since the census) and BUF says "?".  */
+ * target ran since the census) and BUF says HI_LABEL_GONE.  */
 int hi_ref_label(struct hi_py *py, uint64_t from, uint64_t to, char *buf);
 
 /* Labels for many references at once (a path through a dict of 100,000

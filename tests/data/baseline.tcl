@@ -81,6 +81,9 @@ step grow-tcl {tcl_rows [heap -format tcl]}
 step grow-diff {diff -format json}
 step grow-diff-csv {diff -format csv}
 step grow-diff-tcl {tcl_rows [diff -format tcl]}
+# The graph of diff's census knows what is new: path and referrers read it.
+step grow-diff-path {path __main__.Grown -format json}
+step grow-diff-path-str {path str -format json}
 tell free free
 step free-diff {diff -format json}
 tell reuse "reuse 500"
