@@ -23,6 +23,7 @@ void hi_heapgraph_free(struct hi_heapgraph *g)
 	free(g->held);
 	free(g->idom);
 	free(g->retained);
+	free(g->byaddr);
 	free(g->raw);
 	for (size_t i = 0; i < g->nroots; i++)
 		free(g->roots[i].name);
@@ -190,12 +191,64 @@ fail:
 	return -1;
 }
 
-uint32_t hi_heapgraph_find(const struct hi_heapgraph *g, uint64_t addr)
+/* BYADDR: the objects sorted by address, by a radix sort of the address
+ * bits that vary (8 at a time), in linear time.  */
+static int build_index(struct hi_heapgraph *g)
 {
-	for (uint32_t v = 0; v < g->n; v++)
-		if (g->addr[v] == addr)
-			return v;
-	return UINT32_MAX;
+	uint32_t n = g->n;
+	uint32_t *a = malloc(((size_t)n ? n : 1) * sizeof *a), *b = malloc(((size_t)n ? n : 1) * sizeof *b);
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return -1;
+	}
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (uint32_t v = 0; v < n; v++) {
+		a[v] = v;
+		lo = g->addr[v] < lo ? g->addr[v] : lo;
+		hi = g->addr[v] > hi ? g->addr[v] : hi;
+	}
+	uint64_t span = n ? hi - lo : 0;
+	for (unsigned shift = 0; shift < 64 && (span >> shift); shift += 8) {
+		size_t count[257] = { 0 };
+		for (uint32_t i = 0; i < n; i++)
+			count[((g->addr[a[i]] - lo) >> shift & 0xff) + 1]++;
+		for (int d = 0; d < 256; d++)
+			count[d + 1] += count[d];
+		for (uint32_t i = 0; i < n; i++)
+			b[count[(g->addr[a[i]] - lo) >> shift & 0xff]++] = a[i];
+		uint32_t *t = a;
+		a = b;
+		b = t;
+	}
+	free(b);
+	g->byaddr = a;
+	return 0;
+}
+
+uint32_t hi_heapgraph_find(struct hi_heapgraph *g, uint64_t addr)
+{
+	if (!g->byaddr && g->finished && build_index(g) < 0) {
+		for (uint32_t v = 0; v < g->n; v++)
+			if (g->addr[v] == addr)
+				return v;
+		return UINT32_MAX;
+	}
+	if (!g->byaddr) {	/* still being built: the walk's order */
+		for (uint32_t v = 0; v < g->n; v++)
+			if (g->addr[v] == addr)
+				return v;
+		return UINT32_MAX;
+	}
+	size_t lo = 0, hi = g->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (g->addr[g->byaddr[mid]] < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->n && g->addr[g->byaddr[lo]] == addr ? g->byaddr[lo] : UINT32_MAX;
 }
 
 uint64_t hi_heapgraph_bytes(const struct hi_heapgraph *g)
@@ -207,6 +260,8 @@ uint64_t hi_heapgraph_bytes(const struct hi_heapgraph *g)
 		b += (uint64_t)g->n * 4;
 	if (g->retained)
 		b += (uint64_t)g->n * 12;
+	if (g->byaddr)
+		b += (uint64_t)g->n * 4;
 	return b;
 }
 

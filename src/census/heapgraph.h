@@ -64,6 +64,7 @@ struct hi_heapgraph {
 	 * dominator (graph.h's IDOM) and retained size.  */
 	uint32_t *idom;
 	uint64_t *retained;
+	uint32_t *byaddr;	/* object numbers by address, on first find */
 	/* While building: each object's first reference in RAW, and the
 	 * referents' addresses.  */
 	uint64_t *raw, nraw, capraw;
@@ -133,8 +134,10 @@ const uint64_t *hi_heapgraph_retained(struct hi_heapgraph *g);
 int hi_heapgraph_partition(struct hi_heapgraph *g, const uint32_t *sel, size_t n, int retained,
 			   struct hi_census *out);
 
-/* The number of the object at ADDR, or UINT32_MAX (a linear search).  */
-uint32_t hi_heapgraph_find(const struct hi_heapgraph *g, uint64_t addr);
+/* The number of the object at ADDR, or UINT32_MAX: a binary search of
+ * the objects sorted by address (sorted on first use, 4 bytes per
+ * object; a linear search if memory is short).  */
+uint32_t hi_heapgraph_find(struct hi_heapgraph *g, uint64_t addr);
 
 /* Bytes G holds.  */
 uint64_t hi_heapgraph_bytes(const struct hi_heapgraph *g);

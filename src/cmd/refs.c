@@ -343,7 +343,7 @@ void hi_refs_referents_free(struct hi_refs_referents *rs)
 	memset(rs, 0, sizeof *rs);
 }
 
-void hi_refs_emit_referents(struct hi_emit *e, const struct hi_heapgraph *g, const struct hi_refs_referents *rs)
+void hi_refs_emit_referents(struct hi_emit *e, struct hi_heapgraph *g, const struct hi_refs_referents *rs)
 {
 	hi_emit_list(e, "rows");
 	for (size_t i = 0; i < rs->n; i++) {

@@ -75,7 +75,7 @@ void hi_refs_referents_free(struct hi_refs_referents *rs);
 
 /* RS as the list "rows" of dicts: index reference address kind size
  * (kind and size from G's census).  */
-void hi_refs_emit_referents(struct hi_emit *e, const struct hi_heapgraph *g, const struct hi_refs_referents *rs);
+void hi_refs_emit_referents(struct hi_emit *e, struct hi_heapgraph *g, const struct hi_refs_referents *rs);
 
 /* Rows counted by a key (a path's shape; a referrer's kind and its
  * reference's label), the first item of each remembered.  */

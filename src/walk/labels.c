@@ -259,14 +259,16 @@ int hi_labelled_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_
 	int rc = 0;
 	switch (t->family) {
 	case HI_B_TUPLE:
-		if (hi_member_int(py->mem, obj, l->ob_size, &n) < 0)
+		if (hi_member_int(py->mem, obj, l->ob_size, &n) < 0 ||
+		    say_array(py, &b, obj + l->tuple_items.off, n, NULL, NULL) < 0)
 			return -1;
-		return say_array(py, &b, obj + l->tuple_items.off, n, NULL, NULL);
+		break;	/* a subclass's instance has its attributes too */
 	case HI_B_LIST: {
 		uint64_t items;
-		if (hi_member_int(py->mem, obj, l->ob_size, &n) < 0 || hi_member_ptr(py->mem, obj, l->list_items, &items) < 0)
+		if (hi_member_int(py->mem, obj, l->ob_size, &n) < 0 || hi_member_ptr(py->mem, obj, l->list_items, &items) < 0 ||
+		    (n && say_array(py, &b, items, n, NULL, NULL) < 0))
 			return -1;
-		return n ? say_array(py, &b, items, n, NULL, NULL) : 0;
+		break;
 	}
 	case HI_B_DICT:
 	case HI_B_ODICT: {
@@ -279,9 +281,12 @@ int hi_labelled_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_
 	}
 	case HI_B_SET:
 	case HI_B_FROZENSET: {
+		/* The members, as the built-in type's decoder reads them; a
+		 * subclass's attributes follow.  */
 		struct generic g = { &b, "(member)" };
-		hi_referents(py, obj, t, generic_ref, &g);
-		return 0;
+		struct hi_type *base = hi_py_type(py, py->builtin_addr[t->family]);
+		hi_referents(py, obj, base ? base : t, generic_ref, &g);
+		break;
 	}
 	case HI_B_TYPE:
 	case HI_B_FUNCTION:
@@ -291,6 +296,11 @@ int hi_labelled_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_
 	case HI_B_CODE:
 		if (t->desc >= 0)
 			say_members(py, &b, obj, t->desc);
+		/* A module's state holds what only its m_traverse knows.  */
+		if (t->desc >= 0 && hi_typedescs[t->desc].partial && !b.stop) {
+			struct generic g = { &b, "(referent)" };
+			hi_referents(py, obj, t, generic_ref, &g);
+		}
 		break;
 	default: {
 		/* Whatever the type's decoder or tp_traverse reports.  */

@@ -284,6 +284,39 @@ static void a_walks_graph_numbers_references_by_address(void)
 	hi_addrset_free(&seen);
 }
 
+/* Finding objects by address, through the radix-sorted index: every
+ * object found, addresses between them not.  */
+static void objects_are_found_by_address(void)
+{
+	struct hi_heapgraph g;
+	struct hi_addrset seen;
+	hi_heapgraph_init(&g);
+	hi_addrset_init(&seen);
+	srand(11);
+	uint32_t n = 0;
+	for (int i = 0; i < 200000; i++) {
+		uint64_t x = (0x550000000000ull + ((uint64_t)rand() << 20 | (uint64_t)(rand() & 0xfffff))) & ~15ull;
+		if (hi_addrset_add(&seen, x) == 1) {
+			hi_heapgraph_node(&g, x);
+			n++;
+		}
+	}
+	hi_heapgraph_walked(&g, &seen);
+	CU_ASSERT_FATAL(hi_heapgraph_finish(&g) == 0);
+	int bad = 0;
+	for (uint32_t v = 0; v < n; v++) {
+		if (hi_heapgraph_find(&g, g.addr[v]) != v)
+			bad++;
+		if (hi_heapgraph_find(&g, g.addr[v] + 8) != UINT32_MAX)
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(hi_heapgraph_find(&g, 0), UINT32_MAX);
+	CU_ASSERT_EQUAL(hi_heapgraph_find(&g, UINT64_MAX & ~7ull), UINT32_MAX);
+	hi_heapgraph_free(&g);
+	hi_addrset_free(&seen);
+}
+
 /* The visited set's numbering: every member a distinct number below
  * the count, non-members none, over many bitmaps.  */
 static void the_visited_sets_numbering_is_a_bijection(void)
@@ -323,6 +356,7 @@ int hi_suite_graph(void)
 			 csr_keeps_each_objects_references_in_order) ||
 	    !CU_add_test(s, "a walk's graph: references numbered by address", a_walks_graph_numbers_references_by_address) ||
 	    !CU_add_test(s, "the visited set numbers its members one to one", the_visited_sets_numbering_is_a_bijection) ||
+	    !CU_add_test(s, "objects are found by address", objects_are_found_by_address) ||
 	    !CU_add_test(s, "a diamond: the join is the top's alone", a_diamond) ||
 	    !CU_add_test(s, "a cycle: its entry keeps all of it", a_cycle) ||
 	    !CU_add_test(s, "several roots, and what no root reaches", several_roots_and_the_unreached) ||

@@ -23,6 +23,7 @@
 #include "util/error.h"
 #include "walk/gcwalk.h"
 #include "walk/heap.h"
+#include "walk/labels.h"
 #include "suites.h"
 
 /* Rows with this many objects are held to 1%, as tests/closure.py holds
@@ -219,6 +220,97 @@ static void census_matches_truth(int by_type, int strict)
 		hi_unit_skip("no image's Python build is on this machine: %s", missing);
 }
 
+/* The graph a census of IMAGE keeps, labelled: every reference in it is
+ * found again by decoding its referrer (so every one can be named),
+ * a list's or tuple's item is labelled by its own index, and the named
+ * roots include sys.modules and __main__.  Returns the failures, or -1
+ * when the image cannot be read here.  */
+static int label_image(const char *image, int *edges)
+{
+	struct hi_session s;
+	int bad = 0;
+	if (hi_session_open_image(&s, image) < 0)
+		return -1;
+	struct hi_census c;
+	struct hi_gcinfo *info = malloc(sizeof *info);
+	struct hi_heap_diag diag;
+	struct hi_heapgraph g;
+	hi_heapgraph_init(&g);
+	struct hi_heap_opts o = { HI_BY_KIND, .graph = &g };
+	hi_census_init(&c, "kind");
+	if (!info || hi_session_stop(&s) < 0 || hi_heap_census(&s.py, &o, &c, info, &diag, s.who) < 0 ||
+	    hi_heapgraph_finish(&g) < 0) {
+		printf("# %s: census failed: %s\n", image, hi_errmsg());
+		bad++;
+		goto out;
+	}
+	int modules = 0, main = 0;
+	for (size_t i = 0; i < g.nroots; i++) {
+		modules += !strcmp(g.roots[i].name, "sys.modules") && g.roots[i].node != UINT32_MAX;
+		main += !strcmp(g.roots[i].name, "__main__") && g.roots[i].node != UINT32_MAX;
+	}
+	if (modules != 1 || main != 1) {
+		printf("# %s: named roots: sys.modules %d, __main__ %d\n", image, modules, main);
+		bad++;
+	}
+	for (uint32_t u = 0; u < g.n; u++) {
+		const char *kind = g.kinds.rows[g.kind[u]].kind;
+		int indexed = !strcmp(kind, "list") || !strcmp(kind, "tuple");
+		for (uint64_t k = g.refs.first[u]; k < g.refs.first[u + 1]; k++) {
+			char label[HI_LABEL_MAX];
+			uint32_t v = g.refs.to[k];
+			long at;
+			(*edges)++;
+			if (!hi_ref_label(&s.py, g.addr[u], g.addr[v], label)) {
+				if (bad++ < 10)
+					printf("# %s: %s at 0x%llx -> %s at 0x%llx: no label\n", image, kind,
+					       (unsigned long long)g.addr[u], g.kinds.rows[g.kind[v]].kind,
+					       (unsigned long long)g.addr[v]);
+			} else if (indexed && (sscanf(label, "[%ld]", &at) != 1 || at < 0 ||
+					       g.refs.first[u] + (uint64_t)at >= g.refs.first[u + 1] ||
+					       g.refs.to[g.refs.first[u] + (uint64_t)at] != v)) {
+				if (bad++ < 10)
+					printf("# %s: %s at 0x%llx: item labelled %s\n", image, kind,
+					       (unsigned long long)g.addr[u], label);
+			}
+		}
+	}
+out:
+	free(info);
+	hi_census_free(&c);
+	hi_heapgraph_free(&g);
+	hi_session_detach(&s);
+	return bad;
+}
+
+static void every_reference_is_labelled(void)
+{
+	const char *dir = getenv("HI_SRCDIR") ? getenv("HI_SRCDIR") : "tests";
+	char pattern[4096];
+	snprintf(pattern, sizeof pattern, "%s/data/images/*.img.gz", dir);
+	glob_t gl;
+	int found = glob(pattern, 0, NULL, &gl) == 0 ? (int)gl.gl_pathc : 0, ran = 0;
+	CU_ASSERT(found >= 1);
+	for (int i = 0; i < found; i++) {
+		char *img = unpack(gl.gl_pathv[i]);
+		int edges = 0, bad = img ? label_image(img, &edges) : 1;
+		if (bad >= 0) {
+			ran++;
+			CU_ASSERT(bad == 0);
+			CU_ASSERT(edges > 10000);
+			printf("# %s: %d references labelled, %d not\n", strrchr(gl.gl_pathv[i], '/') + 1, edges, bad);
+		}
+		if (img) {
+			unlink(img);
+			free(img);
+		}
+	}
+	if (found)
+		globfree(&gl);
+	if (!ran)
+		hi_unit_skip("no image's Python build is on this machine");
+}
+
 static void census_by_kind_matches_truth(void)
 {
 	census_matches_truth(0, 0);
@@ -242,7 +334,9 @@ static void every_row_and_the_totals(void)
 int hi_suite_image(void)
 {
 	CU_pSuite s = CU_add_suite("image", NULL, NULL);
-	if (!s || !CU_add_test(s, "the census of each image, by kind, is its process's own truth",
+	if (!s || !CU_add_test(s, "every reference of each image's graph is labelled, items by their index",
+			       every_reference_is_labelled) ||
+	    !CU_add_test(s, "the census of each image, by kind, is its process's own truth",
 			       census_by_kind_matches_truth) ||
 	    !CU_add_test(s, "the census of each image, by type, is its process's own truth",
 			 census_by_type_matches_truth) ||
