@@ -75,11 +75,7 @@ static int path_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		lb = hi_labeller_new(py);
 		oom |= !lb;
 		for (size_t i = 0; !oom && i < q.n; i += q.step) {
-			hi_refs_path_text(py, lb, g, q.sel[i], text, HI_PATH_TEXT);
-			if (q.one)
-				snprintf(shape, HI_PATH_TEXT, "%s", text);
-			else
-				hi_refs_shape(text, shape, HI_PATH_TEXT);
+			hi_refs_path_text(py, lb, g, q.sel[i], !q.one, shape, HI_PATH_TEXT);
 			oom |= hi_tally_add(&gs, 0, shape, q.sel[i]) < 0;
 			examined++;
 		}
@@ -88,7 +84,7 @@ static int path_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		length = calloc(gs.n + 1, sizeof *length);
 		oom |= !example || !length;
 		for (size_t i = 0; !oom && i < gs.n; i++) {
-			length[i] = hi_refs_path_text(py, lb, g, gs.v[i].first, text, HI_PATH_TEXT);
+			length[i] = hi_refs_path_text(py, lb, g, gs.v[i].first, 0, text, HI_PATH_TEXT);
 			oom |= !(example[i] = strdup(text));
 		}
 		if (hi_refs_end_reading(app) != TCL_OK) {

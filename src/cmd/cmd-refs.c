@@ -84,9 +84,10 @@ static int referrers_run(struct hi_app *app, Tcl_Interp *interp, const struct hi
 				 * graph: counted once.  */
 				if (k > rev->first[v] && rev->to[k - 1] == u)
 					continue;
-				hi_labeller_label(lb, g->addr[u], g->addr[v], label);
-				if (!one)
-					hi_refs_shape(label, shape, sizeof shape);
+				if (one)
+					hi_labeller_label(lb, g->addr[u], g->addr[v], label);
+				else
+					hi_labeller_shape(lb, g->addr[u], g->addr[v], shape);
 				/* For an address every referrer is a row of its own. */
 				oom = hi_tally_add(&rs, one ? u : g->kind[u], one ? label : shape, u) < 0;
 			}

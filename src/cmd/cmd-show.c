@@ -100,7 +100,7 @@ static int show_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		}
 		path[0] = '\0';
 		if (lb)
-			hi_refs_path_text(py, lb, g, v, path, sizeof path);
+			hi_refs_path_text(py, lb, g, v, 0, path, sizeof path);
 		for (size_t i = 0; lb && i < nref; i++)
 			hi_labeller_label(lb, g->addr[rev->to[rev->first[v] + i]], addr, labels[i]);
 		hi_labeller_free(lb);

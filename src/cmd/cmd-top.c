@@ -160,7 +160,7 @@ static int top_retained(struct hi_app *app, Tcl_Interp *interp, size_t n, int co
 		struct hi_labeller *lb = hi_labeller_new(&app->session.py);
 		char text[HI_PATH_TEXT];
 		for (size_t i = 0; lb && i < best.n; i++) {
-			hi_refs_path_text(&app->session.py, lb, g, best.v[i].kind, text, sizeof text);
+			hi_refs_path_text(&app->session.py, lb, g, best.v[i].kind, 0, text, sizeof text);
 			path[i] = strdup(text);
 		}
 		hi_labeller_free(lb);

@@ -155,8 +155,8 @@ static void append(char *text, size_t len, size_t *at, const char *s, size_t n)
 	text[*at] = '\0';
 }
 
-size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_heapgraph *g, uint32_t v, char *text,
-			 size_t len)
+size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_heapgraph *g, uint32_t v, int shape,
+			 char *text, size_t len)
 {
 	uint32_t path[256];
 	const uint32_t *parent = hi_heapgraph_paths(g);
@@ -180,7 +180,12 @@ size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_hea
 		char label[HI_LABEL_MAX];
 		const char *name;
 		size_t nlen;
-		hi_labeller_label(lb, g->addr[path[i - 1]], g->addr[path[i]], label);
+		/* An attribute's name counts even in a shape: only after a
+		 * __dict__ is a key an attribute.  */
+		if (shape && !pending[0])
+			hi_labeller_shape(lb, g->addr[path[i - 1]], g->addr[path[i]], label);
+		else
+			hi_labeller_label(lb, g->addr[path[i - 1]], g->addr[path[i]], label);
 		/* obj.__dict__['attr'] is obj.attr, mod.__dict__['NAME'] is
 		 * mod.NAME.  */
 		if (pending[0] && identifier_key(label, &name, &nlen)) {
@@ -201,35 +206,12 @@ size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_hea
 	}
 	if (pending[0])
 		append(text, len, &at, pending, strlen(pending));
-	return n - 1;
-}
-
-void hi_refs_shape(const char *text, char *shape, size_t len)
-{
-	size_t at = 0;
-	if (!len)
-		return;
-	for (const char *p = text; *p && at + 4 < len;) {
-		if (*p != '[') {
-			shape[at++] = *p++;
-			continue;
-		}
-		/* Skip to the matching ], past a quoted key's escapes.  */
-		const char *q = p + 1;
-		if (*q == '\'' || *q == '"') {
-			char quote = *q++;
-			while (*q && *q != quote)
-				q += (*q == '\\' && q[1]) ? 2 : 1;
-			if (*q)
-				q++;
-		}
-		while (*q && *q != ']')
-			q++;
-		memcpy(shape + at, "[*]", 3);
-		at += 3;
-		p = *q ? q + 1 : q;
+	if (shape) {	/* what was written whole (a key after .__dict__ that is no name) */
+		char whole[HI_PATH_TEXT];
+		snprintf(whole, sizeof whole, "%s", text);
+		hi_label_shape(whole, text, len);
 	}
-	shape[at] = '\0';
+	return n - 1;
 }
 
 int hi_refs_begin_reading(struct hi_app *app)

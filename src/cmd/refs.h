@@ -50,14 +50,13 @@ int hi_refs_is_addr(const char *spec, uint64_t *addr);
 
 /* The shortest path of object V from a named root, in Python's words
  * ("__main__.SESSIONS['req-00000012'].items[3]"), into TEXT (LEN
- * bytes); "" when no named root reaches V.  The target must be readable
- * (stopped, or an image).  Returns the number of references on it.  */
+ * bytes); "" when no named root reaches V.  SHAPE: with every subscript
+ * as [*] (__main__.SESSIONS[*].items[*]), worked out without looking for
+ * each item in its container.  The target must be readable (stopped, or
+ * an image).  Returns the number of references on it.  */
 #define HI_PATH_TEXT 1024
-size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_heapgraph *g, uint32_t v, char *text,
-			 size_t len);
-
-/* TEXT with every subscript turned into [*]: the shape paths share.  */
-void hi_refs_shape(const char *text, char *shape, size_t len);
+size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_heapgraph *g, uint32_t v, int shape,
+			 char *text, size_t len);
 
 /* An object's references, each labelled, each referent once (what only
  * its type's traverse reports after what has a name).  */

@@ -16,16 +16,51 @@
 #define MAX_MEMBERS 512
 #define MAX_SLOT_BASES 64
 
+/* Where labels go: as text to FN, or, when RAW is set, as what they are
+ * made of (an item's index, a dict value's key, or text), so that a
+ * referrer of a million items is remembered without a million labels
+ * formatted (the labeller's memory of large referrers).  */
+enum raw_kind { RAW_TEXT, RAW_INDEX, RAW_KEY };
+typedef int (*raw_fn)(enum raw_kind kind, uint64_t aux, const char *text, uint64_t ref, void *arg);
+
 struct lab {
 	hi_label_fn fn;
 	void *arg;
 	int stop;
+	raw_fn raw;
+	struct hi_py *py;
 };
 
 static void say(struct lab *b, const char *label, uint64_t ref)
 {
 	if (!b->stop && ref)
-		b->stop = b->fn(label, ref, b->arg);
+		b->stop = b->raw ? b->raw(RAW_TEXT, 0, label, ref, b->arg) : b->fn(label, ref, b->arg);
+}
+
+static void format_raw(struct hi_py *py, enum raw_kind kind, uint64_t aux, char *label)
+{
+	if (kind == RAW_INDEX) {
+		snprintf(label, HI_LABEL_MAX, "[%" PRIu64 "]", aux);
+	} else {
+		char repr[HI_LABEL_MAX];
+		hi_short_repr(py, aux, repr);
+		snprintf(label, HI_LABEL_MAX, "[%.*s]", HI_LABEL_MAX - 3, repr);
+	}
+}
+
+/* An item at index I, or a dict's value under KEY: formatted only when
+ * text is wanted.  */
+static void say_lazily(struct lab *b, enum raw_kind kind, uint64_t aux, uint64_t ref)
+{
+	if (b->stop || !ref)
+		return;
+	if (b->raw) {
+		b->stop = b->raw(kind, aux, NULL, ref, b->arg);
+		return;
+	}
+	char label[HI_LABEL_MAX];
+	format_raw(b->py, kind, aux, label);
+	b->stop = b->fn(label, ref, b->arg);
 }
 
 static void say_ptr(struct hi_py *py, struct lab *b, const char *label, uint64_t addr)
@@ -47,12 +82,11 @@ static int say_array(struct hi_py *py, struct lab *b, uint64_t addr, int64_t n,
 		if (hi_mem_read(py->mem, addr + (uint64_t)i * PTR, buf, (size_t)k * PTR) < 0)
 			return -1;
 		for (int64_t j = 0; j < k && !b->stop; j++)
-			if (buf[j]) {
+			if (buf[j] && !name) {
+				say_lazily(b, RAW_INDEX, (uint64_t)(i + j), buf[j]);
+			} else if (buf[j]) {
 				char label[HI_LABEL_MAX];
-				if (name)
-					name(py, i + j, name_arg, label);
-				else
-					snprintf(label, sizeof label, "[%" PRId64 "]", i + j);
+				name(py, i + j, name_arg, label);
 				say(b, label, buf[j]);
 			}
 		i += k;
@@ -155,11 +189,8 @@ struct dict_say {
 static int dict_entry(uint64_t key, uint64_t value, void *arg)
 {
 	struct dict_say *d = arg;
-	char label[HI_LABEL_MAX], repr[HI_LABEL_MAX];
-	hi_short_repr(d->py, key, repr);
-	snprintf(label, sizeof label, "[%.*s]", HI_LABEL_MAX - 3, repr);
 	if (d->what & HI_DICT_VALUES)
-		say(d->b, label, value);
+		say_lazily(d->b, RAW_KEY, key, value);
 	if (d->what & HI_DICT_KEYS)
 		say(d->b, "(key)", key);
 	return d->b->stop;
@@ -251,10 +282,16 @@ static void hidden_ref(uint64_t ref, void *arg)
 	say(h->b, t && t->tp_name && strstr(t->tp_name, "dtype") ? ".dtype" : ".base", ref);
 }
 
+static int labelled(struct hi_py *py, uint64_t obj, struct hi_type *t, struct lab b);
+
 int hi_labelled_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_label_fn fn, void *arg)
 {
+	return labelled(py, obj, t, (struct lab){ fn, arg, 0, NULL, py });
+}
+
+static int labelled(struct hi_py *py, uint64_t obj, struct hi_type *t, struct lab b)
+{
 	const struct hi_layout *l = &py->l;
-	struct lab b = { fn, arg, 0 };
 	int64_t n;
 	int rc = 0;
 	switch (t->family) {
@@ -329,26 +366,32 @@ int hi_labelled_referents(struct hi_py *py, uint64_t obj, struct hi_type *t, hi_
 }
 
 struct find {
+	struct hi_py *py;
 	uint64_t to;
 	char *buf;
 };
 
-static int find_one(const char *label, uint64_t ref, void *arg)
+/* The referent looked for, labelled only when found: a list of a
+ * million items is searched, not a million labels written.  */
+static int find_one(enum raw_kind kind, uint64_t aux, const char *text, uint64_t ref, void *arg)
 {
 	struct find *f = arg;
 	if (ref != f->to)
 		return 0;
-	snprintf(f->buf, HI_LABEL_MAX, "%s", label);
+	if (kind == RAW_TEXT)
+		snprintf(f->buf, HI_LABEL_MAX, "%s", text);
+	else
+		format_raw(f->py, kind, aux, f->buf);
 	return 1;
 }
 
 int hi_ref_label(struct hi_py *py, uint64_t from, uint64_t to, char *buf)
 {
 	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, from));
-	struct find f = { to, buf };
+	struct find f = { py, to, buf };
 	buf[0] = '\0';
 	if (t)
-		hi_labelled_referents(py, from, t, find_one, &f);
+		labelled(py, from, t, (struct lab){ NULL, &f, 0, find_one, py });
 	if (!buf[0]) {
 		snprintf(buf, HI_LABEL_MAX, "%s", HI_LABEL_GONE);
 		return 0;
@@ -392,17 +435,25 @@ uint64_t hi_getattr(struct hi_py *py, uint64_t obj, const char *name)
 #define CACHED 4	/* referrers remembered */
 #define BIG 64		/* references that make a referrer worth remembering */
 
+/* A remembered label: its kind in the top 2 bits, then an index, a key's
+ * address, or an offset into TEXT.  */
+#define KIND_SHIFT 62
+#define AUX_MASK ((1ull << KIND_SHIFT) - 1)
+
 struct cached {
 	uint64_t from;		/* 0: empty */
-	struct u64map at;	/* referent -> offset of its label in TEXT */
+	struct u64map at;	/* referent -> its label, encoded */
 	char *text;
 	size_t len, cap;
+	int oom;
 };
 
 struct hi_labeller {
 	struct hi_py *py;
 	struct cached c[CACHED];
 	unsigned next;
+	uint64_t asked[CACHED];	/* large referrers asked about once: searched */
+	unsigned next_asked;
 };
 
 struct hi_labeller *hi_labeller_new(struct hi_py *py)
@@ -427,37 +478,42 @@ void hi_labeller_free(struct hi_labeller *lb)
 	free(lb);
 }
 
-struct count {
-	uint64_t n;
-};
-
-static int count_one(const char *label, uint64_t ref, void *arg)
+static int count_one(enum raw_kind kind, uint64_t aux, const char *text, uint64_t ref, void *arg)
 {
-	(void)label;
+	(void)kind;
+	(void)aux;
+	(void)text;
 	(void)ref;
-	return ++((struct count *)arg)->n >= BIG;
+	return ++*(uint64_t *)arg >= BIG;
 }
 
-static int keep_one(const char *label, uint64_t ref, void *arg)
+static int keep_one(enum raw_kind kind, uint64_t aux, const char *text, uint64_t ref, void *arg)
 {
 	struct cached *c = arg;
 	if (u64map_get(&c->at, ref))
 		return 0;	/* the first label of a referent held twice */
-	size_t n = strlen(label) + 1;
-	if (c->len + n > c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 4096;
-		while (cap < c->len + n)
-			cap *= 2;
-		char *t = realloc(c->text, cap);
-		if (!t)
-			return 1;
-		c->text = t;
-		c->cap = cap;
+	if (kind == RAW_TEXT) {
+		size_t n = strlen(text) + 1;
+		if (c->len + n > c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 4096;
+			while (cap < c->len + n)
+				cap *= 2;
+			char *t = realloc(c->text, cap);
+			if (!t) {
+				c->oom = 1;
+				return 1;
+			}
+			c->text = t;
+			c->cap = cap;
+		}
+		memcpy(c->text + c->len, text, n);
+		aux = c->len;
+		c->len += n;
 	}
-	memcpy(c->text + c->len, label, n);
-	if (u64map_put(&c->at, ref, c->len) < 0)
+	if (u64map_put(&c->at, ref, (uint64_t)kind << KIND_SHIFT | (aux & AUX_MASK)) < 0) {
+		c->oom = 1;
 		return 1;
-	c->len += n;
+	}
 	return 0;
 }
 
@@ -467,19 +523,84 @@ int hi_labeller_label(struct hi_labeller *lb, uint64_t from, uint64_t to, char *
 	for (int i = 0; i < CACHED; i++)
 		if (lb->c[i].from == from) {
 			uint64_t *at = u64map_get(&lb->c[i].at, to);
-			snprintf(buf, HI_LABEL_MAX, "%s", at ? lb->c[i].text + *at : HI_LABEL_GONE);
-			return at != NULL;
+			if (!at) {
+				snprintf(buf, HI_LABEL_MAX, "%s", HI_LABEL_GONE);
+				return 0;
+			}
+			enum raw_kind kind = (enum raw_kind)(*at >> KIND_SHIFT);
+			if (kind == RAW_TEXT)
+				snprintf(buf, HI_LABEL_MAX, "%s", lb->c[i].text + (*at & AUX_MASK));
+			else
+				format_raw(py, kind, *at & AUX_MASK, buf);
+			return 1;
 		}
 	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, from));
-	struct count n = { 0 };
+	uint64_t n = 0;
 	if (t)
-		hi_labelled_referents(py, from, t, count_one, &n);
-	if (n.n < BIG)
+		labelled(py, from, t, (struct lab){ NULL, &n, 0, count_one, py });
+	if (n < BIG)
 		return hi_ref_label(py, from, to, buf);
+	/* A large referrer asked about once is searched; asked again, its
+	 * labels are remembered.  */
+	int again = 0;
+	for (int i = 0; i < CACHED; i++)
+		again |= lb->asked[i] == from;
+	if (!again) {
+		lb->asked[lb->next_asked++ % CACHED] = from;
+		return hi_ref_label(py, from, to, buf);
+	}
 	struct cached *c = &lb->c[lb->next++ % CACHED];
 	u64map_clear(&c->at);
 	c->len = 0;
+	c->oom = 0;
 	c->from = from;
-	hi_labelled_referents(py, from, t, keep_one, c);
+	labelled(py, from, t, (struct lab){ NULL, c, 0, keep_one, py });
+	if (c->oom) {	/* not remembered: asked again each time */
+		c->from = 0;
+		return hi_ref_label(py, from, to, buf);
+	}
 	return hi_labeller_label(lb, from, to, buf);
+}
+
+int hi_labeller_shape(struct hi_labeller *lb, uint64_t from, uint64_t to, char *buf)
+{
+	struct hi_py *py = lb->py;
+	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, from));
+	if (t && (t->builtin == HI_B_LIST || t->builtin == HI_B_TUPLE ||
+		  (t->builtin == HI_B_DICT && hi_dict_visits(py, from, 0) == HI_DICT_VALUES))) {
+		snprintf(buf, HI_LABEL_MAX, "[*]");
+		return 1;
+	}
+	char label[HI_LABEL_MAX];
+	int found = hi_labeller_label(lb, from, to, label);
+	hi_label_shape(label, buf, HI_LABEL_MAX);
+	return found;
+}
+
+void hi_label_shape(const char *text, char *shape, size_t len)
+{
+	size_t at = 0;
+	if (!len)
+		return;
+	for (const char *p = text; *p && at + 4 < len;) {
+		if (*p != '[') {
+			shape[at++] = *p++;
+			continue;
+		}
+		/* Skip to the matching ], past a quoted key's escapes.  */
+		const char *q = p + 1;
+		if (*q == '\'' || *q == '"') {
+			char quote = *q++;
+			while (*q && *q != quote)
+				q += (*q == '\\' && q[1]) ? 2 : 1;
+			if (*q)
+				q++;
+		}
+		while (*q && *q != ']')
+			q++;
+		memcpy(shape + at, "[*]", 3);
+		at += 3;
+		p = *q ? q + 1 : q;
+	}
+	shape[at] = '\0';
 }

@@ -42,6 +42,16 @@ void hi_labeller_free(struct hi_labeller *lb);
 /* hi_ref_label's answer, through LB's memory of recent referrers.  */
 int hi_labeller_label(struct hi_labeller *lb, uint64_t from, uint64_t to, char *buf);
 
+/* The label's shape, every subscript as [*] (what path and referrers
+ * group by): for a plain list, tuple, or dict whose keys are all str,
+ * "[*]" without looking for TO among a million items; else the label,
+ * shaped.  Returns as hi_labeller_label does (1 for the cheap cases).  */
+int hi_labeller_shape(struct hi_labeller *lb, uint64_t from, uint64_t to, char *buf);
+
+/* TEXT with every subscript turned into [*] (quoted keys' escapes
+ * skipped), into SHAPE (LEN bytes).  */
+void hi_label_shape(const char *text, char *shape, size_t len);
+
 /* The object attribute NAME of OBJ refers to, as its slots, __dict__
  * or inline values hold it (no descriptor is run), or 0.  */
 uint64_t hi_getattr(struct hi_py *py, uint64_t obj, const char *name);
