@@ -38,16 +38,30 @@ int hi_graph_build(struct hi_graph *g, uint32_t n, const uint32_t *from, const u
 
 int hi_graph_reverse(const struct hi_graph *g, struct hi_graph *rev)
 {
+	uint32_t n = g->n;
 	uint64_t ne = hi_graph_edges(g);
-	uint32_t *from = malloc((ne ? ne : 1) * sizeof *from);
-	if (!from)
+	memset(rev, 0, sizeof *rev);
+	rev->n = n;
+	rev->first = calloc((size_t)n + 1, sizeof *rev->first);
+	rev->to = malloc((ne ? ne : 1) * sizeof *rev->to);
+	uint64_t *at = malloc(((size_t)n ? n : 1) * sizeof *at);
+	if (!rev->first || !rev->to || !at) {
+		free(at);
+		hi_graph_free(rev);
 		return -1;
-	for (uint32_t v = 0; v < g->n; v++)
-		for (uint64_t k = g->first[v]; k < g->first[v + 1]; k++)
-			from[k] = v;
-	int rc = hi_graph_build(rev, g->n, g->to, from, ne);
-	free(from);
-	return rc;
+	}
+	/* A counting sort by referent, straight from the rows: each
+	 * object's referrers come out in ascending order.  */
+	for (uint64_t k = 0; k < ne; k++)
+		rev->first[g->to[k] + 1]++;
+	for (uint32_t v = 0; v < n; v++)
+		rev->first[v + 1] += rev->first[v];
+	memcpy(at, rev->first, (size_t)n * sizeof *at);
+	for (uint32_t u = 0; u < n; u++)
+		for (uint64_t k = g->first[u]; k < g->first[u + 1]; k++)
+			rev->to[at[g->to[k]]++] = u;
+	free(at);
+	return 0;
 }
 
 void hi_graph_free(struct hi_graph *g)

@@ -38,6 +38,33 @@ void hi_heapgraph_free(struct hi_heapgraph *g)
 
 #define GROW(p, n) do { void *np_ = realloc((p), (size_t)(n) * sizeof *(p)); if (!np_) goto oom; (p) = np_; } while (0)
 
+int hi_heapgraph_reserve(struct hi_heapgraph *g, uint32_t nodes, uint64_t refs)
+{
+	if (nodes > g->cap && nodes < UINT32_MAX - 2) {
+		GROW(g->addr, nodes);
+		GROW(g->size, nodes);
+		GROW(g->kind, nodes);
+		GROW(g->flags, nodes);
+		GROW(g->refcnt, nodes);
+		GROW(g->refs.first, (size_t)nodes + 1);
+		memset(g->addr + g->cap, 0, (size_t)(nodes - g->cap) * sizeof *g->addr);
+		memset(g->size + g->cap, 0, (size_t)(nodes - g->cap) * sizeof *g->size);
+		memset(g->kind + g->cap, 0, (size_t)(nodes - g->cap) * sizeof *g->kind);
+		memset(g->flags + g->cap, 0, (size_t)(nodes - g->cap) * sizeof *g->flags);
+		memset(g->refcnt + g->cap, 0, (size_t)(nodes - g->cap) * sizeof *g->refcnt);
+		memset(g->refs.first + g->cap, 0, (size_t)(nodes - g->cap + 1) * sizeof *g->refs.first);
+		g->cap = nodes;
+	}
+	if (refs > g->capraw) {
+		GROW(g->raw, refs);
+		memset(g->raw + g->capraw, 0, (size_t)(refs - g->capraw) * sizeof *g->raw);
+		g->capraw = refs;
+	}
+	return 0;
+oom:
+	return -1;
+}
+
 uint32_t hi_heapgraph_node(struct hi_heapgraph *g, uint64_t addr)
 {
 	if (g->oom || g->n >= UINT32_MAX - 2)

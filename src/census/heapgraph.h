@@ -79,6 +79,12 @@ struct hi_heapgraph {
 void hi_heapgraph_init(struct hi_heapgraph *g);
 void hi_heapgraph_free(struct hi_heapgraph *g);
 
+/* Room for NODES objects and REFS references, allocated and touched now
+ * (before the target is stopped: page faults are not paid in the
+ * pause).  0, or -1 when out of memory (nothing is lost: growth goes on
+ * as needed).  */
+int hi_heapgraph_reserve(struct hi_heapgraph *g, uint32_t nodes, uint64_t refs);
+
 /* A new object at ADDR: its number, or UINT32_MAX when out of memory
  * (then G->oom is set and every later call does nothing).  Its size,
  * kind and flags are set by the caller.  */

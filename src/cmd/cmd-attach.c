@@ -20,6 +20,7 @@ static int attach_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 		return TCL_ERROR;
 	}
 	hi_cmd_forget_graph(app);
+	app->graph_nodes = app->graph_refs = 0;	/* another target's sizes */
 	hi_session_detach(&app->session);
 	if (a->v[O_IMAGE].set) {
 		if (hi_session_open_image(&app->session, Tcl_GetString(a->v[O_IMAGE].obj)) < 0)
@@ -37,6 +38,7 @@ static int attach_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 static int detach_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
 	hi_cmd_forget_graph(app);
+	app->graph_nodes = app->graph_refs = 0;	/* another target's sizes */
 	hi_session_detach(&app->session);
 	return TCL_OK;
 }

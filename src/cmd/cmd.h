@@ -32,6 +32,9 @@ struct hi_app {
 	 * taken in (hi_session.serial).  */
 	struct hi_heapgraph *graph;
 	unsigned graph_serial;
+	/* The last graph's objects and references in this session: the next
+	 * census reserves as much before the target stops.  */
+	uint64_t graph_nodes, graph_refs;
 };
 
 /* What a command takes, declared once (as tmux's cmd_entry and

@@ -117,6 +117,12 @@ struct hi_heapgraph *hi_cmd_kept_graph(struct hi_app *app)
 
 void hi_cmd_forget_graph(struct hi_app *app)
 {
+	if (app->graph && app->graph_serial == app->session.serial) {
+		app->graph_nodes = app->graph->n;
+		app->graph_refs = hi_graph_edges(&app->graph->refs) + app->graph->lost;
+	} else if (app->graph) {
+		app->graph_nodes = app->graph_refs = 0;
+	}
 	if (app->graph)
 		hi_heapgraph_free(app->graph);
 	free(app->graph);
@@ -150,14 +156,24 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 		if (!copy)
 			hi_py_emu(&app->session.py);
 	}
-	if (hi_cmd_stop(app) != TCL_OK) {
-		free(info);
-		return TCL_ERROR;
-	}
+	/* The graph's room, as the last census of this target needed and a
+	 * little more, allocated and touched before the target stops.  */
 	if (!opts->graph && keep_graph() && !opts->nroots && !opts->max_objects) {
 		opts->graph = malloc(sizeof *opts->graph);
-		if (opts->graph)
+		if (opts->graph) {
 			hi_heapgraph_init(opts->graph);
+			if (app->graph_nodes && app->graph_nodes < UINT32_MAX / 2)
+				hi_heapgraph_reserve(opts->graph, (uint32_t)(app->graph_nodes + app->graph_nodes / 8),
+						     app->graph_refs + app->graph_refs / 8);
+		}
+	}
+	if (hi_cmd_stop(app) != TCL_OK) {
+		free(info);
+		if (opts->graph != opts_in->graph) {
+			hi_heapgraph_free(opts->graph);
+			free(opts->graph);
+		}
+		return TCL_ERROR;
 	}
 	struct hi_py *py = &app->session.py;
 	struct hi_mem *live = py->mem, *snap = NULL;
