@@ -169,6 +169,39 @@ def check_python(tap, python):
                 os.unlink(p)
 
 
+def check_leak_hunt(tap, python):
+    """The README's leak hunt on examples/leaky_service.py: setrel, diff,
+    then path names both of the example's holders (its SESSIONS dict and
+    its AUDIT list, as its source defines them)."""
+    name = label(python)
+    example = os.path.join(SRCDIR, '..', 'examples', 'leaky_service.py')
+    try:
+        target = Target([python, example, '120'])
+    except Exception as e:
+        tap.ok(False, '%s: start examples/leaky_service.py' % name, e)
+        return
+    try:
+        script = ('setrel\nafter 2000\nputs [diff -format json]\nputs @@\n'
+                  'puts [path __main__.Session -format json]\nputs @@\nputs [path str -format json]\n')
+        rc, out, _ = run(tap, name, ['attach', str(target.pid), '-e', script], 'the leak hunt', target)
+        if rc != 0:
+            return
+        # setrel's own result line comes first: each answer from its '{'.
+        diff, sessions, strs = (json.loads(p[p.index('{'):]) for p in out.split('@@\n'))
+        grown = {r['kind']: r['dcount'] for r in diff['rows']}
+        tap.ok(grown.get('__main__.Session', 0) > 0, '%s: diff: __main__.Session grows (+%d)'
+               % (name, grown.get('__main__.Session', 0)), grown)
+        rows = sessions['rows']
+        tap.ok(sessions['relative'] and rows and rows[0]['path'] == '__main__.SESSIONS[*]' and
+               rows[0]['count'] == sessions['objects'],
+               '%s: path __main__.Session: every new Session in __main__.SESSIONS' % name, sessions)
+        paths = {r['path'] for r in strs['rows']}
+        tap.ok({'__main__.AUDIT[*]', '__main__.SESSIONS[*].user', '__main__.SESSIONS[*].token'} <= paths,
+               '%s: path str: the new strs in __main__.AUDIT and the sessions\' user and token' % name, paths)
+    finally:
+        target.close()
+
+
 def main():
     tap = Tap()
     pythons = find_pythons()
@@ -176,6 +209,8 @@ def main():
         tap.skip('refs', 'no CPython 3.8+ found')
     for python in pythons:
         check_python(tap, python)
+    if pythons:
+        check_leak_hunt(tap, pythons[-1])
     return tap.done()
 
 
