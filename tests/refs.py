@@ -49,16 +49,23 @@ def script_for(truth):
         lines.append('puts [heap -kind %s -by rcs -format json]; puts @@' % kind)
     for name in sorted(truth['retained']):
         lines.append('puts [show 0x%x -format json]; puts @@' % truth['retained'][name]['address'])
+    if 'numpy' in truth:
+        lines.append('puts [path 0x%x -format json]; puts @@' % truth['numpy']['base'])
     return '\n'.join(lines)
 
 
 def check_answers(tap, name, what, out, truth):
     parts = [json.loads(p) for p in out.split('@@\n') if p.strip()]
     kinds, holders = planted(truth), sorted(truth['retained'])
-    if not tap.ok(len(parts) == 4 * len(kinds) + len(holders), '%s: %s: an answer to each question' % (name, what),
-                  out):
+    if not tap.ok(len(parts) == 4 * len(kinds) + len(holders) + ('numpy' in truth),
+                  '%s: %s: an answer to each question' % (name, what), out):
         return
-    for holder, show in zip(holders, parts[4 * len(kinds):]):
+    if 'numpy' in truth:
+        base = parts[-1]['rows'][0]
+        tap.ok(base['reached'] and base['example'] == truth['numpy']['path'],
+               '%s: %s: a numpy view\'s base, which only the view holds: %s' % (name, what, truth['numpy']['path']),
+               base)
+    for holder, show in zip(holders, parts[4 * len(kinds):4 * len(kinds) + len(holders)]):
         want = truth['retained'][holder]['retained']
         tap.ok(show['retained'] == want, '%s: %s: show %s: keeps alive %d bytes, as the target computes it'
                % (name, what, holder, want), 'heapinspect: %r' % show['retained'])

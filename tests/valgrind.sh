@@ -1,5 +1,5 @@
 #!/bin/sh
-# valgrind.sh: heapinspect under memcheck for two attach -> heap -> memory -> shm -> detach
+# valgrind.sh: heapinspect under memcheck for two attach -> heap -> memory -> shm -> detach, then the reference commands
 # cycles and a watch and plot: no invalid read or write, no use of uninitialised memory in its
 # own code, and nothing definitely lost.
 . "${HI_SRCDIR:-$(dirname "$0")}/test-subr.sh"
@@ -15,6 +15,13 @@ vpid=$pid
 cat >"$WORK/cycles.tcl" <<'TCL'
 set pid [lindex $argv 0]
 for {set i 0} {$i < 2} {incr i} { attach $pid; heap -format tcl; heap -by type -format json; memory -format tcl; shm -format tcl; detach }
+# The reference graph and every command that reads it.
+attach $pid
+heap -by rcs -retained -format json
+path str -format json; referrers str -format tcl; top -retained 3 -format tcl; objects str -n 2
+set a [dict get [lindex [dict get [top 1 -format tcl] rows] 0] address]
+show $a -format json; referents $a; path $a; graph str -n 2 -depth 2
+detach
 # watch and plot, and plot refusing a file
 set csv [lindex $argv 1]
 attach $pid
@@ -45,7 +52,8 @@ print("ready", flush=True); sys.stdin.readline()'
 	npid=$pid
 	cat >"$WORK/np.tcl" <<'TCL'
 set pid [lindex $argv 0]
-attach $pid; top 5 -format tcl; top 3 -copy; numpy -format tcl; numpy -n 3 -copy -format json; numpy -format csv; detach
+attach $pid; top 5 -format tcl; top 3 -copy; numpy -format tcl; numpy -n 3 -copy -format json; numpy -format csv
+path numpy.ndarray -format json; top -retained 3; detach
 TCL
 	valgrind --leak-check=full --track-origins=no "$HEAPINSPECT" -f "$WORK/np.tcl" "$npid" >"$WORK/vgnp.out" 2>"$WORK/vgnp.err"
 	rc=$?

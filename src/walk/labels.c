@@ -346,7 +346,7 @@ static int labelled(struct hi_py *py, uint64_t obj, struct hi_type *t, struct la
 			if (t->family == HI_B_NONE && t->desc >= 0)
 				say_members(py, &b, obj, t->desc);
 			hi_referents(py, obj, t, generic_ref, &g);
-			return 0;
+			break;	/* a numpy array's base and dtype follow */
 		}
 		break;
 	}

@@ -15,6 +15,10 @@ Plants, each of its own class so that a kind names exactly one population:
   Slot         80   held in a __slots__ attribute of a holder in a
                     module-level tuple (__main__.SLOTTED[0].held[i])
 
+and, where numpy imports, a view of 10 items of an array of 1000 floats
+that nothing else holds (__main__.VIEW.base): gc.get_referents does not
+report a view's base, heapinspect must.
+
 Then computes, from inside and by Python's own means only, what
 heapinspect must find from outside, and writes it as JSON to argv[1]:
 
@@ -115,6 +119,13 @@ COUNTER = make_counter()
 SLOTTED = (Slotted(),)
 SLOTTED[0].held = [Slot() for _ in range(80)]
 
+try:
+    import numpy as np
+except ImportError:
+    np = None
+if np is not None:
+    VIEW = np.arange(1000.0)[10:20]   # the base: 8000 bytes only the view keeps
+
 
 def plant_garbage(n):
     for _ in range(n):
@@ -171,6 +182,9 @@ def labelled(o):
     elif isinstance(o, types.FunctionType):
         if o.__closure__ is not None:
             out.append(('.__closure__', o.__closure__))
+    elif np is not None and isinstance(o, np.ndarray):
+        if o.base is not None:
+            out.append(('.base', o.base))
     elif isinstance(o, type):
         for k, v in vars(o).items():
             out.append(('.%s' % k, v))
@@ -310,6 +324,8 @@ def compute(path):
         truth[kind] = {'count': len(objs), 'paths': shapes,
                        'example': {'address': id(first), 'path': path_of(parent, id(first))},
                        'referrers': referrers_of(objs, skip), 'rcs': rcs_of(objs, skip)}
+    if np is not None:
+        truth['numpy'] = {'base': id(VIEW.base), 'path': path_of(parent, id(VIEW.base))}
     return truth
 
 
@@ -336,8 +352,11 @@ def retained_truth(holders):
         o = stack.pop()
         t = type(o)
         out = []
-        if t.__flags__ & ct.HAVE_GC or t is types.CodeType:
-            for r in referents(o, t):
+        refs = referents(o, t) if t.__flags__ & ct.HAVE_GC or t is types.CodeType else []
+        if np is not None and isinstance(o, np.ndarray):  # what heapinspect follows and gc does not
+            refs += [x for x in (o.base, o.dtype) if x is not None]
+        if refs:
+            for r in refs:
                 if id(r) in skip or (isinstance(r, types.FrameType) and id(r.f_code) in ct._MACHINERY):
                     continue
                 j = index.get(id(r))
@@ -348,7 +367,7 @@ def retained_truth(holders):
                     stack.append(r)
                 out.append(j)
         adj[index[id(o)]] = out
-    o = r = out = None
+    o = r = out = refs = None
     n = len(nodes)
     for o in nodes:
         c = ct.c_level_sizeof(type(o))
@@ -399,9 +418,12 @@ def holders():
     """The planted holders' ids, by name."""
     held = next(o for o in gc.get_objects() if type(o) is ThreadHeld)
     mine = next(r for r in gc.get_referrers(held) if type(r) is list and len(r) == 120)
-    return {'REGISTRY': id(REGISTRY), 'REGISTRY.by_id': id(REGISTRY.by_id), 'Config.CACHE': id(Config.CACHE),
-            'COUNTER': id(COUNTER), 'SLOTTED': id(SLOTTED), 'SLOTTED[0]': id(SLOTTED[0]), 'mine': id(mine),
-            'an Entry': id(REGISTRY.by_id['group'][0]), 'a Garbage': id(HOLD[0])}
+    out = {'REGISTRY': id(REGISTRY), 'REGISTRY.by_id': id(REGISTRY.by_id), 'Config.CACHE': id(Config.CACHE),
+           'COUNTER': id(COUNTER), 'SLOTTED': id(SLOTTED), 'SLOTTED[0]': id(SLOTTED[0]), 'mine': id(mine),
+           'an Entry': id(REGISTRY.by_id['group'][0]), 'a Garbage': id(HOLD[0])}
+    if np is not None:
+        out['VIEW'] = id(VIEW)
+    return out
 
 
 # The truth machinery leaves cycles of its own (frame objects of its
