@@ -15,12 +15,39 @@
 #include "proc/target.h"
 #include "util/u64map.h"
 
+/* The baseline's objects: each address with its identity key, 16 bytes
+ * an object, sorted by address once the census is taken, and found
+ * through a directory of the 64 KiB chunks they fall in (a few thousand
+ * entries, not one per object as a hash map of 18M objects would be).  */
+struct hi_keyset {
+	struct hi_keyed {
+		uint64_t addr, key;
+	} *v;
+	size_t n, cap;
+	struct u64map dir;	/* chunk number + 1 -> first << 14 | count */
+	int sealed;
+};
+
+void hi_keyset_init(struct hi_keyset *s);
+void hi_keyset_free(struct hi_keyset *s);
+
+/* Add ADDR with KEY, in any order (a walk's).  0, or -1 when out of
+ * memory.  */
+int hi_keyset_add(struct hi_keyset *s, uint64_t addr, uint64_t key);
+
+/* Sort by address (a radix sort, 16 bytes an object more while it runs)
+ * and index; nothing is added after.  0, or -1 when out of memory.  */
+int hi_keyset_seal(struct hi_keyset *s);
+
+/* ADDR's key into *KEY: 1, or 0 when ADDR is not in S.  */
+int hi_keyset_get(const struct hi_keyset *s, uint64_t addr, uint64_t *key);
+
 struct hi_baseline {
 	int set;
 	pid_t pid;
 	struct hi_proc_id id;	/* of the process it was taken of */
 	time_t taken;
-	struct u64map keys;		/* object address -> identity key */
+	struct hi_keyset keys;		/* object address -> identity key */
 	struct hi_census census;	/* by kind, everything at setrel */
 };
 
@@ -33,8 +60,8 @@ void hi_baseline_clear(struct hi_baseline *b);
 /* Is OBJ with KEY one the baseline already had?  */
 static inline int hi_baseline_has(const struct hi_baseline *b, uint64_t obj, uint64_t key)
 {
-	const uint64_t *v = u64map_get(&b->keys, obj);
-	return v && *v == key;
+	uint64_t k;
+	return hi_keyset_get(&b->keys, obj, &k) && k == key;
 }
 
 struct hi_diff_row {

@@ -20,6 +20,13 @@ static int setrel_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 		hi_baseline_clear(&b);
 		return TCL_ERROR;
 	}
+	/* Sorted after the target runs again.  */
+	if (hi_keyset_seal(&b.keys) < 0) {
+		hi_baseline_clear(&b);
+		hi_error("%s: setrel: out of memory for the baseline of %zu objects; free memory and retry",
+			 app->session.who, b.keys.n);
+		return hi_cmd_fail(interp);
+	}
 	b.set = 1;
 	b.pid = app->session.pid;
 	b.id = app->session.target.id;

@@ -154,7 +154,7 @@ int hi_cmd_resume(struct hi_app *app);
  * hi_heap_opts.  Returns TCL_OK or TCL_ERROR.  */
 struct hi_baseline;
 int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
-		  struct u64map *record, struct hi_census *out);
+		  struct hi_keyset *record, struct hi_census *out);
 
 /* The same with every option of the walk (heap.h: an observer, ...).
  * AFTER, when not NULL, runs once the walk has succeeded, while PY still

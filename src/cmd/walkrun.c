@@ -102,7 +102,7 @@ static void report_types(struct hi_app *app, struct hi_py *py)
 }
 
 int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
-		  struct u64map *record, struct hi_census *out)
+		  struct hi_keyset *record, struct hi_census *out)
 {
 	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, baseline, record };
 	return hi_cmd_walk(app, &opts, copy, out, NULL, NULL);

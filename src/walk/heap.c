@@ -289,7 +289,7 @@ static void visit(struct walk *w, uint64_t obj, struct hi_type *t, unsigned flag
 		uint64_t key = hi_identity_key(py, obj, t);
 		if (o->mark && v != UINT32_MAX && hi_baseline_has(o->mark, obj, key))
 			w->g->flags[v] |= HI_HG_OLD;
-		if (o->record && u64map_put(o->record, obj, key) < 0)
+		if (o->record && hi_keyset_add(o->record, obj, key) < 0)
 			w->oom = 1;
 		if (o->baseline && hi_baseline_has(o->baseline, obj, key)) {
 			if (v != UINT32_MAX)

@@ -62,7 +62,7 @@ struct hi_heap_opts {
 	const struct hi_baseline *baseline;
 	/* If not NULL, filled with address -> identity key of every object
 	 * (what setrel remembers).  */
-	struct u64map *record;
+	struct hi_keyset *record;
 	/* If NROOTS, the census of what ROOTS reach, instead of the GC lists
 	 * and the running frames.  */
 	const uint64_t *roots;

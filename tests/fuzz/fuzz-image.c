@@ -176,8 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	int by_type = size > 0 && (data[0] & 1);
-	struct u64map record;
-	u64map_init(&record);
+	struct hi_keyset record;
+	hi_keyset_init(&record);
 	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, NULL, by_type ? &record : NULL,
 				     roots, nroots, MAX_OBJECTS };
 	if (size > 0 && data[0] == 0xff)
@@ -220,7 +220,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hi_heapgraph_free(&graph);
 	free(info);
 	hi_census_free(&c);
-	u64map_free(&record);
+	if (by_type && hi_keyset_seal(&record) == 0) {	/* as setrel seals it: then looked up */
+		uint64_t key;
+		for (size_t i = 0; i < record.n; i++)
+			if (!hi_keyset_get(&record, record.v[i].addr, &key) || key != record.v[i].key)
+				abort();
+	}
+	hi_keyset_free(&record);
 	if (types_changed) {	/* no patched type outlives its run */
 		hi_py_reset(&F.py);
 		hi_np_reset(&F.py);

@@ -161,8 +161,10 @@ static void baseline_matches_address_and_key(void)
 {
 	struct hi_baseline b;
 	hi_baseline_init(&b);
-	u64map_put(&b.keys, 0x7f0000001000, 0xabc);
-	u64map_put(&b.keys, 0x7f0000002000, 0xdef);
+	hi_keyset_add(&b.keys, 0x7f0000002000, 0xdef);
+	hi_keyset_add(&b.keys, 0x7f0000001000, 0xabc);
+	CU_ASSERT_FALSE(hi_baseline_has(&b, 0x7f0000001000, 0xabc));	/* not sealed yet */
+	CU_ASSERT_EQUAL_FATAL(hi_keyset_seal(&b.keys), 0);
 	CU_ASSERT_TRUE(hi_baseline_has(&b, 0x7f0000001000, 0xabc));
 	/* The same address holding something else (reuse) is new. */
 	CU_ASSERT_FALSE(hi_baseline_has(&b, 0x7f0000001000, 0xabd));
@@ -172,6 +174,44 @@ static void baseline_matches_address_and_key(void)
 	CU_ASSERT_FALSE(b.set);
 }
 
+/* 300,000 objects over many chunks and mappings, added in a walk's
+ * order: each found with its key after sealing, 16 bytes each, nothing
+ * between them found.  */
+static void keyset_finds_every_object(void)
+{
+	struct hi_keyset k;
+	hi_keyset_init(&k);
+	srand(5);
+	enum { N = 300000 };
+	static uint64_t addr[N];
+	for (int i = 0; i < N; i++) {
+		/* Three regions far apart, 16-aligned, distinct.  */
+		uint64_t region = (uint64_t)(i % 3) << 40;
+		addr[i] = 0x550000000000ull + region + (uint64_t)i * 48 + (uint64_t)(rand() % 2) * 16;
+		CU_ASSERT_EQUAL_FATAL(hi_keyset_add(&k, addr[i], addr[i] * 7 + 1), 0);
+	}
+	/* Shuffled, as a walk meets objects.  */
+	for (int i = N - 1; i > 0; i--) {
+		int j = rand() % (i + 1);
+		struct hi_keyed t = k.v[i];
+		k.v[i] = k.v[j];
+		k.v[j] = t;
+	}
+	CU_ASSERT_EQUAL_FATAL(hi_keyset_seal(&k), 0);
+	CU_ASSERT_EQUAL(k.n, N);
+	CU_ASSERT_EQUAL(k.cap * sizeof *k.v, (size_t)N * 16);
+	int bad = 0;
+	for (int i = 0; i < N; i++) {
+		uint64_t key;
+		if (!hi_keyset_get(&k, addr[i], &key) || key != addr[i] * 7 + 1)
+			bad++;
+		if (hi_keyset_get(&k, addr[i] + 8, &key))
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	hi_keyset_free(&k);
+}
+
 int hi_suite_baseline(void)
 {
 	CU_pSuite s = CU_add_suite("baseline", NULL, NULL);
@@ -179,7 +219,8 @@ int hi_suite_baseline(void)
 	    !CU_add_test(s, "diff ties break on count, then name", diff_ties_break_on_count_then_name) ||
 	    !CU_add_test(s, "diff of equal censuses is empty", diff_of_equal_censuses_is_empty) ||
 	    !CU_add_test(s, "diff table and csv rows", diff_table_rows) ||
-	    !CU_add_test(s, "baseline matches address and key", baseline_matches_address_and_key))
+	    !CU_add_test(s, "baseline matches address and key", baseline_matches_address_and_key) ||
+	    !CU_add_test(s, "the baseline's key set finds every object, 16 bytes each", keyset_finds_every_object))
 		return -1;
 	return 0;
 }
