@@ -281,4 +281,18 @@ hi attach "$pb" -e 'dict get [heap -format tcl] objects'
 [ $? = 0 ] && [ "$(cat "$out")" -gt 150000 ]
 ok $? "after the signals the target can be inspected again ($(cat "$out") objects)" "$(both)"
 
+# Progress: on a terminal only (HEAPINSPECT_PROGRESS_MS=0 shows it at once
+# instead of after a second), ending with its own line.
+if command -v script >/dev/null 2>&1; then
+	HEAPINSPECT_PROGRESS_MS=0 script -qec "'$HEAPINSPECT' attach $pb -e 'heap -format json' >/dev/null" /dev/null \
+		>"$out" 2>&1
+	grep -q "pid $pb: [0-9]* objects walked, [0-9.]* million a second" "$out" && tail -c 2 "$out" | od -c | grep -q '\\n'
+	ok $? "a walk on a terminal shows how many objects it walked" "$(cat -A "$out" | tail -c 300)"
+else
+	skip "a walk on a terminal shows how many objects it walked" "script (util-linux) is not installed"
+fi
+HEAPINSPECT_PROGRESS_MS=0 "$HEAPINSPECT" attach "$pb" -e 'heap -format json' >/dev/null 2>"$err"
+[ $? = 0 ] && [ ! -s "$err" ]
+ok $? "and nothing on a stderr that is not a terminal" "$(cat "$err")"
+
 finish

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "cmd/cmd.h"
 #include "mem/snapshot.h"
 #include "python/emucall.h"
@@ -129,6 +131,55 @@ void hi_cmd_forget_graph(struct hi_app *app)
 	app->graph = NULL;
 }
 
+/* ---- progress on a terminal ---- */
+
+/* A walk that takes more than a second says how far it is on stderr,
+ * when stderr is a terminal (HEAPINSPECT_PROGRESS_MS: after that many
+ * milliseconds instead), and nothing otherwise.  */
+struct progress {
+	const char *who;
+	double start, after, last;
+	int tty, shown;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress_init(struct progress *p, const char *who)
+{
+	const char *e = getenv("HEAPINSPECT_PROGRESS_MS");
+	p->who = who;
+	p->start = now();
+	p->after = e && *e ? atof(e) / 1e3 : 1.0;
+	p->tty = isatty(STDERR_FILENO);
+	p->shown = 0;
+}
+
+static void progress_show(void *arg, uint64_t walked)
+{
+	struct progress *p = arg;
+	double t = now() - p->start;
+	/* Four lines a second at most: a terminal write can block while the
+	 * target waits.  */
+	if (!p->tty || t < p->after || (p->shown && t - p->last < 0.25))
+		return;
+	p->last = t;
+	fprintf(stderr, "\rheapinspect: %s: %llu objects walked, %.1f million a second ", p->who,
+		(unsigned long long)walked, t > 0 ? walked / t / 1e6 : 0.0);
+	fflush(stderr);
+	p->shown = 1;
+}
+
+static void progress_end(struct progress *p)
+{
+	if (p->shown)
+		fputc('\n', stderr);
+}
+
 /* Should every census keep its graph?  HEAPINSPECT_GRAPH=0 says no.  */
 static int keep_graph(void)
 {
@@ -140,6 +191,12 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 		hi_cmd_after_fn after, void *after_arg)
 {
 	struct hi_heap_opts opts_copy = *opts_in, *opts = &opts_copy;
+	struct progress progress;
+	progress_init(&progress, app->session.who);
+	if (!opts->progress) {
+		opts->progress = progress_show;
+		opts->progress_arg = &progress;
+	}
 	/* The last census's graph is dropped before the next is taken: the
 	 * two are never held at once.  */
 	hi_cmd_forget_graph(app);
@@ -225,6 +282,7 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 		if (hi_session_resume(&app->session) < 0)
 			rc = -1;
 	}
+	progress_end(&progress);
 	if (rc == 0 && app->verbose && !copy)
 		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads%s\n", app->session.who,
 			hi_mem_stats(live)->bytes_read / 1048576.0,

@@ -317,8 +317,12 @@ static int drain(struct walk *w, unsigned flags, unsigned long *polled)
 {
 	struct hi_py *py = w->py;
 	while (w->stack.n && !w->oom) {
-		if ((++*polled & 0xffff) == 0 && hi_interrupted())
-			return 1;	/* cancelled: unwind, the caller resumes */
+		if ((++*polled & 0xffff) == 0) {
+			if (hi_interrupted())
+				return 1;	/* cancelled: unwind, the caller resumes */
+			if (w->opts->progress)
+				w->opts->progress(w->opts->progress_arg, *polled);
+		}
 		if (w->opts->max_objects && w->c->objects >= w->opts->max_objects) {
 			w->diag->truncated = 1;
 			break;

@@ -83,6 +83,10 @@ struct hi_heap_opts {
 	 * baseline has are flagged HI_HG_OLD, all of them counted (diff's
 	 * census of the whole heap, whose graph knows what is new).  */
 	const struct hi_baseline *mark;
+	/* If not NULL, told every 65536 objects how many were walked (the
+	 * caller shows progress; the walk prints nothing).  */
+	void (*progress)(void *arg, uint64_t walked);
+	void *progress_arg;
 };
 
 /* Build C (initialized by the caller with hi_census_init) for the target
