@@ -255,13 +255,9 @@ static int build_index(struct hi_heapgraph *g)
 
 uint32_t hi_heapgraph_find(struct hi_heapgraph *g, uint64_t addr)
 {
-	if (!g->byaddr && g->finished && build_index(g) < 0) {
-		for (uint32_t v = 0; v < g->n; v++)
-			if (g->addr[v] == addr)
-				return v;
-		return UINT32_MAX;
-	}
-	if (!g->byaddr) {	/* still being built: the walk's order */
+	/* No index while the graph is being built, nor when memory is
+	 * short: a search in the walk's order.  */
+	if (!g->byaddr && (!g->finished || build_index(g) < 0)) {
 		for (uint32_t v = 0; v < g->n; v++)
 			if (g->addr[v] == addr)
 				return v;

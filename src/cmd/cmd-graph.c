@@ -104,7 +104,7 @@ static int graph_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 		level[q.sel[i]] = 0;
 		queue[n++] = q.sel[i];
 	}
-	int rc = hi_refs_begin_reading(app);
+	int rc = hi_cmd_stop(app);
 	if (rc == TCL_OK) {
 		struct hi_py *py = &app->session.py;
 		struct hi_labeller *lb = hi_labeller_new(py);
@@ -143,7 +143,7 @@ static int graph_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 		}
 		fputs("}\n", out);
 		hi_labeller_free(lb);
-		rc = hi_refs_end_reading(app);
+		rc = hi_cmd_resume(app);
 	}
 	free(level);
 	free(queue);

@@ -100,7 +100,7 @@ static int objects_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_a
 							     .kind = q.sel[i] });
 	hi_topn_sort(&best);
 	char (*preview)[512] = calloc(best.n + 1, sizeof *preview);
-	int rc = preview ? hi_refs_begin_reading(app) : TCL_ERROR;
+	int rc = preview ? hi_cmd_stop(app) : TCL_ERROR;
 	if (rc == TCL_OK) {
 		struct hi_py *py = &app->session.py;
 		for (size_t i = 0; i < best.n; i++) {
@@ -114,7 +114,7 @@ static int objects_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_a
 				describe_members(py, obj, preview[i], sizeof preview[i], &at, &shown, 0);
 			}
 		}
-		rc = hi_refs_end_reading(app);
+		rc = hi_cmd_resume(app);
 	} else if (!preview) {
 		hi_error("%s: objects: out of memory; free memory and retry", app->session.who);
 		hi_cmd_fail(interp);

@@ -69,7 +69,7 @@ static int path_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	struct hi_labeller *lb = NULL;
 	char *text = malloc(HI_PATH_TEXT), *shape = malloc(HI_PATH_TEXT), **example = NULL;
 	size_t *length = NULL;
-	int rc = hi_refs_begin_reading(app), oom = !text || !shape;
+	int rc = hi_cmd_stop(app), oom = !text || !shape;
 	if (rc == TCL_OK) {
 		struct hi_py *py = &app->session.py;
 		lb = hi_labeller_new(py);
@@ -87,7 +87,7 @@ static int path_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 			length[i] = hi_refs_path_text(py, lb, g, gs.v[i].first, 0, text, HI_PATH_TEXT);
 			oom |= !(example[i] = strdup(text));
 		}
-		if (hi_refs_end_reading(app) != TCL_OK) {
+		if (hi_cmd_resume(app) != TCL_OK) {
 			rc = TCL_ERROR;
 		} else if (oom) {
 			hi_error("%s: path: out of memory; free memory and retry", app->session.who);

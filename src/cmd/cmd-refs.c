@@ -71,7 +71,7 @@ static int referrers_run(struct hi_app *app, Tcl_Interp *interp, const struct hi
 	struct hi_tally rs;
 	hi_tally_init(&rs);
 	struct hi_labeller *lb = NULL;
-	int rc = hi_refs_begin_reading(app), oom = 0;
+	int rc = hi_cmd_stop(app), oom = 0;
 	if (rc == TCL_OK) {
 		lb = hi_labeller_new(&app->session.py);
 		oom = !lb;
@@ -93,7 +93,7 @@ static int referrers_run(struct hi_app *app, Tcl_Interp *interp, const struct hi
 			}
 			examined++;
 		}
-		if (hi_refs_end_reading(app) != TCL_OK) {
+		if (hi_cmd_resume(app) != TCL_OK) {
 			rc = TCL_ERROR;
 		} else if (oom) {
 			hi_error("%s: referrers: out of memory; free memory and retry", app->session.who);
@@ -188,10 +188,10 @@ static int referents_run(struct hi_app *app, Tcl_Interp *interp, const struct hi
 		return TCL_ERROR;
 	}
 	struct hi_refs_referents rs = { 0 };
-	int rc = hi_refs_begin_reading(app);
+	int rc = hi_cmd_stop(app);
 	if (rc == TCL_OK) {
 		int oom = hi_refs_referents(&app->session.py, q.g->addr[q.sel[0]], &rs) < 0;
-		if (hi_refs_end_reading(app) != TCL_OK) {
+		if (hi_cmd_resume(app) != TCL_OK) {
 			rc = TCL_ERROR;
 		} else if (oom) {
 			hi_error("%s: referents: out of memory; free memory and retry", app->session.who);

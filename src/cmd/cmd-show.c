@@ -87,7 +87,7 @@ static int show_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	if (nref > SHOW_REFERRERS)
 		nref = SHOW_REFERRERS;
 	char (*labels)[HI_LABEL_MAX] = malloc((nref + 1) * sizeof *labels);
-	int rc = labels ? hi_refs_begin_reading(app) : TCL_ERROR, oom = 0;
+	int rc = labels ? hi_cmd_stop(app) : TCL_ERROR, oom = 0;
 	if (rc == TCL_OK) {
 		struct hi_py *py = &app->session.py;
 		struct hi_type *t = hi_py_type(py, hi_py_type_of(py, addr));
@@ -104,7 +104,7 @@ static int show_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		for (size_t i = 0; lb && i < nref; i++)
 			hi_labeller_label(lb, g->addr[rev->to[rev->first[v] + i]], addr, labels[i]);
 		hi_labeller_free(lb);
-		if (hi_refs_end_reading(app) != TCL_OK) {
+		if (hi_cmd_resume(app) != TCL_OK) {
 			rc = TCL_ERROR;
 		} else if (oom || !lb) {
 			hi_error("%s: show: out of memory; free memory and retry", app->session.who);

@@ -155,7 +155,7 @@ static int top_retained(struct hi_app *app, Tcl_Interp *interp, size_t n, int co
 	hi_topn_sort(&best);
 	/* Each one's name, read while the target is stopped.  */
 	char **path = calloc(best.n + 1, sizeof *path);
-	int rc = path ? hi_refs_begin_reading(app) : TCL_ERROR;
+	int rc = path ? hi_cmd_stop(app) : TCL_ERROR;
 	if (rc == TCL_OK) {
 		struct hi_labeller *lb = hi_labeller_new(&app->session.py);
 		char text[HI_PATH_TEXT];
@@ -164,7 +164,7 @@ static int top_retained(struct hi_app *app, Tcl_Interp *interp, size_t n, int co
 			path[i] = strdup(text);
 		}
 		hi_labeller_free(lb);
-		rc = hi_refs_end_reading(app);
+		rc = hi_cmd_resume(app);
 	} else if (!path) {
 		hi_error("%s: top: out of memory; free memory and retry", app->session.who);
 		hi_cmd_fail(interp);

@@ -214,15 +214,6 @@ size_t hi_refs_path_text(struct hi_py *py, struct hi_labeller *lb, struct hi_hea
 	return n - 1;
 }
 
-int hi_refs_begin_reading(struct hi_app *app)
-{
-	return hi_cmd_stop(app);
-}
-
-int hi_refs_end_reading(struct hi_app *app)
-{
-	return hi_cmd_resume(app);
-}
 
 void hi_tally_init(struct hi_tally *t)
 {
@@ -283,6 +274,7 @@ void hi_tally_sort(struct hi_tally *t)
 
 struct keep {
 	struct hi_refs_referents *rs;
+	struct u64map listed;	/* referents kept so far */
 	int oom;
 };
 
@@ -290,10 +282,8 @@ static int keep_referent(const char *label, uint64_t ref, void *arg)
 {
 	struct keep *k = arg;
 	struct hi_refs_referents *rs = k->rs;
-	if (!strcmp(label, "(referent)"))
-		for (size_t i = 0; i < rs->n; i++)
-			if (rs->v[i].addr == ref)
-				return 0;
+	if (!strcmp(label, "(referent)") && u64map_get(&k->listed, ref))
+		return 0;
 	if (rs->n == rs->cap) {
 		size_t cap = rs->cap ? rs->cap * 2 : 64;
 		struct hi_refs_referent *v = realloc(rs->v, cap * sizeof *v);
@@ -304,6 +294,10 @@ static int keep_referent(const char *label, uint64_t ref, void *arg)
 		rs->v = v;
 		rs->cap = cap;
 	}
+	if (u64map_put(&k->listed, ref, 1) < 0) {
+		k->oom = 1;
+		return 1;
+	}
 	snprintf(rs->v[rs->n].label, HI_LABEL_MAX, "%s", label);
 	rs->v[rs->n++].addr = ref;
 	return 0;
@@ -311,11 +305,13 @@ static int keep_referent(const char *label, uint64_t ref, void *arg)
 
 int hi_refs_referents(struct hi_py *py, uint64_t obj, struct hi_refs_referents *out)
 {
-	struct keep k = { out, 0 };
+	struct keep k = { out, .oom = 0 };
 	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, obj));
 	memset(out, 0, sizeof *out);
+	u64map_init(&k.listed);
 	if (t)
 		hi_labelled_referents(py, obj, t, keep_referent, &k);
+	u64map_free(&k.listed);
 	return k.oom ? -1 : 0;
 }
 

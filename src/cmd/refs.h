@@ -101,8 +101,4 @@ int hi_tally_add(struct hi_tally *t, uint32_t tag, const char *text, uint32_t v)
 /* The rows by count, most first, then by text.  */
 void hi_tally_sort(struct hi_tally *t);
 
-/* Stop the target to read labels (nothing to do for an image).  */
-int hi_refs_begin_reading(struct hi_app *app);
-int hi_refs_end_reading(struct hi_app *app);
-
 #endif

@@ -13,8 +13,6 @@
 
 #define PTR 8
 #define MAX_ITEMS (1ll << 31)	/* as referents.c bounds them */
-#define MAX_MEMBERS 512
-#define MAX_SLOT_BASES 64
 
 /* Where labels go: as text to FN, or, when RAW is set, as what they are
  * made of (an item's index, a dict value's key, or text), so that a
@@ -216,31 +214,29 @@ static void shared_name(struct hi_py *py, int64_t i, void *arg, char *buf)
 
 /* An instance of class T: its slots, its __dict__ and the values it
  * keeps without one.  */
+struct slot_say {
+	struct hi_py *py;
+	struct lab *b;
+	uint64_t obj;
+};
+
+static int slot_say(uint64_t name, uint64_t off, void *arg)
+{
+	struct slot_say *m = arg;
+	char s[64], label[HI_LABEL_MAX];
+	if (hi_mem_read(m->py->mem, name, s, sizeof s - 1) < 0)
+		s[0] = '\0';
+	s[sizeof s - 1] = '\0';
+	snprintf(label, sizeof label, ".%s", s);
+	say_ptr(m->py, m->b, label, m->obj + off);
+	return m->b->stop;
+}
+
 static int say_instance(struct hi_py *py, struct lab *b, uint64_t obj, struct hi_type *t)
 {
 	const struct hi_layout *l = &py->l;
-	struct hi_type *c = t;
-	for (int depth = 0; c && !c->static_type && depth < MAX_SLOT_BASES && !b->stop; depth++) {
-		uint64_t members;
-		if (hi_member_ptr(py->mem, c->addr, l->tp_members, &members) == 0 && members)
-			for (int i = 0; i < MAX_MEMBERS && !b->stop; i++) {
-				uint64_t md = members + (uint64_t)i * l->sizeof_memberdef, name;
-				int64_t type, off;
-				char s[64], label[HI_LABEL_MAX];
-				if (hi_member_ptr(py->mem, md, l->memberdef_name, &name) < 0 || !name ||
-				    hi_member_int(py->mem, md, l->memberdef_type, &type) < 0 ||
-				    hi_member_int(py->mem, md, l->memberdef_offset, &off) < 0)
-					break;
-				if ((type == 6 || type == 16) && off > 0 && off < c->basicsize) {	/* T_OBJECT(_EX) */
-					if (hi_mem_read(py->mem, name, s, sizeof s - 1) < 0)
-						s[0] = '\0';
-					s[sizeof s - 1] = '\0';
-					snprintf(label, sizeof label, ".%s", s);
-					say_ptr(py, b, label, obj + (uint64_t)off);
-				}
-			}
-		c = c->base ? hi_py_type(py, c->base) : NULL;
-	}
+	struct slot_say m = { py, b, obj };
+	hi_object_members(py, t, 0, slot_say, &m);	/* __slots__, as the walk follows them */
 	uint64_t dict, values;
 	int64_t n;
 	if (hi_instance_attrs(py, obj, t, &dict, &values, &n) < 0)

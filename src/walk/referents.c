@@ -319,7 +319,7 @@ static int gen_refs(struct hi_py *py, uint64_t obj, hi_ref_fn fn, void *arg)
 /* The T_OBJECT members of each type up the base chain: for heap types
  * their __slots__ (as subtype_traverse visits them); with STATIC_TOO, also
  * the members C types declare, up to the first base heapinspect knows.  */
-static int member_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, int static_too, hi_ref_fn fn, void *arg)
+int hi_object_members(struct hi_py *py, struct hi_type *t, int static_too, hi_member_fn fn, void *arg)
 {
 	const struct hi_layout *l = &py->l;
 	struct hi_type *b = t;
@@ -337,13 +337,35 @@ static int member_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, int st
 				    rd_int(py, md, l->memberdef_offset, &off) < 0)
 					break;
 				if ((type == T_OBJECT || type == T_OBJECT_EX) && off > 0 && off < b->basicsize) {
-					visit_ptr(py, obj + (uint64_t)off, fn, arg);
 					found = 1;
+					if (fn(name, (uint64_t)off, arg))
+						return found;
 				}
 			}
 		b = b->base ? hi_py_type(py, b->base) : NULL;
 	}
 	return found;
+}
+
+struct member_visit {
+	struct hi_py *py;
+	uint64_t obj;
+	hi_ref_fn fn;
+	void *arg;
+};
+
+static int member_ref(uint64_t name, uint64_t off, void *arg)
+{
+	struct member_visit *m = arg;
+	(void)name;
+	visit_ptr(m->py, m->obj + off, m->fn, m->arg);
+	return 0;
+}
+
+static int member_refs(struct hi_py *py, uint64_t obj, struct hi_type *t, int static_too, hi_ref_fn fn, void *arg)
+{
+	struct member_visit m = { py, obj, fn, arg };
+	return hi_object_members(py, t, static_too, member_ref, &m);
 }
 
 int hi_instance_attrs(struct hi_py *py, uint64_t obj, struct hi_type *t, uint64_t *dict, uint64_t *values, int64_t *n)

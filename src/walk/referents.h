@@ -53,6 +53,14 @@ int hi_type_is_leaf(struct hi_py *py, struct hi_type *t);
 #define HI_DICT_KEYS 2
 int hi_dict_visits(struct hi_py *py, uint64_t obj, int all_keys);
 
+/* Each object member (T_OBJECT, T_OBJECT_EX) of the tp_members of T and
+ * of its bases that are classes (STATIC_TOO: and the C types up to the
+ * first with a decoder), as the walk follows them: FN gets the member's
+ * name (the address of its C string) and offset, until it returns
+ * nonzero.  Returns whether there was any.  */
+typedef int (*hi_member_fn)(uint64_t name, uint64_t off, void *arg);
+int hi_object_members(struct hi_py *py, struct hi_type *t, int static_too, hi_member_fn fn, void *arg);
+
 /* Where instance OBJ of class T keeps its attributes: its materialized
  * __dict__ in *DICT (0: none), and (3.11+) the *N values it keeps
  * without a dict at *VALUES, the values of the first N keys of the
