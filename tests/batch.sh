@@ -121,7 +121,7 @@ ok $? "a script that never attaches: heap fails with 'use: attach PID', exit 1 (
 # ---- a script error: FILE:LINE: message, exit 1 ----
 hi attach "$p1" -f "$DATA/error.tcl"
 rc=$?
-[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: $DATA/error.tcl:3: heap: -format \"nonsense\" is not known: must be table, json, csv or tcl; usage: heap ?-all? ?-abs? ?-copy? ?-by kind|type|rcs? ?-kind KIND? ?-retained? ?-format table|json|csv|tcl? ?-save FILE? ?-out FILE?" ] &&
+[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: $DATA/error.tcl:3: heap: -format \"nonsense\" is not known: must be table, json, csv or tcl; usage: heap ?-all? ?-abs? ?-copy|-inplace? ?-by kind|type|rcs? ?-kind KIND? ?-retained? ?-format table|json|csv|tcl? ?-save FILE? ?-out FILE?" ] &&
 	[ "$(cat "$out")" = "before the error" ]
 ok $? "a script error: 'heapinspect: FILE:3: message' on stderr, nothing after it runs, exit 1 (got $rc)" "$(both)"
 untraced "$p1"
@@ -218,7 +218,7 @@ for sig in TERM HUP INT TERM HUP INT; do
 	wait "$hpid"
 	rc=$?
 	[ $gone = 0 ] && [ $rc = $want ] && [ "$(cat "$err")" = "heapinspect: $DATA/forever.tcl:5: interrupted by $why" ]
-	ok $? "SIG$sig during 'while 1 {heap -format tcl}' (-f): exit $want (got $rc), 'FILE:5: interrupted by $why'" "$(both)"
+	ok $? "SIG$sig during 'while 1 {heap -inplace -format tcl}' (-f): exit $want (got $rc), 'FILE:5: interrupted by $why'" "$(both)"
 	for _ in $(seq 20); do untraced "$pb" && break; sleep 0.05; done
 	untraced "$pb"
 	ok $? "after SIG$sig the target runs on, untraced (state $(state "$pb"), $(grep TracerPid "/proc/$pb/status" 2>/dev/null))"

@@ -194,15 +194,41 @@ def check_main(tap, python, started):
         check_rows(tap, name, 'kind', kinds, truth['by_kind'])
         check_planted(tap, name, 'kind', kinds, truth)
 
-        # -copy walks a copy of the memory after the target resumed; the
-        # target is idle, so the census must be the same to the byte.
-        ok, out = run(tap, name, target, 'heap -copy -format json', 'heap -copy -format json')
-        if ok:
-            cdata, ckinds = rows_of(out)
-            diff = sorted(k for k in set(kinds) | set(ckinds) if kinds.get(k) != ckinds.get(k))
-            tap.ok((cdata['objects'], cdata['size']) == (data['objects'], data['size']) and not diff,
-                   '%s: heap -copy gives the same census (%d objects, %d bytes)' % (name, data['objects'], data['size']),
-                   'copy: %d objects %d bytes; rows differing: %s' % (cdata['objects'], cdata['size'], diff[:10]))
+        # The default walks a copy of the memory taken while the target was
+        # stopped; -inplace walks the stopped target.  The target is idle,
+        # so the two censuses must be the same, row for row, to the byte.
+        check_same(tap, name, target, data, kinds, 'heap -inplace -format json', 'heap -inplace')
+        # A copy past its bound: in place, said under -v and by info.
+        rc, out, err = heapinspect(['-v', 'attach', str(target.pid), '-e', 'heap -format json', '-e', 'info'],
+                                   env={'HEAPINSPECT_COPY_MB': '1'})
+        tap.ok(rc == 0 and 'took the census in place, not on a copy: a copy would take more than the 1 MiB allowed' in err
+               and 'last census:  in place; the target was stopped' in out and 'copied' not in err,
+               '%s: with HEAPINSPECT_COPY_MB=1 the census falls back to in place, and -v and info say so' % name,
+               err[-800:] + out[-300:])
+        if rc == 0:
+            fdata, fkinds = rows_of(out[:out.rindex('}') + 1])
+            diff = sorted(k for k in set(kinds) | set(fkinds) if kinds.get(k) != fkinds.get(k))
+            tap.ok((fdata['objects'], fdata['size']) == (data['objects'], data['size']) and not diff,
+                   '%s: ... and gives the same census' % name,
+                   'in place: %d objects %d bytes; rows differing: %s' % (fdata['objects'], fdata['size'], diff[:10]))
+        rc, out, err = heapinspect(['-v', 'attach', str(target.pid), '-e', 'heap -format json', '-e', 'info'])
+        tap.ok(rc == 0 and 'walked the copy' in err and 'last census:  on a copy of' in out,
+               '%s: by default the census walks a copy, and -v and info say so' % name, err[-800:] + out[-300:])
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap -copy'], env={'HEAPINSPECT_COPY_MB': '1'})
+        tap.ok(rc == 1 and 'more than the 1 MiB allowed' in err and not out,
+               '%s: heap -copy past the bound refuses rather than walk in place (exit %d)' % (name, rc), err)
+
+
+def check_same(tap, name, target, data, kinds, script, what):
+    """The census SCRIPT gives equals DATA/KINDS, row for row."""
+    ok, out = run(tap, name, target, script, what)
+    if ok:
+        cdata, ckinds = rows_of(out)
+        diff = sorted(k for k in set(kinds) | set(ckinds) if kinds.get(k) != ckinds.get(k))
+        tap.ok((cdata['objects'], cdata['size']) == (data['objects'], data['size']) and not diff,
+               '%s: %s gives the same census as the default (%d objects, %d bytes)'
+               % (name, what, data['objects'], data['size']),
+               '%s: %d objects %d bytes; rows differing: %s' % (what, cdata['objects'], cdata['size'], diff[:10]))
 
 
 def check_julia(tap, python, started):
@@ -221,6 +247,9 @@ def check_julia(tap, python, started):
         tap.ok(got == JULIA_COMPLEX, '%s: complex row exactly %d objects, %d bytes' % ((name,) + JULIA_COMPLEX),
                'heapinspect: %d objects, %d bytes' % got)
         check_totals(tap, name, 'by type', data, truth)
+        # The lists' spare capacity was never touched: the copy reads it
+        # as zeros, as the process would, and sizes them the same.
+        check_same(tap, name, target, data, rows, 'heap -by type -inplace -format json', 'heap -by type -inplace')
 
     ok, out = run(tap, name, target, 'heap', 'heap')
     if ok:

@@ -84,6 +84,13 @@ char *hi_cmd_usage(const struct hi_cmd *cmd, char *buf, size_t size)
 	} while (0)
 	for (const struct hi_argspec *s = cmd->args; s && s->name; s++) {
 		const char *open = s->required ? "" : "?", *close = s->required ? "" : "?";
+		/* A flag and the one after it that excludes it: ?-copy|-inplace?. */
+		if (s->type == HI_ARG_FLAG && s[1].name && s[1].type == HI_ARG_FLAG && s[1].excludes &&
+		    !strcmp(s[1].excludes, s->name)) {
+			ADD("%s?%s|%s?", n ? " " : "", s->name, s[1].name);
+			s++;
+			continue;
+		}
 		ADD("%s%s%s", n ? " " : "", open, s->name);
 		if (is_option(s) && s->type != HI_ARG_FLAG) {
 			if (s->type == HI_ARG_CHOICE) {
@@ -313,6 +320,10 @@ int hi_cmd_parse(Tcl_Interp *interp, const struct hi_cmd *cmd, int objc, Tcl_Obj
 	}
 	for (int k = 0; k < n; k++) {
 		const struct hi_argspec *s = &cmd->args[k];
+		for (int j = 0; s->excludes && a->v[k].set && j < n; j++)
+			if (a->v[j].set && !strcmp(cmd->args[j].name, s->excludes))
+				return fail(interp, cmd, Tcl_ObjPrintf("%s and %s ask for opposite things: give one",
+								       s->excludes, s->name));
 		if (s->required && !a->v[k].set)
 			return fail(interp, cmd,
 				    Tcl_ObjPrintf("%s%s%s is required", s->name, is_option(s) && s->value ? " " : "",

@@ -16,15 +16,15 @@ static const struct hi_argspec diff_args[] = {
 	{ "-from", HI_ARG_FILE, "FILE", .help = "compare with a census saved by 'heap -save FILE' instead of\n"
 					       "the baseline" },
 	{ "-all", HI_ARG_FLAG, .help = "show every row" },
-	{ "-copy", HI_ARG_FLAG, .help = "as for heap: copy while stopped, read after resuming" },
+	HI_ARGS_MODE("as for heap: copy while stopped, read after resuming"),
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats, .help = "table, json, csv, or tcl (a dict)" },
 	{ NULL },
 };
-enum { O_FROM, O_ALL, O_COPY, O_FORMAT };
+enum { O_FROM, O_ALL, O_COPY, O_INPLACE, O_FORMAT };
 
 static int diff_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *args)
 {
-	int all = args->v[O_ALL].set, copy = args->v[O_COPY].set, format = args->v[O_FORMAT].choice;
+	int all = args->v[O_ALL].set, mode = hi_cmd_mode(args, O_COPY), format = args->v[O_FORMAT].choice;
 	const char *from = args->v[O_FROM].set ? Tcl_GetString(args->v[O_FROM].obj) : NULL;
 	struct hi_census a, b;
 	char what[256];
@@ -65,7 +65,7 @@ static int diff_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	struct hi_heap_opts o = { a.by[0] == 't' ? HI_BY_TYPE : HI_BY_KIND, .mark = hi_cmd_baseline(app) };
 	if (from)
 		o.mark = NULL;
-	if (hi_cmd_walk(app, &o, copy, &b, NULL, NULL) != TCL_OK) {
+	if (hi_cmd_walk(app, &o, mode, &b, NULL, NULL) != TCL_OK) {
 		hi_census_free(&a);
 		hi_census_free(&b);
 		return TCL_ERROR;

@@ -53,7 +53,7 @@ static int dump_census(struct hi_app *app, Tcl_Interp *interp, const char *file)
 	struct hi_heap_opts o = { HI_BY_KIND, NULL, NULL };
 	unsigned long long evicted = hi_mem_stats(s->mem)->evictions;
 	hi_census_init(&c, "kind");
-	int rc = hi_cmd_walk(app, &o, 0, &c, keep_what_was_read, &k);
+	int rc = hi_cmd_walk(app, &o, HI_WALK_INPLACE, &c, keep_what_was_read, &k);
 	hi_census_free(&c);
 	if (rc != TCL_OK) {
 		hi_mem_close(k.img);
@@ -86,9 +86,15 @@ static int dump_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		return dump_census(app, interp, file);
 	/* The target is stopped only for the copy; the file is written
 	 * once it runs again, and only if it was alive throughout.  */
-	if (hi_cmd_stop(app) != TCL_OK)
+	int over;
+	struct hi_snap *prep = hi_snap_prepare(s->target.reader, hi_cmd_copy_bound(), HI_SNAP_RODATA, &over);
+	if (!prep)
+		return hi_cmd_fail(interp);
+	if (hi_cmd_stop(app) != TCL_OK) {
+		hi_snap_free(prep);
 		return TCL_ERROR;
-	struct hi_mem *snap = hi_mem_snapshot(s->target.reader, hi_cmd_copy_bound(), HI_SNAP_RODATA);
+	}
+	struct hi_mem *snap = hi_snap_take(prep);
 	if (hi_cmd_resume(app) != TCL_OK) {
 		hi_mem_close(snap);
 		return TCL_ERROR;

@@ -19,10 +19,10 @@ static const struct hi_argspec graph_args[] = {
 	  .help = "an object's address (0x...), or a kind as heap names it" },
 	{ "-depth", HI_ARG_INT, "N", .min = 1, .max = 100, .help = "referrers of referrers, N levels up (default 3)" },
 	{ "-n", HI_ARG_INT, "N", .min = 1, .max = 1000, .help = "for a kind: start from N of its objects (default 10)" },
-	{ "-copy", HI_ARG_FLAG, .help = "take a new census on a copy of the target's memory (see 'help heap')" },
+	HI_ARGS_MODE("take a new census on a copy of the target's memory (see 'help heap')"),
 	{ NULL },
 };
-enum { O_WHAT, O_DEPTH, O_N, O_COPY };
+enum { O_WHAT, O_DEPTH, O_N, O_COPY, O_INPLACE };
 
 /* S into OUT as a DOT string's contents.  */
 static void dot_escaped(FILE *out, const char *s)
@@ -82,7 +82,8 @@ static int graph_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 	int depth = a->v[O_DEPTH].set ? (int)a->v[O_DEPTH].i : GRAPH_DEPTH;
 	size_t start = a->v[O_N].set ? (size_t)a->v[O_N].i : GRAPH_OBJECTS;
 	struct hi_refs_query q;
-	if (hi_refs_query(app, "graph", Tcl_GetString(a->v[O_WHAT].obj), a->v[O_COPY].set, 1, &q) != TCL_OK) {
+	int mode = hi_cmd_mode(a, O_COPY);
+	if (hi_refs_query(app, "graph", Tcl_GetString(a->v[O_WHAT].obj), mode, 1, &q) != TCL_OK) {
 		hi_refs_query_free(&q);
 		return TCL_ERROR;
 	}

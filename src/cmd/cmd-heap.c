@@ -17,10 +17,10 @@ static const struct hi_argspec heap_args[] = {
 	{ "-all", HI_ARG_FLAG, .help = "show every row (by default 10 rows when there are 12 or more;\n"
 				       "'more' shows the next 10, 'all' the whole table)" },
 	{ "-abs", HI_ARG_FLAG, .help = "after setrel, show the whole heap, not just what is new" },
-	{ "-copy", HI_ARG_FLAG, .help = "copy the target's writable memory while it is stopped and\n"
-					"read the copy after it resumes: a much shorter pause, for\n"
-					"as much memory as the target has written (bound it with\n"
-					"HEAPINSPECT_COPY_MB)" },
+	HI_ARGS_MODE("copy the target's resident writable memory while it is\n"
+		     "stopped and walk the copy after it resumes, as by default when\n"
+		     "the copy fits in HEAPINSPECT_COPY_MB; with -copy, a copy that\n"
+		     "does not fit is refused instead of walking in place"),
 	{ "-by", HI_ARG_CHOICE, "BY", bys, .help = "kind: heapy's kinds, classes and `dict of X` for __dict__s\n"
 						   "(default); type: by type alone, like heapy's .bytype;\n"
 						   "rcs: by the kinds of each object's referrers, like\n"
@@ -36,7 +36,7 @@ static const struct hi_argspec heap_args[] = {
 	{ "-save", HI_ARG_FILE, "FILE", .help = "also write the whole census to FILE, for 'diff -from FILE'" },
 	{ NULL },
 };
-enum { O_ALL, O_ABS, O_COPY, O_BY, O_KIND, O_RETAINED, O_FORMAT, O_SAVE };
+enum { O_ALL, O_ABS, O_COPY, O_INPLACE, O_BY, O_KIND, O_RETAINED, O_FORMAT, O_SAVE };
 
 /* C again, from the census's reference graph: only the objects of KIND
  * (if not NULL), by BY (0 kind, 1 type, 2 rcs), with RETAINED sizes.  */
@@ -72,7 +72,7 @@ static int from_graph(struct hi_app *app, struct hi_census *c, int by, const cha
 
 static int heap_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	int all = a->v[O_ALL].set, abs = a->v[O_ABS].set, copy = a->v[O_COPY].set;
+	int all = a->v[O_ALL].set, abs = a->v[O_ABS].set, mode = hi_cmd_mode(a, O_COPY);
 	int by = a->v[O_BY].choice, format = a->v[O_FORMAT].choice;
 	const char *save = a->v[O_SAVE].set ? Tcl_GetString(a->v[O_SAVE].obj) : NULL;
 	/* Relative to the baseline unless -abs; -save keeps the whole heap. */
@@ -81,7 +81,7 @@ static int heap_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		base = &app->baseline;
 	struct hi_census c;
 	hi_census_init(&c, by == 1 ? "type" : "kind");
-	if (hi_cmd_census(app, by == 1, copy, base, NULL, &c) != TCL_OK) {
+	if (hi_cmd_census(app, by == 1, mode, base, NULL, &c) != TCL_OK) {
 		hi_census_free(&c);
 		return TCL_ERROR;
 	}

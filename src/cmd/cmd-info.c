@@ -23,15 +23,16 @@ static const struct hi_argspec info_args[] = {
 	{ "-format", HI_ARG_CHOICE, "F", info_formats,
 	  .help = "table (the default), json, or tcl (a dict: pid python\n"
 		  "executable runtime debuginfo threads interpreters\n"
-		  "gc_objects pause_ms interpreter, a list of dicts: id\n"
-		  "threads threads_broken gc)" },
+		  "gc_objects pause_ms last_census interpreter; last_census:\n"
+		  "mode (copy, inplace or none) copied pause_ms why;\n"
+		  "interpreter, a list of dicts: id threads threads_broken gc)" },
 	{ NULL },
 };
 enum { O_FORMAT };
 
 /* The facts, once, for every format.  */
 static void emit_info(struct hi_emit *e, const struct hi_session *s, const struct hi_gcinfo *gi, int os_threads,
-		      const char *exe)
+		      const char *exe, const struct hi_walk_report *w)
 {
 	hi_emit_object(e, NULL);
 	hi_emit_i64(e, "pid", s->pid);
@@ -43,6 +44,14 @@ static void emit_info(struct hi_emit *e, const struct hi_session *s, const struc
 	hi_emit_i64(e, "interpreters", gi->ninterps);
 	hi_emit_u64(e, "gc_objects", gi->objects);
 	hi_emit_double(e, "pause_ms", s->target.last_pause * 1e3);
+	/* How the last census read the target: on a copy or in place, how
+	 * long it was stopped, and why in place when a copy was possible. */
+	hi_emit_object(e, "last_census");
+	hi_emit_str(e, "mode", !w->taken ? "none" : w->copied ? "copy" : "inplace");
+	hi_emit_u64(e, "copied", w->bytes);
+	hi_emit_double(e, "pause_ms", w->pause_ms);
+	hi_emit_str(e, "why", w->why);
+	hi_emit_end(e);
 	hi_emit_list(e, "interpreter");
 	for (int i = 0; i < gi->ninterps; i++) {
 		const struct hi_interp *in = &gi->interps[i];
@@ -112,6 +121,21 @@ static void info_table(FILE *o, Tcl_Obj *v, int all)
 	if (pause)
 		Tcl_GetDoubleFromObj(NULL, pause, &ms);
 	fprintf(o, "pause:        %.1f ms\n", ms);
+	Tcl_Obj *last = hi_view_get(v, "last_census");
+	const char *mode = last ? hi_view_str(last, "mode") : "none";
+	double lms = 0;
+	Tcl_Obj *lp = last ? hi_view_get(last, "pause_ms") : NULL;
+	if (lp)
+		Tcl_GetDoubleFromObj(NULL, lp, &lms);
+	if (!strcmp(mode, "copy"))
+		fprintf(o, "last census:  on a copy of %.1f MiB; the target was stopped %.1f ms\n",
+			hi_view_int(last, "copied") / 1048576.0, lms);
+	else if (!strcmp(mode, "inplace"))
+		fprintf(o, "last census:  in place; the target was stopped %.1f ms%s%s%s\n", lms,
+			*hi_view_str(last, "why") ? " (not on a copy: " : "", hi_view_str(last, "why"),
+			*hi_view_str(last, "why") ? ")" : "");
+	else
+		fprintf(o, "last census:  none yet\n");
 }
 
 static const struct hi_view info_view = { .before = info_table };
@@ -142,7 +166,8 @@ static int info_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	struct hi_result r;
 	rc = hi_cmd_begin(app, &r, formats[format], "info", &info_view, 0);
 	if (rc == TCL_OK) {
-		emit_info(r.e, s, gi, os_threads, exe);
+		static const struct hi_walk_report none;
+		emit_info(r.e, s, gi, os_threads, exe, app->walked.serial == s->serial ? &app->walked : &none);
 		hi_cmd_end(app, &r);
 	}
 	free(gi);

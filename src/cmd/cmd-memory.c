@@ -375,7 +375,7 @@ static int memory_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 	hi_census_init(&c, "kind");
 	struct hi_heap_opts o = { HI_BY_KIND, NULL, NULL };
 	struct stopped_arg sa = { app, &ol, have_ol, r };
-	if (hi_cmd_walk(app, &o, 0, &c, read_stopped, &sa) != TCL_OK) {
+	if (hi_cmd_walk(app, &o, HI_WALK_INPLACE, &c, read_stopped, &sa) != TCL_OK) {
 		hi_census_free(&c);
 		hi_memmap_free(&r->map);
 		hi_pymalloc_free(&r->pm);

@@ -246,7 +246,7 @@ static void emit_result(struct hi_emit *e, const struct np *np, const struct hi_
 static const struct hi_argspec numpy_args[] = {
 	{ "-n", HI_ARG_INT, "N", .min = 0, .max = HI_TOPN_MAX,
 	  .help = "list the N arrays with the most data (default 10, 0: none)" },
-	{ "-copy", HI_ARG_FLAG, .help = "walk a copy of the target's memory (see 'help heap')" },
+	HI_ARGS_MODE("walk a copy of the target's memory (see 'help heap')"),
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
 	  .help = "table, json, csv (the listed arrays), or tcl (a dict:\n"
 		  "arrays size owned owned_bytes views view_bytes other rows\n"
@@ -254,11 +254,11 @@ static const struct hi_argspec numpy_args[] = {
 		  "a row has a base only when its array has one)" },
 	{ NULL },
 };
-enum { O_N, O_COPY, O_FORMAT };
+enum { O_N, O_COPY, O_INPLACE, O_FORMAT };
 
 static int numpy_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	int format = a->v[O_FORMAT].choice, copy = a->v[O_COPY].set;
+	int format = a->v[O_FORMAT].choice, mode = hi_cmd_mode(a, O_COPY);
 	Tcl_WideInt n = a->v[O_N].set ? a->v[O_N].i : LIST_DEFAULT;
 	struct np np = { .want = (size_t)n, .py = &app->session.py, .who = app->session.who };
 	hi_npv_init(&np.v);
@@ -270,7 +270,7 @@ static int numpy_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &np };
 	struct hi_census c;
 	hi_census_init(&c, "kind");
-	int rc = hi_cmd_walk(app, &o, copy, &c, after, &np);
+	int rc = hi_cmd_walk(app, &o, mode, &c, after, &np);
 	if (rc == TCL_OK) {
 		struct hi_result r;
 		rc = hi_cmd_begin(app, &r, format, "numpy", &numpy_view, 0);

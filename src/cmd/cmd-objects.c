@@ -35,14 +35,14 @@ static const struct hi_view objects_view = {
 static const struct hi_argspec objects_args[] = {
 	{ "KIND", HI_ARG_STRING, .required = 1, .help = "a kind as heap names it (\"__main__.Session\", \"str\")" },
 	{ "-n", HI_ARG_INT, "N", .min = 1, .max = HI_TOPN_MAX, .help = "how many, 1 to 10000 (default 10), largest first" },
-	{ "-copy", HI_ARG_FLAG, .help = "take a new census on a copy of the target's memory (see 'help heap')" },
+	HI_ARGS_MODE("take a new census on a copy of the target's memory (see 'help heap')"),
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
 	  .help = "table, json, csv, or tcl (a dict: pid python target objects\n"
 		  "examined relative rows, a list of dicts: index address size\n"
 		  "retained preview)" },
 	{ NULL },
 };
-enum { O_KIND, O_N, O_COPY, O_FORMAT };
+enum { O_KIND, O_N, O_COPY, O_INPLACE, O_FORMAT };
 
 /* What OBJ holds, when it has no preview of its own: its first named
  * references with a short repr of each (".name='entry-1' .tags=<list
@@ -83,7 +83,8 @@ static int objects_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_a
 	const char *what = Tcl_GetString(a->v[O_KIND].obj);
 	size_t want = a->v[O_N].set ? (size_t)a->v[O_N].i : OBJECTS_DEFAULT;
 	struct hi_refs_query q;
-	if (hi_refs_query(app, "objects", what, a->v[O_COPY].set, 1, &q) != TCL_OK) {
+	int mode = hi_cmd_mode(a, O_COPY);
+	if (hi_refs_query(app, "objects", what, mode, 1, &q) != TCL_OK) {
 		hi_refs_query_free(&q);
 		return TCL_ERROR;
 	}

@@ -38,7 +38,7 @@ static const struct hi_argspec path_args[] = {
 		  "(\"__main__.Session\", \"dict of __main__.Cache\", \"str\")" },
 	{ "-all", HI_ARG_FLAG, .help = "examine every object of the kind (by default at most 10000,\n"
 				       "evenly spread), and show every row" },
-	{ "-copy", HI_ARG_FLAG, .help = "take a new census on a copy of the target's memory (see 'help heap')" },
+	HI_ARGS_MODE("take a new census on a copy of the target's memory (see 'help heap')"),
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
 	  .help = "table, json, csv, or tcl (a dict: pid python target objects\n"
 		  "examined relative rows, a list of dicts: index count percent\n"
@@ -47,13 +47,14 @@ static const struct hi_argspec path_args[] = {
 		  "(references on it))" },
 	{ NULL },
 };
-enum { O_WHAT, O_ALL, O_COPY, O_FORMAT };
+enum { O_WHAT, O_ALL, O_COPY, O_INPLACE, O_FORMAT };
 
 static int path_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
 	int all = a->v[O_ALL].set, format = a->v[O_FORMAT].choice;
 	struct hi_refs_query q;
-	if (hi_refs_query(app, "path", Tcl_GetString(a->v[O_WHAT].obj), a->v[O_COPY].set, all, &q) != TCL_OK) {
+	int mode = hi_cmd_mode(a, O_COPY);
+	if (hi_refs_query(app, "path", Tcl_GetString(a->v[O_WHAT].obj), mode, all, &q) != TCL_OK) {
 		hi_refs_query_free(&q);
 		return TCL_ERROR;
 	}

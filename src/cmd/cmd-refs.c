@@ -39,7 +39,7 @@ static const struct hi_argspec referrers_args[] = {
 	  .help = "an object's address (0x...), or a kind as heap names it" },
 	{ "-all", HI_ARG_FLAG, .help = "look at every object of the kind (by default at most 10000,\n"
 				       "evenly spread), and show every row" },
-	{ "-copy", HI_ARG_FLAG, .help = "take a new census on a copy of the target's memory (see 'help heap')" },
+	HI_ARGS_MODE("take a new census on a copy of the target's memory (see 'help heap')"),
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
 	  .help = "table, json, csv, or tcl (a dict: pid python target objects\n"
 		  "examined relative rows, a list of dicts: index count kind\n"
@@ -48,13 +48,14 @@ static const struct hi_argspec referrers_args[] = {
 		  "and size are one referrer's)" },
 	{ NULL },
 };
-enum { R_WHAT, R_ALL, R_COPY, R_FORMAT };
+enum { R_WHAT, R_ALL, R_COPY, R_INPLACE, R_FORMAT };
 
 static int referrers_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
 	int all = a->v[R_ALL].set, format = a->v[R_FORMAT].choice;
 	struct hi_refs_query q;
-	if (hi_refs_query(app, "referrers", Tcl_GetString(a->v[R_WHAT].obj), a->v[R_COPY].set, all, &q) != TCL_OK) {
+	int mode = hi_cmd_mode(a, R_COPY);
+	if (hi_refs_query(app, "referrers", Tcl_GetString(a->v[R_WHAT].obj), mode, all, &q) != TCL_OK) {
 		hi_refs_query_free(&q);
 		return TCL_ERROR;
 	}
@@ -164,14 +165,14 @@ static const struct hi_view referents_view = {
 static const struct hi_argspec referents_args[] = {
 	{ "ADDR", HI_ARG_STRING, .required = 1, .help = "an object's address (0x...)" },
 	{ "-all", HI_ARG_FLAG, .help = "show every row" },
-	{ "-copy", HI_ARG_FLAG, .help = "take a new census on a copy of the target's memory (see 'help heap')" },
+	HI_ARGS_MODE("take a new census on a copy of the target's memory (see 'help heap')"),
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
 	  .help = "table, json, csv, or tcl (a dict: pid python target objects\n"
 		  "examined relative rows, a list of dicts: index reference\n"
 		  "address kind size)" },
 	{ NULL },
 };
-enum { F_ADDR, F_ALL, F_COPY, F_FORMAT };
+enum { F_ADDR, F_ALL, F_COPY, F_INPLACE, F_FORMAT };
 
 static int referents_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
@@ -183,7 +184,8 @@ static int referents_run(struct hi_app *app, Tcl_Interp *interp, const struct hi
 		return hi_cmd_fail(interp);
 	}
 	struct hi_refs_query q;
-	if (hi_refs_query(app, "referents", what, a->v[F_COPY].set, 1, &q) != TCL_OK) {
+	int mode = hi_cmd_mode(a, F_COPY);
+	if (hi_refs_query(app, "referents", what, mode, 1, &q) != TCL_OK) {
 		hi_refs_query_free(&q);
 		return TCL_ERROR;
 	}

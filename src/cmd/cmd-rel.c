@@ -7,16 +7,16 @@
 #include "util/error.h"
 
 static const struct hi_argspec setrel_args[] = {
-	{ "-copy", HI_ARG_FLAG, .help = "as for heap: copy while stopped, read after resuming" },
+	HI_ARGS_MODE("as for heap: copy while stopped, read after resuming"),
 	{ NULL },
 };
 
 static int setrel_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	int copy = a->v[0].set;
+	int mode = hi_cmd_mode(a, 0);
 	struct hi_baseline b;
 	hi_baseline_init(&b);
-	if (hi_cmd_census(app, 0, copy, NULL, &b.keys, &b.census) != TCL_OK) {
+	if (hi_cmd_census(app, 0, mode, NULL, &b.keys, &b.census) != TCL_OK) {
 		hi_baseline_clear(&b);
 		return TCL_ERROR;
 	}

@@ -47,7 +47,7 @@ static const struct hi_view show_view = {
 static const struct hi_argspec show_args[] = {
 	{ "ADDR", HI_ARG_STRING, .required = 1, .help = "an object's address (0x...), as top, path and referrers give them" },
 	{ "-all", HI_ARG_FLAG, .help = "show every referent" },
-	{ "-copy", HI_ARG_FLAG, .help = "take a new census on a copy of the target's memory (see 'help heap')" },
+	HI_ARGS_MODE("take a new census on a copy of the target's memory (see 'help heap')"),
 	{ "-format", HI_ARG_CHOICE, "F", hi_formats,
 	  .help = "table, json, csv (the referents), or tcl (a dict: pid python\n"
 		  "address kind size refcount retained preview path reached\n"
@@ -55,7 +55,7 @@ static const struct hi_argspec show_args[] = {
 		  "(the referents: index reference address kind size))" },
 	{ NULL },
 };
-enum { O_ADDR, O_ALL, O_COPY, O_FORMAT };
+enum { O_ADDR, O_ALL, O_COPY, O_INPLACE, O_FORMAT };
 
 static int show_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
@@ -67,7 +67,8 @@ static int show_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		return hi_cmd_fail(interp);
 	}
 	struct hi_refs_query q;
-	if (hi_refs_query(app, "show", what, a->v[O_COPY].set, 1, &q) != TCL_OK) {
+	int mode = hi_cmd_mode(a, O_COPY);
+	if (hi_refs_query(app, "show", what, mode, 1, &q) != TCL_OK) {
 		hi_refs_query_free(&q);
 		return TCL_ERROR;
 	}

@@ -100,7 +100,7 @@ static const struct hi_view top_view = {
 
 static const struct hi_argspec top_args[] = {
 	{ "N", HI_ARG_INT, .min = 1, .max = HI_TOPN_MAX, .help = "how many, 1 to 10000 (default 10)" },
-	{ "-copy", HI_ARG_FLAG, .help = "walk a copy of the target's memory (see 'help heap')" },
+	HI_ARGS_MODE("walk a copy of the target's memory (see 'help heap')"),
 	{ "-retained", HI_ARG_FLAG,
 	  .help = "rank by retained size: what freeing the object would free,\n"
 		  "itself and all it alone keeps alive (the dominator tree of\n"
@@ -116,7 +116,7 @@ static const struct hi_argspec top_args[] = {
 		  "path)" },
 	{ NULL },
 };
-enum { O_N, O_COPY, O_RETAINED, O_FORMAT };
+enum { O_N, O_COPY, O_INPLACE, O_RETAINED, O_FORMAT };
 
 /* ---- -retained ---- */
 
@@ -138,9 +138,9 @@ static const struct hi_view retained_view = {
 	" Index   Retained       Size Address          Kind                     Path", NULL, retained_before, NULL,
 };
 
-static int top_retained(struct hi_app *app, Tcl_Interp *interp, size_t n, int copy, int format)
+static int top_retained(struct hi_app *app, Tcl_Interp *interp, size_t n, enum hi_walk_mode mode, int format)
 {
-	struct hi_heapgraph *g = hi_refs_graph(app, copy, "top");
+	struct hi_heapgraph *g = hi_refs_graph(app, mode, "top");
 	if (!g)
 		return TCL_ERROR;
 	const uint64_t *ret = hi_heapgraph_retained(g);
@@ -206,10 +206,10 @@ static int top_retained(struct hi_app *app, Tcl_Interp *interp, size_t n, int co
 
 static int top_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
-	int format = a->v[O_FORMAT].choice, copy = a->v[O_COPY].set;
+	int format = a->v[O_FORMAT].choice, mode = hi_cmd_mode(a, O_COPY);
 	Tcl_WideInt n = a->v[O_N].set ? a->v[O_N].i : TOP_DEFAULT;
 	if (a->v[O_RETAINED].set)
-		return top_retained(app, interp, (size_t)n, copy, format);
+		return top_retained(app, interp, (size_t)n, (enum hi_walk_mode)mode, format);
 	struct top top = { .who = app->session.who };
 	if (hi_topn_init(&top.best, (size_t)n) < 0) {
 		hi_error("%s: top: out of memory for %lld objects; free memory or ask for fewer (top N)",
@@ -219,7 +219,7 @@ static int top_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args 
 	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &top };
 	struct hi_census c;
 	hi_census_init(&c, "kind");
-	int rc = hi_cmd_walk(app, &o, copy, &c, after, &top);
+	int rc = hi_cmd_walk(app, &o, mode, &c, after, &top);
 	if (rc == TCL_OK) {
 		struct hi_result r;
 		rc = hi_cmd_begin(app, &r, format, "top", &top_view, 0);

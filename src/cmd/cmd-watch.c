@@ -107,7 +107,7 @@ static int take_sample(struct hi_app *app, const struct watch_opts *o, struct hi
 		return hi_cmd_fail(app->interp);
 	struct hi_census c;
 	hi_census_init(&c, "kind");
-	if (hi_cmd_census(app, 0, 0, NULL, NULL, &c) != TCL_OK) {
+	if (hi_cmd_census(app, 0, HI_WALK_AUTO, NULL, NULL, &c) != TCL_OK) {
 		hi_census_free(&c);
 		return TCL_ERROR;
 	}

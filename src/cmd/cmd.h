@@ -13,6 +13,16 @@
 #include "census/census.h"
 #include "session/session.h"
 
+/* How the last census of this session read the target, for `info`.  */
+struct hi_walk_report {
+	int taken;		/* 0 before the first census */
+	unsigned serial;	/* of the session it was taken in */
+	int copied;		/* 1 walked a copy, 0 in place */
+	uint64_t bytes;		/* copied */
+	double pause_ms;	/* the target was stopped */
+	char why[200];		/* why in place, when a copy was not forced out */
+};
+
 struct hi_app {
 	Tcl_Interp *interp;
 	struct hi_session session;
@@ -35,6 +45,7 @@ struct hi_app {
 	/* The last graph's objects and references in this session: the next
 	 * census reserves as much before the target stops.  */
 	uint64_t graph_nodes, graph_refs;
+	struct hi_walk_report walked;	/* how the last census read the target */
 };
 
 /* What a command takes, declared once (as tmux's cmd_entry and
@@ -60,6 +71,7 @@ struct hi_argspec {
 	double min, max;	/* HI_ARG_INT and HI_ARG_NUMBER */
 	int required;
 	const char *help;	/* for `help NAME`; may run over lines */
+	const char *excludes;	/* an option that cannot be given with this one */
 };
 
 #define HI_MAX_ARGS 12
@@ -148,12 +160,32 @@ int hi_cmd_stop(struct hi_app *app);
  * what was read must not be reported.  */
 int hi_cmd_resume(struct hi_app *app);
 
-/* Take a census of the attached target (stop, walk, resume).  With COPY,
- * copy its memory while stopped and walk the copy after it resumes: a
- * short pause for more memory.  BASELINE and RECORD as in struct
- * hi_heap_opts.  Returns TCL_OK or TCL_ERROR.  */
+/* How a census reads a live target.  HI_WALK_COPY: copy its memory while
+ * stopped (into memory made ready before the stop) and walk the copy
+ * after it resumes, a short pause for more memory; HI_WALK_INPLACE: walk
+ * it while stopped; HI_WALK_AUTO, the default: a copy when it fits in
+ * hi_cmd_copy_bound(), else in place.  */
+enum hi_walk_mode { HI_WALK_AUTO, HI_WALK_COPY, HI_WALK_INPLACE };
+
+/* The options that choose it, -copy then -inplace, for a command's table
+ * (COPY_HELP: what -copy means there).  */
+#define HI_ARGS_MODE(copy_help)                                                                       \
+	{ "-copy", HI_ARG_FLAG, .help = copy_help },                                                  \
+	{ "-inplace", HI_ARG_FLAG,                                                                    \
+	  .help = "walk the target in place while it is stopped: no copy of its\n"                    \
+		  "memory, a longer pause (see 'help heap')",                                         \
+	  .excludes = "-copy" }
+
+/* The mode -copy (at A->v[O_COPY]) and -inplace (the slot after it) ask
+ * for.  */
+enum hi_walk_mode hi_cmd_mode(const struct hi_args *a, int o_copy);
+
+
+/* Take a census of the attached target (stop, walk, resume), reading it
+ * as MODE says.  BASELINE and RECORD as in struct hi_heap_opts.  Returns
+ * TCL_OK or TCL_ERROR.  */
 struct hi_baseline;
-int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
+int hi_cmd_census(struct hi_app *app, int by_type, enum hi_walk_mode mode, const struct hi_baseline *baseline,
 		  struct hi_keyset *record, struct hi_census *out);
 
 /* The same with every option of the walk (heap.h: an observer, ...).
@@ -164,7 +196,7 @@ int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_bas
 struct hi_heap_opts;
 struct hi_py;
 typedef int (*hi_cmd_after_fn)(struct hi_py *py, void *arg);
-int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, int copy, struct hi_census *out,
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts, enum hi_walk_mode mode, struct hi_census *out,
 		hi_cmd_after_fn after, void *after_arg);
 
 /* A command's result, described once into E (emit.h) and given in

@@ -10,14 +10,14 @@
 #include "util/error.h"
 #include "util/hash.h"
 
-struct hi_heapgraph *hi_refs_graph(struct hi_app *app, int copy, const char *cmd)
+struct hi_heapgraph *hi_refs_graph(struct hi_app *app, enum hi_walk_mode mode, const char *cmd)
 {
 	struct hi_heapgraph *g = hi_cmd_kept_graph(app);
-	if (g && !copy)
+	if (g && mode == HI_WALK_AUTO)
 		return g;
 	struct hi_census c;
 	hi_census_init(&c, "kind");
-	int rc = hi_cmd_census(app, 0, copy, hi_cmd_baseline(app), NULL, &c);
+	int rc = hi_cmd_census(app, 0, mode, hi_cmd_baseline(app), NULL, &c);
 	hi_census_free(&c);
 	if (rc != TCL_OK)
 		return NULL;
@@ -91,13 +91,13 @@ oom:
 	return hi_cmd_fail(app->interp);
 }
 
-int hi_refs_query(struct hi_app *app, const char *cmd, const char *what, int copy, int all,
+int hi_refs_query(struct hi_app *app, const char *cmd, const char *what, enum hi_walk_mode mode, int all,
 		  struct hi_refs_query *q)
 {
 	uint64_t addr;
 	memset(q, 0, sizeof *q);
 	q->one = hi_refs_is_addr(what, &addr);
-	if (!(q->g = hi_refs_graph(app, copy, cmd)))
+	if (!(q->g = hi_refs_graph(app, mode, cmd)))
 		return TCL_ERROR;
 	if (hi_refs_select(app, q->g, cmd, what, &q->sel, &q->n) != TCL_OK)
 		return TCL_ERROR;

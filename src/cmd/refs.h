@@ -11,9 +11,9 @@
 #include "walk/labels.h"
 
 /* The reference graph of the last census, or of a new one (relative to
- * the baseline when setrel took one; on a copy with COPY) when there is
- * none.  NULL with the Tcl error set.  */
-struct hi_heapgraph *hi_refs_graph(struct hi_app *app, int copy, const char *cmd);
+ * the baseline when setrel took one) when there is none or MODE names
+ * how to take it (-copy, -inplace).  NULL with the Tcl error set.  */
+struct hi_heapgraph *hi_refs_graph(struct hi_app *app, enum hi_walk_mode mode, const char *cmd);
 
 /* The objects SPEC names: "0xADDR" (one object), or a kind ("str",
  * "dict of __main__.Cache", "__main__.Session"); after setrel, only the
@@ -36,7 +36,7 @@ struct hi_refs_query {
 
 /* Ask it (hi_refs_graph and hi_refs_select).  ALL: examine every
  * object.  TCL_OK, or TCL_ERROR with the error set.  */
-int hi_refs_query(struct hi_app *app, const char *cmd, const char *what, int copy, int all,
+int hi_refs_query(struct hi_app *app, const char *cmd, const char *what, enum hi_walk_mode mode, int all,
 		  struct hi_refs_query *q);
 void hi_refs_query_free(struct hi_refs_query *q);
 

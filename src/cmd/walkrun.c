@@ -103,11 +103,16 @@ static void report_types(struct hi_app *app, struct hi_py *py)
 	free(list);
 }
 
-int hi_cmd_census(struct hi_app *app, int by_type, int copy, const struct hi_baseline *baseline,
+int hi_cmd_census(struct hi_app *app, int by_type, enum hi_walk_mode mode, const struct hi_baseline *baseline,
 		  struct hi_keyset *record, struct hi_census *out)
 {
 	struct hi_heap_opts opts = { by_type ? HI_BY_TYPE : HI_BY_KIND, baseline, record };
-	return hi_cmd_walk(app, &opts, copy, out, NULL, NULL);
+	return hi_cmd_walk(app, &opts, mode, out, NULL, NULL);
+}
+
+enum hi_walk_mode hi_cmd_mode(const struct hi_args *a, int o_copy)
+{
+	return a->v[o_copy].set ? HI_WALK_COPY : a->v[o_copy + 1].set ? HI_WALK_INPLACE : HI_WALK_AUTO;
 }
 
 struct hi_heapgraph *hi_cmd_kept_graph(struct hi_app *app)
@@ -187,9 +192,13 @@ static int keep_graph(void)
 	return !e || strcmp(e, "0") != 0;
 }
 
-int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy, struct hi_census *out,
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_walk_mode mode, struct hi_census *out,
 		hi_cmd_after_fn after, void *after_arg)
 {
+	struct hi_walk_report *wr = &app->walked;
+	memset(wr, 0, sizeof *wr);
+	/* An image is a copy already.  */
+	int copy = mode != HI_WALK_INPLACE && app->session.attached && !app->session.image;
 	struct hi_heap_opts opts_copy = *opts_in, *opts = &opts_copy;
 	struct progress progress;
 	progress_init(&progress, app->session.who);
@@ -207,11 +216,8 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 		return hi_cmd_fail(app->interp);
 	}
 	if (app->session.attached && !app->session.image) {
-		/* Outside the pause: numpy's layouts, and the emulator with its
-		 * natives (found in every module's relocations).  */
+		/* Outside the pause: numpy's layouts.  */
 		hi_np_prepare(&app->session.py);
-		if (!copy)
-			hi_py_emu(&app->session.py);
 	}
 	/* The graph's room, as the last census of this target needed and a
 	 * little more, allocated and touched before the target stops.  */
@@ -224,7 +230,38 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 						     app->graph_refs + app->graph_refs / 8);
 		}
 	}
+	/* The copy's destination is made ready while the target runs.  When
+	 * the copy was not asked for by name and cannot be had (past its
+	 * bound, or no memory for it), the census is taken in place.  */
+	struct hi_snap *prep = NULL;
+	if (copy) {
+		int over;
+		prep = hi_snap_prepare(app->session.target.reader, hi_cmd_copy_bound(), 0, &over);
+		if (!prep && mode == HI_WALK_AUTO) {
+			if (over)
+				snprintf(wr->why, sizeof wr->why,
+					 "a copy would take more than the %llu MiB allowed (HEAPINSPECT_COPY_MB, by default half of MemAvailable)",
+					 (unsigned long long)(hi_cmd_copy_bound() >> 20));
+			else
+				snprintf(wr->why, sizeof wr->why, "%s", hi_errmsg());
+			hi_error_clear();
+			copy = 0;
+		} else if (!prep) {
+			free(info);
+			if (opts->graph != opts_in->graph) {
+				hi_heapgraph_free(opts->graph);
+				free(opts->graph);
+			}
+			return hi_cmd_fail(app->interp);
+		}
+	}
+	/* The emulator with its natives (found in every module's
+	 * relocations), for the walk in place; a walk of a copy makes its
+	 * own on the copy.  */
+	if (!copy && app->session.attached && !app->session.image)
+		hi_py_emu(&app->session.py);
 	if (hi_cmd_stop(app) != TCL_OK) {
+		hi_snap_free(prep);
 		free(info);
 		if (opts->graph != opts_in->graph) {
 			hi_heapgraph_free(opts->graph);
@@ -236,12 +273,19 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 	struct hi_mem *live = py->mem, *snap = NULL;
 	uint64_t copied = 0;
 	struct hi_snap_stats sst = { 0 };
-	unsigned long long live_reads = 0;
+	unsigned long long live_reads = 0, zero_reads = 0;
 	int rc;
-	if (copy && app->session.image)
-		copy = 0;	/* an image is a copy already */
 	if (copy) {
-		snap = hi_mem_snapshot(app->session.target.reader, hi_cmd_copy_bound(), 0);
+		snap = hi_snap_take(prep);
+		if (!snap && mode == HI_WALK_AUTO && hi_errclass() != HI_E_GONE) {
+			/* No copy after all (memory ran short while stopped):
+			 * stopped already, the census is taken in place.  */
+			snprintf(wr->why, sizeof wr->why, "%s", hi_errmsg());
+			hi_error_clear();
+			copy = 0;
+		}
+	}
+	if (copy) {
 		/* The pause ends here; a copy of a process that died while it
 		 * was taken is not kept.  */
 		if (hi_session_resume(&app->session) < 0) {
@@ -264,6 +308,7 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 		hi_py_use_mem(py, live);
 		sst = *hi_mem_snapshot_stats(snap);
 		live_reads = hi_mem_stats(snap)->live_reads;
+		zero_reads = hi_mem_stats(snap)->zero_reads;
 		/* What the copy lacks is read from the process; if it died
 		 * meanwhile, those reads failed and the census is not whole. */
 		if (rc == 0 && hi_mem_target_gone(snap)) {
@@ -283,6 +328,14 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 			rc = -1;
 	}
 	progress_end(&progress);
+	wr->taken = rc == 0;
+	wr->serial = app->session.serial;
+	wr->copied = copy;
+	wr->bytes = copied;
+	wr->pause_ms = app->session.target.last_pause * 1e3;
+	if (rc == 0 && app->verbose && !copy && wr->why[0])
+		fprintf(stderr, "heapinspect: %s: took the census in place, not on a copy: %s\n", app->session.who,
+			wr->why);
 	if (rc == 0 && app->verbose && !copy)
 		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads%s\n", app->session.who,
 			hi_mem_stats(live)->bytes_read / 1048576.0,
@@ -290,11 +343,24 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, int copy
 			hi_mem_stats(live)->fallback
 				? " from /proc/PID/mem (process_vm_readv is not allowed here, as seccomp may forbid it)"
 				: "");
-	if (rc == 0 && app->verbose && copy)
+	if (rc == 0 && app->verbose && copy) {
 		fprintf(stderr,
-			"heapinspect: %s: copied %.1f MiB (the present pages of %.1f MiB of writable mappings) while stopped, then walked the copy; %llu reads went to the live process (read-only data, and the %.1f MiB swapped out)\n",
+			"heapinspect: %s: copied %.1f MiB (the present pages of %.1f MiB of writable mappings) while stopped, then walked the copy; %llu reads went to the live process (read-only data, and the %.1f MiB swapped out), %llu to pages never touched (zeros)\n",
 			app->session.who, copied / 1048576.0, sst.mapped / 1048576.0, live_reads,
-			sst.swapped / 1048576.0);
+			sst.swapped / 1048576.0, zero_reads);
+		fprintf(stderr,
+			"heapinspect: %s: the copy: %.1f MiB made ready in %.1f ms before the stop (%s); stopped, planned in %.1f ms and copied %llu ranges in %llu calls in %.1f ms (%.1f GB/s)\n",
+			app->session.who, sst.prepared / 1048576.0, sst.prepare_s * 1e3,
+			sst.huge ? "huge pages asked for" : "small pages", sst.plan_s * 1e3,
+			(unsigned long long)sst.ranges, (unsigned long long)sst.calls, sst.copy_s * 1e3,
+			sst.copy_s > 0 ? sst.copied / sst.copy_s / 1e9 : 0.0);
+		if (sst.proc_mem)
+			fprintf(stderr, "heapinspect: %s: copied %.1f MiB from /proc/PID/mem (process_vm_readv is not allowed here, as seccomp may forbid it)\n",
+				app->session.who, sst.proc_mem / 1048576.0);
+		if (sst.grown)
+			fprintf(stderr, "heapinspect: %s: %.1f MiB grew after the plan and were copied into memory found while stopped\n",
+				app->session.who, sst.grown / 1048576.0);
+	}
 	if (rc == 0 && app->verbose)
 		fprintf(stderr,
 			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"

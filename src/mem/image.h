@@ -30,7 +30,7 @@ struct hi_image {
 	size_t maplen;
 };
 
-/* Save SNAP, a copy of the memory of process PID (hi_mem_snapshot with
+/* Save SNAP, a copy of the memory of process PID (hi_snap_take with
  * HI_SNAP_RODATA), whose Python module DBG describes and whose version
  * is VERSION, to PATH.  The file is written unnamed (O_TMPFILE) and
  * named PATH once complete, so that nothing is left behind should

@@ -46,6 +46,8 @@ struct hi_mem {
 	uint64_t (*ro)[2];	/* ranges read live: read-only mappings, and
 				 * swapped-out pages: [start, end) */
 	size_t nro;
+	uint64_t (*zero)[2];	/* ranges never touched: read as zeros, sorted */
+	size_t nzero;
 	struct hi_snap_stats snap;	/* what a snapshot took */
 	struct u64map index;	/* chunk number + 1 -> index into chunks */
 	struct chunk **chunks;	/* buffers, kept across stops and reused */
@@ -55,6 +57,8 @@ struct hi_mem {
 	size_t hand;		/* clock hand for eviction */
 	struct image_range *ranges;
 	size_t nranges;
+	void **owned;		/* mappings that borrowed ranges lie in */
+	size_t *ownedlen, nowned;
 	struct hi_mem_stats stats;
 	/* The chunk read last: most reads land next to the one before.  */
 	struct chunk *last;
@@ -184,9 +188,25 @@ int hi_mem_image_adopt(struct hi_mem *m, uint64_t addr, unsigned char *buf, size
 	return 0;
 }
 
-void hi_mem_make_snapshot(struct hi_mem *img, struct hi_mem *live, uint64_t (*ro)[2], size_t nro,
-			  const struct hi_snap_stats *st)
+int hi_mem_image_own(struct hi_mem *m, void *base, size_t len)
 {
+	void **no = realloc(m->owned, (m->nowned + 1) * sizeof *no);
+	size_t *nl = no ? realloc(m->ownedlen, (m->nowned + 1) * sizeof *nl) : NULL;
+	if (no)
+		m->owned = no;
+	if (!nl)
+		return -1;
+	m->ownedlen = nl;
+	m->owned[m->nowned] = base;
+	m->ownedlen[m->nowned++] = len;
+	return 0;
+}
+
+void hi_mem_make_snapshot(struct hi_mem *img, struct hi_mem *live, uint64_t (*ro)[2], size_t nro,
+			  uint64_t (*zero)[2], size_t nzero, const struct hi_snap_stats *st)
+{
+	img->zero = zero;
+	img->nzero = nzero;
 	img->direct = 1;
 	img->fallback = live;
 	img->ro = ro;
@@ -253,7 +273,12 @@ void hi_mem_close(struct hi_mem *m)
 			free(m->ranges[i].data);
 	}
 	free(m->ranges);
+	for (size_t i = 0; i < m->nowned; i++)
+		munmap(m->owned[i], m->ownedlen[i]);
+	free(m->owned);
+	free(m->ownedlen);
 	free(m->ro);
+	free(m->zero);
 	hi_mem_close(m->fallback);
 	if (m->memfd >= 0)
 		close(m->memfd);
@@ -294,6 +319,74 @@ static size_t image_fill(struct hi_mem *m, uint64_t addr, unsigned char *dst, si
 		done += n;
 	}
 	return done;
+}
+
+/* The zero range holding ADDR, or NULL.  */
+static const uint64_t *zero_range(const struct hi_mem *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nzero;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (addr < m->zero[mid][0])
+			hi = mid;
+		else if (addr >= m->zero[mid][1])
+			lo = mid + 1;
+		else
+			return m->zero[mid];
+	}
+	return NULL;
+}
+
+/* A snapshot's read of what one range does not hold whole: piece by
+ * piece from its ranges, zeros for pages never touched, and the live
+ * process for the ranges it may read (read-only mappings, swapped-out
+ * pages).  0, or -1 when some byte is none of these.  */
+static int snapshot_fill(struct hi_mem *m, uint64_t addr, unsigned char *out, size_t len)
+{
+	size_t done = 0;
+	while (done < len) {
+		uint64_t a = addr + done;
+		size_t want = len - done, n;
+		const struct image_range *r = find_range(m, a);
+		if (r) {
+			n = r->len - (a - r->addr);
+			n = n < want ? n : want;
+			memcpy(out + done, r->data + (a - r->addr), n);
+			done += n;
+			continue;
+		}
+		size_t i = 0;
+		while (m->fallback && i < m->nro && !(a >= m->ro[i][0] && a < m->ro[i][1]))
+			i++;
+		if (m->fallback && i < m->nro) {
+			n = m->ro[i][1] - a < want ? (size_t)(m->ro[i][1] - a) : want;
+			m->stats.live_reads++;
+			if (hi_mem_read(m->fallback, a, out + done, n) < 0)
+				return -1;
+			done += n;
+			continue;
+		}
+		const uint64_t *z = zero_range(m, a);
+		if (!z)
+			return -1;
+		/* Zeros up to the zero range's end or the next copied range.  */
+		uint64_t end = z[1];
+		size_t lo = 0, hi = m->nranges;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (m->ranges[mid].addr <= a)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < m->nranges && m->ranges[lo].addr < end)
+			end = m->ranges[lo].addr;
+		n = end - a < want ? (size_t)(end - a) : want;
+		memset(out + done, 0, n);
+		m->stats.zero_reads++;
+		done += n;
+	}
+	return 0;
 }
 
 /* One raw read from the live process.  Returns bytes read (possibly short)
@@ -444,14 +537,8 @@ int hi_mem_read_slow(struct hi_mem *m, uint64_t addr, void *dst, size_t len)
 			m->memo.len = r->len;
 			return 0;
 		}
-		if (image_fill(m, addr, out, len) == len)	/* spans ranges */
+		if (snapshot_fill(m, addr, out, len) == 0)	/* spans ranges */
 			return 0;
-		if (m->fallback && !r)
-			for (size_t i = 0; i < m->nro; i++)
-				if (addr >= m->ro[i][0] && addr < m->ro[i][1] && len <= m->ro[i][1] - addr) {
-					m->stats.live_reads++;
-					return hi_mem_read(m->fallback, addr, out, len);
-				}
 		m->stats.faults++;
 		return -1;
 	}

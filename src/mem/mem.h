@@ -39,6 +39,8 @@ struct hi_mem_stats {
 	int fallback;			/* 1 when reading /proc/PID/mem */
 	unsigned long long live_reads;	/* a snapshot's reads of what it did
 					 * not copy, from the live process */
+	unsigned long long zero_reads;	/* a snapshot's reads of pages never
+					 * touched, answered with zeros */
 	unsigned long long evictions;	/* chunks dropped for the cache's bound */
 	unsigned long long generation;	/* hi_mem_invalidate calls: what was
 					 * read before may have changed */
@@ -54,6 +56,17 @@ struct hi_mem *hi_mem_open_pid(pid_t pid);
 struct hi_snap_stats {
 	uint64_t mapped, copied, swapped;
 	int over;	/* the copy would have passed its bound */
+	/* How it was taken: the destination made ready before the stop
+	 * (bytes, and whether huge pages were asked for), what grew since
+	 * and was copied into buffers allocated while stopped, the ranges
+	 * copied and the system calls that copied them; the seconds spent
+	 * making the destination ready (the target running), then, stopped,
+	 * planning again and copying.  */
+	uint64_t prepared, grown, ranges, calls;
+	uint64_t proc_mem;	/* bytes copied through /proc/PID/mem, where
+				 * process_vm_readv is not allowed */
+	int huge;
+	double prepare_s, plan_s, copy_s;
 };
 const struct hi_snap_stats *hi_mem_snapshot_stats(const struct hi_mem *m);
 
@@ -62,11 +75,19 @@ const struct hi_snap_stats *hi_mem_snapshot_stats(const struct hi_mem *m);
  * (unmapped when M is closed).  0, or -1 when out of memory.  */
 int hi_mem_image_adopt(struct hi_mem *m, uint64_t addr, unsigned char *buf, size_t len, size_t maplen);
 
-/* Make image IMG a snapshot: read straight from its ranges, and what it
+/* Make image M own the mapping [BASE, BASE+LEN), unmapped when M is
+ * closed: one destination that ranges added by hi_mem_image_borrow lie
+ * in.  0, or -1 when out of memory.  */
+int hi_mem_image_own(struct hi_mem *m, void *base, size_t len);
+
+/* Make image IMG a snapshot: read straight from its ranges; what it
  * lacks from LIVE (which it then owns) when the address is in one of the
- * NRO ranges RO (malloc'd, owned too); ST is what it took.  */
+ * NRO ranges RO, and as zeros when it is in one of the NZERO ranges ZERO
+ * (anonymous memory whose pages were never touched when the copy was
+ * taken, as the process would read them).  RO and ZERO are malloc'd and
+ * owned too; ZERO is sorted.  ST is what it took.  */
 void hi_mem_make_snapshot(struct hi_mem *img, struct hi_mem *live, uint64_t (*ro)[2], size_t nro,
-			  const struct hi_snap_stats *st);
+			  uint64_t (*zero)[2], size_t nzero, const struct hi_snap_stats *st);
 
 /* LEN bytes at ADDR of the process M reads, uncached, by whichever way
  * this machine allows (process_vm_readv, else /proc/PID/mem).  The bytes

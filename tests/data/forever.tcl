@@ -1,7 +1,7 @@
-# forever.tcl: census the target until a signal ends heapinspect.  Used by
-# batch.sh.
+# forever.tcl: census the target in place (stopped long enough for a signal
+# to land meanwhile) until a signal ends heapinspect.  Used by batch.sh.
 puts started
 flush stdout
 while 1 {
-	heap -format tcl
+	heap -inplace -format tcl
 }
