@@ -192,36 +192,41 @@ static int keep_graph(void)
 	return !e || strcmp(e, "0") != 0;
 }
 
-int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_walk_mode mode, struct hi_census *out,
-		hi_cmd_after_fn after, void *after_arg)
-{
-	struct hi_walk_report *wr = &app->walked;
-	memset(wr, 0, sizeof *wr);
-	/* An image is a copy already.  */
-	int copy = mode != HI_WALK_INPLACE && app->session.attached && !app->session.image;
-	struct hi_heap_opts opts_copy = *opts_in, *opts = &opts_copy;
-	struct progress progress;
-	progress_init(&progress, app->session.who);
-	if (!opts->progress) {
-		opts->progress = progress_show;
-		opts->progress_arg = &progress;
-	}
-	/* The last census's graph is dropped before the next is taken: the
-	 * two are never held at once.  */
-	hi_cmd_forget_graph(app);
-	struct hi_gcinfo *info = malloc(sizeof *info);
+/* One census, as hi_cmd_walk takes it (twice at most).  */
+struct walk_run {
+	struct hi_app *app;
+	struct hi_heap_opts opts;	/* the caller's, with progress and a graph */
+	int own_graph;		/* opts.graph was made here */
+	enum hi_walk_mode mode;
+	int copy;		/* walks a copy (else in place) */
+	struct hi_gcinfo *info;
 	struct hi_heap_diag diag;
-	if (!info) {
-		hi_error("out of memory");
-		return hi_cmd_fail(app->interp);
+	uint64_t copied;
+	struct hi_snap_stats sst;
+	unsigned long long live_reads, zero_reads;
+};
+
+static void drop_graph(struct walk_run *w)
+{
+	if (w->own_graph && w->opts.graph) {
+		hi_heapgraph_free(w->opts.graph);
+		free(w->opts.graph);
 	}
-	if (app->session.attached && !app->session.image) {
-		/* Outside the pause: numpy's layouts.  */
-		hi_np_prepare(&app->session.py);
-	}
+	if (w->own_graph)
+		w->opts.graph = NULL;
+}
+
+/* Prepare (outside the pause), stop, walk the copy or the target in
+ * place, resume.  0; -1 with hi_errmsg() set; -2 with the Tcl error set
+ * (the stop failed).  */
+static int walk_once(struct walk_run *w, struct hi_census *out, hi_cmd_after_fn after, void *after_arg)
+{
+	struct hi_app *app = w->app;
+	struct hi_walk_report *wr = &app->walked;
+	struct hi_heap_opts *opts = &w->opts;
 	/* The graph's room, as the last census of this target needed and a
 	 * little more, allocated and touched before the target stops.  */
-	if (!opts->graph && keep_graph() && !opts->nroots && !opts->max_objects) {
+	if (w->own_graph) {
 		opts->graph = malloc(sizeof *opts->graph);
 		if (opts->graph) {
 			hi_heapgraph_init(opts->graph);
@@ -234,10 +239,10 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 	 * the copy was not asked for by name and cannot be had (past its
 	 * bound, or no memory for it), the census is taken in place.  */
 	struct hi_snap *prep = NULL;
-	if (copy) {
+	if (w->copy) {
 		int over;
 		prep = hi_snap_prepare(app->session.target.reader, hi_cmd_copy_bound(), 0, &over);
-		if (!prep && mode == HI_WALK_AUTO) {
+		if (!prep && w->mode == HI_WALK_AUTO) {
 			if (over)
 				snprintf(wr->why, sizeof wr->why,
 					 "a copy would take more than the %llu MiB allowed (HEAPINSPECT_COPY_MB, by default half of MemAvailable)",
@@ -245,70 +250,51 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 			else
 				snprintf(wr->why, sizeof wr->why, "%s", hi_errmsg());
 			hi_error_clear();
-			copy = 0;
+			w->copy = 0;
 		} else if (!prep) {
-			free(info);
-			if (opts->graph != opts_in->graph) {
-				hi_heapgraph_free(opts->graph);
-				free(opts->graph);
-			}
-			return hi_cmd_fail(app->interp);
+			return -1;
 		}
 	}
 	/* The emulator with its natives (found in every module's
 	 * relocations), for the walk in place; a walk of a copy makes its
 	 * own on the copy.  */
-	if (!copy && app->session.attached && !app->session.image)
+	if (!w->copy && app->session.attached && !app->session.image)
 		hi_py_emu(&app->session.py);
 	if (hi_cmd_stop(app) != TCL_OK) {
 		hi_snap_free(prep);
-		free(info);
-		if (opts->graph != opts_in->graph) {
-			hi_heapgraph_free(opts->graph);
-			free(opts->graph);
-		}
-		return TCL_ERROR;
+		return -2;
 	}
 	struct hi_py *py = &app->session.py;
 	struct hi_mem *live = py->mem, *snap = NULL;
-	uint64_t copied = 0;
-	struct hi_snap_stats sst = { 0 };
-	unsigned long long live_reads = 0, zero_reads = 0;
 	int rc;
-	if (copy) {
+	if (w->copy) {
 		snap = hi_snap_take(prep);
-		if (!snap && mode == HI_WALK_AUTO && hi_errclass() != HI_E_GONE) {
+		if (!snap && w->mode == HI_WALK_AUTO && hi_errclass() != HI_E_GONE) {
 			/* No copy after all (memory ran short while stopped):
 			 * stopped already, the census is taken in place.  */
 			snprintf(wr->why, sizeof wr->why, "%s", hi_errmsg());
 			hi_error_clear();
-			copy = 0;
+			w->copy = 0;
 		}
 	}
-	if (copy) {
+	if (w->copy) {
 		/* The pause ends here; a copy of a process that died while it
 		 * was taken is not kept.  */
 		if (hi_session_resume(&app->session) < 0) {
 			hi_mem_close(snap);
 			snap = NULL;
 		}
-		if (!snap) {
-			free(info);
-			if (opts->graph != opts_in->graph) {
-				hi_heapgraph_free(opts->graph);
-				free(opts->graph);
-			}
-			return hi_cmd_fail(app->interp);
-		}
-		copied = hi_mem_image_bytes(snap);
+		if (!snap)
+			return -1;
+		w->copied = hi_mem_image_bytes(snap);
 		hi_py_use_mem(py, snap);
-		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
+		rc = hi_heap_census(py, opts, out, w->info, &w->diag, app->session.who);
 		if (rc == 0 && after)
 			rc = after(py, after_arg);
 		hi_py_use_mem(py, live);
-		sst = *hi_mem_snapshot_stats(snap);
-		live_reads = hi_mem_stats(snap)->live_reads;
-		zero_reads = hi_mem_stats(snap)->zero_reads;
+		w->sst = *hi_mem_snapshot_stats(snap);
+		w->live_reads = hi_mem_stats(snap)->live_reads;
+		w->zero_reads = hi_mem_stats(snap)->zero_reads;
 		/* What the copy lacks is read from the process; if it died
 		 * meanwhile, those reads failed and the census is not whole. */
 		if (rc == 0 && hi_mem_target_gone(snap)) {
@@ -319,7 +305,7 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 		}
 		hi_mem_close(snap);
 	} else {
-		rc = hi_heap_census(py, opts, out, info, &diag, app->session.who);
+		rc = hi_heap_census(py, opts, out, w->info, &w->diag, app->session.who);
 		if (rc == 0 && after)
 			rc = after(py, after_arg);
 		/* A census of a process that died while it was taken is not a
@@ -327,60 +313,61 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 		if (hi_session_resume(&app->session) < 0)
 			rc = -1;
 	}
-	progress_end(&progress);
-	wr->taken = rc == 0;
-	wr->serial = app->session.serial;
-	wr->copied = copy;
-	wr->bytes = copied;
-	wr->pause_ms = app->session.target.last_pause * 1e3;
-	if (rc == 0 && app->verbose && !copy && wr->why[0])
-		fprintf(stderr, "heapinspect: %s: took the census in place, not on a copy: %s\n", app->session.who,
-			wr->why);
-	if (rc == 0 && app->verbose && !copy)
-		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads%s\n", app->session.who,
-			hi_mem_stats(live)->bytes_read / 1048576.0,
-			(unsigned long long)hi_mem_stats(live)->chunk_fills,
-			hi_mem_stats(live)->fallback
+	return rc;
+}
+
+/* Under -v: how the census read the target, and what it could not do.  */
+static void report(struct walk_run *w, const struct hi_census *out)
+{
+	struct hi_app *app = w->app;
+	struct hi_py *py = &app->session.py;
+	const struct hi_heap_diag *d = &w->diag;
+	const struct hi_snap_stats *sst = &w->sst;
+	const char *who = app->session.who;
+	if (!w->copy && app->walked.why[0])
+		fprintf(stderr, "heapinspect: %s: took the census in place, not on a copy: %s\n", who, app->walked.why);
+	if (!w->copy)
+		fprintf(stderr, "heapinspect: %s: read %.1f MiB in %llu bulk reads%s\n", who,
+			hi_mem_stats(py->mem)->bytes_read / 1048576.0,
+			(unsigned long long)hi_mem_stats(py->mem)->chunk_fills,
+			hi_mem_stats(py->mem)->fallback
 				? " from /proc/PID/mem (process_vm_readv is not allowed here, as seccomp may forbid it)"
 				: "");
-	if (rc == 0 && app->verbose && copy) {
+	if (w->copy) {
 		fprintf(stderr,
 			"heapinspect: %s: copied %.1f MiB (the present pages of %.1f MiB of writable mappings) while stopped, then walked the copy; %llu reads went to the live process (read-only data, and the %.1f MiB swapped out), %llu to pages never touched (zeros)\n",
-			app->session.who, copied / 1048576.0, sst.mapped / 1048576.0, live_reads,
-			sst.swapped / 1048576.0, zero_reads);
+			who, w->copied / 1048576.0, sst->mapped / 1048576.0, w->live_reads, sst->swapped / 1048576.0,
+			w->zero_reads);
 		fprintf(stderr,
 			"heapinspect: %s: the copy: %.1f MiB made ready in %.1f ms before the stop (%s); stopped, planned in %.1f ms and copied %llu ranges in %llu calls in %.1f ms (%.1f GB/s)\n",
-			app->session.who, sst.prepared / 1048576.0, sst.prepare_s * 1e3,
-			sst.huge ? "huge pages asked for" : "small pages", sst.plan_s * 1e3,
-			(unsigned long long)sst.ranges, (unsigned long long)sst.calls, sst.copy_s * 1e3,
-			sst.copy_s > 0 ? sst.copied / sst.copy_s / 1e9 : 0.0);
-		if (sst.proc_mem)
+			who, sst->prepared / 1048576.0, sst->prepare_s * 1e3,
+			sst->huge ? "huge pages asked for" : "small pages", sst->plan_s * 1e3,
+			(unsigned long long)sst->ranges, (unsigned long long)sst->calls, sst->copy_s * 1e3,
+			sst->copy_s > 0 ? sst->copied / sst->copy_s / 1e9 : 0.0);
+		if (sst->proc_mem)
 			fprintf(stderr, "heapinspect: %s: copied %.1f MiB from /proc/PID/mem (process_vm_readv is not allowed here, as seccomp may forbid it)\n",
-				app->session.who, sst.proc_mem / 1048576.0);
-		if (sst.grown)
+				who, sst->proc_mem / 1048576.0);
+		if (sst->grown)
 			fprintf(stderr, "heapinspect: %s: %.1f MiB grew after the plan and were copied into memory found while stopped\n",
-				app->session.who, sst.grown / 1048576.0);
+				who, sst->grown / 1048576.0);
 	}
-	if (rc == 0 && app->verbose)
-		fprintf(stderr,
-			"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"
-			"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of C types not followed, %llu followed only through __dict__ and tp_members, %llu through their own tp_traverse run in the emulator; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
-			app->session.who, (unsigned long long)out->objects, (unsigned long long)diag.gc_objects,
-			(unsigned long long)diag.frames, info->ninterps, app->session.target.last_pause * 1e3,
-			app->session.who, (unsigned long long)diag.bad_type, (unsigned long long)diag.bad_ptr,
-			(unsigned long long)diag.undecoded, (unsigned long long)diag.generic,
-			(unsigned long long)diag.emulated,
-			(unsigned long long)diag.inconsistent,
-			(unsigned long long)diag.bad_reads, (unsigned long long)info->broken_lists);
-	if (rc == 0 && app->verbose && (diag.sizeof_emulated || diag.sizeof_failed))
+	fprintf(stderr,
+		"heapinspect: %s: %llu objects from %llu on GC lists and %llu running frames of %d interpreter(s); paused %.1f ms\n"
+		"heapinspect: %s: skipped %llu referents with bad types and %llu bad pointers; %llu objects of C types not followed, %llu followed only through __dict__ and tp_members, %llu through their own tp_traverse run in the emulator; %llu inconsistent; %llu unreadable fields; %llu broken GC lists\n",
+		who, (unsigned long long)out->objects, (unsigned long long)d->gc_objects, (unsigned long long)d->frames,
+		w->info->ninterps, app->session.target.last_pause * 1e3, who, (unsigned long long)d->bad_type,
+		(unsigned long long)d->bad_ptr, (unsigned long long)d->undecoded, (unsigned long long)d->generic,
+		(unsigned long long)d->emulated, (unsigned long long)d->inconsistent, (unsigned long long)d->bad_reads,
+		(unsigned long long)w->info->broken_lists);
+	if (d->sizeof_emulated || d->sizeof_failed)
 		fprintf(stderr, "heapinspect: %s: %llu objects sized by their C type's own __sizeof__ run in the emulator; %llu whose call failed sized by the default rule\n",
-			app->session.who, (unsigned long long)diag.sizeof_emulated, (unsigned long long)diag.sizeof_failed);
-	if (rc == 0 && app->verbose && diag.sizeof_python)
+			who, (unsigned long long)d->sizeof_emulated, (unsigned long long)d->sizeof_failed);
+	if (d->sizeof_python)
 		fprintf(stderr, "heapinspect: %s: %llu objects whose class defines __sizeof__ in Python (never run): sized as their C base sizes them\n",
-			app->session.who, (unsigned long long)diag.sizeof_python);
-	if (rc == 0 && app->verbose && py->emu) {
+			who, (unsigned long long)d->sizeof_python);
+	if (py->emu) {
 		const struct hi_emu_stats *es = hi_emu_stats(py->emu);
-		fprintf(stderr, "heapinspect: %s: emulator: %llu calls:", app->session.who, es->calls);
+		fprintf(stderr, "heapinspect: %s: emulator: %llu calls:", who, es->calls);
 		for (int i = 0; i < HI_EMU_NENDS; i++)
 			if (es->ends[i])
 				fprintf(stderr, " %llu %s", es->ends[i], hi_emu_end_name((enum hi_emu_end)i));
@@ -393,28 +380,100 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 		if (es->ends[HI_EMU_SYSCALL])
 			fprintf(stderr, "; the last system call: code at 0x%llx", (unsigned long long)es->syscall_pc);
 		fputc('\n', stderr);
-	} else if (rc == 0 && app->verbose && py->emu_off) {
-		fprintf(stderr, "heapinspect: %s: emulator: %s\n", app->session.who,
+	} else if (py->emu_off) {
+		fprintf(stderr, "heapinspect: %s: emulator: %s\n", who,
 			py->emu_off == 2 ? "could not start (Unicorn reserves 1 GiB of address space; raise ulimit -v)"
 			: hi_emu_available() ? "off (HEAPINSPECT_EMULATE=0)"
 					     : "not built in (configure found no Unicorn)");
 	}
-	if (rc == 0 && app->verbose)
-		report_types(app, py);
-	if (rc == 0 && app->verbose && diag.hidden)
+	report_types(app, py);
+	if (d->hidden)
 		fprintf(stderr, "heapinspect: %s: %llu objects reachable only through numpy bases and dtypes (gc-based tools miss them)\n",
-			app->session.who, (unsigned long long)diag.hidden);
-	if (opts->graph && opts->graph != opts_in->graph) {
-		if (rc == 0 && hi_heapgraph_finish(opts->graph) == 0) {
-			opts->graph->relative = opts->baseline || opts->mark;
-			app->graph = opts->graph;
+			who, (unsigned long long)d->hidden);
+}
+
+/* May a census that skipped something be taken once more?  Only one of
+ * a live target, whose caller kept nothing of the walk but the census,
+ * the baseline's record and the graph made here.  */
+static int may_retry(const struct walk_run *w, const struct hi_heap_opts *opts_in, hi_cmd_after_fn after)
+{
+	const struct hi_session *s = &w->app->session;
+	return s->attached && !s->image && !after && !opts_in->observe && !opts_in->graph && !opts_in->nroots &&
+	       !opts_in->max_objects;
+}
+
+int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_walk_mode mode, struct hi_census *out,
+		hi_cmd_after_fn after, void *after_arg)
+{
+	struct hi_walk_report *wr = &app->walked;
+	memset(wr, 0, sizeof *wr);
+	struct walk_run w = { .app = app, .opts = *opts_in, .mode = mode };
+	/* An image is a copy already.  */
+	w.copy = mode != HI_WALK_INPLACE && app->session.attached && !app->session.image;
+	w.own_graph = !opts_in->graph && keep_graph() && !opts_in->nroots && !opts_in->max_objects;
+	struct progress progress;
+	progress_init(&progress, app->session.who);
+	if (!w.opts.progress) {
+		w.opts.progress = progress_show;
+		w.opts.progress_arg = &progress;
+	}
+	/* The last census's graph is dropped before the next is taken: the
+	 * two are never held at once.  */
+	hi_cmd_forget_graph(app);
+	w.info = malloc(sizeof *w.info);
+	if (!w.info) {
+		hi_error("out of memory");
+		return hi_cmd_fail(app->interp);
+	}
+	/* Outside the pause: numpy's layouts.  */
+	if (app->session.attached && !app->session.image)
+		hi_np_prepare(&app->session.py);
+	int rc;
+	uint64_t first_skipped = 0;
+	for (int attempt = 0;; attempt++) {
+		rc = walk_once(&w, out, after, after_arg);
+		uint64_t skipped = rc == 0 ? hi_heap_skipped(&w.diag, w.info->broken_lists) : 0;
+		if (rc != 0 || !skipped || attempt > 0 || !may_retry(&w, opts_in, after))
+			break;
+		/* A thread stopped halfway through changing an object (a list
+		 * being resized, a dict being rebuilt) leaves a reference that
+		 * does not check out for an instant: the census is taken once
+		 * more, a moment later.  Skips that stay are reported.  */
+		first_skipped = skipped;
+		char by[sizeof out->by];
+		memcpy(by, out->by, sizeof by);
+		hi_census_free(out);
+		hi_census_init(out, by);
+		if (w.opts.record) {
+			hi_keyset_free(w.opts.record);
+			hi_keyset_init(w.opts.record);
+		}
+		drop_graph(&w);
+		memset(wr, 0, sizeof *wr);
+		w.copy = mode != HI_WALK_INPLACE;
+	}
+	progress_end(&progress);
+	wr->taken = rc == 0;
+	wr->serial = app->session.serial;
+	wr->copied = w.copy;
+	wr->bytes = w.copied;
+	wr->pause_ms = app->session.target.last_pause * 1e3;
+	if (rc == 0 && app->verbose && first_skipped)
+		fprintf(stderr, "heapinspect: %s: the first census skipped %llu references that did not check out (a thread stopped halfway through changing an object): taken once more\n",
+			app->session.who, (unsigned long long)first_skipped);
+	if (rc == 0 && app->verbose)
+		report(&w, out);
+	if (w.own_graph && w.opts.graph) {
+		if (rc == 0 && hi_heapgraph_finish(w.opts.graph) == 0) {
+			w.opts.graph->relative = w.opts.baseline || w.opts.mark;
+			app->graph = w.opts.graph;
 			app->graph_serial = app->session.serial;
+			w.opts.graph = NULL;
 		} else {
 			if (rc == 0 && app->verbose)
 				fprintf(stderr, "heapinspect: %s: out of memory for the reference graph: not kept\n",
 					app->session.who);
-			hi_heapgraph_free(opts->graph);
-			free(opts->graph);
+			drop_graph(&w);
 		}
 	}
 	if (rc == 0 && app->verbose && app->graph)
@@ -422,11 +481,12 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 			app->session.who, app->graph->n, (unsigned long long)hi_graph_edges(&app->graph->refs),
 			(unsigned long long)app->graph->lost, hi_heapgraph_bytes(app->graph) / 1048576.0);
 	if (rc == 0) {
-		out->skipped = hi_heap_skipped(&diag, info->broken_lists);
-		out->unfollowed = diag.undecoded + diag.generic;
-		out->unsized = diag.sizeof_failed;
+		out->skipped = hi_heap_skipped(&w.diag, w.info->broken_lists);
+		out->unfollowed = w.diag.undecoded + w.diag.generic;
+		out->unsized = w.diag.sizeof_failed;
 	}
-	free(info);
+	free(w.info);
+	if (rc == -2)
+		return TCL_ERROR;
 	return rc < 0 ? hi_cmd_fail(app->interp) : TCL_OK;
 }
-
