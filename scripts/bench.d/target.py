@@ -12,6 +12,8 @@ one per line, answered on stdout:
     gap            print the longest gap since reset, in ms
     census         time gc.get_objects() + gc.get_referents() over everything
                    (the in-process reference), print objects and seconds
+    heapy          time heapy's warm hp.heap() (a first call, then the one
+                   timed), print seconds, or n/a when guppy3 does not import
     quit
 """
 import gc
@@ -78,5 +80,19 @@ for line in sys.stdin:
         dt = time.perf_counter() - t0
         del seen, stack
         print('%d %.4f' % (count, dt), flush=True)
+    elif cmd == 'heapy':
+        try:
+            from guppy import hpy
+        except ImportError:
+            print('n/a', flush=True)
+            continue
+        hp = hpy()
+        hp.heap()
+        t0 = time.perf_counter()
+        h = hp.heap()
+        dt = time.perf_counter() - t0
+        del h, hp
+        gc.collect()
+        print('%.4f' % dt, flush=True)
     elif cmd == 'quit':
         break
