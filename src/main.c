@@ -16,6 +16,9 @@
  * The target is detached on every path; should heapinspect itself die,
  * the kernel detaches it.  */
 #include "config.h"
+#ifdef HAVE_MALLOC_H
+#include <malloc.h>
+#endif
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -310,6 +313,14 @@ static void stop_program(pid_t pid)
 
 int main(int argc, char **argv)
 {
+	/* Large blocks (a census's graph and baseline, a copy's plan) come
+	 * from their own mappings and go back when freed, whatever came
+	 * before: glibc would otherwise raise its threshold after the first
+	 * large free and keep later ones on a heap that does not shrink, so
+	 * that a long session's memory would settle higher than it needs.  */
+#ifdef M_MMAP_THRESHOLD
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+#endif
 	hi_output_guard_fds();
 	const char **scripts = calloc(argc > 0 ? argc : 1, sizeof *scripts);
 	int nscripts = 0, verbose = 0, have_pid = 0, run = 0, nfargs = 0;

@@ -77,13 +77,45 @@ ppid_=$pid
 
 # ---- no debug information ----
 if [ "$py" = /usr/bin/python3.11 ]; then
-	HEAPINSPECT_DEBUGINFO_PATH=/nonexistent hi attach "$ppid_" -e heap
+	# No DWARF, and no answers kept from an earlier attach to this build.
+	HEAPINSPECT_CACHE_DIR= HEAPINSPECT_DEBUGINFO_PATH=/nonexistent hi attach "$ppid_" -e heap
 	rc=$?
 	[ $rc = 6 ] && one_line && grep -q "pid $ppid_: no debug information for /usr/bin/python3.11" "$err" &&
 		grep -q "apt-get install python3.11-dbg" "$err" && grep -q DEBUGINFOD_URLS "$err"
 	ok $? "a Python without debug info exits 6 and names python3.11-dbg (got $rc)" "$err"
 	running "$ppid_"
 	ok $? "the target runs on after the debug-info error (state $(state "$ppid_"))"
+
+	# ---- the DWARF's answers kept per build id ----
+	cache="$WORK/dwcache"
+	HEAPINSPECT_CACHE_DIR="$cache" hi attach "$ppid_" -e 'heap -format json' -e info
+	rc=$?
+	cp "$out" "$WORK/dwarf.out"
+	file=$(ls "$cache"/*.dwarf 2>/dev/null)
+	[ $rc = 0 ] && [ -n "$file" ] && head -1 "$file" | grep -q '^heapinspect-dwarf-cache 1 [0-9a-f]*$' &&
+		! grep -q 'layouts from:' "$out"
+	ok $? "a first attach reads the DWARF and keeps its answers in a file named by the build id ($file)" "$err"
+	HEAPINSPECT_CACHE_DIR="$cache" HEAPINSPECT_DEBUGINFO_PATH=/nonexistent hi attach "$ppid_" -e 'heap -format json' -e info
+	rc=$?
+	[ $rc = 0 ] && grep -q "^layouts from: its answers kept in $file\$" "$out" &&
+		[ "$(head -1 "$out")" = "$(head -1 "$WORK/dwarf.out")" ]
+	ok $? "the next attach to the build takes its layouts from them, debug info hidden, and the census is the same (rc $rc)" "$err$(head -c 300 "$out")"
+	# A question the file lacks, with the DWARF gone: refused, naming it.
+	grep -v "^sizeof$(printf '\037')PyObject	" "$file" > "$file.new" && mv "$file.new" "$file"
+	HEAPINSPECT_CACHE_DIR="$cache" HEAPINSPECT_DEBUGINFO_PATH=/nonexistent hi attach "$ppid_" -e heap
+	rc=$?
+	[ $rc = 6 ] && one_line && grep -q 'lack "sizeof PyObject" and its debug information cannot be read' "$err"
+	ok $? "answers that lack a question, with the debug info gone, are refused with exit 6 (got $rc)" "$err"
+	# A file of another build or format is not trusted: the DWARF is read.
+	sed -i '1s/ [0-9a-f]*$/ 0123456789abcdef/' "$file"
+	echo "sizeof$(printf '\037')PyObject	999" >> "$file"
+	HEAPINSPECT_CACHE_DIR="$cache" hi attach "$ppid_" -e 'heap -format json' -e info
+	rc=$?
+	[ $rc = 0 ] && [ "$(head -1 "$out")" = "$(head -1 "$WORK/dwarf.out")" ] && ! grep -q 'layouts from:' "$out" &&
+		head -1 "$file" | grep -qv 0123456789abcdef && ! grep -q '	999$' "$file"
+	ok $? "a file naming another build is ignored and rewritten from the DWARF (rc $rc)" "$err"
+	running "$ppid_"
+	ok $? "the target runs on (state $(state "$ppid_"))"
 else
 	skip "no debug information" "needs Debian's /usr/bin/python3.11"
 fi

@@ -22,7 +22,8 @@ static const char *const info_formats[] = { "table", "json", "tcl", NULL };
 static const struct hi_argspec info_args[] = {
 	{ "-format", HI_ARG_CHOICE, "F", info_formats,
 	  .help = "table (the default), json, or tcl (a dict: pid python\n"
-		  "executable runtime debuginfo threads interpreters\n"
+		  "executable runtime debuginfo layout_from (dwarf or\n"
+		  "cache) dwarf_cache threads interpreters\n"
 		  "gc_objects pause_ms last_census interpreter; last_census:\n"
 		  "mode (copy, inplace or none) copied pause_ms why;\n"
 		  "interpreter, a list of dicts: id threads threads_broken gc)" },
@@ -40,6 +41,10 @@ static void emit_info(struct hi_emit *e, const struct hi_session *s, const struc
 	hi_emit_str(e, "executable", exe);
 	hi_emit_str(e, "runtime", hi_dbg_python_path(s->dbg));
 	hi_emit_str(e, "debuginfo", hi_dbg_debug_path(s->dbg));
+	/* Where the layouts came from: the DWARF read now, or the answers it
+	 * gave an earlier attach to this build, kept by its build id.  */
+	hi_emit_str(e, "layout_from", hi_dbg_dwarf_read(s->dbg) ? "dwarf" : "cache");
+	hi_emit_str(e, "dwarf_cache", hi_dbg_cache_file(s->dbg) ? hi_dbg_cache_file(s->dbg) : "");
 	hi_emit_i64(e, "threads", os_threads);
 	hi_emit_i64(e, "interpreters", gi->ninterps);
 	hi_emit_u64(e, "gc_objects", gi->objects);
@@ -84,6 +89,8 @@ static void info_table(FILE *o, Tcl_Obj *v, int all)
 	fprintf(o, "executable:   %s\n", hi_view_str(v, "executable"));
 	fprintf(o, "runtime in:   %s\n", hi_view_str(v, "runtime"));
 	fprintf(o, "debug info:   %s\n", hi_view_str(v, "debuginfo"));
+	if (!strcmp(hi_view_str(v, "layout_from"), "cache"))
+		fprintf(o, "layouts from: its answers kept in %s\n", hi_view_str(v, "dwarf_cache"));
 	fprintf(o, "threads:      %d\n", (int)hi_view_int(v, "threads"));
 	fprintf(o, "interpreters: %d\n", (int)hi_view_int(v, "interpreters"));
 	Tcl_Obj **in;

@@ -43,6 +43,14 @@ struct hi_dbg {
 	struct sym_entry *renamed[NSYMBUCKETS];
 	int syms_loaded;
 	double index_seconds;
+	uint64_t start;		/* where the module is loaded */
+	/* The answers kept for this build (dwcache.h), and how to load the
+	 * DWARF when a question is not among them (once; dwarf_failed when
+	 * there is none).  */
+	struct hi_dwcache *cache;
+	int (*load_dwarf)(struct hi_dbg *d);
+	int dwarf_failed;
+	char missed[200];	/* the first question neither could answer */
 };
 
 /* Index the top-level types of every unit of DW (dwindex.c).  */

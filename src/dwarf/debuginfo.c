@@ -16,6 +16,8 @@
 #include "proc/target.h"
 
 #include "dwarf/dbg-impl.h"
+#include "dwarf/dwcache.h"
+#include "dwarf/dwindex.h"
 
 /* ---- finding ELF files of a process, container-aware ---- */
 
@@ -305,20 +307,20 @@ static int find_python_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_A
 	return DWARF_CB_OK;
 }
 
-/* Make MOD the module D describes: its path, its DWARF (and DWZ alt
- * file) indexed by type name.  -1 when it has no DWARF (dwfl_errmsg says
- * why).  */
-static int load_dwarf(struct hi_dbg *d, Dwfl_Module *mod)
+/* Load D's DWARF (and DWZ alt file), indexed by type name.  -1 when it
+ * has none (dwfl_errmsg says why).  */
+static int load_dwarf(struct hi_dbg *d)
 {
-	d->mod = mod;
-	const char *mname = dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-	d->python_path = strdup(mname ? mname : "?");
-	version_from_name(d->python_path, d->name_version, sizeof d->name_version);
-
+	if (d->dw)
+		return 0;
+	if (d->dwarf_failed)
+		return -1;
 	double t0 = hi_now();
 	d->dw = dwfl_module_getdwarf(d->mod, &d->bias);
-	if (!d->dw)
+	if (!d->dw) {
+		d->dwarf_failed = 1;
 		return -1;
+	}
 	const char *mainfile = NULL, *debugfile = NULL;
 	dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
 	const char *shown = debugfile ? debugfile : (mainfile ? mainfile : d->python_path);
@@ -326,13 +328,62 @@ static int load_dwarf(struct hi_dbg *d, Dwfl_Module *mod)
 	snprintf(prefix, sizeof prefix, "/proc/%d/root/", (int)d->pid);
 	if (d->pid > 0 && strncmp(shown, prefix, strlen(prefix)) == 0)
 		shown += strlen(prefix) - 1;	/* the target's own view of the path */
+	free(d->debug_path);
 	d->debug_path = strdup(shown);
+	hi_dwcache_put(d->cache, "debugfile", d->debug_path ? d->debug_path : "?");
 	hi_dwindex_add(d, d->dw);
 	Dwarf *alt = dwarf_getalt(d->dw);
 	if (alt)
 		hi_dwindex_add(d, alt);
-	d->index_seconds = hi_now() - t0;
+	d->index_seconds += hi_now() - t0;
 	return 0;
+}
+
+/* Make MOD the module D describes: its path, and its DWARF: the answers
+ * cached for its build id when there are any (the DWARF is then loaded
+ * only for a question they lack), else the DWARF now.  -1 when it has
+ * neither (dwfl_errmsg says why).  */
+static int use_module(struct hi_dbg *d, Dwfl_Module *mod)
+{
+	d->mod = mod;
+	Dwarf_Addr start = 0;
+	const char *mname = dwfl_module_info(d->mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	d->start = start;
+	d->python_path = strdup(mname ? mname : "?");
+	version_from_name(d->python_path, d->name_version, sizeof d->name_version);
+	unsigned char id[64];
+	char hex[sizeof id * 2 + 1];
+	size_t n = hi_dbg_build_id(d, id, sizeof id);
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	hex[2 * n] = '\0';
+	d->cache = hi_dwcache_open(hex);
+	d->load_dwarf = load_dwarf;
+	if (hi_dwcache_loaded(d->cache)) {
+		const char *p = hi_dwcache_get(d->cache, "debugfile");
+		d->debug_path = strdup(p ? p : d->python_path);
+		return 0;
+	}
+	return load_dwarf(d);
+}
+
+/* A question the cached answers lacked while the DWARF was gone was
+ * answered "absent", which a layout may take for a variant: refuse
+ * instead, whatever the load made of it.  */
+int hi_dbg_refuse_missed(const struct hi_dbg *d, const char *who)
+{
+	const char *q = hi_dbg_missed(d);
+	if (!q)
+		return 0;
+	char shown[200];
+	snprintf(shown, sizeof shown, "%s", q);
+	for (char *p = shown; *p; p++)
+		if (*p == '\x1f')
+			*p = ' ';
+	hi_error("%s: the DWARF answers kept for this build of %s (%s) lack \"%s\" and its debug information cannot be read; install its debug symbols or set DEBUGINFOD_URLS",
+		 who, hi_dbg_python_path(d), hi_dwcache_path(d->cache) ? hi_dwcache_path(d->cache) : "?", shown);
+	hi_error_class(HI_E_NODEBUG);
+	return -1;
 }
 
 static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
@@ -362,13 +413,15 @@ static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 		}
 		return NULL;
 	}
-	if (load_dwarf(d, c.python) < 0) {
+	if (use_module(d, c.python) < 0) {
 		const char *v = d->name_version[0] ? d->name_version : "3";
 		hi_error("%s: no debug information for %s (%s); install its debug symbols (Debian/Ubuntu: apt-get install python%s-dbg; Fedora: dnf debuginfo-install python%s) or set DEBUGINFOD_URLS",
 			 who, d->python_path, dwfl_errmsg(-1), v, v);
 		hi_error_class(HI_E_NODEBUG);
 		return NULL;
 	}
+	if (hi_dbg_sizeof(d, "PyObject") < 0 && hi_dbg_refuse_missed(d, who) < 0)
+		return NULL;
 	if (hi_dbg_sizeof(d, "PyObject") < 0) {
 		hi_error("%s: the debug information of %s does not describe PyObject; it is not CPython's, or it is incomplete",
 			 who, d->python_path);
@@ -500,7 +553,7 @@ static struct hi_dbg *open_named(struct hi_dbg *d, const char *name, const char 
 		hi_dbg_close(d);
 		return NULL;
 	}
-	if (load_dwarf(d, c.found) < 0) {
+	if (use_module(d, c.found) < 0) {
 		hi_error("%s: no debug information for %s (%s)", who, d->python_path, dwfl_errmsg(-1));
 		hi_error_class(HI_E_NODEBUG);
 		hi_dbg_close(d);
@@ -578,6 +631,7 @@ void hi_dbg_close(struct hi_dbg *d)
 {
 	if (!d)
 		return;
+	hi_dwcache_close(d->cache);
 	hi_dwindex_free(d);
 	for (int i = 0; i < NSYMBUCKETS; i++) {
 		for (struct sym_entry *e = d->syms[i], *n; e; e = n) {
@@ -600,6 +654,8 @@ void hi_dbg_close(struct hi_dbg *d)
 const char *hi_dbg_python_path(const struct hi_dbg *d) { return d->python_path; }
 const char *hi_dbg_exe_path(const struct hi_dbg *d) { return d->exe_path; }
 const char *hi_dbg_debug_path(const struct hi_dbg *d) { return d->debug_path; }
+const char *hi_dbg_cache_file(const struct hi_dbg *d) { return hi_dwcache_path(d->cache); }
+int hi_dbg_dwarf_read(const struct hi_dbg *d) { return d->dw != NULL; }
 const char *hi_dbg_name_version(const struct hi_dbg *d) { return d->name_version; }
 double hi_dbg_index_seconds(const struct hi_dbg *d) { return d->index_seconds; }
 pid_t hi_dbg_pid(const struct hi_dbg *d) { return d->pid; }

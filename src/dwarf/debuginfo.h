@@ -58,6 +58,17 @@ void hi_dbg_close(struct hi_dbg *d);
 const char *hi_dbg_python_path(const struct hi_dbg *d);
 const char *hi_dbg_exe_path(const struct hi_dbg *d);
 const char *hi_dbg_debug_path(const struct hi_dbg *d);
+/* The file of the DWARF's answers kept for this build (dwcache.h), NULL
+ * when the cache is off; and whether the DWARF itself was read (else the
+ * cached answers stood in for it).  */
+const char *hi_dbg_cache_file(const struct hi_dbg *d);
+int hi_dbg_dwarf_read(const struct hi_dbg *d);
+
+/* When a question was put that neither the cached answers nor the DWARF
+ * could answer (hi_dbg_missed, dwindex.h): -1 with hi_errmsg() saying
+ * which, from which cache, and the remedies (class HI_E_NODEBUG); else
+ * 0.  */
+int hi_dbg_refuse_missed(const struct hi_dbg *d, const char *who);
 /* "3.11" as read from the module name, or "" if it does not say.  */
 const char *hi_dbg_name_version(const struct hi_dbg *d);
 

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dwarf/dbg-impl.h"
+#include "dwarf/dwcache.h"
 #include "dwarf/dwindex.h"
+#include <stdio.h>
 #include "util/hash.h"
 
 
@@ -118,7 +120,7 @@ static int type_of(struct hi_dbg *d, Dwarf_Die *die, Dwarf_Die *out)
 	return complete(d, out);
 }
 
-int64_t hi_dbg_sizeof(struct hi_dbg *d, const char *type)
+static int64_t dw_sizeof(struct hi_dbg *d, const char *type)
 {
 	Dwarf_Die die;
 	Dwarf_Word size;
@@ -174,7 +176,7 @@ static int find_member(struct hi_dbg *d, Dwarf_Die *agg, const char *name, size_
 	return -1;
 }
 
-int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi_field *f)
+static int dw_field(struct hi_dbg *d, const char *type, const char *path, struct hi_field *f)
 {
 	Dwarf_Die agg, m, mt;
 	if (lookup_type(d, type, &agg) < 0)
@@ -243,7 +245,7 @@ int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi
 	return 0;
 }
 
-int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int64_t *out)
+static int dw_enum_value(struct hi_dbg *d, const char *type, const char *name, int64_t *out)
 {
 	Dwarf_Die e, child;
 	if (lookup_type(d, type, &e) < 0 || dwarf_tag(&e) != DW_TAG_enumeration_type || dwarf_child(&e, &child) != 0)
@@ -324,7 +326,7 @@ static int local_symbol(struct hi_dbg *d, const char *name, uint64_t size, uint6
 	return found ? 0 : -1;
 }
 
-int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v)
+static int dw_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v)
 {
 	Dwarf_CU *cu = NULL;
 	Dwarf_Die cudie, subdie;
@@ -351,6 +353,119 @@ int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct h
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	return -1;
+}
+
+/* ---- the questions, through the cache of answers (dwcache.h) ---- */
+
+/* Is the DWARF there to ask?  Loaded now if the cached answers stood in
+ * for it so far; when there is none, Q is remembered as the question
+ * nothing could answer (hi_dbg_missed).  */
+static int have_dwarf(struct hi_dbg *d, const char *q)
+{
+	if (d->dw)
+		return 1;
+	if (d->load_dwarf && d->load_dwarf(d) == 0)
+		return 1;
+	if (!d->missed[0])
+		snprintf(d->missed, sizeof d->missed, "%s", q);
+	return 0;
+}
+
+int64_t hi_dbg_sizeof(struct hi_dbg *d, const char *type)
+{
+	char q[300];
+	snprintf(q, sizeof q, "sizeof\x1f%s", type);
+	const char *a = hi_dwcache_get(d->cache, q);
+	if (a)
+		return strtoll(a, NULL, 10);
+	if (!have_dwarf(d, q))
+		return -1;
+	int64_t v = dw_sizeof(d, type);
+	char buf[32];
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	hi_dwcache_put(d->cache, q, buf);
+	return v;
+}
+
+int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi_field *f)
+{
+	char q[400];
+	snprintf(q, sizeof q, "field\x1f%s\x1f%s", type, path);
+	const char *a = hi_dwcache_get(d->cache, q);
+	unsigned long long off, size, elem, count;
+	unsigned bo, bs;
+	if (a && !strcmp(a, "absent"))
+		return -1;
+	if (a && sscanf(a, "%llu %llu %llu %llu %u %u", &off, &size, &elem, &count, &bo, &bs) == 6) {
+		*f = (struct hi_field){ off, size, elem, count, bo, bs };
+		return 0;
+	}
+	if (!have_dwarf(d, q))
+		return -1;
+	int r = dw_field(d, type, path, f);
+	char buf[160];
+	if (r < 0)
+		snprintf(buf, sizeof buf, "absent");
+	else
+		snprintf(buf, sizeof buf, "%llu %llu %llu %llu %u %u", (unsigned long long)f->offset,
+			 (unsigned long long)f->size, (unsigned long long)f->elem_size, (unsigned long long)f->count,
+			 f->bit_offset, f->bit_size);
+	hi_dwcache_put(d->cache, q, buf);
+	return r;
+}
+
+int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int64_t *out)
+{
+	char q[400];
+	snprintf(q, sizeof q, "enum\x1f%s\x1f%s", type, name);
+	const char *a = hi_dwcache_get(d->cache, q);
+	if (a && !strcmp(a, "absent"))
+		return -1;
+	if (a) {
+		*out = strtoll(a, NULL, 10);
+		return 0;
+	}
+	if (!have_dwarf(d, q))
+		return -1;
+	int r = dw_enum_value(d, type, name, out);
+	char buf[32];
+	if (r < 0)
+		snprintf(buf, sizeof buf, "absent");
+	else
+		snprintf(buf, sizeof buf, "%lld", (long long)*out);
+	hi_dwcache_put(d->cache, q, buf);
+	return r;
+}
+
+int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v)
+{
+	char q[400];
+	snprintf(q, sizeof q, "static\x1f%s\x1f%s", unit, name);
+	const char *a = hi_dwcache_get(d->cache, q);
+	unsigned long long rel, size, elem, count;
+	if (a && !strcmp(a, "absent"))
+		return -1;
+	/* Kept relative to where the module is loaded.  */
+	if (a && sscanf(a, "%llu %llu %llu %llu", &rel, &size, &elem, &count) == 4) {
+		*v = (struct hi_var){ d->start + rel, size, elem, count };
+		return 0;
+	}
+	if (!have_dwarf(d, q))
+		return -1;
+	int r = dw_static(d, unit, name, v);
+	char buf[160];
+	if (r < 0)
+		snprintf(buf, sizeof buf, "absent");
+	else
+		snprintf(buf, sizeof buf, "%llu %llu %llu %llu", (unsigned long long)(v->addr - d->start),
+			 (unsigned long long)v->size, (unsigned long long)v->elem_size, (unsigned long long)v->count);
+	hi_dwcache_put(d->cache, q, buf);
+	return r;
+}
+
+const char *hi_dbg_missed(const struct hi_dbg *d)
+{
+	return d->missed[0] ? d->missed : NULL;
 }
 
 void hi_dwindex_free(struct hi_dbg *d)

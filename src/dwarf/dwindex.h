@@ -50,4 +50,12 @@ struct hi_var {
  * or -1 if absent or ambiguous.  */
 int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct hi_var *v);
 
+/* Every question above is answered first from the answers cached for
+ * the module's build (dwcache.h), and only then from its DWARF, loaded
+ * at that moment.  A question neither can answer (the cache lacks it and
+ * the DWARF is gone: a stripped copy of a cached build) returns -1 as if
+ * absent, and is remembered here: callers that take absence for a
+ * layout's variant must check, and refuse.  NULL when none was.  */
+const char *hi_dbg_missed(const struct hi_dbg *d);
+
 #endif

@@ -9,6 +9,8 @@
 #include <string.h>
 #include "util/error.h"
 #include "dwarf/layout.h"
+#include "dwarf/debuginfo.h"
+#include "dwarf/dwindex.h"
 
 enum { OPT = 0, REQ = 1 };
 
@@ -211,7 +213,7 @@ static const struct size_spec sizes[] = {
 	S(sizeof_methoddef, OPT, "struct PyMethodDef"),
 };
 
-int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)
+static int load(struct hi_layout *l, struct hi_dbg *d, const char *who)
 {
 	for (size_t i = 0; i < sizeof members / sizeof members[0]; i++) {
 		const struct mbr_spec *s = &members[i];
@@ -282,7 +284,7 @@ static int obm_member(struct hi_dbg *d, const char *type, const char *path, stru
 	return 0;
 }
 
-int hi_layout_obmalloc(struct hi_obmalloc_layout *ol, struct hi_dbg *d, const char *who)
+static int load_obmalloc(struct hi_obmalloc_layout *ol, struct hi_dbg *d, const char *who)
 {
 	static const char *const unit = "obmalloc.c";
 	const char *missing = NULL;
@@ -333,4 +335,16 @@ int hi_layout_obmalloc(struct hi_obmalloc_layout *ol, struct hi_dbg *d, const ch
 		return -1;
 	}
 	return 0;
+}
+
+int hi_layout_load(struct hi_layout *l, struct hi_dbg *d, const char *who)
+{
+	int r = load(l, d, who);
+	return hi_dbg_refuse_missed(d, who) < 0 ? -1 : r;
+}
+
+int hi_layout_obmalloc(struct hi_obmalloc_layout *ol, struct hi_dbg *d, const char *who)
+{
+	int r = load_obmalloc(ol, d, who);
+	return hi_dbg_refuse_missed(d, who) < 0 ? -1 : r;
 }
