@@ -1,6 +1,7 @@
 """Relative baselines: setrel, heap (relative and -abs), diff, clearrel,
 heap -save and diff -from, against a target that changes its heap on
-command, on every CPython 3.8+ found (each takes about a second).
+command, on every CPython 3.8+ found (each takes about a second), and
+once more on one of them with 5 million more objects in the heap.
 
 The baseline lives inside one heapinspect process, so one heapinspect
 process (data/baseline.tcl, a batch file) drives the whole sequence: it
@@ -31,9 +32,15 @@ STEPS = ['setrel', 'empty', 'grow', 'grow-abs', 'grow-csv', 'grow-tcl', 'grow-di
          'detach']
 
 
-def ChurnTarget(python, tmp):
+# The sequence once more, for one CPython, over a heap of about this many
+# objects that never change: a baseline of millions of objects must tell
+# the new ones apart as exactly as a small one.
+BULK = int(os.environ.get('HEAPINSPECT_BASELINE_BULK', '5000000'))
+
+
+def ChurnTarget(python, tmp, bulk=0):
     """churn_target.py on fifos (see FifoTarget)."""
-    return FifoTarget([python, WORKLOAD], tmp)
+    return FifoTarget([python, WORKLOAD] + (['--bulk', str(bulk)] if bulk else []), tmp)
 
 
 def parse_steps(out):
@@ -80,13 +87,13 @@ def reused(replies, name):
     return int(m.group(1)) if m else -1
 
 
-def check(tap, python):
-    name = label(python)
+def check(tap, python, bulk=0):
+    name = label(python) + (' (%dM more objects)' % (bulk // 1000000) if bulk else '')
     tmp = tempfile.mkdtemp(prefix='heapinspect-test-')
     save = os.path.join(tmp, 'census.tcl')
     try:
         try:
-            target = ChurnTarget(python, tmp)
+            target = ChurnTarget(python, tmp, bulk)
         except Exception as e:
             tap.ok(False, '%s: start the churn workload' % name, e)
             return
@@ -294,6 +301,8 @@ def main():
         tap.skip('baseline', 'no CPython 3.8+ found')
     for python in pythons:
         check(tap, python)
+    if pythons and BULK:
+        check(tap, pythons[-1], BULK)
     return tap.done()
 
 

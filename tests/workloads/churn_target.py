@@ -17,6 +17,10 @@ on stdin, printing one line starting with "done" after each:
              "done reused=K", K as above
   counts     print "done" and the live populations, for debugging
 
+With --bulk N the heap also holds about N objects that never change
+(instances with a str, a list and an int each), so that the same
+sequence runs against a large baseline.
+
 EOF on stdin ends the process.  Nothing here knows about heapinspect.
 """
 import sys
@@ -112,6 +116,17 @@ def obey(line):
         return counts()
     return 'done error: unknown command %r' % line
 
+
+class Ballast:
+    def __init__(self, i):
+        self.name = 'ballast-%d' % i
+        self.tags = [i]
+        self.n = i * 1000003
+
+
+BALLAST = []
+if '--bulk' in sys.argv:
+    BALLAST = [Ballast(i) for i in range(int(sys.argv[sys.argv.index('--bulk') + 1]) // 4)]
 
 print('ready', flush=True)
 while True:
