@@ -242,8 +242,17 @@ int hi_dbg_is_code(struct hi_dbg *d, uint64_t addr)
 	if (!mod)	/* a live process's modules are all known; an image's
 			 * only Python's: what lies outside them may be code */
 		return !d->pid;
-	Elf_Scn *scn = dwfl_module_address_section(mod, &a, &bias);
-	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR) && sh.sh_type == SHT_PROGBITS;
+	/* The module's own file, not its debug file: dwfl_module_address_
+	 * section would load the DWARF (a tenth of a second for a compressed
+	 * .debug), which the answers kept per build id spare.  */
+	Elf *elf = dwfl_module_getelf(mod, &bias);
+	if (!elf)
+		return 0;
+	a = addr - bias;
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn))
+		if (gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_ALLOC) && a >= sh.sh_addr && a - sh.sh_addr < sh.sh_size)
+			return (sh.sh_flags & SHF_EXECINSTR) && sh.sh_type == SHT_PROGBITS;
+	return 0;
 }
 
 void hi_dbg_each_import(struct hi_dbg *d, const char *const *names, hi_dbg_import_fn fn, void *arg)
