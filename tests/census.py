@@ -78,6 +78,14 @@ def check(tap, python):
                    '%s: dict kinds add up to the dict type (%d)' % (name, dict_total),
                    'by type: %d' % rows.get('dict', (0, 0))[0])
             tap.ok(kinds.get('list') == rows.get('list'), '%s: list row equal by kind and by type' % name)
+            # The default walks a copy taken while the target was stopped;
+            # -inplace walks the stopped target: the same census, row for row.
+            for by, mine in (('', kinds), (' -by type', rows)):
+                rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap%s -inplace -format json' % by])
+                other = rows_of(out)[1] if rc == 0 else {}
+                diff = sorted(k for k in set(mine) | set(other) if mine.get(k) != other.get(k))
+                tap.ok(rc == 0 and not diff, '%s: heap%s -inplace equals the default census row for row (%d rows)'
+                       % (name, by, len(mine)), err + ' rows differing: %s' % diff[:10])
 
         rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap'])
         lines = out.splitlines()
