@@ -392,7 +392,9 @@ static void report(struct walk_run *w, const struct hi_census *out)
 			who, (unsigned long long)d->hidden);
 }
 
-/* May a census that skipped something be taken once more?  Only one of
+#define MAX_RETRIES 2
+
+/* May a census that skipped something be taken again?  Only one of
  * a live target, whose caller kept nothing of the walk but the census,
  * the baseline's record and the graph made here.  */
 static int may_retry(const struct walk_run *w, const struct hi_heap_opts *opts_in, hi_cmd_after_fn after)
@@ -428,18 +430,21 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 	/* Outside the pause: numpy's layouts.  */
 	if (app->session.attached && !app->session.image)
 		hi_np_prepare(&app->session.py);
-	int rc;
+	int rc, retries = 0;
 	uint64_t first_skipped = 0;
-	for (int attempt = 0;; attempt++) {
+	for (;;) {
 		rc = walk_once(&w, out, after, after_arg);
 		uint64_t skipped = rc == 0 ? hi_heap_skipped(&w.diag, w.info->broken_lists) : 0;
-		if (rc != 0 || !skipped || attempt > 0 || !may_retry(&w, opts_in, after))
+		if (rc != 0 || !skipped || retries == MAX_RETRIES || !may_retry(&w, opts_in, after))
 			break;
 		/* A thread stopped halfway through changing an object (a list
 		 * being resized, a dict being rebuilt) leaves a reference that
-		 * does not check out for an instant: the census is taken once
-		 * more, a moment later.  Skips that stay are reported.  */
-		first_skipped = skipped;
+		 * does not check out for an instant: about one census in a
+		 * hundred of a heap changed without pause.  The census is taken
+		 * again, a moment later (twice at most: a heap that is really
+		 * damaged costs three walks).  Skips that stay are reported.  */
+		if (!retries++)
+			first_skipped = skipped;
 		char by[sizeof out->by];
 		memcpy(by, out->by, sizeof by);
 		hi_census_free(out);
@@ -458,9 +463,9 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 	wr->copied = w.copy;
 	wr->bytes = w.copied;
 	wr->pause_ms = app->session.target.last_pause * 1e3;
-	if (rc == 0 && app->verbose && first_skipped)
-		fprintf(stderr, "heapinspect: %s: the first census skipped %llu references that did not check out (a thread stopped halfway through changing an object): taken once more\n",
-			app->session.who, (unsigned long long)first_skipped);
+	if (rc == 0 && app->verbose && retries)
+		fprintf(stderr, "heapinspect: %s: the first census skipped %llu references that did not check out (a thread stopped halfway through changing an object): taken %d more time%s\n",
+			app->session.who, (unsigned long long)first_skipped, retries, retries == 1 ? "" : "s");
 	if (rc == 0 && app->verbose)
 		report(&w, out);
 	if (w.own_graph && w.opts.graph) {
