@@ -411,7 +411,8 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 	memset(wr, 0, sizeof *wr);
 	struct walk_run w = { .app = app, .opts = *opts_in, .mode = mode };
 	/* An image is a copy already.  */
-	w.copy = mode != HI_WALK_INPLACE && app->session.attached && !app->session.image;
+	const int want_copy = mode != HI_WALK_INPLACE && app->session.attached && !app->session.image;
+	w.copy = want_copy;
 	w.own_graph = !opts_in->graph && keep_graph() && !opts_in->nroots && !opts_in->max_objects;
 	struct progress progress;
 	progress_init(&progress, app->session.who);
@@ -455,7 +456,7 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 		}
 		drop_graph(&w);
 		memset(wr, 0, sizeof *wr);
-		w.copy = mode != HI_WALK_INPLACE;
+		w.copy = want_copy;
 	}
 	progress_end(&progress);
 	wr->taken = rc == 0;

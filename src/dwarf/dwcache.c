@@ -26,7 +26,6 @@ struct hi_dwcache {
 	char *path;
 	char *build_id;
 	int loaded, dirty;
-	size_t n;
 	struct entry *b[NB];
 };
 
@@ -51,39 +50,48 @@ static char *cache_dir(void)
 	return strdup(buf);
 }
 
-static void put(struct hi_dwcache *c, const char *q, size_t qlen, const char *a)
+static struct entry *find(const struct hi_dwcache *c, const char *q)
 {
-	unsigned h;
-	{
-		char tmp[512];
-		if (qlen >= sizeof tmp)
-			return;
-		memcpy(tmp, q, qlen);
-		tmp[qlen] = '\0';
-		h = hi_hash_str(tmp) % NB;
-	}
-	for (struct entry *e = c->b[h]; e; e = e->next)
-		if (strlen(e->q) == qlen && !memcmp(e->q, q, qlen)) {
-			char *na = strdup(a);
-			if (na) {
-				free(e->a);
-				e->a = na;
-			}
-			return;
-		}
-	struct entry *e = malloc(sizeof *e + qlen + 1);
+	for (struct entry *e = c->b[hi_hash_str(q) % NB]; e; e = e->next)
+		if (!strcmp(e->q, q))
+			return e;
+	return NULL;
+}
+
+/* Answer Q with A (both NUL-terminated), replacing an older answer.  */
+static void put(struct hi_dwcache *c, const char *q, const char *a)
+{
 	char *na = strdup(a);
-	if (!e || !na) {
-		free(e);
+	if (!na)
+		return;
+	struct entry *e = find(c, q);
+	if (e) {
+		free(e->a);
+		e->a = na;
+		return;
+	}
+	size_t qlen = strlen(q);
+	e = malloc(sizeof *e + qlen + 1);
+	if (!e) {
 		free(na);
 		return;
 	}
-	memcpy(e->q, q, qlen);
-	e->q[qlen] = '\0';
+	memcpy(e->q, q, qlen + 1);
 	e->a = na;
+	unsigned h = hi_hash_str(q) % NB;
 	e->next = c->b[h];
 	c->b[h] = e;
-	c->n++;
+}
+
+static void clear(struct hi_dwcache *c)
+{
+	for (size_t i = 0; i < NB; i++)
+		while (c->b[i]) {
+			struct entry *e = c->b[i];
+			c->b[i] = e->next;
+			free(e->a);
+			free(e);
+		}
 }
 
 static void load(struct hi_dwcache *c)
@@ -103,21 +111,15 @@ static void load(struct hi_dwcache *c)
 		if (!len || line[len - 1] != '\n') {
 			/* Cut short (a full disk): not trusted at all.  */
 			fclose(f);
-			for (size_t i = 0; i < NB; i++)
-				while (c->b[i]) {
-					struct entry *e = c->b[i];
-					c->b[i] = e->next;
-					free(e->a);
-					free(e);
-				}
-			c->n = 0;
+			clear(c);
 			return;
 		}
 		line[len - 1] = '\0';
 		char *tab = strchr(line, '\t');
 		if (!tab)
 			continue;
-		put(c, line, (size_t)(tab - line), tab + 1);
+		*tab = '\0';
+		put(c, line, tab + 1);
 		n++;
 	}
 	fclose(f);
@@ -158,12 +160,8 @@ const char *hi_dwcache_path(const struct hi_dwcache *c)
 
 const char *hi_dwcache_get(const struct hi_dwcache *c, const char *q)
 {
-	if (!c)
-		return NULL;
-	for (const struct entry *e = c->b[hi_hash_str(q) % NB]; e; e = e->next)
-		if (!strcmp(e->q, q))
-			return e->a;
-	return NULL;
+	const struct entry *e = c ? find(c, q) : NULL;
+	return e ? e->a : NULL;
 }
 
 void hi_dwcache_put(struct hi_dwcache *c, const char *q, const char *a)
@@ -173,7 +171,7 @@ void hi_dwcache_put(struct hi_dwcache *c, const char *q, const char *a)
 	const char *old = hi_dwcache_get(c, q);
 	if (old && !strcmp(old, a))
 		return;
-	put(c, q, strlen(q), a);
+	put(c, q, a);
 	c->dirty = 1;
 }
 
@@ -222,13 +220,7 @@ void hi_dwcache_close(struct hi_dwcache *c)
 		return;
 	if (c->dirty)
 		save(c);
-	for (size_t i = 0; i < NB; i++)
-		while (c->b[i]) {
-			struct entry *e = c->b[i];
-			c->b[i] = e->next;
-			free(e->a);
-			free(e);
-		}
+	clear(c);
 	free(c->path);
 	free(c->build_id);
 	free(c);

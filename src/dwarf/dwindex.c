@@ -403,10 +403,8 @@ int hi_dbg_field(struct hi_dbg *d, const char *type, const char *path, struct hi
 	if (!have_dwarf(d, q))
 		return -1;
 	int r = dw_field(d, type, path, f);
-	char buf[160];
-	if (r < 0)
-		snprintf(buf, sizeof buf, "absent");
-	else
+	char buf[160] = "absent";
+	if (r == 0)
 		snprintf(buf, sizeof buf, "%llu %llu %llu %llu %u %u", (unsigned long long)f->offset,
 			 (unsigned long long)f->size, (unsigned long long)f->elem_size, (unsigned long long)f->count,
 			 f->bit_offset, f->bit_size);
@@ -428,10 +426,8 @@ int hi_dbg_enum_value(struct hi_dbg *d, const char *type, const char *name, int6
 	if (!have_dwarf(d, q))
 		return -1;
 	int r = dw_enum_value(d, type, name, out);
-	char buf[32];
-	if (r < 0)
-		snprintf(buf, sizeof buf, "absent");
-	else
+	char buf[32] = "absent";
+	if (r == 0)
 		snprintf(buf, sizeof buf, "%lld", (long long)*out);
 	hi_dwcache_put(d->cache, q, buf);
 	return r;
@@ -453,10 +449,8 @@ int hi_dbg_static(struct hi_dbg *d, const char *unit, const char *name, struct h
 	if (!have_dwarf(d, q))
 		return -1;
 	int r = dw_static(d, unit, name, v);
-	char buf[160];
-	if (r < 0)
-		snprintf(buf, sizeof buf, "absent");
-	else
+	char buf[160] = "absent";
+	if (r == 0)
 		snprintf(buf, sizeof buf, "%llu %llu %llu %llu", (unsigned long long)(v->addr - d->start),
 			 (unsigned long long)v->size, (unsigned long long)v->elem_size, (unsigned long long)v->count);
 	hi_dwcache_put(d->cache, q, buf);

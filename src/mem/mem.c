@@ -346,12 +346,8 @@ static int snapshot_fill(struct hi_mem *m, uint64_t addr, unsigned char *out, si
 	size_t done = 0;
 	while (done < len) {
 		uint64_t a = addr + done;
-		size_t want = len - done, n;
-		const struct image_range *r = find_range(m, a);
-		if (r) {
-			n = r->len - (a - r->addr);
-			n = n < want ? n : want;
-			memcpy(out + done, r->data + (a - r->addr), n);
+		size_t want = len - done, n = image_fill(m, a, out + done, want);
+		if (n) {
 			done += n;
 			continue;
 		}
