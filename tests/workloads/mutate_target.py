@@ -45,21 +45,35 @@ def guard(fn):
     return run
 
 
+def replace(i):
+    """Round I of the replacer: key K always gets the same kind."""
+    k = (i * 7919) % 20000
+    r = i % 5
+    if r == 0:
+        table[k] = Node(i)
+    elif r == 1:
+        table[k] = [i, str(i), (i, i + 1)]
+    elif r == 2:
+        table[k] = {'i': i, 's': 'v%d' % i}
+    elif r == 3:
+        table[k] = 'value-%d' % i * (1 + i % 7)
+    else:
+        table[k] = (Slotted(i, [i]), i)
+
+
+def build(i):
+    """Round I of the builder: a Node with three kids, the oldest dropped."""
+    n = Node(i)
+    n.kids = [Node(i + j) for j in range(3)]
+    chain.append(n)
+    if len(chain) > 500:
+        chain.popleft()
+
+
 def replacer():
-    i = 0
+    i = 20000
     while True:
-        k = (i * 7919) % 20000
-        r = i % 5
-        if r == 0:
-            table[k] = Node(i)
-        elif r == 1:
-            table[k] = [i, str(i), (i, i + 1)]
-        elif r == 2:
-            table[k] = {'i': i, 's': 'v%d' % i}
-        elif r == 3:
-            table[k] = 'value-%d' % i * (1 + i % 7)
-        else:
-            table[k] = (Slotted(i, [i]), i)
+        replace(i)
         i += 1
         if i % 1000 == 0:
             rounds[0] += 1
@@ -83,18 +97,22 @@ def resizer():
 
 
 def builder():
-    i = 0
+    i = 500
     while True:
-        n = Node(i)
-        n.kids = [Node(i + j) for j in range(3)]
-        chain.append(n)
-        if len(chain) > 500:
-            chain.popleft()
+        build(i)
         i += 1
         if i % 100 == 0:
             rounds[2] += 1
 
 
+# Steady state before the threads start and before "ready": every key
+# replaced once (4,000 Nodes among them) and the chain full (2,000 Nodes),
+# so that a census at any instant sees 6,000 Nodes at least.  Without
+# this a census taken soon after "ready" saw the chain still filling.
+for i in range(20000):
+    replace(i)
+for i in range(500):
+    build(i)
 for fn in (replacer, resizer, builder):
     threading.Thread(target=guard(fn), daemon=True).start()
 print('ready', flush=True)
