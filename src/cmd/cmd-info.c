@@ -22,8 +22,9 @@ static const char *const info_formats[] = { "table", "json", "tcl", NULL };
 static const struct hi_argspec info_args[] = {
 	{ "-format", HI_ARG_CHOICE, "F", info_formats,
 	  .help = "table (the default), json, or tcl (a dict: pid python\n"
-		  "executable runtime debuginfo layout_from (dwarf or\n"
-		  "cache) dwarf_cache threads interpreters\n"
+		  "executable runtime debuginfo layout_from (dwarf,\n"
+		  "cache or pack) dwarf_cache layout_pack\n"
+		  "layout_pack_same_build layout_checked threads interpreters\n"
 		  "gc_objects pause_ms last_census interpreter; last_census:\n"
 		  "mode (copy, inplace or none) copied pause_ms why;\n"
 		  "interpreter, a list of dicts: id threads threads_broken gc)" },
@@ -43,8 +44,15 @@ static void emit_info(struct hi_emit *e, const struct hi_session *s, const struc
 	hi_emit_str(e, "debuginfo", hi_dbg_debug_path(s->dbg));
 	/* Where the layouts came from: the DWARF read now, or the answers it
 	 * gave an earlier attach to this build, kept by its build id.  */
-	hi_emit_str(e, "layout_from", hi_dbg_dwarf_read(s->dbg) ? "dwarf" : "cache");
+	int src = hi_dbg_layout_source(s->dbg), same = 0;
+	const char *pv = NULL, *pack = hi_dbg_pack_file(s->dbg, &pv, &same);
+	hi_emit_str(e, "layout_from", src == HI_LAYOUT_DWARF ? "dwarf" : src == HI_LAYOUT_CACHE ? "cache" : "pack");
 	hi_emit_str(e, "dwarf_cache", hi_dbg_cache_file(s->dbg) ? hi_dbg_cache_file(s->dbg) : "");
+	/* A layout pack: which, whether of this very build, and what the
+	 * checks against the target found (validate.h).  */
+	hi_emit_str(e, "layout_pack", pack ? pack : "");
+	hi_emit_bool(e, "layout_pack_same_build", pack && same);
+	hi_emit_str(e, "layout_checked", s->py.checked);
 	hi_emit_i64(e, "threads", os_threads);
 	hi_emit_i64(e, "interpreters", gi->ninterps);
 	hi_emit_u64(e, "gc_objects", gi->objects);
@@ -91,6 +99,11 @@ static void info_table(FILE *o, Tcl_Obj *v, int all)
 	fprintf(o, "debug info:   %s\n", hi_view_str(v, "debuginfo"));
 	if (!strcmp(hi_view_str(v, "layout_from"), "cache"))
 		fprintf(o, "layouts from: its answers kept in %s\n", hi_view_str(v, "dwarf_cache"));
+	else if (!strcmp(hi_view_str(v, "layout_from"), "pack"))
+		fprintf(o, "layouts from: the layout pack %s (%s)\n", hi_view_str(v, "layout_pack"),
+			hi_view_int(v, "layout_pack_same_build") ? "saved from this very build"
+								 : "saved from another build of this version");
+	fprintf(o, "layouts:      checked against the target, %s\n", hi_view_str(v, "layout_checked"));
 	fprintf(o, "threads:      %d\n", (int)hi_view_int(v, "threads"));
 	fprintf(o, "interpreters: %d\n", (int)hi_view_int(v, "interpreters"));
 	Tcl_Obj **in;

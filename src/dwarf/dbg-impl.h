@@ -51,6 +51,13 @@ struct hi_dbg {
 	int (*load_dwarf)(struct hi_dbg *d);
 	int dwarf_failed;
 	char missed[200];	/* the first question neither could answer */
+	/* Where the answers came from (debuginfo.h's HI_LAYOUT_*), and for
+	 * a layout pack, which, and whether of this very build.  */
+	int source;
+	char *pack_path;
+	char pack_version[32];
+	int pack_same_build;
+	int statics_withheld;	/* a pack of another build: none of its statics */
 };
 
 /* Index the top-level types of every unit of DW (dwindex.c).  */

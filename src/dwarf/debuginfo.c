@@ -18,6 +18,7 @@
 #include "dwarf/dbg-impl.h"
 #include "dwarf/dwcache.h"
 #include "dwarf/dwindex.h"
+#include "dwarf/pack.h"
 
 /* ---- finding ELF files of a process, container-aware ---- */
 
@@ -151,6 +152,10 @@ static const struct sym_entry *find_sym(struct sym_entry *const *table, const ch
 	return NULL;
 }
 
+/* Symbols are answers too (dwcache.h, pack.h): what the module's own
+ * table says is kept, relative to where the module starts, so that a
+ * stripped copy of the same build still finds its local symbols in the
+ * answers kept for the build or in its layout pack.  */
 int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *size)
 {
 	if (!d->syms_loaded)
@@ -161,11 +166,24 @@ int hi_dbg_symbol(struct hi_dbg *d, const char *name, uint64_t *addr, uint64_t *
 		if (e && e->ambiguous)
 			e = NULL;
 	}
-	if (!e)
-		return -1;
+	char q[300];
+	snprintf(q, sizeof q, "symbol\x1f%s", name);
+	if (!e) {
+		unsigned long long rel, sz;
+		const char *a = hi_dwcache_get(d->cache, q);
+		if (!a || sscanf(a, "%llu %llu", &rel, &sz) != 2)
+			return -1;
+		*addr = d->start + rel;
+		if (size)
+			*size = sz;
+		return 0;
+	}
 	*addr = e->addr;
 	if (size)
 		*size = e->size;
+	char buf[64];
+	snprintf(buf, sizeof buf, "%llu %llu", (unsigned long long)(e->addr - d->start), (unsigned long long)e->size);
+	hi_dwcache_put(d->cache, q, buf);
 	return 0;
 }
 
@@ -174,6 +192,10 @@ int hi_dbg_tls_symbol(struct hi_dbg *d, const char *name, uint64_t *offset, uint
 	Dwarf_Addr start, end;
 	if (!d->mod || !dwfl_module_info(d->mod, NULL, &start, &end, NULL, NULL, NULL, NULL))
 		return -1;
+	char q[300], buf[32];
+	snprintf(q, sizeof q, "tls\x1f%s", name);
+	*lo = start;
+	*hi = end;
 	int n = dwfl_module_getsymtab(d->mod);
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
@@ -181,12 +203,83 @@ int hi_dbg_tls_symbol(struct hi_dbg *d, const char *name, uint64_t *offset, uint
 		const char *s = dwfl_module_getsym_info(d->mod, i, &sym, &a, NULL, NULL, NULL);
 		if (s && GELF_ST_TYPE(sym.st_info) == STT_TLS && sym.st_shndx != SHN_UNDEF && strcmp(s, name) == 0) {
 			*offset = sym.st_value;
-			*lo = start;
-			*hi = end;
+			snprintf(buf, sizeof buf, "%llu", (unsigned long long)sym.st_value);
+			hi_dwcache_put(d->cache, q, buf);
 			return 0;
 		}
 	}
+	const char *a = hi_dwcache_get(d->cache, q);
+	if (!a)
+		return -1;
+	*offset = strtoull(a, NULL, 10);
+	return 0;
+}
+
+/* Read N bytes at ADDR (relocated) from the module's file: what a
+ * constant there holds, without the process.  0, or -1.  */
+static int read_file(struct hi_dbg *d, uint64_t addr, void *buf, size_t n)
+{
+	GElf_Addr bias;
+	Elf *elf = d->mod ? dwfl_module_getelf(d->mod, &bias) : NULL;
+	if (!elf)
+		return -1;
+	uint64_t a = addr - bias;
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS ||
+		    a < sh.sh_addr || a - sh.sh_addr + n > sh.sh_size)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		if (!data || !data->d_buf || a - sh.sh_addr + n > data->d_size)
+			return -1;
+		memcpy(buf, (const char *)data->d_buf + (a - sh.sh_addr), n);
+		return 0;
+	}
 	return -1;
+}
+
+static int has_symbol(struct hi_dbg *d, const char *name)
+{
+	uint64_t a;
+	return hi_dbg_symbol(d, name, &a, NULL) == 0;
+}
+
+void hi_dbg_identify(struct hi_dbg *d, struct hi_pack_id *id)
+{
+	memset(id, 0, sizeof *id);
+	uint64_t addr, size;
+	uint32_t hex;
+	if (hi_dbg_symbol(d, "Py_Version", &addr, &size) == 0 && read_file(d, addr, &hex, 4) == 0 && hex >> 24 == 3) {
+		unsigned minor = (hex >> 16) & 0xff, micro = (hex >> 8) & 0xff, level = (hex >> 4) & 0xf,
+			 serial = hex & 0xf;
+		const char *lv = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
+		if (level == 0xf)
+			snprintf(id->version, sizeof id->version, "3.%u.%u", minor, micro);
+		else
+			snprintf(id->version, sizeof id->version, "3.%u.%u%s%u", minor, micro, lv, serial);
+	} else {
+		snprintf(id->version, sizeof id->version, "%s", d->name_version);
+	}
+	/* Py_REF_DEBUG (which Py_DEBUG implies) defines the reference
+	 * total; Py_TRACE_REFS the list of all objects; Py_GIL_DISABLED
+	 * the shared reference count's slow paths.  */
+	if (has_symbol(d, "_Py_RefTotal") || has_symbol(d, "_Py_GetRefTotal") || has_symbol(d, "_Py_GetGlobalRefTotal"))
+		id->flags |= HI_PACK_DEBUG;
+	if (has_symbol(d, "_Py_PrintReferences"))
+		id->flags |= HI_PACK_TRACEREFS;
+	if (has_symbol(d, "_Py_MergeZeroLocalRefcount") || has_symbol(d, "_Py_DecRefShared"))
+		id->flags |= HI_PACK_FREETHREADED;
+	GElf_Addr bias;
+	Elf *elf = d->mod ? dwfl_module_getelf(d->mod, &bias) : NULL;
+	GElf_Ehdr eh;
+	if (elf && gelf_getehdr(elf, &eh)) {
+		id->ptr_size = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+		id->machine = eh.e_machine;
+	}
+	unsigned char bid[64];
+	size_t n = hi_dbg_build_id(d, bid, sizeof bid);
+	for (size_t i = 0; i < n; i++)
+		snprintf(id->build_id + 2 * i, 3, "%02x", bid[i]);
 }
 
 /* ---- imports: which slot of which module holds which function ---- */
@@ -367,13 +460,56 @@ static int use_module(struct hi_dbg *d, Dwfl_Module *mod)
 		snprintf(hex + 2 * i, 3, "%02x", id[i]);
 	hex[2 * n] = '\0';
 	d->cache = hi_dwcache_open(hex);
+	if (!d->cache)	/* the cache is off: the answers are kept for this
+			 * session only, for `layout save` */
+		d->cache = hi_dwcache_new();
 	d->load_dwarf = load_dwarf;
 	if (hi_dwcache_loaded(d->cache)) {
 		const char *p = hi_dwcache_get(d->cache, "debugfile");
 		d->debug_path = strdup(p ? p : d->python_path);
+		d->source = HI_LAYOUT_CACHE;
 		return 0;
 	}
+	d->source = HI_LAYOUT_DWARF;
 	return load_dwarf(d);
+}
+
+/* No DWARF and no answers kept for this build: a layout pack (pack.h)
+ * instead, found by the module's identity.  Its answers replace the
+ * empty cache (nothing is written for a build read from a pack).  0, or
+ * -1 with hi_errmsg() saying what was looked for.  */
+static int use_pack(struct hi_dbg *d, const char *who)
+{
+	struct hi_pack_id want, have;
+	char path[4096];
+	hi_dbg_identify(d, &want);
+	if (hi_pack_find(&want, path, sizeof path, who) < 0)
+		return -1;
+	int same = 0;
+	struct hi_dwcache *c = hi_pack_read(path, want.build_id, &have, &same, who);
+	if (!c)
+		return -1;
+	if (!same) {
+		/* Its layouts would fit, but the statics and local symbols
+		 * (static types, the dict lookup function) are this build's
+		 * own, and a census without them would be wrong: refused
+		 * until they are found in the target instead.  */
+		hi_dwcache_close(c);
+		hi_error("%s: no layout pack for this very build (build id %s); the pack %s is of another build of CPython %s (%s)",
+			 who, want.build_id[0] ? want.build_id : "none", path, have.version,
+			 have.build_id[0] ? have.build_id : "no build id");
+		return -1;
+	}
+	hi_dwcache_close(d->cache);
+	d->cache = c;
+	d->source = HI_LAYOUT_PACK;
+	d->pack_path = strdup(path);
+	d->pack_same_build = same;
+	d->statics_withheld = !same;
+	snprintf(d->pack_version, sizeof d->pack_version, "%s", have.version);
+	free(d->debug_path);
+	d->debug_path = strdup("none");
+	return 0;
 }
 
 /* A question the cached answers lacked while the DWARF was gone was
@@ -389,8 +525,12 @@ int hi_dbg_refuse_missed(const struct hi_dbg *d, const char *who)
 	for (char *p = shown; *p; p++)
 		if (*p == '\x1f')
 			*p = ' ';
-	hi_error("%s: the DWARF answers kept for this build of %s (%s) lack \"%s\" and its debug information cannot be read; install its debug symbols or set DEBUGINFOD_URLS",
-		 who, hi_dbg_python_path(d), hi_dwcache_path(d->cache) ? hi_dwcache_path(d->cache) : "?", shown);
+	if (d->source == HI_LAYOUT_PACK)
+		hi_error("%s: the layout pack %s lacks \"%s\" (saved by an older heapinspect?) and %s has no debug information; save the pack again with this heapinspect (`layout save`) from a build of CPython %s that has it, install the debug symbols, or set DEBUGINFOD_URLS",
+			 who, d->pack_path, shown, hi_dbg_python_path(d), d->pack_version);
+	else
+		hi_error("%s: the DWARF answers kept for this build of %s (%s) lack \"%s\" and its debug information cannot be read; install its debug symbols or set DEBUGINFOD_URLS",
+			 who, hi_dbg_python_path(d), hi_dwcache_path(d->cache) ? hi_dwcache_path(d->cache) : "?", shown);
 	hi_error_class(HI_E_NODEBUG);
 	return -1;
 }
@@ -424,10 +564,18 @@ static struct hi_dbg *finish_open(struct hi_dbg *d, const char *who)
 	}
 	if (use_module(d, c.python) < 0) {
 		const char *v = d->name_version[0] ? d->name_version : "3";
-		hi_error("%s: no debug information for %s (%s); install its debug symbols (Debian/Ubuntu: apt-get install python%s-dbg; Fedora: dnf debuginfo-install python%s) or set DEBUGINFOD_URLS",
-			 who, d->python_path, dwfl_errmsg(-1), v, v);
-		hi_error_class(HI_E_NODEBUG);
-		return NULL;
+		char why[300], nopack[700];
+		snprintf(why, sizeof why, "%s", dwfl_errmsg(-1));
+		if (use_pack(d, who) < 0) {
+			/* "pid N: no layout pack for ...": without its "pid N: ".  */
+			const char *m = hi_errmsg();
+			size_t wl = strlen(who);
+			snprintf(nopack, sizeof nopack, "%s", !strncmp(m, who, wl) && !strncmp(m + wl, ": ", 2) ? m + wl + 2 : m);
+			hi_error("%s: no debug information for %s (%s), and %s; install its debug symbols (Debian/Ubuntu: apt-get install python%s-dbg; Fedora: dnf debuginfo-install python%s), set DEBUGINFOD_URLS, or save a pack with `layout -save` from a build of the same version that has them",
+				 who, d->python_path, why, nopack, v, v);
+			hi_error_class(HI_E_NODEBUG);
+			return NULL;
+		}
 	}
 	if (hi_dbg_sizeof(d, "PyObject") < 0 && hi_dbg_refuse_missed(d, who) < 0)
 		return NULL;
@@ -657,6 +805,7 @@ void hi_dbg_close(struct hi_dbg *d)
 	free(d->python_path);
 	free(d->exe_path);
 	free(d->debug_path);
+	free(d->pack_path);
 	free(d);
 }
 
@@ -665,6 +814,31 @@ const char *hi_dbg_exe_path(const struct hi_dbg *d) { return d->exe_path; }
 const char *hi_dbg_debug_path(const struct hi_dbg *d) { return d->debug_path; }
 const char *hi_dbg_cache_file(const struct hi_dbg *d) { return hi_dwcache_path(d->cache); }
 int hi_dbg_dwarf_read(const struct hi_dbg *d) { return d->dw != NULL; }
+int hi_dbg_layout_source(const struct hi_dbg *d) { return d->dw ? HI_LAYOUT_DWARF : d->source; }
+const struct hi_dwcache *hi_dbg_answers(const struct hi_dbg *d) { return d->cache; }
+
+static void count_answer(const char *q, const char *a, void *arg)
+{
+	(void)a;
+	if (strchr(q, '\x1f'))	/* a question, not a note */
+		++*(size_t *)arg;
+}
+
+size_t hi_dbg_answer_count(const struct hi_dbg *d)
+{
+	size_t n = 0;
+	hi_dwcache_each(d->cache, count_answer, &n);
+	return n;
+}
+
+const char *hi_dbg_pack_file(const struct hi_dbg *d, const char **version, int *same_build)
+{
+	if (version)
+		*version = d->pack_version;
+	if (same_build)
+		*same_build = d->pack_same_build;
+	return d->pack_path;
+}
 const char *hi_dbg_name_version(const struct hi_dbg *d) { return d->name_version; }
 double hi_dbg_index_seconds(const struct hi_dbg *d) { return d->index_seconds; }
 pid_t hi_dbg_pid(const struct hi_dbg *d) { return d->pid; }

@@ -64,6 +64,28 @@ const char *hi_dbg_debug_path(const struct hi_dbg *d);
 const char *hi_dbg_cache_file(const struct hi_dbg *d);
 int hi_dbg_dwarf_read(const struct hi_dbg *d);
 
+/* Where the layouts come from: the DWARF, read now; the answers it gave
+ * an earlier attach to this build (dwcache.h); or a layout pack
+ * (pack.h), of this very build (*SAME_BUILD) or another of the same
+ * version and kind, named by hi_dbg_pack_file.  */
+enum { HI_LAYOUT_DWARF, HI_LAYOUT_CACHE, HI_LAYOUT_PACK };
+int hi_dbg_layout_source(const struct hi_dbg *d);
+const char *hi_dbg_pack_file(const struct hi_dbg *d, const char **version, int *same_build);
+
+/* The identity of the Python module's build, as a layout pack records
+ * it (pack.h), read from the module's file: the version from Py_Version
+ * (3.11+; before, only the minor, from the file name), the build kind
+ * from the symbols only such builds define, pointer size, machine and
+ * build id.  */
+struct hi_pack_id;
+struct hi_dwcache;
+void hi_dbg_identify(struct hi_dbg *d, struct hi_pack_id *id);
+
+/* Every question put so far and its answer, for saving as a layout pack
+ * (pack.h).  */
+const struct hi_dwcache *hi_dbg_answers(const struct hi_dbg *d);
+size_t hi_dbg_answer_count(const struct hi_dbg *d);
+
 /* When a question was put that neither the cached answers nor the DWARF
  * could answer (hi_dbg_missed, dwindex.h): -1 with hi_errmsg() saying
  * which, from which cache, and the remedies (class HI_E_NODEBUG); else

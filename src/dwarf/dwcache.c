@@ -148,6 +148,18 @@ struct hi_dwcache *hi_dwcache_open(const char *build_id)
 	return c;
 }
 
+struct hi_dwcache *hi_dwcache_new(void)
+{
+	return calloc(1, sizeof(struct hi_dwcache));
+}
+
+void hi_dwcache_each(const struct hi_dwcache *c, void (*fn)(const char *q, const char *a, void *arg), void *arg)
+{
+	for (size_t i = 0; c && i < NB; i++)
+		for (const struct entry *e = c->b[i]; e; e = e->next)
+			fn(e->q, e->a, arg);
+}
+
 int hi_dwcache_loaded(const struct hi_dwcache *c)
 {
 	return c && c->loaded;
@@ -218,7 +230,7 @@ void hi_dwcache_close(struct hi_dwcache *c)
 {
 	if (!c)
 		return;
-	if (c->dirty)
+	if (c->dirty && c->path)
 		save(c);
 	clear(c);
 	free(c->path);

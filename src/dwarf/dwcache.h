@@ -36,6 +36,13 @@ const char *hi_dwcache_get(const struct hi_dwcache *c, const char *q);
 /* Keep answer A for question Q.  */
 void hi_dwcache_put(struct hi_dwcache *c, const char *q, const char *a);
 
+/* An empty table of answers kept in memory only (never written): what a
+ * layout pack (pack.h) fills.  NULL when out of memory.  */
+struct hi_dwcache *hi_dwcache_new(void);
+
+/* Call FN for every question and its answer, in no particular order.  */
+void hi_dwcache_each(const struct hi_dwcache *c, void (*fn)(const char *q, const char *a, void *arg), void *arg);
+
 /* Write the file if answers were added (atomically: a new file renamed
  * over the old), then free C.  Failures to write are silent: the cache
  * only saves time.  */

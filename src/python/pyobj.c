@@ -80,7 +80,8 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 	}
 	u64map_init(&py->desc_of_addr);
 	py->desc_off = calloc(hi_ntypedescs, sizeof *py->desc_off);
-	if (!py->desc_off) {
+	py->desc_size = calloc(hi_ntypedescs, sizeof *py->desc_size);
+	if (!py->desc_off || !py->desc_size) {
 		hi_error("%s: out of memory", who);
 		return -1;
 	}
@@ -94,6 +95,9 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 			if (td->family && !py->builtin_addr[td->family])
 				py->builtin_addr[td->family] = a;
 		}
+		/* Asked now, not when a type borrows the name: every question
+		 * is put at attach (what `layout save` relies on).  */
+		py->desc_size[i] = td->cstruct ? hi_dbg_sizeof(dbg, td->cstruct) : -1;
 		for (int k = 0; k < HI_DESC_MEMBERS; k++) {
 			struct hi_field f;
 			py->desc_off[i][k] = HI_ABSENT;
@@ -194,6 +198,8 @@ void hi_py_fini(struct hi_py *py)
 	drop_emu(py);
 	free(py->desc_off);
 	py->desc_off = NULL;
+	free(py->desc_size);
+	py->desc_size = NULL;
 	u64map_free(&py->desc_of_addr);
 	free(py->types);
 	free(py->alias_names);
@@ -284,8 +290,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 			 * ...)): the instances must also be as large as the C
 			 * struct the entry decodes.  */
 			int d = desc_by_name(name);
-			const char *cs = d >= 0 ? hi_typedescs[d].cstruct : NULL;
-			int64_t need = cs ? hi_dbg_sizeof(py->dbg, cs) : -1;
+			int64_t need = d >= 0 ? py->desc_size[d] : -1;
 			if (d >= 0 && need > 0 && t.basicsize >= need)
 				t.desc = d;
 		}

@@ -73,6 +73,7 @@ struct hi_py {
 	struct hi_dbg *dbg;
 	struct hi_layout l;
 	char version[32];	/* "3.11.7" */
+	char checked[64];	/* what validate.h found: "41 checks agree" */
 	unsigned version_hex;	/* 0x030b07f0, or 0 if unknown */
 	int minor;		/* 11 */
 	uint64_t runtime;	/* &_PyRuntime */
@@ -81,6 +82,7 @@ struct hi_py {
 	 * entry's member offsets (HI_ABSENT where this version lacks one).  */
 	struct u64map desc_of_addr;
 	uint32_t (*desc_off)[16];
+	int64_t *desc_size;	/* sizeof each entry's C struct, or -1 */
 	uint64_t managed_dict_flag, managed_weakref_flag, inline_values_flag;
 	/* Where a managed __dict__ lives (3.11+), chosen by layout:
 	 * HI_MANAGED_311 values at obj-4 words, dict at obj-3;

@@ -5,6 +5,7 @@
 #include <time.h>
 #include "util/error.h"
 #include "python/numpy.h"
+#include "python/validate.h"
 #include "session/session.h"
 
 static unsigned serials;
@@ -29,6 +30,8 @@ int hi_session_attach(struct hi_session *s, pid_t pid)
 	if (!(s->mem = hi_mem_open_pid(s->target.reader)))
 		goto fail;
 	int rc = hi_py_init(&s->py, s->dbg, s->mem, s->who);
+	if (rc == 0)
+		rc = hi_py_validate(&s->py, s->who);
 	hi_mem_invalidate(s->mem);
 	if (rc < 0)
 		goto fail;
@@ -57,7 +60,7 @@ int hi_session_open_image(struct hi_session *s, const char *path)
 	s->mem = s->image->mem;
 	if (!(s->dbg = hi_image_debuginfo(s->image, s->who)))
 		goto fail;
-	if (hi_py_init(&s->py, s->dbg, s->mem, s->who) < 0)
+	if (hi_py_init(&s->py, s->dbg, s->mem, s->who) < 0 || hi_py_validate(&s->py, s->who) < 0)
 		goto fail;
 	s->attached = 1;
 	return 0;

@@ -1,0 +1,224 @@
+"""Pythons without debug information are read with a layout pack.
+
+For every CPython here, a copy with its debug information stripped
+(strip --strip-debug, and --strip-all as container images do) runs the
+census workload.  The same process is inspected twice with the cache of
+DWARF answers off: once with the DWARF of the original build (found by
+build id under a directory given as HEAPINSPECT_DEBUGINFO_PATH; for
+Debian's python3.11, its -dbg package), once with the debug information
+hidden, so that heapinspect must use the build's layout pack from
+data/layouts.  heap by kind and by type, top, memory's accounting of
+Python's own memory, setrel/diff, and dump + image must agree row for
+row; `info` must say the layouts came from the pack and were checked.
+
+A pack that does not fit is refused before any census, with one line and
+exit status 6, and the target runs on: the pack of another minor version
+forced with HEAPINSPECT_LAYOUT, and the right pack with one member offset
+changed.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import Tap, Target, find_pythons, heapinspect, label, SRCDIR  # noqa: E402
+
+WORKLOAD = os.path.join(SRCDIR, 'workloads', 'census_target.py')
+LAYOUTS = os.path.join(os.path.dirname(SRCDIR), 'data', 'layouts')
+
+# What is compared, one JSON document a line.
+SCRIPT = r'''
+set img [lindex $argv 0]
+puts [info -format json]
+foreach by {kind type} { puts [heap -by $by -format json] }
+puts [heap -inplace -format json]
+puts [top 30 -format json]
+set m [memory -format tcl]
+puts [list [dict get $m census] [dict get $m pymalloc]]
+set b [setrel]
+puts [heap -format json]
+puts [diff -format json]
+clearrel
+set n [dump $img]
+puts done
+'''
+
+def build_id(path):
+    out = subprocess.run(['readelf', '-n', path], stdout=subprocess.PIPE, universal_newlines=True).stdout
+    for line in out.splitlines():
+        if 'Build ID:' in line:
+            return line.split('Build ID:')[1].strip()
+    return None
+
+
+def python_module(python):
+    """The file holding the Python runtime: libpython, or the executable."""
+    prefix = os.path.dirname(os.path.dirname(python))
+    libs = [os.path.join(prefix, 'lib', f) for f in os.listdir(os.path.join(prefix, 'lib'))
+            if f.startswith('libpython3') and f.endswith('.so.1.0')] if os.path.isdir(os.path.join(prefix, 'lib')) else []
+    ldd = subprocess.run(['ldd', python], stdout=subprocess.PIPE, universal_newlines=True).stdout
+    return libs[0] if libs and 'libpython' in ldd else None
+
+
+def stripped_copy(python, mode, root):
+    """A prefix in ROOT whose executable and libpython are stripped copies
+    of PYTHON's; the standard library is linked.  Returns (argv prefix
+    to run it, the module holding the runtime, the original module)."""
+    prefix = os.path.dirname(os.path.dirname(python))
+    os.makedirs(os.path.join(root, 'bin'))
+    os.makedirs(os.path.join(root, 'lib'))
+    exe = os.path.join(root, 'bin', os.path.basename(python))
+    shutil.copy2(python, exe)
+    files = [exe]
+    lib = python_module(python)
+    if lib:
+        copy = os.path.join(root, 'lib', os.path.basename(lib))
+        shutil.copy2(lib, copy)
+        files.append(copy)
+        for d in os.listdir(os.path.join(prefix, 'lib')):
+            if d.startswith('python3.'):
+                os.symlink(os.path.join(prefix, 'lib', d), os.path.join(root, 'lib', d))
+    subprocess.run(['strip', mode] + files, check=True)
+    argv = ['env', 'LD_LIBRARY_PATH=' + os.path.join(root, 'lib'), exe] if lib else \
+        ['env', 'PYTHONHOME=/usr', exe]
+    return argv, files[-1], lib or python
+
+
+def debug_dir(original, root):
+    """A directory where libdwfl finds ORIGINAL's DWARF by build id, as
+    it finds a -dbg package's under /usr/lib/debug."""
+    bid = build_id(original)
+    d = os.path.join(root, 'debug')
+    os.makedirs(os.path.join(d, '.build-id', bid[:2]))
+    os.symlink(original, os.path.join(d, '.build-id', bid[:2], bid[2:] + '.debug'))
+    return d
+
+
+def run(pid, env, image):
+    rc, out, err = heapinspect(['attach', str(pid), '-f', SCRIPT_FILE, image], env=env)
+    return rc, [ln for ln in out.splitlines()], err
+
+
+def rows(doc):
+    """A census without what differs between two runs of it (the time a
+    baseline was taken)."""
+    d = json.loads(doc)
+    d.pop('from', None)
+    return d
+
+
+def compare(tap, name, truth, packed):
+    labels = ['heap by kind', 'heap by type', 'heap -inplace', 'top', 'memory: census and pymalloc',
+              'relative heap after setrel', 'diff']
+    for i, what in enumerate(labels, start=1):
+        a = truth[i] if i < len(truth) else ''
+        b = packed[i] if i < len(packed) else ''
+        try:
+            same = rows(a) == rows(b)
+        except ValueError:
+            same = a == b and a != ''
+        tap.ok(same, '%s: %s equals the DWARF\'s' % (name, what), 'DWARF: %s\npack:  %s' % (a[:600], b[:600]))
+
+
+def check(tap, python, mode, tmp):
+    name = '%s %s' % (label(python), mode)
+    root = os.path.join(tmp, mode.strip('-'))
+    argv, module, original = stripped_copy(python, mode, root)
+    if label(python).startswith('debian'):
+        truth_env = {}		# its -dbg package, where libdwfl looks by default
+    else:
+        truth_env = {'HEAPINSPECT_DEBUGINFO_PATH': debug_dir(original, root)}
+    base = {'HEAPINSPECT_CACHE_DIR': '', 'DEBUGINFOD_URLS': '', 'HEAPINSPECT_LAYOUT_PATH': LAYOUTS}
+    hidden = dict(base, HEAPINSPECT_DEBUGINFO_PATH=os.path.join(root, 'nothing'))
+    truthfile = os.path.join(root, 'truth.json')
+    target = Target(argv + [WORKLOAD, truthfile])
+    try:
+        rc1, truth, err1 = run(target.pid, dict(base, **truth_env), os.path.join(root, 'dwarf.img'))
+        info = json.loads(truth[0]) if rc1 == 0 and truth else {}
+        tap.ok(rc1 == 0 and info.get('layout_from') in ('dwarf', 'cache'),
+               '%s: with the original build\'s DWARF, every command exits 0 (layouts from %s)'
+               % (name, info.get('layout_from')), err1[-800:])
+        rc2, packed, err2 = run(target.pid, hidden, os.path.join(root, 'pack.img'))
+        info = json.loads(packed[0]) if rc2 == 0 and packed else {}
+        tap.ok(rc2 == 0 and info.get('layout_from') == 'pack' and info.get('layout_pack', '').startswith(LAYOUTS)
+               and 'agree' in info.get('layout_checked', ''),
+               '%s: with no debug information, the layouts come from its pack, checked (%s; %s)'
+               % (name, os.path.basename(info.get('layout_pack', '')), info.get('layout_checked')), err2[-800:])
+        compare(tap, name, truth, packed)
+        # The image of a stripped build is read with the pack too.
+        img = os.path.join(root, 'pack.img')
+        rc3, out3, err3 = heapinspect(['image', img, '-e', 'heap -by type -format json'], env=hidden)
+        tap.ok(rc3 == 0 and len(packed) > 2 and rows(out3.strip()) == rows(packed[2]),
+               '%s: the image dumped from it reads with the pack, heap by type as live' % name, err3[-800:])
+        # A pack that does not fit: another minor version's, and this
+        # build's own with tp_name's offset moved.
+        mine = info.get('layout_pack', '')
+        others = sorted(f for f in os.listdir(LAYOUTS) if f.endswith('.layout')
+                        and f.split('-')[1].rsplit('.', 1)[0] != os.path.basename(mine).split('-')[1].rsplit('.', 1)[0])
+        if others and mine:
+            rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap'],
+                                       env=dict(hidden, HEAPINSPECT_LAYOUT=os.path.join(LAYOUTS, others[0])))
+            tap.ok(rc == 6 and ('does not fit' in err or 'another build' in err)
+                   and len(err.strip().splitlines()) == 1 and not out,
+                   '%s: the pack of another minor version (%s) is refused: exit 6, one line' % (name, others[0]),
+                   'exit %d: %s' % (rc, err[-600:]))
+            bad = os.path.join(root, 'moved.layout')
+            with open(mine) as f, open(bad, 'w') as g:
+                for line in f:
+                    if line.startswith('field\tPyTypeObject\ttp_name\t'):
+                        parts = line.split('\t')
+                        nums = parts[3].split()
+                        nums[0] = str(int(nums[0]) + 8)
+                        parts[3] = ' '.join(nums) + '\n'
+                        line = '\t'.join(parts)
+                    g.write(line)
+            rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap'],
+                                       env=dict(hidden, HEAPINSPECT_LAYOUT=bad))
+            tap.ok(rc == 6 and 'does not fit' in err and 'tp_name' in err and len(err.strip().splitlines()) == 1,
+                   '%s: its own pack with tp_name moved 8 bytes is refused, naming it' % name,
+                   'exit %d: %s' % (rc, err[-600:]))
+            # A pack of another build of the same version: refused for
+            # now (its statics and local symbols are not this build's).
+            other = os.path.join(root, 'other-build.layout')
+            with open(mine) as f, open(other, 'w') as g:
+                for line in f:
+                    if line.startswith('build-id '):
+                        line = 'build-id ' + '0' * 40 + '\n'
+                    g.write(line)
+            rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'heap'],
+                                       env=dict(hidden, HEAPINSPECT_LAYOUT=other))
+            tap.ok(rc == 6 and 'another build' in err and len(err.strip().splitlines()) == 1 and not out,
+                   '%s: a pack of another build of the same version is refused: exit 6, one line' % name,
+                   'exit %d: %s' % (rc, err[-600:]))
+        run_ok, state = target.running()
+        tap.ok(run_ok, '%s: the target runs on (state %s)' % (name, state))
+    finally:
+        target.close()
+
+
+def main():
+    global SCRIPT_FILE
+    tap = Tap()
+    pythons = find_pythons()
+    if not pythons:
+        tap.skip('stripped', 'no CPython 3.8+ found')
+    if not shutil.which('strip') or not shutil.which('readelf'):
+        tap.skip('stripped', 'binutils (strip, readelf) not installed')
+    tmp = tempfile.mkdtemp(prefix='heapinspect-stripped-')
+    SCRIPT_FILE = os.path.join(tmp, 'script.tcl')
+    with open(SCRIPT_FILE, 'w') as f:
+        f.write(SCRIPT)
+    try:
+        for python in pythons:
+            for mode in ('--strip-debug', '--strip-all'):
+                check(tap, python, mode, os.path.join(tmp, label(python)))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return tap.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
