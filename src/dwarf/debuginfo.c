@@ -489,17 +489,7 @@ static int use_pack(struct hi_dbg *d, const char *who)
 	struct hi_dwcache *c = hi_pack_read(path, want.build_id, &have, &same, who);
 	if (!c)
 		return -1;
-	if (!same) {
-		/* Its layouts would fit, but the statics and local symbols
-		 * (static types, the dict lookup function) are this build's
-		 * own, and a census without them would be wrong: refused
-		 * until they are found in the target instead.  */
-		hi_dwcache_close(c);
-		hi_error("%s: no layout pack for this very build (build id %s); the pack %s is of another build of CPython %s (%s)",
-			 who, want.build_id[0] ? want.build_id : "none", path, have.version,
-			 have.build_id[0] ? have.build_id : "no build id");
-		return -1;
-	}
+
 	hi_dwcache_close(d->cache);
 	d->cache = c;
 	d->source = HI_LAYOUT_PACK;
@@ -769,6 +759,14 @@ uint64_t hi_dbg_python_base(const struct hi_dbg *d)
 	Dwarf_Addr start = 0;
 	dwfl_module_info(d->mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
 	return start;
+}
+
+void hi_dbg_python_span(const struct hi_dbg *d, uint64_t *lo, uint64_t *hi)
+{
+	Dwarf_Addr start = 0, end = 0;
+	dwfl_module_info(d->mod, NULL, &start, &end, NULL, NULL, NULL, NULL);
+	*lo = start;
+	*hi = end;
 }
 
 size_t hi_dbg_build_id(const struct hi_dbg *d, unsigned char *out, size_t max)

@@ -46,6 +46,8 @@ struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *e
 
 /* Where the Python module starts in the process (its lowest address). */
 uint64_t hi_dbg_python_base(const struct hi_dbg *d);
+/* The addresses it spans, [*LO, *HI).  */
+void hi_dbg_python_span(const struct hi_dbg *d, uint64_t *lo, uint64_t *hi);
 
 /* Copy the Python module's GNU build id into OUT (at most MAX bytes);
  * returns its length, 0 if it has none.  */

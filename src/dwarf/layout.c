@@ -328,8 +328,15 @@ static int load_obmalloc(struct hi_obmalloc_layout *ol, struct hi_dbg *d, const 
 		ol->used_count = (uint32_t)ol->var_used.count;
 		ol->nfp_count = ol->has_nfp2lasta ? (uint32_t)ol->var_nfp2lasta.count : 0;
 	}
+	if (missing && hi_dbg_layout_source(d) == HI_LAYOUT_PACK) {
+		/* A pack of another build leaves its statics out.  */
+		hi_error("%s: cannot read pymalloc's state: %s has no debug information, and the layout pack of another build cannot say where %s are in this one",
+			 who, hi_dbg_python_path(d), missing);
+		hi_error_class(HI_E_NODEBUG);
+		return -1;
+	}
 	if (missing) {
-		hi_error("%s: cannot read pymalloc's state: the debug information of %s has no %s",
+		hi_error("%s: cannot read pymalloc's state: the debug information of %s lacks %s",
 			 who, hi_dbg_python_path(d), missing);
 		hi_error_class(HI_E_NOTPY);
 		return -1;

@@ -247,6 +247,10 @@ static uint64_t n_tls_get_addr(struct hi_emu *e, const uint64_t *a, void *user, 
 		*ok = 0;
 		return 0;
 	}
+	if (py->tls_learning && a[0] >= py->tls_lo && a[0] < py->tls_hi) {
+		py->tls_off = ti[1];
+		py->tls_learning = 0;
+	}
 	if (ti[1] == py->tls_off && a[0] >= py->tls_lo && a[0] < py->tls_hi) {
 		if (!py->emu_tstate || hi_emu_write(e, block + ti[1], &py->emu_tstate, 8) < 0) {
 			*ok = 0;
@@ -291,6 +295,26 @@ static int is_code(uint64_t addr, void *arg)
 	return hi_dbg_is_code(arg, addr);
 }
 
+/* 3.12+ without a symbol for _Py_tss_tstate (a stripped build read with
+ * another build's layout pack): where in the module's TLS block it is,
+ * learned by running the exported _PyThreadState_GetCurrent once, whose
+ * only thread-local access is to it: the offset its __tls_get_addr asks
+ * for.  It must then return the main thread's state, or nothing is
+ * learned.  */
+static void learn_tls(struct hi_py *py)
+{
+	uint64_t fn, ret = 0;
+	if (hi_dbg_symbol(py->dbg, "_PyThreadState_GetCurrent", &fn, NULL) < 0 || !py->emu_tstate)
+		return;
+	py->tls_lo = py->module_lo;
+	py->tls_hi = py->module_hi;
+	py->tls_learning = 1;
+	enum hi_emu_end end = hi_emu_call(py->emu, fn, NULL, 0, 10000, &ret, NULL, 0);
+	py->tls_learning = 0;
+	if (end != HI_EMU_RETURNED || ret != py->emu_tstate)
+		py->tls_off = UINT64_MAX;
+}
+
 struct hi_emu *hi_py_emu(struct hi_py *py)
 {
 	if (py->emu || py->emu_off)
@@ -321,5 +345,7 @@ struct hi_emu *hi_py_emu(struct hi_py *py)
 		if (hi_dbg_symbol(py->dbg, unsigned_from[i], &addr, NULL) == 0)
 			hi_emu_add_native(py->emu, addr, n_long_unsigned, py);
 	}
+	if (py->tls_off == UINT64_MAX && !hi_has(py->l.rt_tstate_current))
+		learn_tls(py);
 	return py->emu;
 }

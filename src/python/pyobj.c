@@ -28,8 +28,26 @@ static void format_version_hex(unsigned hex, char *out, size_t size)
 		snprintf(out, size, "%u.%u.%u%s%u", major, minor, micro, lv, serial);
 }
 
+static uint64_t module_attr(struct hi_py *py, const char *module, const char *name);
+
+/* sys.version, from the interpreter's sys dict: "3.9.18 (main, ...".  */
+static void version_from_sys(struct hi_py *py)
+{
+	uint64_t interp = hi_py_main_interp(py), sysdict = 0, v;
+	char buf[64];
+	if (!interp || !hi_has(py->l.is_sysdict) || hi_mem_u64(py->mem, interp + py->l.is_sysdict.off, &sysdict) < 0 ||
+	    !(v = hi_py_dict_get_str(py, sysdict, "version")) || hi_py_str(py, v, buf, sizeof buf) < 0)
+		return;
+	size_t n = strspn(buf, "0123456789.abrc+");
+	if (n >= 5 && buf[0] == '3' && buf[1] == '.' && n < sizeof py->version) {
+		memcpy(py->version, buf, n);
+		py->version[n] = '\0';
+	}
+}
+
 /* The version, from the running process itself: Py_Version (3.11+), else
- * the buffer Py_GetVersion() filled at start-up (sys.version), else the
+ * the buffer Py_GetVersion() filled at start-up, else sys.version from
+ * the sys dict (a stripped build has no symbol for that buffer), else the
  * module's file name.  The target's binary is never run.  */
 static void read_version(struct hi_py *py)
 {
@@ -57,10 +75,86 @@ static void read_version(struct hi_py *py)
 			}
 		}
 		if (!py->version[0])
+			version_from_sys(py);
+		if (!py->version[0])
 			snprintf(py->version, sizeof py->version, "%s", hi_dbg_name_version(py->dbg));
 	}
 	const char *dot = strchr(py->version, '.');
 	py->minor = dot ? atoi(dot + 1) : 0;
+}
+
+/* A static exception type (_PyExc_OSError) is local to its module; the
+ * exported pointer to it (PyExc_OSError) holds its address.  0, or -1.  */
+static int exported_pointer(struct hi_py *py, const char *sym, uint64_t *addr)
+{
+	uint64_t p;
+	if (strncmp(sym, "_PyExc_", 7) != 0 || hi_dbg_symbol(py->dbg, sym + 1, &p, NULL) < 0 ||
+	    hi_mem_u64(py->mem, p, addr) < 0 || !*addr)
+		return -1;
+	return 0;
+}
+
+/* sys.modules[MODULE].NAME, or 0.  */
+static uint64_t module_attr(struct hi_py *py, const char *module, const char *name)
+{
+	uint64_t interp = hi_py_main_interp(py), modules = 0, mod, md;
+	if (!interp || !hi_has(py->l.is_modules) || hi_mem_u64(py->mem, interp + py->l.is_modules.off, &modules) < 0 ||
+	    !(mod = hi_py_dict_get_str(py, modules, module)) || !hi_py_is(py, mod, HI_B_MODULE) ||
+	    hi_mem_u64(py->mem, mod + py->l.md_dict.off, &md) < 0)
+		return 0;
+	return hi_py_dict_get_str(py, md, name);
+}
+
+struct non_str {
+	struct hi_py *py;
+	int found;
+};
+
+static int non_str_key(uint64_t key, uint64_t value, void *arg)
+{
+	struct non_str *ns = arg;
+	(void)value;
+	if (!hi_py_is(ns->py, key, HI_B_STR)) {
+		ns->found = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int in_module(const struct hi_py *py, uint64_t addr)
+{
+	return addr >= py->module_lo && addr < py->module_hi;
+}
+
+/* Two static functions whose address tells what a structure is, found
+ * in the running process when the module has no symbol for them (a
+ * stripped build read with another build's layout pack):
+ *   - subtype_dealloc, every Python class's tp_dealloc: that of a class
+ *     defined in Python that every process has, importlib's ModuleSpec;
+ *   - lookdict (3.8-3.10), the dict lookup of tables with keys other than
+ *     str: that of posix.environ, whose keys are bytes.
+ * Each must lie in the Python module.  What is not found stays 0: a
+ * census would then be wrong, and the validation refuses (validate.h). */
+static void find_local_functions(struct hi_py *py)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t v;
+	if (!py->subtype_dealloc_fn && hi_has(l->tp_dealloc)) {
+		uint64_t spec = module_attr(py, "_frozen_importlib", "ModuleSpec");
+		struct hi_type *t = spec ? hi_py_type(py, spec) : NULL;
+		if (t && !t->static_type && hi_member_ptr(py->mem, spec, l->tp_dealloc, &v) == 0 && in_module(py, v))
+			py->subtype_dealloc_fn = v;
+	}
+	if (!py->lookdict_fn && hi_has(l->dk_lookup)) {
+		uint64_t env = module_attr(py, "posix", "environ"), keys;
+		int64_t used;
+		struct non_str ns = { py, 0 };
+		if (env && hi_py_is(py, env, HI_B_DICT) && hi_member_int(py->mem, env, l->ma_used, &used) == 0 &&
+		    used > 0 && hi_mem_u64(py->mem, env + l->ma_keys.off, &keys) == 0 &&
+		    hi_member_ptr(py->mem, keys, l->dk_lookup, &v) == 0 && in_module(py, v) &&
+		    hi_py_dict_foreach(py, env, non_str_key, &ns) == 0 && ns.found)
+			py->lookdict_fn = v;
+	}
 }
 
 int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const char *who)
@@ -85,16 +179,26 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 		hi_error("%s: out of memory", who);
 		return -1;
 	}
+	py->desc_nosym = calloc(hi_ntypedescs, 1);
+	if (!py->desc_nosym) {
+		hi_error("%s: out of memory", who);
+		return -1;
+	}
+	hi_dbg_python_span(dbg, &py->module_lo, &py->module_hi);
 	for (int i = 0; i < hi_ntypedescs; i++) {
 		const struct hi_typedesc *td = &hi_typedescs[i];
+		int found = 0;
 		for (int k = 0; k < HI_DESC_SYMS && td->syms[k]; k++) {
 			uint64_t a;
-			if (hi_dbg_symbol(dbg, td->syms[k], &a, NULL) < 0)
+			if (hi_dbg_symbol(dbg, td->syms[k], &a, NULL) < 0 &&
+			    exported_pointer(py, td->syms[k], &a) < 0)
 				continue;
+			found = 1;
 			u64map_put(&py->desc_of_addr, a, (uint64_t)i + 1);
 			if (td->family && !py->builtin_addr[td->family])
 				py->builtin_addr[td->family] = a;
 		}
+		py->desc_nosym[i] = td->syms[0] && !found;
 		/* Asked now, not when a type borrows the name: every question
 		 * is put at attach (what `layout save` relies on).  */
 		py->desc_size[i] = td->cstruct ? hi_dbg_sizeof(dbg, td->cstruct) : -1;
@@ -111,6 +215,9 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 		return -1;
 	}
 	read_version(py);
+	hi_dbg_symbol(dbg, "lookdict", &py->lookdict_fn, NULL);
+	hi_dbg_symbol(dbg, "subtype_dealloc", &py->subtype_dealloc_fn, NULL);
+	find_local_functions(py);
 	/* Flag bits for pre-header managed dicts/weakrefs and inline values:
 	 * C macros, absent from DWARF.  Their presence follows the layouts
 	 * that DWARF does show: PyDictValues appears with managed dicts
@@ -129,8 +236,6 @@ int hi_py_init(struct hi_py *py, struct hi_dbg *dbg, struct hi_mem *mem, const c
 		py->managed = HI_MANAGED_312;
 	else if (py->managed_dict_flag)
 		py->managed = HI_MANAGED_311;
-	hi_dbg_symbol(dbg, "lookdict", &py->lookdict_fn, NULL);
-	hi_dbg_symbol(dbg, "subtype_dealloc", &py->subtype_dealloc_fn, NULL);
 	/* The set's deleted-entry marker: _PySet_Dummy points to it.  The
 	 * object's own symbol, _dummy_struct, is static, and link-time
 	 * optimization renames it (Debian's python3.11:
@@ -200,6 +305,8 @@ void hi_py_fini(struct hi_py *py)
 	py->desc_off = NULL;
 	free(py->desc_size);
 	py->desc_size = NULL;
+	free(py->desc_nosym);
+	py->desc_nosym = NULL;
 	u64map_free(&py->desc_of_addr);
 	free(py->types);
 	free(py->alias_names);
@@ -302,6 +409,16 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 			int d = desc_by_name(name);
 			if (d >= 0 && !hi_typedescs[d].syms[0])
 				t.desc = d;
+			/* ... and the Python module's own static types whose
+			 * local symbols its stripped build lacks: found by name
+			 * within the module, then known by address.  */
+			if (d >= 0 && py->desc_nosym[d] && addr >= py->module_lo && addr < py->module_hi) {
+				t.desc = d;
+				u64map_put(&py->desc_of_addr, addr, (uint64_t)d + 1);
+				enum hi_builtin f = hi_typedescs[d].family;
+				if (f && !py->builtin_addr[f])
+					py->builtin_addr[f] = addr;
+			}
 		}
 		t.described = t.desc >= 0;
 		uint64_t b = t.base;

@@ -83,6 +83,12 @@ struct hi_py {
 	struct u64map desc_of_addr;
 	uint32_t (*desc_off)[16];
 	int64_t *desc_size;	/* sizeof each entry's C struct, or -1 */
+	/* Entries whose symbols this module lacks (local symbols of a
+	 * stripped build read with another build's layout pack): their
+	 * static type is found by tp_name among the static types the
+	 * Python module itself holds, [module_lo, module_hi).  */
+	char *desc_nosym;
+	uint64_t module_lo, module_hi;
 	uint64_t managed_dict_flag, managed_weakref_flag, inline_values_flag;
 	/* Where a managed __dict__ lives (3.11+), chosen by layout:
 	 * HI_MANAGED_311 values at obj-4 words, dict at obj-3;
@@ -102,6 +108,7 @@ struct hi_py {
 	 * block, and the module's span (tls_off UINT64_MAX: none).  */
 	uint64_t tls_off, tls_lo, tls_hi;
 	uint64_t emu_tstate;	/* the thread state emulated code runs with */
+	int tls_learning;	/* tls_off is being learned (emucall.c) */
 	uint64_t set_dummy;	/* the set's deleted-entry marker */
 	/* Type cache: type address -> index into types.  */
 	struct u64map type_index;

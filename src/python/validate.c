@@ -240,9 +240,27 @@ static void check_published(struct check *c)
 	}
 }
 
+/* What a census cannot do without: the functions that tell a Python
+ * class (subtype_dealloc) and, 3.8-3.10, a dict whose keys are not all
+ * str (lookdict) are found by symbol, or else in the process
+ * (pyobj.c).  */
+static void check_found(struct check *c)
+{
+	const struct hi_py *py = c->py;
+	if (hi_has(py->l.tp_dealloc) && !py->subtype_dealloc_fn)
+		disagree(c, "subtype_dealloc, every Python class's tp_dealloc, was not found (no symbol, and importlib's ModuleSpec did not give it)");
+	else
+		c->passed++;
+	if (hi_has(py->l.dk_lookup) && !py->lookdict_fn)
+		disagree(c, "lookdict, the lookup of dicts with keys other than str, was not found (no symbol, and posix.environ is empty or unreadable)");
+	else if (hi_has(py->l.dk_lookup))
+		c->passed++;
+}
+
 int hi_py_validate(struct hi_py *py, const char *who)
 {
 	struct check c = { py, 0, "" };
+	check_found(&c);
 	check_types(&c);
 	check_threads(&c);
 	check_published(&c);
