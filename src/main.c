@@ -321,6 +321,10 @@ int main(int argc, char **argv)
 #ifdef M_MMAP_THRESHOLD
 	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 #endif
+	/* libdebuginfod shows a download's progress on stderr when asked: a
+	 * debug file can take a while to fetch, so on a terminal, ask.  */
+	if (isatty(STDERR_FILENO) && !getenv("DEBUGINFOD_PROGRESS"))
+		setenv("DEBUGINFOD_PROGRESS", "1", 0);
 	hi_output_guard_fds();
 	const char **scripts = calloc(argc > 0 ? argc : 1, sizeof *scripts);
 	int nscripts = 0, verbose = 0, have_pid = 0, run = 0, nfargs = 0;

@@ -226,6 +226,40 @@ def check(tap, python, mode, tmp):
         target.close()
 
 
+def answers(path, with_symbols):
+    """A pack's answers (the lines after its header)."""
+    with open(path) as f:
+        lines = f.read().split('--\n', 1)[1].splitlines()
+    return [ln for ln in lines if with_symbols or not ln.startswith('symbol\t')]
+
+
+def check_saved_from_file(tap, python, tmp):
+    """layout -save -from ELF: the pack of the Python in a file, no
+    process, answers as the pack in data/layouts (saved from a process
+    by scripts/make-layouts) does: the packs are up to date with the
+    questions this heapinspect asks, and a file serves as well."""
+    name = label(python)
+    module = python_module(python) or python
+    theirs = None
+    bid = build_id(os.path.realpath(module))
+    for f in os.listdir(LAYOUTS):
+        with open(os.path.join(LAYOUTS, f)) as g:
+            if any(ln.strip() == 'build-id ' + bid for ln in g.read().split('--\n')[0].splitlines()):
+                theirs = os.path.join(LAYOUTS, f)
+    if not theirs:
+        tap.skip('%s: a pack saved from its file' % name, 'no pack of this build in data/layouts')
+        return
+    with open(theirs) as g:
+        version = [ln.split()[1] for ln in g if ln.startswith('python ')][0]
+    mine = os.path.join(tmp, label(python) + '-from-file.layout')
+    rc, out, err = heapinspect(['-e', 'layout -save %s -from %s -version %s' % (mine, module, version)],
+                               env={'HEAPINSPECT_CACHE_DIR': '', 'DEBUGINFOD_URLS': ''})
+    same = rc == 0 and answers(mine, False) == answers(theirs, False)
+    tap.ok(same, '%s: layout -save -from its file answers as data/layouts/%s does (%d answers)'
+           % (name, os.path.basename(theirs), len(answers(theirs, False))),
+           err[-600:] if rc else 'differs from the saved pack: run scripts/make-layouts')
+
+
 def main():
     global SCRIPT_FILE
     tap = Tap()
@@ -242,6 +276,7 @@ def main():
         f.write(SCRIPT)
     try:
         for python in pythons:
+            check_saved_from_file(tap, python, tmp)
             if not has_pack(python):
                 tap.skip('%s: read with its layout pack' % label(python),
                          'no pack of this build in data/layouts (a distro update?); run scripts/make-layouts')

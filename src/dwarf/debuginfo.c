@@ -409,6 +409,50 @@ static int find_python_cb(Dwfl_Module *mod, void **ud, const char *name, Dwarf_A
 	return DWARF_CB_OK;
 }
 
+/* Does the module's own file hold DWARF?  */
+static int has_debug_info(struct hi_dbg *d)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(d->mod, &bias);
+	size_t shstrndx;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) < 0)
+		return 0;
+	for (Elf_Scn *scn = elf_nextscn(elf, NULL); scn; scn = elf_nextscn(elf, scn)) {
+		GElf_Shdr sh;
+		const char *name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : NULL;
+		if (name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
+			return 1;
+	}
+	return 0;
+}
+
+/* DWARF that libdwfl had from debuginfod: it names no file, but
+ * libdebuginfod keeps what it fetched, by build id, in its cache
+ * ($DEBUGINFOD_CACHE_PATH, $XDG_CACHE_HOME/debuginfod_client or
+ * ~/.cache/debuginfod_client).  Its path into OUT: 1, or 0.  */
+static int debuginfod_cached(struct hi_dbg *d, char *out, size_t size)
+{
+	unsigned char id[64];
+	char hex[sizeof id * 2 + 1], dir[4096];
+	size_t n = hi_dbg_build_id(d, id, sizeof id);
+	const char *urls = getenv("DEBUGINFOD_URLS"), *c = getenv("DEBUGINFOD_CACHE_PATH");
+	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
+	if (!n || !urls || !*urls)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+	if (c && *c)
+		snprintf(dir, sizeof dir, "%s", c);
+	else if (x && *x)
+		snprintf(dir, sizeof dir, "%s/debuginfod_client", x);
+	else if (h && *h)
+		snprintf(dir, sizeof dir, "%s/.cache/debuginfod_client", h);
+	else
+		return 0;
+	snprintf(out, size, "%.3900s/%s/debuginfo", dir, hex);
+	return access(out, R_OK) == 0;
+}
+
 /* Load D's DWARF (and DWZ alt file), indexed by type name.  -1 when it
  * has none (dwfl_errmsg says why).  */
 static int load_dwarf(struct hi_dbg *d)
@@ -424,8 +468,11 @@ static int load_dwarf(struct hi_dbg *d)
 		return -1;
 	}
 	const char *mainfile = NULL, *debugfile = NULL;
+	char fetched[4096];
 	dwfl_module_info(d->mod, NULL, NULL, NULL, NULL, NULL, &mainfile, &debugfile);
 	const char *shown = debugfile ? debugfile : (mainfile ? mainfile : d->python_path);
+	if (!debugfile && !has_debug_info(d) && debuginfod_cached(d, fetched, sizeof fetched))
+		shown = fetched;
 	char prefix[64];
 	snprintf(prefix, sizeof prefix, "/proc/%d/root/", (int)d->pid);
 	if (d->pid > 0 && strncmp(shown, prefix, strlen(prefix)) == 0)

@@ -57,9 +57,14 @@ static void check_types(struct check *c)
 		char name[64];
 		if (hi_dbg_symbol(py->dbg, types[i].sym, &addr, NULL) < 0)
 			continue;
-		if (hi_mem_u64(py->mem, addr + l->tp_name.off, &name_ptr) < 0 ||
-		    hi_mem_cstr(py->mem, name_ptr, name, sizeof name) < 0) {
-			disagree(c, "%s's tp_name (at offset %u) does not point to a name", types[i].sym, l->tp_name.off);
+		/* A read that fails proves nothing (the process may be
+		 * exiting): only what was read can disagree.  */
+		if (hi_mem_u64(py->mem, addr + l->tp_name.off, &name_ptr) < 0)
+			continue;
+		if (hi_mem_cstr(py->mem, name_ptr, name, sizeof name) < 0) {
+			if (!hi_mem_target_gone(py->mem))
+				disagree(c, "%s's tp_name (at offset %u) does not point to a name", types[i].sym,
+					 l->tp_name.off);
 			continue;
 		}
 		if (strcmp(name, types[i].name) != 0) {
@@ -257,6 +262,29 @@ static void check_found(struct check *c)
 		c->passed++;
 }
 
+void hi_py_validate_ask(struct hi_dbg *d)
+{
+	struct hi_field f;
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+		if (types[i].size_of)
+			hi_dbg_sizeof(d, types[i].size_of);
+		else
+			hi_dbg_field(d, types[i].upto, types[i].member, &f);
+	}
+	hi_dbg_field(d, "PyThreadState", "interp", &f);
+	if (hi_dbg_field(d, "_PyRuntimeState", "debug_offsets", &f) < 0)
+		return;
+	hi_dbg_field(d, "_Py_DebugOffsets", "version", &f);
+	for (size_t i = 0; i < sizeof published / sizeof published[0]; i++) {
+		if (hi_dbg_field(d, "_Py_DebugOffsets", published[i].published, &f) < 0)
+			continue;
+		if (!published[i].member)
+			hi_dbg_sizeof(d, published[i].type);
+		else
+			hi_dbg_field(d, published[i].type, published[i].member, &f);
+	}
+}
+
 int hi_py_validate(struct hi_py *py, const char *who)
 {
 	struct check c = { py, 0, "" };
@@ -278,6 +306,11 @@ int hi_py_validate(struct hi_py *py, const char *who)
 	}
 	if (hi_dbg_refuse_missed(py->dbg, who) < 0)
 		return -1;
+	if (c.what[0] && hi_mem_target_gone(py->mem)) {
+		hi_error("%s: the process exited while heapinspect attached", who);
+		hi_error_class(HI_E_GONE);
+		return -1;
+	}
 	if (c.what[0]) {
 		if (from_pack)
 			hi_error("%s: the layout pack %s does not fit %s: %s; use the pack of this Python's own version and build, install its debug symbols, set DEBUGINFOD_URLS, or save a pack from a build of the same version with debug information (`layout -save`)",

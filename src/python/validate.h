@@ -29,4 +29,8 @@
  * HI_E_NODEBUG).  */
 int hi_py_validate(struct hi_py *py, const char *who);
 
+/* Put to D every question hi_py_validate may ask of it, without reading
+ * any process: for `layout -save -from FILE`.  */
+void hi_py_validate_ask(struct hi_dbg *d);
+
 #endif
