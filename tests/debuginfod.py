@@ -21,19 +21,11 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Tap, Target, heapinspect, HEAPINSPECT, SRCDIR  # noqa: E402
+from testlib import Tap, Target, build_id, heapinspect, HEAPINSPECT, SRCDIR  # noqa: E402
 
 PYTHON = '/usr/bin/python3.11'
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'census_target.py')
 SCRIPT = 'puts [info -format json]; foreach by {kind type} { puts [heap -by $by -format json] }'
-
-
-def build_id(path):
-    out = subprocess.run(['readelf', '-n', path], stdout=subprocess.PIPE, universal_newlines=True).stdout
-    for line in out.splitlines():
-        if 'Build ID:' in line:
-            return line.split('Build ID:')[1].strip()
-    return None
 
 
 def free_port():

@@ -37,6 +37,15 @@ def find_pythons():
     return found
 
 
+def build_id(path):
+    """The GNU build id of the ELF file PATH (readelf -n), or None."""
+    out = subprocess.run(['readelf', '-n', path], stdout=subprocess.PIPE, universal_newlines=True).stdout
+    for line in out.splitlines():
+        if 'Build ID:' in line:
+            return line.split('Build ID:')[1].strip()
+    return None
+
+
 def label(python):
     if python.startswith('/usr/bin/'):
         return 'debian-' + os.path.basename(python)
