@@ -21,5 +21,6 @@ const hi_suite_fn hi_unit_suites[] = {
 	hi_suite_memmap,
 	hi_suite_text,
 	hi_suite_image,
+	hi_suite_pack,
 	NULL,
 };

@@ -31,6 +31,7 @@ int hi_suite_numpy(void);
 int hi_suite_procmaps(void);
 int hi_suite_memmap(void);
 int hi_suite_text(void);
+int hi_suite_pack(void);
 int hi_suite_image(void);
 int hi_suite_emu(void);
 int hi_suite_graph(void);
