@@ -15,14 +15,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testlib import Tap, Target, find_pythons, heapinspect, label, tmpfile, within, SRCDIR  # noqa: E402
+from testlib import Tap, Target, find_pythons, heapinspect, label, rows_of, tmpfile, within, SRCDIR  # noqa: E402
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'census_target.py')
-
-
-def rows_of(out):
-    data = json.loads(out)
-    return data, {r['kind']: (r['count'], r['size']) for r in data['rows']}
 
 
 def check(tap, python):

@@ -46,6 +46,12 @@ def build_id(path):
     return None
 
 
+def rows_of(out):
+    """A census in JSON: the document, and kind -> (count, size)."""
+    data = json.loads(out)
+    return data, {r['kind']: (r['count'], r['size']) for r in data['rows']}
+
+
 def label(python):
     if python.startswith('/usr/bin/'):
         return 'debian-' + os.path.basename(python)

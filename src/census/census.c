@@ -8,6 +8,7 @@
 void hi_census_init(struct hi_census *c, const char *by)
 {
 	memset(c, 0, sizeof *c);
+	c->interp = -1;
 	strncpy(c->by, by, sizeof c->by - 1);
 }
 

@@ -32,6 +32,10 @@ struct hi_census {
 	 * whose C __sizeof__ failed and that got the default size: nonzero
 	 * means partial too.  */
 	uint64_t unfollowed, unsized;
+	/* The interpreters whose objects it holds: how many (0: not said),
+	 * and with INTERP >= 0, only the one of that id.  */
+	int interps;
+	int64_t interp;
 	char by[8];		/* "kind", "type" or "rcs" (the kinds of the referrers) */
 	int has_retained;
 };

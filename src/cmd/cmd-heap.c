@@ -6,6 +6,7 @@
 #include <time.h>
 #include "cmd/cmd.h"
 #include "cmd/refs.h"
+#include "walk/heap.h"
 #include "util/error.h"
 #include "report/censusfile.h"
 #include "report/describe.h"
@@ -34,9 +35,13 @@ static const struct hi_argspec heap_args[] = {
 							     "each row: index count count_percent size size_percent\n"
 							     "cumulative cumulative_percent kind, and retained)" },
 	{ "-save", HI_ARG_FILE, "FILE", .help = "also write the whole census to FILE, for 'diff -from FILE'" },
+	{ "-interp", HI_ARG_INT, "ID", NULL, 0, 1e9,
+	  .help = "only the objects of the interpreter whose id is ID (info lists\n"
+		  "them; 0 is the main one): what its GC lists and its threads'\n"
+		  "frames reach.  By default a census merges every interpreter's" },
 	{ NULL },
 };
-enum { O_ALL, O_ABS, O_COPY, O_INPLACE, O_BY, O_KIND, O_RETAINED, O_FORMAT, O_SAVE };
+enum { O_ALL, O_ABS, O_COPY, O_INPLACE, O_BY, O_KIND, O_RETAINED, O_FORMAT, O_SAVE, O_INTERP };
 
 /* C again, from the census's reference graph: only the objects of KIND
  * (if not NULL), by BY (0 kind, 1 type, 2 rcs), with RETAINED sizes.  */
@@ -81,7 +86,12 @@ static int heap_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		base = &app->baseline;
 	struct hi_census c;
 	hi_census_init(&c, by == 1 ? "type" : "kind");
-	if (hi_cmd_census(app, by == 1, mode, base, NULL, &c) != TCL_OK) {
+	struct hi_heap_opts opts = { by == 1 ? HI_BY_TYPE : HI_BY_KIND, base, NULL };
+	if (a->v[O_INTERP].set) {
+		opts.interp_set = 1;
+		opts.interp_id = a->v[O_INTERP].i;
+	}
+	if (hi_cmd_walk(app, &opts, mode, &c, NULL, NULL) != TCL_OK) {
 		hi_census_free(&c);
 		return TCL_ERROR;
 	}

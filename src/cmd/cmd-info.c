@@ -66,10 +66,12 @@ static void emit_info(struct hi_emit *e, const struct hi_session *s, const struc
 	hi_emit_str(e, "why", w->why);
 	hi_emit_end(e);
 	hi_emit_list(e, "interpreter");
+	uint64_t main_interp = hi_py_main_interp((struct hi_py *)&s->py);
 	for (int i = 0; i < gi->ninterps; i++) {
 		const struct hi_interp *in = &gi->interps[i];
 		hi_emit_object(e, NULL);
 		hi_emit_i64(e, "id", in->id);
+		hi_emit_bool(e, "main", in->addr == main_interp);
 		hi_emit_i64(e, "threads", in->nthreads);
 		hi_emit_bool(e, "threads_broken", in->threads_broken);
 		hi_emit_bool(e, "owns_gc", in->owns_gc);
@@ -108,10 +110,19 @@ static void info_table(FILE *o, Tcl_Obj *v, int all)
 	fprintf(o, "interpreters: %d\n", (int)hi_view_int(v, "interpreters"));
 	Tcl_Obj **in;
 	int n = hi_view_list(v, "interpreter", &in);
-	for (int i = 0; i < n; i++) {
+	/* By id: the main interpreter's is 0, subinterpreters' count up.  */
+	int order[HI_MAX_INTERPS];
+	for (int i = 0; i < n && i < HI_MAX_INTERPS; i++) {
+		int k = i;
+		for (; k > 0 && hi_view_int(in[order[k - 1]], "id") > hi_view_int(in[i], "id"); k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+	for (int j = 0; j < n && j < HI_MAX_INTERPS; j++) {
+		int i = order[j];
 		int64_t threads = hi_view_int(in[i], "threads");
-		fprintf(o, "  interpreter %d (id %" PRId64 "): %" PRId64 " Python thread state%s%s", i,
-			hi_view_int(in[i], "id"), threads, threads == 1 ? "" : "s",
+		fprintf(o, "  interpreter %" PRId64 "%s: %" PRId64 " Python thread state%s%s", hi_view_int(in[i], "id"),
+			hi_view_int(in[i], "main") ? " (main)" : "", threads, threads == 1 ? "" : "s",
 			hi_view_int(in[i], "threads_broken") ? " (their list loops back: corrupt memory; counted to the repeat)"
 							     : "");
 		if (!hi_view_int(in[i], "owns_gc"))
@@ -174,7 +185,7 @@ static int info_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	}
 	struct hi_session *s = &app->session;
 	int os_threads = s->target.nthreads;
-	int rc = hi_gc_walk(&s->py, gi, count_only, NULL, s->who);
+	int rc = hi_gc_walk(&s->py, gi, -1, count_only, NULL, s->who);
 	if (hi_session_resume(s) < 0)
 		rc = -1;
 	if (rc < 0) {

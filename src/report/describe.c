@@ -38,6 +38,13 @@ static void census_after(FILE *out, Tcl_Obj *v, int all)
 	if (unsized)
 		fprintf(out, "Partial: %" PRId64 " objects whose C __sizeof__ failed, sized as basicsize + itemsize x length; see heap -v.\n",
 			unsized);
+	/* A process with subinterpreters: whose objects these are.  */
+	int64_t interps = hi_view_int(v, "interpreters"), interp = hi_view_int(v, "interpreter");
+	if (interp >= 0 && hi_view_get(v, "interpreter"))
+		fprintf(out, "Interpreter %" PRId64 " only.\n", interp);
+	else if (interps > 1)
+		fprintf(out, "The objects of %" PRId64 " interpreters, merged; heap -interp ID for one (ids: see info).\n",
+			interps);
 }
 
 const struct hi_view hi_census_view = {
@@ -137,6 +144,10 @@ void hi_census_describe(struct hi_emit *e, const struct hi_census *c, pid_t pid,
 	hi_emit_u64(e, "skipped", c->skipped);
 	hi_emit_u64(e, "unfollowed", c->unfollowed);
 	hi_emit_u64(e, "unsized", c->unsized);
+	if (c->interps) {
+		hi_emit_i64(e, "interpreters", c->interps);
+		hi_emit_i64(e, "interpreter", c->interp);
+	}
 	hi_emit_str(e, "by", c->by);
 	hi_emit_list(e, "rows");
 	uint64_t cumulative = 0;

@@ -71,7 +71,7 @@ static void gc_lists(struct hi_py *py, struct hi_interp *in, uint64_t gcstate)
 		add_list(in, "permanent", gcstate + l->gcs_permanent.off + l->gen_head.off);
 }
 
-int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg, const char *who)
+int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, int64_t only, hi_gc_fn fn, void *arg, const char *who)
 {
 	const struct hi_layout *l = &py->l;
 	struct hi_addrset seen;
@@ -126,9 +126,32 @@ int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg,
 		}
 		info->ninterps++;
 	}
-	int stop = 0;
+	int stop = 0, chosen = -1;
+	for (int i = 0; only >= 0 && i < info->ninterps; i++)
+		if (info->interps[i].id == only)
+			chosen = i;
+	if (only >= 0 && chosen < 0) {
+		char ids[200] = "";
+		size_t n = 0;
+		for (int i = 0; i < info->ninterps && n < sizeof ids - 24; i++)
+			n += (size_t)snprintf(ids + n, sizeof ids - n, "%s%lld", i ? ", " : "",
+					      (long long)info->interps[i].id);
+		hi_addrset_free(&seen);
+		hi_error("%s: no interpreter has id %lld (its interpreters: %s; see info)", who, (long long)only, ids);
+		hi_error_class(HI_E_USAGE);
+		return -1;
+	}
+	if (only >= 0 && (!hi_has(l->is_gc) && info->ninterps > 1)) {
+		hi_addrset_free(&seen);
+		hi_error("%s: CPython %s keeps one set of GC lists for all its interpreters: a census of one of them cannot be told apart; take the whole census (without -interp)",
+			 who, py->version);
+		hi_error_class(HI_E_USAGE);
+		return -1;
+	}
 	for (int i = 0; i < info->ninterps && !stop; i++) {
 		struct hi_interp *in = &info->interps[i];
+		if (only >= 0 && i != chosen)
+			continue;
 		for (int k = 0; k < in->nlists && !stop; k++) {
 			int r = walk_list(py, &in->lists[k], &seen, fn, arg, i, &stop);
 			if (r == -2) {

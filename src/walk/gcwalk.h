@@ -40,8 +40,12 @@ struct hi_gcinfo {
  * header).  Return nonzero to stop the walk.  */
 typedef int (*hi_gc_fn)(uint64_t obj, int interp, void *arg);
 
-/* Walk every GC list.  Returns 0, or -1 with hi_errmsg() set when the
- * roots themselves are unreadable (WHO prefixes it).  */
-int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, hi_gc_fn fn, void *arg, const char *who);
+/* Walk every GC list, or with ONLY >= 0 only those of the interpreter
+ * whose id is ONLY (INFO still lists every interpreter; the others'
+ * lists are not walked).  Returns 0, or -1 with hi_errmsg() set when the
+ * roots themselves are unreadable, or no interpreter has id ONLY, or
+ * its objects share lists with others' (3.8: one GC state for the
+ * runtime) (WHO prefixes it).  */
+int hi_gc_walk(struct hi_py *py, struct hi_gcinfo *info, int64_t only, hi_gc_fn fn, void *arg, const char *who);
 
 #endif

@@ -415,9 +415,10 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 		for (size_t i = 0; i < opts->nroots; i++)
 			reach(opts->roots[i], &w);
 	} else {
-		rc = hi_gc_walk(py, info, gc_root, &w, who);
+		rc = hi_gc_walk(py, info, opts->interp_set ? opts->interp_id : -1, gc_root, &w, who);
 		for (int i = 0; rc == 0 && i < info->ninterps; i++)
-			diag->frames += hi_thread_roots(py, info->interps[i].addr, reach, &w);
+			if (!opts->interp_set || info->interps[i].id == opts->interp_id)
+				diag->frames += hi_thread_roots(py, info->interps[i].addr, reach, &w);
 	}
 	if (rc == 0) {
 		int r = close_over(&w);
@@ -435,6 +436,8 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 		/* The main interpreter last, unprefixed.  */
 		for (int i = 0; !opts->nroots && i < info->ninterps; i++) {
 			char prefix[48] = "";
+			if (opts->interp_set && info->interps[i].id != opts->interp_id)
+				continue;
 			if (i < info->ninterps - 1)
 				snprintf(prefix, sizeof prefix, "interpreter %lld: ", (long long)info->interps[i].id);
 			hi_named_roots(py, info->interps[i].addr, prefix, named_root, w.g);
@@ -442,6 +445,10 @@ int hi_heap_census(struct hi_py *py, const struct hi_heap_opts *opts, struct hi_
 		hi_heapgraph_walked(w.g, &w.seen);
 	}
 	diag->bad_reads = py->bad_reads;
+	if (!opts->nroots) {
+		c->interps = opts->interp_set ? 1 : info->ninterps;
+		c->interp = opts->interp_set ? opts->interp_id : -1;
+	}
 	/* What the walk and pysize counted type by type, in all.  */
 	for (size_t i = 0; i < py->ntypes; i++) {
 		const struct hi_type_walked *tw = &py->types[i]->walked;

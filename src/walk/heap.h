@@ -67,6 +67,10 @@ struct hi_heap_opts {
 	 * and the running frames.  */
 	const uint64_t *roots;
 	size_t nroots;
+	/* If INTERP_SET, the census of one interpreter, the one whose id is
+	 * INTERP_ID: its GC lists and its threads' frames only.  */
+	int interp_set;
+	int64_t interp_id;
 	/* Stop after this many objects (0: no bound); diag.truncated says
 	 * it happened.  */
 	uint64_t max_objects;
