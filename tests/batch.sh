@@ -121,7 +121,7 @@ ok $? "a script that never attaches: heap fails with 'use: attach PID', exit 1 (
 # ---- a script error: FILE:LINE: message, exit 1 ----
 hi attach "$p1" -f "$DATA/error.tcl"
 rc=$?
-[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: $DATA/error.tcl:3: heap: -format \"nonsense\" is not known: must be table, json, csv or tcl; usage: heap ?-all? ?-abs? ?-copy|-inplace? ?-by kind|type|rcs? ?-kind KIND? ?-retained? ?-format table|json|csv|tcl? ?-save FILE? ?-out FILE?" ] &&
+[ $rc = 1 ] && [ "$(cat "$err")" = "heapinspect: $DATA/error.tcl:3: heap: -format \"nonsense\" is not known: must be table, json, csv or tcl; usage: heap ?-all? ?-abs? ?-copy|-inplace? ?-by kind|type|rcs? ?-kind KIND? ?-retained? ?-format table|json|csv|tcl? ?-save FILE? ?-interp ID? ?-out FILE?" ] &&
 	[ "$(cat "$out")" = "before the error" ]
 ok $? "a script error: 'heapinspect: FILE:3: message' on stderr, nothing after it runs, exit 1 (got $rc)" "$(both)"
 untraced "$p1"

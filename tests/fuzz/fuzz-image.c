@@ -87,7 +87,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(2);
 	}
 	if (!(F.img = hi_image_open(path, "fuzz")) || !(F.dbg = hi_image_debuginfo(F.img, "fuzz")) ||
-	    hi_py_init(&F.py, F.dbg, F.img->mem, "fuzz") < 0 || hi_gc_walk(&F.py, &F.info, collect, NULL, "fuzz") < 0 ||
+	    hi_py_init(&F.py, F.dbg, F.img->mem, "fuzz") < 0 || hi_gc_walk(&F.py, &F.info, -1, collect, NULL, "fuzz") < 0 ||
 	    F.nobjs == 0) {
 		fprintf(stderr, "fuzz-image: %s\n", hi_errmsg());
 		exit(2);
