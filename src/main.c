@@ -62,7 +62,7 @@ static const char usage_text[] =
 	"  -V, --version   show the version\n"
 	"\n"
 	"Commands: heap, more, all, top, numpy, memory, shm, watch, plot, setrel,\n"
-	"clearrel, diff, info, layout, dump, attach, detach, help, quit; and all of Tcl.\n"
+	"clearrel, diff, info, layout, stacks, dump, attach, detach, help, quit; and all of Tcl.\n"
 	"Type 'help' in the shell.\n"
 	"Example:\n"
 	"  heapinspect attach 1234 -e heap\n";

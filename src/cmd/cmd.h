@@ -126,7 +126,7 @@ extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_de
 extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot;
 extern const struct hi_cmd hi_cmd_top, hi_cmd_numpy;
 extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
-extern const struct hi_cmd hi_cmd_layout;
+extern const struct hi_cmd hi_cmd_layout, hi_cmd_stacks;
 extern const struct hi_cmd hi_cmd_path, hi_cmd_referrers, hi_cmd_referents, hi_cmd_show, hi_cmd_objects,
 	hi_cmd_graph;
 

@@ -181,6 +181,14 @@ static const struct mbr_spec members[] = {
 	M(co_firstlineno, OPT, "PyCodeObject", "co_firstlineno"),
 	M(co_name, OPT, "PyCodeObject", "co_name"),
 	M(co_filename, OPT, "PyCodeObject", "co_filename"),
+
+	M(f_lasti, OPT, "struct _frame", "f_lasti"),
+	M(iframe_instr, OPT, "struct _PyInterpreterFrame", "instr_ptr", "prev_instr"),
+	M(co_code_adaptive, OPT, "PyCodeObject", "co_code_adaptive"),
+	M(co_lnotab, OPT, "PyCodeObject", "co_lnotab"),
+	M(co_linetable, OPT, "PyCodeObject", "co_linetable"),
+	M(co_qualname, OPT, "PyCodeObject", "co_qualname"),
+	M(ts_native_thread_id, OPT, "struct _ts", "native_thread_id"),
 };
 
 struct size_spec {

@@ -100,6 +100,11 @@ struct hi_layout {
 	struct hi_mbr setentry_key, dk_lookup;
 	struct hi_mbr dv_size, dv_valid;
 	struct hi_mbr dq_leftblock, dq_rightlink;
+	/* stacks: where a frame is in its code, and the code's line table */
+	struct hi_mbr f_lasti;		/* <= 3.10 frame object: bytes (3.10: code units) */
+	struct hi_mbr iframe_instr;	/* 3.11, 3.12 prev_instr; 3.13 instr_ptr */
+	struct hi_mbr co_code_adaptive, co_lnotab, co_linetable, co_qualname;
+	struct hi_mbr ts_native_thread_id;
 	/* identity digests */
 	struct hi_mbr float_val, complex_val, bytes_sval, co_firstlineno, co_name, co_filename;
 };

@@ -17,7 +17,40 @@
  * (ts, f, 0 for an interpreter frame of 3.11+, or 1 for a frame object of
  * 3.8-3.10, whose f_back chain is not walked here), innermost first.
  * Returns the number of frames.  */
-typedef void (*frame_fn)(struct hi_py *py, uint64_t ts, uint64_t f, int object, void *arg);
+typedef hi_frame_fn frame_fn;
+
+/* The running frames of the thread state TS, as each_frame gives them;
+ * SEEN guards against loops.  */
+static unsigned long frames_of(struct hi_py *py, uint64_t ts, struct hi_addrset *seen, frame_fn fn, void *arg)
+{
+	const struct hi_layout *l = &py->l;
+	unsigned long frames = 0;
+	uint64_t f = 0;
+	if (hi_has(l->ts_current_frame)) {	/* 3.13 */
+		hi_mem_u64(py->mem, ts + l->ts_current_frame.off, &f);
+	} else if (hi_has(l->ts_frame)) {	/* <= 3.10: a frame object */
+		if (hi_mem_u64(py->mem, ts + l->ts_frame.off, &f) == 0 && f) {
+			fn(py, ts, f, 1, arg);
+			frames++;
+		}
+		f = 0;
+	} else if (hi_has(l->ts_cframe)) {	/* 3.11, 3.12 */
+		uint64_t cf;
+		if (hi_mem_u64(py->mem, ts + l->ts_cframe.off, &cf) == 0 && cf)
+			hi_member_ptr(py->mem, cf, l->cframe_current, &f);
+	}
+	for (int n = 0; f && frames < MAX_FRAMES && !hi_interrupted() && hi_addrset_add(seen, f) == 1; n++) {
+		int64_t owner = -1;
+		hi_member_int(py->mem, f, l->iframe_owner, &owner);
+		if (owner != l->owned_by_cstack || l->owned_by_cstack < 0) {
+			fn(py, ts, f, 0, arg);
+			frames++;
+		}
+		if (hi_member_ptr(py->mem, f, l->iframe_previous, &f) < 0)
+			break;
+	}
+	return frames;
+}
 
 static unsigned long each_frame(struct hi_py *py, uint64_t interp, frame_fn fn, void *arg)
 {
@@ -31,35 +64,21 @@ static unsigned long each_frame(struct hi_py *py, uint64_t interp, frame_fn fn, 
 		return 0;
 	hi_addrset_init(&seen);
 	for (int nts = 0; ts && nts < 100000 && hi_addrset_add(&seen, ts) == 1; nts++) {
-		uint64_t f = 0;
-		if (hi_has(l->ts_current_frame)) {	/* 3.13 */
-			hi_mem_u64(py->mem, ts + l->ts_current_frame.off, &f);
-		} else if (hi_has(l->ts_frame)) {	/* <= 3.10: a frame object */
-			if (hi_mem_u64(py->mem, ts + l->ts_frame.off, &f) == 0 && f) {
-				fn(py, ts, f, 1, arg);
-				frames++;
-			}
-			f = 0;
-		} else if (hi_has(l->ts_cframe)) {	/* 3.11, 3.12 */
-			uint64_t cf;
-			if (hi_mem_u64(py->mem, ts + l->ts_cframe.off, &cf) == 0 && cf)
-				hi_member_ptr(py->mem, cf, l->cframe_current, &f);
-		}
-		for (int n = 0; f && frames < MAX_FRAMES && !hi_interrupted() && hi_addrset_add(&seen, f) == 1; n++) {
-			int64_t owner = -1;
-			hi_member_int(py->mem, f, l->iframe_owner, &owner);
-			if (owner != l->owned_by_cstack || l->owned_by_cstack < 0) {
-				fn(py, ts, f, 0, arg);
-				frames++;
-			}
-			if (hi_member_ptr(py->mem, f, l->iframe_previous, &f) < 0)
-				break;
-		}
+		frames += frames_of(py, ts, &seen, fn, arg);
 		if (hi_mem_u64(py->mem, ts + l->ts_next.off, &ts) < 0)
 			break;
 	}
 	hi_addrset_free(&seen);
 	return frames;
+}
+
+unsigned long hi_thread_frames(struct hi_py *py, uint64_t ts, hi_frame_fn fn, void *arg)
+{
+	struct hi_addrset seen;
+	hi_addrset_init(&seen);
+	unsigned long n = frames_of(py, ts, &seen, fn, arg);
+	hi_addrset_free(&seen);
+	return n;
 }
 
 struct refs_of_frames {
@@ -109,20 +128,38 @@ static int find_tid_entry(uint64_t key, uint64_t value, void *arg)
 	return 1;
 }
 
+int hi_thread_name(struct hi_py *py, uint64_t active, uint64_t tid, char *buf, size_t size)
+{
+	struct find_tid f = { py, "", 0 };
+	buf[0] = '\0';
+	if (!active)
+		return -1;
+	snprintf(f.want, sizeof f.want, "%llu", (unsigned long long)tid);
+	hi_py_dict_foreach(py, active, find_tid_entry, &f);
+	uint64_t name = f.thread ? hi_getattr(py, f.thread, "_name") : 0;
+	return name && hi_py_str(py, name, buf, size) > 0 ? 0 : -1;
+}
+
 /* ' "NAME"', the name threading gave thread TID (its Thread's _name),
  * into BUF, or "".  */
 static void thread_name(struct hi_py *py, const struct named *nm, uint64_t tid, char *buf, size_t size)
 {
-	struct find_tid f = { py, "", 0 };
 	char text[64];
 	buf[0] = '\0';
-	if (!nm->active)
-		return;
-	snprintf(f.want, sizeof f.want, "%llu", (unsigned long long)tid);
-	hi_py_dict_foreach(py, nm->active, find_tid_entry, &f);
-	uint64_t name = f.thread ? hi_getattr(py, f.thread, "_name") : 0;
-	if (name && hi_py_str(py, name, text, sizeof text) > 0)
+	if (hi_thread_name(py, nm->active, tid, text, sizeof text) == 0)
 		snprintf(buf, size, " \"%s\"", text);
+}
+
+uint64_t hi_threading_active(struct hi_py *py, uint64_t interp)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t modules = 0, threading, active = 0;
+	if (hi_has(l->is_modules))
+		hi_mem_u64(py->mem, interp + l->is_modules.off, &modules);
+	if (!modules || !hi_py_is(py, modules, HI_B_DICT) || !(threading = hi_py_dict_get_str(py, modules, "threading")))
+		return 0;
+	active = hi_getattr(py, threading, "_active");
+	return active && hi_py_is(py, active, HI_B_DICT) ? active : 0;
 }
 
 static int64_t tuple_len(struct hi_py *py, uint64_t t)
@@ -231,11 +268,7 @@ void hi_named_roots(struct hi_py *py, uint64_t interp, const char *prefix, hi_ro
 		fn(modules, root, arg);
 		struct module_roots m = { py, &nm };
 		hi_py_dict_foreach(py, modules, module_entry, &m);
-		uint64_t threading = hi_py_dict_get_str(py, modules, "threading");
-		if (threading)
-			nm.active = hi_getattr(py, threading, "_active");
-		if (nm.active && !hi_py_is(py, nm.active, HI_B_DICT))
-			nm.active = 0;
+		nm.active = hi_threading_active(py, interp);
 	}
 	each_frame(py, interp, frame_locals, &nm);
 }

@@ -11,6 +11,19 @@
  * Returns the number of frames visited.  */
 unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, void *arg);
 
+/* The running frames of the thread state TS, innermost first: FN gets
+ * each (TS, F, OBJECT): OBJECT 0, an interpreter frame of 3.11+; 1, the
+ * innermost frame object of 3.8-3.10, whose f_back chain FN follows.
+ * Returns the number of calls.  */
+typedef void (*hi_frame_fn)(struct hi_py *py, uint64_t ts, uint64_t f, int object, void *arg);
+unsigned long hi_thread_frames(struct hi_py *py, uint64_t ts, hi_frame_fn fn, void *arg);
+
+/* threading._active of the interpreter at INTERP (thread ident ->
+ * Thread), or 0; and the name threading gave thread TID, into BUF: 0, or
+ * -1 when it has none.  */
+uint64_t hi_threading_active(struct hi_py *py, uint64_t interp);
+int hi_thread_name(struct hi_py *py, uint64_t active, uint64_t tid, char *buf, size_t size);
+
 /* The roots a Python developer names, of the interpreter at INTERP:
  * sys.modules and each module in it, by its key ("__main__"), and each
  * local, cell and free variable of each running frame of each thread

@@ -1,0 +1,147 @@
+/* stacks.c: every thread's Python stack (stacks.h).  */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "python/lines.h"
+#include "python/member.h"
+#include "util/error.h"
+#include "walk/roots.h"
+#include "walk/stacks.h"
+
+#define MAX_THREADS 100000
+
+struct collect {
+	struct hi_py *py;
+	struct hi_thread_stack *t;
+	size_t cap, max;
+	int oom;
+};
+
+/* One frame: its code, and where in it (a byte offset; -1 before its
+ * first instruction).  */
+static void add_frame(struct collect *c, uint64_t code, int64_t lasti)
+{
+	struct hi_py *py = c->py;
+	const struct hi_layout *l = &py->l;
+	struct hi_thread_stack *t = c->t;
+	if (t->nframes >= c->max) {
+		t->truncated = 1;
+		return;
+	}
+	if (t->nframes == c->cap) {
+		size_t ncap = c->cap ? 2 * c->cap : 32;
+		struct hi_frame_line *nf = realloc(t->frames, ncap * sizeof *nf);
+		if (!nf) {
+			c->oom = 1;
+			return;
+		}
+		t->frames = nf;
+		c->cap = ncap;
+	}
+	struct hi_frame_line *fl = &t->frames[t->nframes++];
+	uint64_t s;
+	snprintf(fl->file, sizeof fl->file, "?");
+	snprintf(fl->func, sizeof fl->func, "?");
+	fl->line = -1;
+	if (!code || !hi_py_is(py, code, HI_B_CODE)) {
+		fl->qualname[0] = '\0';
+		return;
+	}
+	if (hi_member_ptr(py->mem, code, l->co_filename, &s) == 0)
+		hi_py_str(py, s, fl->file, sizeof fl->file);
+	if (hi_member_ptr(py->mem, code, l->co_name, &s) == 0)
+		hi_py_str(py, s, fl->func, sizeof fl->func);
+	snprintf(fl->qualname, sizeof fl->qualname, "%s", fl->func);
+	if (hi_has(l->co_qualname) && hi_member_ptr(py->mem, code, l->co_qualname, &s) == 0)
+		hi_py_str(py, s, fl->qualname, sizeof fl->qualname);
+	fl->line = hi_py_code_line(py, code, lasti);
+}
+
+static void on_frame(struct hi_py *py, uint64_t ts, uint64_t f, int object, void *arg)
+{
+	struct collect *c = arg;
+	const struct hi_layout *l = &py->l;
+	uint64_t code = 0;
+	(void)ts;
+	if (object) {
+		/* 3.8-3.10: frame objects down f_back; f_lasti counts bytes,
+		 * in 3.10 code units (its line table came with that).  */
+		int units = hi_has(l->co_linetable) ? 2 : 1;
+		for (size_t depth = 0; f && depth <= c->max && !c->oom; depth++) {
+			int64_t lasti = -1;
+			hi_member_ptr(py->mem, f, l->f_code, &code);
+			hi_member_int(py->mem, f, l->f_lasti, &lasti);
+			add_frame(c, code, lasti < 0 ? -1 : lasti * units);
+			if (hi_member_ptr(py->mem, f, l->f_back, &f) < 0)
+				break;
+		}
+		return;
+	}
+	/* 3.11+: the last instruction started, a pointer into the code's
+	 * own bytecode (prev_instr; 3.13 instr_ptr).  */
+	uint64_t instr = 0;
+	int64_t lasti = -1;
+	hi_member_ptr(py->mem, f, l->iframe_code, &code);
+	if (code && hi_member_ptr(py->mem, f, l->iframe_instr, &instr) == 0 && hi_has(l->co_code_adaptive))
+		lasti = (int64_t)(instr - (code + l->co_code_adaptive.off));
+	add_frame(c, code, lasti);
+}
+
+int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, const char *who)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t interps[HI_MAX_INTERPS];
+	size_t cap = 0;
+	memset(s, 0, sizeof *s);
+	int n = hi_py_interps(py, interps, HI_MAX_INTERPS, who);
+	if (n < 0)
+		return -1;
+	/* The main interpreter (the list's last) first.  */
+	for (int k = n - 1; k >= 0; k--) {
+		int64_t id = -1;
+		uint64_t ts = 0, active = hi_threading_active(py, interps[k]);
+		if (hi_has(l->is_id))
+			hi_member_int(py->mem, interps[k], l->is_id, &id);
+		if (!hi_has(l->is_threads_head) || hi_mem_u64(py->mem, interps[k] + l->is_threads_head.off, &ts) < 0)
+			continue;
+		for (int nts = 0; ts && nts < MAX_THREADS; nts++) {
+			if (s->n == cap) {
+				size_t ncap = cap ? 2 * cap : 16;
+				struct hi_thread_stack *nt = realloc(s->threads, ncap * sizeof *nt);
+				if (!nt)
+					goto oom;
+				s->threads = nt;
+				cap = ncap;
+			}
+			struct hi_thread_stack *t = &s->threads[s->n++];
+			memset(t, 0, sizeof *t);
+			t->interp = id;
+			hi_member_uint(py->mem, ts, l->ts_thread_id, &t->tid);
+			if (hi_has(l->ts_native_thread_id))
+				hi_member_uint(py->mem, ts, l->ts_native_thread_id, &t->native);
+			hi_thread_name(py, active, t->tid, t->name, sizeof t->name);
+			struct collect c = { py, t, 0, max_frames, 0 };
+			hi_thread_frames(py, ts, on_frame, &c);
+			if (c.oom)
+				goto oom;
+			uint64_t next;
+			if (hi_mem_u64(py->mem, ts + l->ts_next.off, &next) < 0 || next == ts)
+				break;
+			ts = next;
+		}
+	}
+	return 0;
+oom:
+	hi_stacks_free(s);
+	hi_error("%s: out of memory reading the threads' stacks", who);
+	return -1;
+}
+
+void hi_stacks_free(struct hi_stacks *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->threads[i].frames);
+	free(s->threads);
+	memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,39 @@
+/* stacks.h: every thread's Python stack, as py-spy dump and gdb's py-bt
+ * show it: for each interpreter and each of its thread states, the
+ * thread's ids and name, and its running frames innermost first, each
+ * with its function, file and line.  */
+#ifndef HI_STACKS_H
+#define HI_STACKS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "python/pyobj.h"
+
+struct hi_frame_line {
+	char file[256];
+	char func[128];		/* co_name */
+	char qualname[192];	/* co_qualname (3.11+), else co_name */
+	int64_t line;		/* -1: none */
+};
+
+struct hi_thread_stack {
+	int64_t interp;		/* the interpreter's id */
+	uint64_t tid;		/* threading.get_ident() */
+	uint64_t native;	/* the kernel's thread id (3.11+), else 0 */
+	char name[64];		/* threading's name for it, or "" */
+	struct hi_frame_line *frames;
+	size_t nframes;
+	int truncated;		/* more frames than were kept */
+};
+
+struct hi_stacks {
+	struct hi_thread_stack *threads;
+	size_t n;
+};
+
+/* Read every thread's stack, at most MAX_FRAMES frames each, into S.
+ * The target must be stopped (or an image).  0, or -1 with hi_errmsg()
+ * set (WHO prefixes it).  */
+int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, const char *who);
+void hi_stacks_free(struct hi_stacks *s);
+
+#endif
