@@ -7,8 +7,9 @@ sys._current_frames() and traceback.extract_stack(), each thread's
 frames innermost first.  On every CPython, `stacks -format json` must
 name the same threads with the same names and give the same frames,
 file, line and function, one for one (for the spinning thread, its
-innermost line anywhere in its loop); -n bounds the frames and says the
-stack was cut; the table prints them as a traceback does.
+innermost line anywhere in its loop); the spinning thread, and only it,
+holds the GIL; -n bounds the frames and says the stack was cut; the table
+prints them as a traceback does.
 """
 import json
 import os
@@ -54,6 +55,11 @@ def check(tap, python):
             tap.ok(ok, '%s: thread "%s": %d frames, file, line and function as its own traceback'
                    % (name, want['name'], len(expect)),
                    'lengths %d/%d, first differences (index, truth, stacks): %s' % (len(expect), len(frames), diff))
+        # Every other thread waits in C with the GIL released: the spinner,
+        # which no one asks to drop it, holds it throughout.
+        holders = sorted(t['name'] for t in got.values() if t.get('gil') == 1)
+        tap.ok(holders == ['spinner'] and all(t.get('gil') in (0, 1) for t in got.values()),
+               '%s: the spinning thread holds the GIL, no other' % name, 'holders: %s' % holders)
         rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'stacks -n 10 -format json'])
         deep = [t for t in json.loads(out)['threads'] if t['name'] == 'deep'] if rc == 0 else []
         tap.ok(deep and len(deep[0]['frames']) == 10 and deep[0]['truncated'],

@@ -18,8 +18,9 @@ static const struct hi_argspec stacks_args[] = {
 	{ "-format", HI_ARG_CHOICE, "F", stacks_formats,
 	  .help = "table (the default, as Python prints a traceback but\n"
 		  "innermost first), json, or tcl (a dict: pid python threads,\n"
-		  "a list of dicts: interpreter thread_id native_id name\n"
-		  "truncated frames, a list of dicts: file line function\n"
+		  "a list of dicts: interpreter thread_id native_id name gil\n"
+		  "(1 it holds the GIL, 0 not, -1 unknown) truncated frames,\n"
+		  "a list of dicts: file line function\n"
 		  "qualname)" },
 	{ NULL },
 };
@@ -37,6 +38,8 @@ static void stacks_table(FILE *o, Tcl_Obj *v, int all)
 			*name ? " \"" : "", name, *name ? "\"" : "");
 		if (native)
 			fprintf(o, " (native %" PRId64 ")", native);
+		if (hi_view_int(t[i], "gil") == 1)
+			fputs(" holding the GIL", o);
 		fprintf(o, " in interpreter %" PRId64 ":\n", hi_view_int(t[i], "interpreter"));
 		Tcl_Obj **f;
 		int nf = hi_view_list(t[i], "frames", &f);
@@ -89,6 +92,7 @@ static int stacks_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 			hi_emit_u64(e, "thread_id", t->tid);
 			hi_emit_u64(e, "native_id", t->native);
 			hi_emit_str(e, "name", t->name);
+			hi_emit_i64(e, "gil", t->gil);
 			hi_emit_bool(e, "truncated", t->truncated);
 			hi_emit_list(e, "frames");
 			for (size_t k = 0; k < t->nframes; k++) {

@@ -189,6 +189,10 @@ static const struct mbr_spec members[] = {
 	M(co_linetable, OPT, "PyCodeObject", "co_linetable"),
 	M(co_qualname, OPT, "PyCodeObject", "co_qualname"),
 	M(ts_native_thread_id, OPT, "struct _ts", "native_thread_id"),
+	M(rt_gil, OPT, "struct pyruntimestate", "ceval.gil"),
+	M(is_gil, OPT, "struct _is", "ceval.gil"),
+	M(gil_locked, OPT, "struct _gil_runtime_state", "locked._value", "locked"),
+	M(gil_last_holder, OPT, "struct _gil_runtime_state", "last_holder._value", "last_holder"),
 };
 
 struct size_spec {

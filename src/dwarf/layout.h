@@ -105,6 +105,9 @@ struct hi_layout {
 	struct hi_mbr iframe_instr;	/* 3.11, 3.12 prev_instr; 3.13 instr_ptr */
 	struct hi_mbr co_code_adaptive, co_lnotab, co_linetable, co_qualname;
 	struct hi_mbr ts_native_thread_id;
+	/* the GIL: 3.8-3.11 one in _PyRuntime, 3.12+ a pointer per
+	 * interpreter; whether it is taken and by which thread state */
+	struct hi_mbr rt_gil, is_gil, gil_locked, gil_last_holder;
 	/* identity digests */
 	struct hi_mbr float_val, complex_val, bytes_sval, co_firstlineno, co_name, co_filename;
 };

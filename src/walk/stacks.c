@@ -88,6 +88,24 @@ static void on_frame(struct hi_py *py, uint64_t ts, uint64_t f, int object, void
 	add_frame(c, code, lasti);
 }
 
+/* Who holds the GIL of the interpreter at INTERP: the thread state that
+ * took it last, if it is taken now; 0 if it is free; UINT64_MAX when it
+ * cannot be told.  */
+static uint64_t gil_holder(struct hi_py *py, uint64_t interp)
+{
+	const struct hi_layout *l = &py->l;
+	uint64_t gil = 0, locked, holder;
+	if (hi_has(l->is_gil))
+		hi_mem_u64(py->mem, interp + l->is_gil.off, &gil);	/* 3.12+ */
+	else if (hi_has(l->rt_gil))
+		gil = py->runtime + l->rt_gil.off;
+	if (!gil || !hi_has(l->gil_locked) || !hi_has(l->gil_last_holder) ||
+	    hi_member_uint(py->mem, gil, l->gil_locked, &locked) < 0 ||
+	    hi_member_uint(py->mem, gil, l->gil_last_holder, &holder) < 0)
+		return UINT64_MAX;
+	return locked ? holder : 0;
+}
+
 int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, const char *who)
 {
 	const struct hi_layout *l = &py->l;
@@ -100,7 +118,7 @@ int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, con
 	/* The main interpreter (the list's last) first.  */
 	for (int k = n - 1; k >= 0; k--) {
 		int64_t id = -1;
-		uint64_t ts = 0, active = hi_threading_active(py, interps[k]);
+		uint64_t ts = 0, active = hi_threading_active(py, interps[k]), holder = gil_holder(py, interps[k]);
 		if (hi_has(l->is_id))
 			hi_member_int(py->mem, interps[k], l->is_id, &id);
 		if (!hi_has(l->is_threads_head) || hi_mem_u64(py->mem, interps[k] + l->is_threads_head.off, &ts) < 0)
@@ -117,6 +135,7 @@ int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, con
 			struct hi_thread_stack *t = &s->threads[s->n++];
 			memset(t, 0, sizeof *t);
 			t->interp = id;
+			t->gil = holder == UINT64_MAX ? -1 : holder == ts;
 			hi_member_uint(py->mem, ts, l->ts_thread_id, &t->tid);
 			if (hi_has(l->ts_native_thread_id))
 				hi_member_uint(py->mem, ts, l->ts_native_thread_id, &t->native);

@@ -20,6 +20,7 @@ struct hi_thread_stack {
 	uint64_t tid;		/* threading.get_ident() */
 	uint64_t native;	/* the kernel's thread id (3.11+), else 0 */
 	char name[64];		/* threading's name for it, or "" */
+	int gil;		/* 1: it holds the GIL; 0: not; -1: unknown */
 	struct hi_frame_line *frames;
 	size_t nframes;
 	int truncated;		/* more frames than were kept */
