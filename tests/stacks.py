@@ -8,8 +8,9 @@ frames innermost first.  On every CPython, `stacks -format json` must
 name the same threads with the same names and give the same frames,
 file, line and function, one for one (for the spinning thread, its
 innermost line anywhere in its loop); the spinning thread, and only it,
-holds the GIL; -n bounds the frames and says the stack was cut; the table
-prints them as a traceback does.
+holds the GIL; with -locals, each innermost frame binds the names its own
+f_locals has, with top's previews; -n bounds the frames and says the stack
+was cut; the table prints them as a traceback does.
 """
 import json
 import os
@@ -60,6 +61,25 @@ def check(tap, python):
         holders = sorted(t['name'] for t in got.values() if t.get('gil') == 1)
         tap.ok(holders == ['spinner'] and all(t.get('gil') in (0, 1) for t in got.values()),
                '%s: the spinning thread holds the GIL, no other' % name, 'holders: %s' % holders)
+        # -locals: each thread's innermost frame binds the names its own
+        # f_locals has; the c-call thread's previews give their lengths.
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'stacks -locals -format json'])
+        withl = {str(t['thread_id']): t for t in json.loads(out)['threads']} if rc == 0 else {}
+        bad = []
+        for tid, want in truth.items():
+            if 'locals' not in want:
+                continue  # the main thread, which wrote the truth
+            frames = withl.get(tid, {}).get('frames', [])
+            names = sorted(v['name'] for v in frames[0]['locals']) if frames else None
+            if names != sorted(want['locals']):
+                bad.append('%s: %s, not %s' % (want['name'], names, sorted(want['locals'])))
+        tap.ok(rc == 0 and not bad, '%s: stacks -locals: every innermost frame binds the names its f_locals has'
+               % name, err or '\n'.join(bad))
+        ccall = [t for t in withl.values() if t['name'] == 'c-call']
+        pv = {v['name']: (v['type'], v['preview']) for v in ccall[0]['frames'][0]['locals']} if ccall else {}
+        tap.ok(pv.get('label') == ('str', "len 12 'c-call-label'") and pv.get('numbers') == ('list', '3 items')
+               and pv.get('table') == ('dict', '1 item'),
+               '%s: stacks -locals: types and previews of a str, a list and a dict' % name, str(pv))
         rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'stacks -n 10 -format json'])
         deep = [t for t in json.loads(out)['threads'] if t['name'] == 'deep'] if rc == 0 else []
         tap.ok(deep and len(deep[0]['frames']) == 10 and deep[0]['truncated'],

@@ -15,16 +15,20 @@ static const struct hi_argspec stacks_args[] = {
 	{ "-n", HI_ARG_INT, "N", NULL, 1, 1e6,
 	  .help = "at most N frames of each thread, innermost first (default\n"
 		  "10000)" },
+	{ "-locals", HI_ARG_FLAG,
+	  .help = "each frame's local, cell and free variables too: name, type\n"
+		  "and top's preview (a str's start, a container's length)" },
 	{ "-format", HI_ARG_CHOICE, "F", stacks_formats,
 	  .help = "table (the default, as Python prints a traceback but\n"
 		  "innermost first), json, or tcl (a dict: pid python threads,\n"
 		  "a list of dicts: interpreter thread_id native_id name gil\n"
 		  "(1 it holds the GIL, 0 not, -1 unknown) truncated frames,\n"
 		  "a list of dicts: file line function\n"
-		  "qualname)" },
+		  "qualname, and with -locals locals, a list of dicts: name\n"
+		  "address type preview)" },
 	{ NULL },
 };
-enum { O_N, O_FORMAT };
+enum { O_N, O_LOCALS, O_FORMAT };
 
 static void stacks_table(FILE *o, Tcl_Obj *v, int all)
 {
@@ -53,6 +57,13 @@ static void stacks_table(FILE *o, Tcl_Obj *v, int all)
 			else
 				fputs("line ?, ", o);
 			fprintf(o, "in %s\n", hi_view_str(f[k], "function"));
+			Tcl_Obj **lv;
+			int nl = hi_view_list(f[k], "locals", &lv);
+			for (int j = 0; j < nl; j++) {
+				const char *pv = hi_view_str(lv[j], "preview");
+				fprintf(o, "    %s = %s%s%s\n", hi_view_str(lv[j], "name"), hi_view_str(lv[j], "type"),
+					*pv ? ", " : "", pv);
+			}
 		}
 		if (hi_view_int(t[i], "truncated"))
 			fputs("  ... (more frames: stacks -n N)\n", o);
@@ -68,7 +79,7 @@ static int stacks_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 	struct hi_stacks st;
 	if (hi_cmd_stop(app) != TCL_OK)
 		return TCL_ERROR;
-	int rc = hi_stacks_read(&s->py, &st, max, s->who);
+	int rc = hi_stacks_read(&s->py, &st, max, a->v[O_LOCALS].set ? HI_STACKS_LOCALS : 0, s->who);
 	if (hi_cmd_resume(app) != TCL_OK) {
 		if (rc == 0)
 			hi_stacks_free(&st);
@@ -101,6 +112,21 @@ static int stacks_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 				hi_emit_i64(e, "line", t->frames[k].line);
 				hi_emit_str(e, "function", t->frames[k].func);
 				hi_emit_str(e, "qualname", t->frames[k].qualname);
+				if (a->v[O_LOCALS].set) {
+					hi_emit_list(e, "locals");
+					for (size_t j = 0; j < t->frames[k].nlocals; j++) {
+						const struct hi_local *lv = &t->frames[k].locals[j];
+						char addr[24];
+						snprintf(addr, sizeof addr, "0x%llx", (unsigned long long)lv->addr);
+						hi_emit_object(e, NULL);
+						hi_emit_str(e, "name", lv->name);
+						hi_emit_str(e, "address", addr);
+						hi_emit_str(e, "type", lv->type);
+						hi_emit_str(e, "preview", lv->preview);
+						hi_emit_end(e);
+					}
+					hi_emit_end(e);
+				}
 				hi_emit_end(e);
 			}
 			hi_emit_end(e);

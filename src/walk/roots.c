@@ -185,26 +185,15 @@ static int local_name(struct hi_py *py, const uint64_t *names, int nt, int64_t i
 	return -1;
 }
 
-/* Each local, cell and free variable of a running frame: a root named
- * 'thread TID "NAME" func() local 'x''.  */
-static void frame_locals(struct hi_py *py, uint64_t ts, uint64_t f, int object, void *arg)
+int hi_frame_each_local(struct hi_py *py, uint64_t f, int object, hi_local_fn fn, void *arg)
 {
-	struct named *nm = arg;
 	const struct hi_layout *l = &py->l;
-	uint64_t code = 0, tid = 0, names[3] = { 0, 0, 0 }, slots;
+	uint64_t code = 0, names[3] = { 0, 0, 0 }, slots;
 	int nt;
 	int64_t n = 0;
-	if (object == 1) {	/* 3.8-3.10: frame objects, walked down f_back */
-		for (int depth = 0; f && depth < MAX_FRAMES; depth++) {
-			frame_locals(py, ts, f, 2, arg);
-			if (hi_member_ptr(py->mem, f, l->f_back, &f) < 0)
-				break;
-		}
-		return;
-	}
-	if (object == 2) {
+	if (object) {	/* 3.8-3.10: a frame object */
 		if (hi_member_ptr(py->mem, f, l->f_code, &code) < 0)
-			return;
+			return -1;
 		hi_member_ptr(py->mem, code, l->co_varnames, &names[0]);
 		hi_member_ptr(py->mem, code, l->co_cellvars, &names[1]);
 		hi_member_ptr(py->mem, code, l->co_freevars, &names[2]);
@@ -213,14 +202,56 @@ static void frame_locals(struct hi_py *py, uint64_t ts, uint64_t f, int object, 
 	} else {
 		if (hi_member_ptr(py->mem, f, l->iframe_code, &code) < 0 ||
 		    hi_member_ptr(py->mem, code, l->co_localsplusnames, &names[0]) < 0)
-			return;
+			return -1;
 		nt = 1;
 		slots = f + l->iframe_localsplus.off;
 	}
 	if (!hi_py_is(py, code, HI_B_CODE))
-		return;
+		return -1;
 	for (int k = 0; k < nt; k++)
 		n += tuple_len(py, names[k]);
+	for (int64_t i = 0; i < n; i++) {
+		uint64_t v;
+		char name[64];
+		if (hi_mem_u64(py->mem, slots + (uint64_t)i * 8, &v) < 0 || !v ||
+		    local_name(py, names, nt, i, name, sizeof name) < 0)
+			continue;
+		fn(name, v, arg);
+	}
+	return 0;
+}
+
+struct local_root {
+	struct named *nm;
+	const char *who;
+};
+
+static void name_local(const char *name, uint64_t value, void *arg)
+{
+	struct local_root *lr = arg;
+	char root[300];
+	snprintf(root, sizeof root, "%s local '%s'", lr->who, name);
+	lr->nm->fn(value, root, lr->nm->arg);
+}
+
+/* Each local, cell and free variable of a running frame: a root named
+ * 'thread TID "NAME" func() local 'x''.  */
+static void frame_locals(struct hi_py *py, uint64_t ts, uint64_t f, int object, void *arg)
+{
+	struct named *nm = arg;
+	const struct hi_layout *l = &py->l;
+	uint64_t code = 0, tid = 0;
+	if (object == 1) {	/* 3.8-3.10: frame objects, walked down f_back */
+		for (int depth = 0; f && depth < MAX_FRAMES; depth++) {
+			frame_locals(py, ts, f, 2, arg);
+			if (hi_member_ptr(py->mem, f, l->f_back, &f) < 0)
+				break;
+		}
+		return;
+	}
+	if (hi_member_ptr(py->mem, f, object == 2 ? l->f_code : l->iframe_code, &code) < 0 ||
+	    !hi_py_is(py, code, HI_B_CODE))
+		return;
 	char func[64] = "?", who[160], tname[80];
 	uint64_t co_name;
 	if (hi_member_ptr(py->mem, code, l->co_name, &co_name) == 0)
@@ -228,15 +259,8 @@ static void frame_locals(struct hi_py *py, uint64_t ts, uint64_t f, int object, 
 	hi_member_uint(py->mem, ts, l->ts_thread_id, &tid);
 	thread_name(py, nm, tid, tname, sizeof tname);
 	snprintf(who, sizeof who, "%sthread %llu%s %s()", nm->prefix, (unsigned long long)tid, tname, func);
-	for (int64_t i = 0; i < n; i++) {
-		uint64_t v;
-		char name[64], root[300];
-		if (hi_mem_u64(py->mem, slots + (uint64_t)i * 8, &v) < 0 || !v ||
-		    local_name(py, names, nt, i, name, sizeof name) < 0)
-			continue;
-		snprintf(root, sizeof root, "%s local '%s'", who, name);
-		nm->fn(v, root, nm->arg);
-	}
+	struct local_root lr = { nm, who };
+	hi_frame_each_local(py, f, object == 2, name_local, &lr);
 }
 
 struct module_roots {

@@ -18,6 +18,13 @@ unsigned long hi_thread_roots(struct hi_py *py, uint64_t interp, hi_ref_fn fn, v
 typedef void (*hi_frame_fn)(struct hi_py *py, uint64_t ts, uint64_t f, int object, void *arg);
 unsigned long hi_thread_frames(struct hi_py *py, uint64_t ts, hi_frame_fn fn, void *arg);
 
+/* Each local, cell and free variable of frame F (OBJECT: a frame object
+ * of 3.8-3.10, else an interpreter frame) that holds a value: FN gets
+ * its name (for the call's duration) and the object.  0, or -1 when F's
+ * code cannot be read.  */
+typedef void (*hi_local_fn)(const char *name, uint64_t value, void *arg);
+int hi_frame_each_local(struct hi_py *py, uint64_t f, int object, hi_local_fn fn, void *arg);
+
 /* threading._active of the interpreter at INTERP (thread ident ->
  * Thread), or 0; and the name threading gave thread TID, into BUF: 0, or
  * -1 when it has none.  */

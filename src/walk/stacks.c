@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "python/kind.h"
 #include "python/lines.h"
 #include "python/member.h"
+#include "python/preview.h"
+#include "python/typetable.h"
 #include "util/error.h"
 #include "walk/roots.h"
 #include "walk/stacks.h"
@@ -16,7 +19,44 @@ struct collect {
 	struct hi_thread_stack *t;
 	size_t cap, max;
 	int oom;
+	unsigned flags;
+	size_t lcap;		/* of the last frame's locals */
 };
+
+/* A local of the last frame added.  */
+static void add_local(const char *name, uint64_t value, void *arg)
+{
+	struct collect *c = arg;
+	struct hi_py *py = c->py;
+	struct hi_frame_line *fl = &c->t->frames[c->t->nframes - 1];
+	if (fl->nlocals == c->lcap) {
+		size_t ncap = c->lcap ? 2 * c->lcap : 8;
+		struct hi_local *nl = realloc(fl->locals, ncap * sizeof *nl);
+		if (!nl) {
+			c->oom = 1;
+			return;
+		}
+		fl->locals = nl;
+		c->lcap = ncap;
+	}
+	struct hi_type *t = hi_py_type(py, hi_py_type_of(py, value));
+	/* A cell variable: what the cell holds.  */
+	if (t && t->family == HI_B_CELL && t->desc >= 0 && py->desc_off[t->desc][0] != HI_ABSENT) {
+		uint64_t inner = 0;
+		if (hi_mem_u64(py->mem, value + py->desc_off[t->desc][0], &inner) < 0 || !inner)
+			return;	/* an empty cell: not bound */
+		value = inner;
+		t = hi_py_type(py, hi_py_type_of(py, value));
+	}
+	struct hi_local *lv = &fl->locals[fl->nlocals++];
+	snprintf(lv->name, sizeof lv->name, "%s", name);
+	lv->addr = value;
+	snprintf(lv->type, sizeof lv->type, "%s", t ? hi_kind_type_name(py, t) : "?");
+	lv->preview[0] = '\0';
+	struct hi_preview pv;
+	if (t && hi_preview(py, value, t, &pv) == 0)
+		hi_preview_format(&pv, lv->preview, sizeof lv->preview);
+}
 
 /* One frame: its code, and where in it (a byte offset; -1 before its
  * first instruction).  */
@@ -41,6 +81,9 @@ static void add_frame(struct collect *c, uint64_t code, int64_t lasti)
 	}
 	struct hi_frame_line *fl = &t->frames[t->nframes++];
 	uint64_t s;
+	fl->locals = NULL;
+	fl->nlocals = 0;
+	c->lcap = 0;
 	snprintf(fl->file, sizeof fl->file, "?");
 	snprintf(fl->func, sizeof fl->func, "?");
 	fl->line = -1;
@@ -73,6 +116,8 @@ static void on_frame(struct hi_py *py, uint64_t ts, uint64_t f, int object, void
 			hi_member_ptr(py->mem, f, l->f_code, &code);
 			hi_member_int(py->mem, f, l->f_lasti, &lasti);
 			add_frame(c, code, lasti < 0 ? -1 : lasti * units);
+			if ((c->flags & HI_STACKS_LOCALS) && !c->t->truncated && !c->oom)
+				hi_frame_each_local(py, f, 1, add_local, c);
 			if (hi_member_ptr(py->mem, f, l->f_back, &f) < 0)
 				break;
 		}
@@ -86,6 +131,8 @@ static void on_frame(struct hi_py *py, uint64_t ts, uint64_t f, int object, void
 	if (code && hi_member_ptr(py->mem, f, l->iframe_instr, &instr) == 0 && hi_has(l->co_code_adaptive))
 		lasti = (int64_t)(instr - (code + l->co_code_adaptive.off));
 	add_frame(c, code, lasti);
+	if ((c->flags & HI_STACKS_LOCALS) && !c->t->truncated && !c->oom)
+		hi_frame_each_local(py, f, 0, add_local, c);
 }
 
 /* Who holds the GIL of the interpreter at INTERP: the thread state that
@@ -106,7 +153,7 @@ static uint64_t gil_holder(struct hi_py *py, uint64_t interp)
 	return locked ? holder : 0;
 }
 
-int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, const char *who)
+int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, unsigned flags, const char *who)
 {
 	const struct hi_layout *l = &py->l;
 	uint64_t interps[HI_MAX_INTERPS];
@@ -140,7 +187,7 @@ int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, con
 			if (hi_has(l->ts_native_thread_id))
 				hi_member_uint(py->mem, ts, l->ts_native_thread_id, &t->native);
 			hi_thread_name(py, active, t->tid, t->name, sizeof t->name);
-			struct collect c = { py, t, 0, max_frames, 0 };
+			struct collect c = { py, t, 0, max_frames, 0, flags, 0 };
 			hi_thread_frames(py, ts, on_frame, &c);
 			if (c.oom)
 				goto oom;
@@ -159,8 +206,11 @@ oom:
 
 void hi_stacks_free(struct hi_stacks *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
+		for (size_t k = 0; k < s->threads[i].nframes; k++)
+			free(s->threads[i].frames[k].locals);
 		free(s->threads[i].frames);
+	}
 	free(s->threads);
 	memset(s, 0, sizeof *s);
 }

@@ -8,11 +8,23 @@
 #include <stdint.h>
 #include "python/pyobj.h"
 
+/* A local variable of a frame: its name, the object, its type as heap
+ * -by type names it, and top's preview of it (a cell's contents for a
+ * cell variable).  */
+struct hi_local {
+	char name[64];
+	uint64_t addr;
+	char type[128];
+	char preview[200];
+};
+
 struct hi_frame_line {
 	char file[256];
 	char func[128];		/* co_name */
 	char qualname[192];	/* co_qualname (3.11+), else co_name */
 	int64_t line;		/* -1: none */
+	struct hi_local *locals;	/* with HI_STACKS_LOCALS */
+	size_t nlocals;
 };
 
 struct hi_thread_stack {
@@ -31,10 +43,12 @@ struct hi_stacks {
 	size_t n;
 };
 
-/* Read every thread's stack, at most MAX_FRAMES frames each, into S.
- * The target must be stopped (or an image).  0, or -1 with hi_errmsg()
- * set (WHO prefixes it).  */
-int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, const char *who);
+/* Read every thread's stack, at most MAX_FRAMES frames each, into S;
+ * with FLAGS HI_STACKS_LOCALS each frame's locals too.  The target must
+ * be stopped (or an image).  0, or -1 with hi_errmsg() set (WHO prefixes
+ * it).  */
+enum { HI_STACKS_LOCALS = 1 };
+int hi_stacks_read(struct hi_py *py, struct hi_stacks *s, size_t max_frames, unsigned flags, const char *who);
 void hi_stacks_free(struct hi_stacks *s);
 
 #endif

@@ -8,7 +8,8 @@ Once all are parked, the main thread writes the truth to argv[1] (JSON):
 for each thread ident, its name and its frames innermost first as
 sys._current_frames() and traceback.extract_stack() give them (the main
 thread's innermost frame at the line where it then waits), and for the
-spinning thread the lines of its loop.  Prints "ready", waits for a line
+spinning thread the lines of its loop; and each thread's innermost
+frame's locals (name, type, length of a str, list or dict).  Prints "ready", waits for a line
 on stdin.  Nothing here knows about heapinspect.
 """
 import asyncio
@@ -57,6 +58,9 @@ def in_coroutine():
 
 
 def in_c_call():
+    label = 'c-call-label'
+    numbers = [1, 2, 3]
+    table = {'k': numbers}
     parked.wait()
     time.sleep(3600)
 
@@ -82,6 +86,12 @@ parked.wait()
 time.sleep(0.5)  # each is past the barrier, at its place
 
 
+def locals_of(frame):
+    """The innermost frame's locals: name -> (type name, length or None)."""
+    return {k: [type(v).__name__, len(v) if isinstance(v, (str, list, dict)) else None]
+            for k, v in frame.f_locals.items()}
+
+
 def frames_of(frame):
     return [[f.filename, f.lineno, f.name] for f in reversed(traceback.extract_stack(frame))]
 
@@ -95,7 +105,8 @@ def marked(mark):
 def park():
     here = frames_of(sys._getframe())
     here[0][1] = marked('park: here')[0]  # where it waits, below
-    truth = {'%d' % t.ident: {'name': t.name, 'frames': frames_of(sys._current_frames()[t.ident])}
+    truth = {'%d' % t.ident: {'name': t.name, 'frames': frames_of(sys._current_frames()[t.ident]),
+                              'locals': locals_of(sys._current_frames()[t.ident])}
              for t in threads}
     truth['%d' % threading.get_ident()] = {'name': 'MainThread', 'frames': here}
     truth['spin'] = {'thread': '%d' % threads[4].ident, 'lines': marked('spin: first') + marked('spin: last')}
