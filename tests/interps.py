@@ -86,6 +86,14 @@ def check(tap, python):
                                % (k, count, size, got[0], got[1]))
             tap.ok(not bad and checked >= 5, '%s: %d always-tracked types match its own truth within 1%% (or one object)'
                    % (who, checked), '\n'.join(bad))
+        # top -interp ranks among the same objects heap -interp counts.
+        rc, out, err = heapinspect(['attach', str(target.pid), '-e',
+                                    'puts [top 5 -interp %d -format json]; puts [heap -interp %d -format json]'
+                                    % (sub['id'], sub['id'])])
+        docs = [json.loads(ln) for ln in out.splitlines() if ln.startswith('{')] if rc == 0 else []
+        tap.ok(len(docs) == 2 and docs[0]['objects'] == docs[1]['objects'] and len(docs[0]['rows']) == 5,
+               '%s: top -interp %d ranks among the objects heap -interp %d counts' % (name, sub['id'], sub['id']),
+               err or out[:300])
         rc, out, err = heapinspect(['attach', str(target.pid), '-e', 'info'])
         lines = [ln.strip() for ln in out.splitlines() if ln.strip().startswith('interpreter ')]
         tap.ok(rc == 0 and len(lines) == 2 and lines[0].startswith('interpreter 0 (main):')

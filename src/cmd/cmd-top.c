@@ -114,9 +114,13 @@ static const struct hi_argspec top_args[] = {
 		  "container, shape for an array; json has the same; with\n"
 		  "-retained, rows have index address retained size kind\n"
 		  "path)" },
+	{ "-interp", HI_ARG_INT, "ID", NULL, 0, 1e9,
+	  .help = "only among the objects of the interpreter whose id is ID\n"
+		  "(see 'help heap')",
+	  .excludes = "-retained" },
 	{ NULL },
 };
-enum { O_N, O_COPY, O_INPLACE, O_RETAINED, O_FORMAT };
+enum { O_N, O_COPY, O_INPLACE, O_RETAINED, O_FORMAT, O_INTERP };
 
 /* ---- -retained ---- */
 
@@ -216,7 +220,8 @@ static int top_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args 
 			 app->session.who, (long long)n);
 		return hi_cmd_fail(interp);
 	}
-	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &top };
+	struct hi_heap_opts o = { .by = HI_BY_KIND, .observe = observe, .observe_arg = &top,
+				  .interp_set = a->v[O_INTERP].set, .interp_id = a->v[O_INTERP].i };
 	struct hi_census c;
 	hi_census_init(&c, "kind");
 	int rc = hi_cmd_walk(app, &o, mode, &c, after, &top);
