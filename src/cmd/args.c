@@ -322,7 +322,7 @@ int hi_cmd_parse(Tcl_Interp *interp, const struct hi_cmd *cmd, int objc, Tcl_Obj
 		const struct hi_argspec *s = &cmd->args[k];
 		for (int j = 0; s->excludes && a->v[k].set && j < n; j++)
 			if (a->v[j].set && !strcmp(cmd->args[j].name, s->excludes))
-				return fail(interp, cmd, Tcl_ObjPrintf("%s and %s ask for opposite things: give one",
+				return fail(interp, cmd, Tcl_ObjPrintf("%s and %s cannot be given together: give one",
 								       s->excludes, s->name));
 		if (s->required && !a->v[k].set)
 			return fail(interp, cmd,
