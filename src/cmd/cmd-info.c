@@ -42,11 +42,12 @@ static void emit_info(struct hi_emit *e, const struct hi_session *s, const struc
 	hi_emit_str(e, "executable", exe);
 	hi_emit_str(e, "runtime", hi_dbg_python_path(s->dbg));
 	hi_emit_str(e, "debuginfo", hi_dbg_debug_path(s->dbg));
-	/* Where the layouts came from: the DWARF read now, or the answers it
-	 * gave an earlier attach to this build, kept by its build id.  */
-	int src = hi_dbg_layout_source(s->dbg), same = 0;
-	const char *pv = NULL, *pack = hi_dbg_pack_file(s->dbg, &pv, &same);
-	hi_emit_str(e, "layout_from", src == HI_LAYOUT_DWARF ? "dwarf" : src == HI_LAYOUT_CACHE ? "cache" : "pack");
+	/* Where the layouts came from: the DWARF read now, the answers it
+	 * gave an earlier attach to this build, kept by its build id, or a
+	 * layout pack.  */
+	int same = 0;
+	const char *pack = hi_dbg_pack_file(s->dbg, NULL, &same);
+	hi_emit_str(e, "layout_from", hi_dbg_layout_source_name(s->dbg));
 	hi_emit_str(e, "dwarf_cache", hi_dbg_cache_file(s->dbg) ? hi_dbg_cache_file(s->dbg) : "");
 	/* A layout pack: which, whether of this very build, and what the
 	 * checks against the target found (validate.h).  */

@@ -192,7 +192,7 @@ static int layout_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 		hi_emit_i64(e, "pointer_size", id.ptr_size);
 		hi_emit_str(e, "machine", hi_pack_machine(id.machine, mbuf, sizeof mbuf));
 		hi_emit_str(e, "build_id", id.build_id);
-		hi_emit_str(e, "from", src == HI_LAYOUT_DWARF ? "dwarf" : src == HI_LAYOUT_CACHE ? "cache" : "pack");
+		hi_emit_str(e, "from", hi_dbg_layout_source_name(sj.dbg));
 		hi_emit_str(e, "file", src == HI_LAYOUT_DWARF ? hi_dbg_debug_path(sj.dbg)
 				       : src == HI_LAYOUT_CACHE ? hi_dbg_cache_file(sj.dbg)
 								: pack);

@@ -215,6 +215,16 @@ int hi_dbg_tls_symbol(struct hi_dbg *d, const char *name, uint64_t *offset, uint
 	return 0;
 }
 
+/* The module's GNU build id in hex into OUT ("" when it has none).  */
+static void build_id_hex(const struct hi_dbg *d, char *out, size_t size)
+{
+	unsigned char id[64];
+	size_t n = hi_dbg_build_id(d, id, sizeof id);
+	out[0] = '\0';
+	for (size_t i = 0; i < n && 2 * i + 2 < size; i++)
+		snprintf(out + 2 * i, 3, "%02x", id[i]);
+}
+
 /* Read N bytes at ADDR (relocated) from the module's file: what a
  * constant there holds, without the process.  0, or -1.  */
 static int read_file(struct hi_dbg *d, uint64_t addr, void *buf, size_t n)
@@ -250,13 +260,7 @@ void hi_dbg_identify(struct hi_dbg *d, struct hi_pack_id *id)
 	uint64_t addr, size;
 	uint32_t hex;
 	if (hi_dbg_symbol(d, "Py_Version", &addr, &size) == 0 && read_file(d, addr, &hex, 4) == 0 && hex >> 24 == 3) {
-		unsigned minor = (hex >> 16) & 0xff, micro = (hex >> 8) & 0xff, level = (hex >> 4) & 0xf,
-			 serial = hex & 0xf;
-		const char *lv = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
-		if (level == 0xf)
-			snprintf(id->version, sizeof id->version, "3.%u.%u", minor, micro);
-		else
-			snprintf(id->version, sizeof id->version, "3.%u.%u%s%u", minor, micro, lv, serial);
+		hi_pack_version(hex, id->version, sizeof id->version);
 	} else {
 		snprintf(id->version, sizeof id->version, "%s", d->name_version);
 	}
@@ -276,10 +280,7 @@ void hi_dbg_identify(struct hi_dbg *d, struct hi_pack_id *id)
 		id->ptr_size = eh.e_ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
 		id->machine = eh.e_machine;
 	}
-	unsigned char bid[64];
-	size_t n = hi_dbg_build_id(d, bid, sizeof bid);
-	for (size_t i = 0; i < n; i++)
-		snprintf(id->build_id + 2 * i, 3, "%02x", bid[i]);
+	build_id_hex(d, id->build_id, sizeof id->build_id);
 }
 
 /* ---- imports: which slot of which module holds which function ---- */
@@ -432,15 +433,12 @@ static int has_debug_info(struct hi_dbg *d)
  * ~/.cache/debuginfod_client).  Its path into OUT: 1, or 0.  */
 static int debuginfod_cached(struct hi_dbg *d, char *out, size_t size)
 {
-	unsigned char id[64];
-	char hex[sizeof id * 2 + 1], dir[4096];
-	size_t n = hi_dbg_build_id(d, id, sizeof id);
+	char hex[129], dir[4096];
 	const char *urls = getenv("DEBUGINFOD_URLS"), *c = getenv("DEBUGINFOD_CACHE_PATH");
 	const char *x = getenv("XDG_CACHE_HOME"), *h = getenv("HOME");
-	if (!n || !urls || !*urls)
+	build_id_hex(d, hex, sizeof hex);
+	if (!hex[0] || !urls || !*urls)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id[i]);
 	if (c && *c)
 		snprintf(dir, sizeof dir, "%s", c);
 	else if (x && *x)
@@ -500,12 +498,8 @@ static int use_module(struct hi_dbg *d, Dwfl_Module *mod)
 	d->start = start;
 	d->python_path = strdup(mname ? mname : "?");
 	version_from_name(d->python_path, d->name_version, sizeof d->name_version);
-	unsigned char id[64];
-	char hex[sizeof id * 2 + 1];
-	size_t n = hi_dbg_build_id(d, id, sizeof id);
-	for (size_t i = 0; i < n; i++)
-		snprintf(hex + 2 * i, 3, "%02x", id[i]);
-	hex[2 * n] = '\0';
+	char hex[129];
+	build_id_hex(d, hex, sizeof hex);
 	d->cache = hi_dwcache_open(hex);
 	if (!d->cache)	/* the cache is off: the answers are kept for this
 			 * session only, for `layout save` */
@@ -860,6 +854,13 @@ const char *hi_dbg_debug_path(const struct hi_dbg *d) { return d->debug_path; }
 const char *hi_dbg_cache_file(const struct hi_dbg *d) { return hi_dwcache_path(d->cache); }
 int hi_dbg_dwarf_read(const struct hi_dbg *d) { return d->dw != NULL; }
 int hi_dbg_layout_source(const struct hi_dbg *d) { return d->dw ? HI_LAYOUT_DWARF : d->source; }
+
+const char *hi_dbg_layout_source_name(const struct hi_dbg *d)
+{
+	static const char *const names[] = { [HI_LAYOUT_DWARF] = "dwarf", [HI_LAYOUT_CACHE] = "cache",
+					     [HI_LAYOUT_PACK] = "pack" };
+	return names[hi_dbg_layout_source(d)];
+}
 const struct hi_dwcache *hi_dbg_answers(const struct hi_dbg *d) { return d->cache; }
 
 static void count_answer(const char *q, const char *a, void *arg)

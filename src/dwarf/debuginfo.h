@@ -72,6 +72,8 @@ int hi_dbg_dwarf_read(const struct hi_dbg *d);
  * version and kind, named by hi_dbg_pack_file.  */
 enum { HI_LAYOUT_DWARF, HI_LAYOUT_CACHE, HI_LAYOUT_PACK };
 int hi_dbg_layout_source(const struct hi_dbg *d);
+/* The same in a word: "dwarf", "cache" or "pack".  */
+const char *hi_dbg_layout_source_name(const struct hi_dbg *d);
 const char *hi_dbg_pack_file(const struct hi_dbg *d, const char **version, int *same_build);
 
 /* The identity of the Python module's build, as a layout pack records

@@ -26,6 +26,17 @@ void hi_pack_kind(unsigned flags, char *out, size_t size)
 		 flags & HI_PACK_TRACEREFS ? " trace-refs" : "");
 }
 
+void hi_pack_version(unsigned hex, char *out, size_t size)
+{
+	unsigned major = hex >> 24, minor = (hex >> 16) & 0xff, micro = (hex >> 8) & 0xff;
+	unsigned level = (hex >> 4) & 0xf, serial = hex & 0xf;
+	const char *lv = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
+	if (level == 0xf)
+		snprintf(out, size, "%u.%u.%u", major, minor, micro);
+	else
+		snprintf(out, size, "%u.%u.%u%s%u", major, minor, micro, lv, serial);
+}
+
 const char *hi_pack_machine(unsigned machine, char *buf, size_t size)
 {
 	if (machine == EM_X86_64)
@@ -284,6 +295,7 @@ int hi_pack_find(const struct hi_pack_id *want, char *path, size_t size, const c
 		return 0;
 	}
 	char list[sizeof dirs], best[4096] = "", other[64] = "";
+	struct hi_pack_id best_id;
 	int best_score = 0, ambiguous = 0;
 	snprintf(list, sizeof list, "%s", hi_pack_dirs());
 	for (char *save = NULL, *dir = strtok_r(list, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
@@ -313,17 +325,14 @@ int hi_pack_find(const struct hi_pack_id *want, char *path, size_t size, const c
 				/* The first found of a version wins (the search
 				 * path's order); two versions of one minor cannot
 				 * be told apart here.  */
-				FILE *g = fopen(best, "r");
-				struct hi_pack_id b;
-				if (g && read_header(g, &b) == 0 && strcmp(b.version, have.version) != 0) {
+				if (strcmp(best_id.version, have.version) != 0) {
 					ambiguous = 1;
 					snprintf(other, sizeof other, "%s", have.version);
 				}
-				if (g)
-					fclose(g);
 				continue;
 			}
 			best_score = score;
+			best_id = have;
 			ambiguous = 0;
 			snprintf(best, sizeof best, "%s", p);
 		}

@@ -43,6 +43,9 @@ struct hi_pack_id {
  * " trace-refs" added when it applies.  */
 void hi_pack_kind(unsigned flags, char *out, size_t size);
 
+/* "3.11.7", "3.13.0rc2": a PY_VERSION_HEX (Py_Version) in words.  */
+void hi_pack_version(unsigned hex, char *out, size_t size);
+
 /* "x86_64" for EM_X86_64, else "machine N".  */
 const char *hi_pack_machine(unsigned machine, char *buf, size_t size);
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dwarf/pack.h"
 #include "util/error.h"
 #include "util/interrupt.h"
 #include "python/member.h"
@@ -16,17 +17,6 @@
 #define MAX_BASICSIZE (1 << 24)
 #define MAX_ITEMSIZE (1 << 16)
 #define MAX_DICT_LOG2 40
-
-static void format_version_hex(unsigned hex, char *out, size_t size)
-{
-	unsigned major = hex >> 24, minor = (hex >> 16) & 0xff, micro = (hex >> 8) & 0xff;
-	unsigned level = (hex >> 4) & 0xf, serial = hex & 0xf;
-	const char *lv = level == 0xa ? "a" : level == 0xb ? "b" : level == 0xc ? "rc" : "";
-	if (level == 0xf)
-		snprintf(out, size, "%u.%u.%u", major, minor, micro);
-	else
-		snprintf(out, size, "%u.%u.%u%s%u", major, minor, micro, lv, serial);
-}
 
 static uint64_t module_attr(struct hi_py *py, const char *module, const char *name);
 
@@ -56,7 +46,7 @@ static void read_version(struct hi_py *py)
 	if (hi_dbg_symbol(py->dbg, "Py_Version", &addr, &size) == 0 &&
 	    hi_mem_read(py->mem, addr, &hex, 4) == 0 && (hex >> 24) == 3) {
 		py->version_hex = hex;
-		format_version_hex(hex, py->version, sizeof py->version);
+		hi_pack_version(hex, py->version, sizeof py->version);
 	} else {
 		const char *names[] = { "version.0", "version.1", "version" };
 		char buf[64];
@@ -412,7 +402,7 @@ struct hi_type *hi_py_type(struct hi_py *py, uint64_t addr)
 			/* ... and the Python module's own static types whose
 			 * local symbols its stripped build lacks: found by name
 			 * within the module, then known by address.  */
-			if (d >= 0 && py->desc_nosym[d] && addr >= py->module_lo && addr < py->module_hi) {
+			if (d >= 0 && py->desc_nosym[d] && in_module(py, addr)) {
 				t.desc = d;
 				u64map_put(&py->desc_of_addr, addr, (uint64_t)d + 1);
 				enum hi_builtin f = hi_typedescs[d].family;

@@ -26,10 +26,30 @@ static void disagree(struct check *c, const char *fmt, ...)
 
 /* ---- builtin type objects ---- */
 
+/* What the layouts say of TYPE: its size (MEMBER NULL), or the offset of
+ * MEMBER, plus PLUS; -1 when the DWARF has no such thing.  */
+static int64_t layout_says(struct hi_dbg *d, const char *type, const char *member, int plus)
+{
+	struct hi_field f;
+	if (!member)
+		return hi_dbg_sizeof(d, type);
+	return hi_dbg_field(d, type, member, &f) == 0 ? (int64_t)f.offset + plus : -1;
+}
+
+/* "sizeof(T)" or "offsetof(T, M) + 1", for messages.  */
+static const char *said(char *buf, size_t size, const char *type, const char *member, int plus)
+{
+	if (!member)
+		snprintf(buf, size, "sizeof(%s)", type);
+	else
+		snprintf(buf, size, "offsetof(%s, %s)%s", type, member, plus ? " + 1" : "");
+	return buf;
+}
+
 static const struct {
 	const char *sym, *name;
-	const char *size_of;		/* tp_basicsize is sizeof this ... */
-	const char *upto, *member;	/* ... or the offset of this member */
+	const char *type, *member;	/* tp_basicsize is sizeof TYPE, or the
+					 * offset of MEMBER ... */
 	int plus;			/* ... plus this */
 } types[] = {
 	{ "PyType_Type", "type", "PyHeapTypeObject" },
@@ -40,10 +60,10 @@ static const struct {
 	{ "PyFloat_Type", "float", "PyFloatObject" },
 	{ "PySet_Type", "set", "PySetObject" },
 	{ "PyModule_Type", "module", "PyModuleObject" },
-	{ "PyTuple_Type", "tuple", NULL, "PyTupleObject", "ob_item" },
-	{ "PyBytes_Type", "bytes", NULL, "PyBytesObject", "ob_sval", 1 },	/* its NUL */
-	{ "PyLong_Type", "int", NULL, "struct _longobject", "ob_digit" },
-	{ "PyLong_Type", "int", NULL, "struct _longobject", "long_value.ob_digit" },
+	{ "PyTuple_Type", "tuple", "PyTupleObject", "ob_item" },
+	{ "PyBytes_Type", "bytes", "PyBytesObject", "ob_sval", 1 },	/* its NUL */
+	{ "PyLong_Type", "int", "struct _longobject", "ob_digit" },
+	{ "PyLong_Type", "int", "struct _longobject", "long_value.ob_digit" },
 };
 
 static void check_types(struct check *c)
@@ -79,23 +99,14 @@ static void check_types(struct check *c)
 			else
 				c->passed++;
 		}
-		int64_t want = -1;
-		if (types[i].size_of) {
-			want = hi_dbg_sizeof(py->dbg, types[i].size_of);
-		} else {
-			struct hi_field f;
-			if (hi_dbg_field(py->dbg, types[i].upto, types[i].member, &f) == 0)
-				want = (int64_t)f.offset + types[i].plus;
-		}
+		int64_t want = layout_says(py->dbg, types[i].type, types[i].member, types[i].plus);
+		char what[160];
 		if (want < 0 || hi_mem_uint(py->mem, addr + l->tp_basicsize.off, l->tp_basicsize.size, &basicsize) < 0)
 			continue;
-		if ((int64_t)basicsize != want && types[i].size_of)
-			disagree(c, "%s's tp_basicsize is %llu, where the layouts give sizeof(%s) = %lld", types[i].sym,
-				 (unsigned long long)basicsize, types[i].size_of, (long long)want);
-		else if ((int64_t)basicsize != want)
-			disagree(c, "%s's tp_basicsize is %llu, where the layouts give offsetof(%s, %s)%s = %lld",
-				 types[i].sym, (unsigned long long)basicsize, types[i].upto, types[i].member,
-				 types[i].plus ? " + 1" : "", (long long)want);
+		if ((int64_t)basicsize != want)
+			disagree(c, "%s's tp_basicsize is %llu, where the layouts give %s = %lld", types[i].sym,
+				 (unsigned long long)basicsize,
+				 said(what, sizeof what, types[i].type, types[i].member, types[i].plus), (long long)want);
 		else
 			c->passed++;
 	}
@@ -221,25 +232,18 @@ static void check_published(struct check *c)
 			c->passed++;
 	}
 	for (size_t i = 0; i < sizeof published / sizeof published[0]; i++) {
-		uint64_t said;
-		int64_t mine = -1;
+		uint64_t theirs;
+		char what[160];
 		if (hi_dbg_field(py->dbg, "_Py_DebugOffsets", published[i].published, &pf) < 0 ||
-		    hi_mem_u64(py->mem, base + pf.offset, &said) < 0)
+		    hi_mem_u64(py->mem, base + pf.offset, &theirs) < 0)
 			continue;
-		if (!published[i].member) {
-			mine = hi_dbg_sizeof(py->dbg, published[i].type);
-		} else {
-			struct hi_field f;
-			if (hi_dbg_field(py->dbg, published[i].type, published[i].member, &f) == 0)
-				mine = (int64_t)f.offset;
-		}
+		int64_t mine = layout_says(py->dbg, published[i].type, published[i].member, 0);
 		if (mine < 0)
 			continue;
-		if ((uint64_t)mine != said)
-			disagree(c, "_PyRuntime.debug_offsets says %s is %llu, where the layouts give %s%s%s %lld",
-				 published[i].published, (unsigned long long)said, published[i].type,
-				 published[i].member ? "." : "", published[i].member ? published[i].member : " size",
-				 (long long)mine);
+		if ((uint64_t)mine != theirs)
+			disagree(c, "_PyRuntime.debug_offsets says %s is %llu, where the layouts give %s = %lld",
+				 published[i].published, (unsigned long long)theirs,
+				 said(what, sizeof what, published[i].type, published[i].member, 0), (long long)mine);
 		else
 			c->passed++;
 	}
@@ -265,24 +269,15 @@ static void check_found(struct check *c)
 void hi_py_validate_ask(struct hi_dbg *d)
 {
 	struct hi_field f;
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-		if (types[i].size_of)
-			hi_dbg_sizeof(d, types[i].size_of);
-		else
-			hi_dbg_field(d, types[i].upto, types[i].member, &f);
-	}
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		layout_says(d, types[i].type, types[i].member, types[i].plus);
 	hi_dbg_field(d, "PyThreadState", "interp", &f);
 	if (hi_dbg_field(d, "_PyRuntimeState", "debug_offsets", &f) < 0)
 		return;
 	hi_dbg_field(d, "_Py_DebugOffsets", "version", &f);
-	for (size_t i = 0; i < sizeof published / sizeof published[0]; i++) {
-		if (hi_dbg_field(d, "_Py_DebugOffsets", published[i].published, &f) < 0)
-			continue;
-		if (!published[i].member)
-			hi_dbg_sizeof(d, published[i].type);
-		else
-			hi_dbg_field(d, published[i].type, published[i].member, &f);
-	}
+	for (size_t i = 0; i < sizeof published / sizeof published[0]; i++)
+		if (hi_dbg_field(d, "_Py_DebugOffsets", published[i].published, &f) == 0)
+			layout_says(d, published[i].type, published[i].member, 0);
 }
 
 int hi_py_validate(struct hi_py *py, const char *who)

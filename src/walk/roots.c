@@ -17,11 +17,10 @@
  * (ts, f, 0 for an interpreter frame of 3.11+, or 1 for a frame object of
  * 3.8-3.10, whose f_back chain is not walked here), innermost first.
  * Returns the number of frames.  */
-typedef hi_frame_fn frame_fn;
 
 /* The running frames of the thread state TS, as each_frame gives them;
  * SEEN guards against loops.  */
-static unsigned long frames_of(struct hi_py *py, uint64_t ts, struct hi_addrset *seen, frame_fn fn, void *arg)
+static unsigned long frames_of(struct hi_py *py, uint64_t ts, struct hi_addrset *seen, hi_frame_fn fn, void *arg)
 {
 	const struct hi_layout *l = &py->l;
 	unsigned long frames = 0;
@@ -52,7 +51,7 @@ static unsigned long frames_of(struct hi_py *py, uint64_t ts, struct hi_addrset 
 	return frames;
 }
 
-static unsigned long each_frame(struct hi_py *py, uint64_t interp, frame_fn fn, void *arg)
+static unsigned long each_frame(struct hi_py *py, uint64_t interp, hi_frame_fn fn, void *arg)
 {
 	const struct hi_layout *l = &py->l;
 	uint64_t ts;
