@@ -5,6 +5,7 @@
  *   heapinspect -f FILE [ARG]...                       the file attaches itself
  *   heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...
  *   heapinspect image FILE [-e SCRIPT | -f FILE]...     a saved memory image
+ *   heapinspect core FILE [EXE] [-e SCRIPT | -f FILE]... an ELF core file
  *   heapinspect                                        the shell, unattached
  *
  * Exit status: 0 success, 2 a usage error, 3 no such process, 4 not
@@ -45,6 +46,7 @@ static const char usage_text[] =
 	"       heapinspect -f FILE [ARG]...\n"
 	"       heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...\n"
 	"       heapinspect image FILE [-e SCRIPT]... [-f FILE [ARG]...]\n"
+	"       heapinspect core FILE [EXECUTABLE] [-e SCRIPT]... [-f FILE [ARG]...]\n"
 	"       heapinspect --help | --version\n"
 	"\n"
 	"Look inside a running CPython 3.8+ process from outside: stop it for a\n"
@@ -55,6 +57,8 @@ static const char usage_text[] =
 	"  -p, --pid PID   the same\n"
 	"  run ... -- PROG start PROG, wait for its Python, then inspect it\n"
 	"  image FILE      inspect a memory image saved by 'dump FILE' instead\n"
+	"  core FILE [EXE] inspect an ELF core file (gcore's, the kernel's); EXE\n"
+	"                  in place of the executable it names\n"
 	"  -e SCRIPT       evaluate SCRIPT, a Tcl command string; may repeat\n"
 	"  -f FILE [ARG]   evaluate a Tcl file with argv set to the ARGs\n"
 	"  -v, --verbose   report pauses and diagnostics on stderr\n"
@@ -328,7 +332,7 @@ int main(int argc, char **argv)
 	hi_output_guard_fds();
 	const char **scripts = calloc(argc > 0 ? argc : 1, sizeof *scripts);
 	int nscripts = 0, verbose = 0, have_pid = 0, run = 0, nfargs = 0;
-	const char *file = NULL, *image = NULL;
+	const char *file = NULL, *image = NULL, *exe = NULL;
 	char **fargs = NULL, **prog = NULL;
 	pid_t pid = 0;
 	if (!scripts)
@@ -375,6 +379,15 @@ int main(int argc, char **argv)
 			if (i + 1 >= argc)
 				return usage_error("%s needs a FILE (written by dump)", a);
 			image = argv[++i];
+		} else if (!strcmp(a, "core") && !have_pid && !run && !image) {
+			if (i + 1 >= argc)
+				return usage_error("%s needs a FILE (a core: gcore PID writes one)", a);
+			image = argv[++i];
+			/* The executable, unless the next word is an option.  */
+			if (i + 1 < argc && argv[i + 1][0] != '-')
+				exe = argv[++i];
+			else
+				exe = "";
 		} else if (!strcmp(a, "run") && !have_pid && !run && !image && i == 1) {
 			run = 1;
 		} else if (!strcmp(a, "--") && run) {
@@ -403,7 +416,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 			status = hi_errclass();
 		}
-	} else if (image && hi_session_open_image(&app->session, image) < 0) {
+	} else if (image && hi_session_open_image(&app->session, image, exe && *exe ? exe : NULL) < 0) {
 		fprintf(stderr, "heapinspect: %s\n", hi_errmsg());
 		status = hi_errclass();
 	} else if (have_pid && hi_session_attach(&app->session, pid) < 0) {

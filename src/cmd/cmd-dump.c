@@ -78,8 +78,12 @@ static int dump_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 {
 	const char *file = Tcl_GetString(a->v[O_FILE].obj);
 	struct hi_session *s = &app->session;
-	if (s->image) {
+	if (s->image && !s->image->core) {
 		Tcl_SetObjResult(interp, Tcl_NewStringObj("dump: this is already an image; copy its file instead", -1));
+		return TCL_ERROR;
+	}
+	if (s->image) {
+		Tcl_SetObjResult(interp, Tcl_NewStringObj("dump: this is a core file; copy its file instead", -1));
 		return TCL_ERROR;
 	}
 	if (a->v[O_CENSUS].set)

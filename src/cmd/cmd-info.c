@@ -8,6 +8,7 @@
 #include "report/emit.h"
 #include "report/view.h"
 #include "walk/gcwalk.h"
+#include "mem/core.h"
 
 static int count_only(uint64_t obj, int interp, void *arg)
 {
@@ -25,7 +26,10 @@ static const struct hi_argspec info_args[] = {
 		  "executable runtime debuginfo layout_from (dwarf,\n"
 		  "cache or pack) dwarf_cache layout_pack\n"
 		  "layout_pack_same_build layout_checked threads interpreters\n"
-		  "gc_objects pause_ms last_census interpreter; last_census:\n"
+		  "gc_objects pause_ms last_census interpreter source file\n"
+		  "core; source: process, image or core; core: writer signal\n"
+		  "command from_core from_files missing not_read, a list\n"
+		  "of dicts: file why; last_census:\n"
 		  "mode (copy, inplace or none) copied pause_ms why;\n"
 		  "interpreter, a list of dicts: id threads threads_broken gc)" },
 	{ NULL },
@@ -58,6 +62,33 @@ static void emit_info(struct hi_emit *e, const struct hi_session *s, const struc
 	hi_emit_i64(e, "interpreters", gi->ninterps);
 	hi_emit_u64(e, "gc_objects", gi->objects);
 	hi_emit_double(e, "pause_ms", s->target.last_pause * 1e3);
+	/* What was read: the process, an image, or a core file, and for a
+	 * core what it held, what came from the mapped files instead, and
+	 * which of those could not be read.  */
+	const struct hi_core *c = s->image ? s->image->core : NULL;
+	hi_emit_str(e, "source", !s->image ? "process" : c ? "core" : "image");
+	hi_emit_str(e, "file", s->image ? s->image->path : "");
+	if (c) {
+		hi_emit_object(e, "core");
+		hi_emit_str(e, "writer", c->writer);
+		hi_emit_i64(e, "signal", c->signal);
+		hi_emit_str(e, "command", c->args[0] ? c->args : c->command);
+		hi_emit_u64(e, "from_core", c->from_core);
+		hi_emit_u64(e, "from_files", c->from_files);
+		hi_emit_u64(e, "missing", c->missing);
+		hi_emit_list(e, "not_read");
+		for (size_t i = 0; i < c->nfiles; i++) {
+			const struct hi_core_file *f = &c->files[i];
+			if (f->state != HI_CORE_FILE_MISSING && f->state != HI_CORE_FILE_OTHER)
+				continue;
+			hi_emit_object(e, NULL);
+			hi_emit_str(e, "file", f->name);
+			hi_emit_str(e, "why", f->state == HI_CORE_FILE_OTHER ? "another build" : "not found");
+			hi_emit_end(e);
+		}
+		hi_emit_end(e);
+		hi_emit_end(e);
+	}
 	/* How the last census read the target: on a copy or in place, how
 	 * long it was stopped, and why in place when a copy was possible. */
 	hi_emit_object(e, "last_census");
@@ -95,6 +126,26 @@ static void emit_info(struct hi_emit *e, const struct hi_session *s, const struc
 static void info_table(FILE *o, Tcl_Obj *v, int all)
 {
 	(void)all;
+	const char *source = hi_view_str(v, "source");
+	if (!strcmp(source, "image"))
+		fprintf(o, "image:        %s\n", hi_view_str(v, "file"));
+	Tcl_Obj *core = hi_view_get(v, "core");
+	if (core) {
+		int sig = (int)hi_view_int(core, "signal");
+		const char *w = hi_view_str(core, "writer");
+		fprintf(o, "core:         %s (written by %s", hi_view_str(v, "file"), !strcmp(w, "kernel") ? "the kernel" : w);
+		if (sig)
+			fprintf(o, "; the process was ended by signal %d, %s", sig, strsignal(sig));
+		fprintf(o, ")\n");
+		fprintf(o, "command:      %s\n", hi_view_str(core, "command"));
+		fprintf(o, "memory:       %.1f MiB from the core, %.1f MiB from mapped files, %.1f MiB in neither\n",
+			hi_view_int(core, "from_core") / 1048576.0, hi_view_int(core, "from_files") / 1048576.0,
+			hi_view_int(core, "missing") / 1048576.0);
+		Tcl_Obj **nr;
+		int n = hi_view_list(core, "not_read", &nr);
+		for (int i = 0; i < n; i++)
+			fprintf(o, "not read:     %s (%s)\n", hi_view_str(nr[i], "file"), hi_view_str(nr[i], "why"));
+	}
 	fprintf(o, "pid:          %d\n", (int)hi_view_int(v, "pid"));
 	fprintf(o, "python:       CPython %s\n", hi_view_str(v, "python"));
 	fprintf(o, "executable:   %s\n", hi_view_str(v, "executable"));
@@ -152,7 +203,8 @@ static void info_table(FILE *o, Tcl_Obj *v, int all)
 	double ms = 0;
 	if (pause)
 		Tcl_GetDoubleFromObj(NULL, pause, &ms);
-	fprintf(o, "pause:        %.1f ms\n", ms);
+	if (!strcmp(source, "process"))
+		fprintf(o, "pause:        %.1f ms\n", ms);
 	Tcl_Obj *last = hi_view_get(v, "last_census");
 	const char *mode = last ? hi_view_str(last, "mode") : "none";
 	double lms = 0;
@@ -185,7 +237,7 @@ static int info_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 		return TCL_ERROR;
 	}
 	struct hi_session *s = &app->session;
-	int os_threads = s->target.nthreads;
+	int os_threads = s->image && s->image->core ? s->image->core->nthreads : s->target.nthreads;
 	int rc = hi_gc_walk(&s->py, gi, -1, count_only, NULL, s->who);
 	if (hi_session_resume(s) < 0)
 		rc = -1;

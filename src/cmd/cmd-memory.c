@@ -356,8 +356,8 @@ static int memory_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_ar
 {
 	int format = a->v[O_FORMAT].choice, classes = a->v[O_CLASSES].set;
 	if (app->session.image) {
-		hi_error("%s: an image has no /proc/PID/smaps for memory to account for; run memory on the live process",
-			 app->session.who);
+		hi_error("%s: %s has no /proc/PID/smaps for memory to account for; run memory on the live process",
+			 app->session.who, app->session.image->what);
 		return hi_cmd_fail(interp);
 	}
 	struct memreport *r = calloc(1, sizeof *r);

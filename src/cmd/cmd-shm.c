@@ -163,8 +163,8 @@ static int shm_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args 
 		return hi_cmd_fail(interp);
 	}
 	if (s->image) {
-		hi_error("%s: an image has no /proc/PID/maps for shm to list segments from; run shm on the live process",
-			 s->who);
+		hi_error("%s: %s has no /proc/PID/maps for shm to list segments from; run shm on the live process",
+			 s->who, s->image->what);
 		return hi_cmd_fail(interp);
 	}
 	struct hi_maps maps;

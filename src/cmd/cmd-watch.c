@@ -153,9 +153,9 @@ static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 	/* An image does not change, and /proc/PID/smaps_rollup would be
 	 * whatever process has its pid now: refused before FILE is made.  */
 	if (app->session.image) {
-		hi_error("watch: %s is a saved image, which does not change and has no /proc/PID/smaps_rollup; "
+		hi_error("watch: %s is %s, which does not change and has no /proc/PID/smaps_rollup; "
 			 "run watch on the live process",
-			 app->session.who);
+			 app->session.who, app->session.image->core ? "a core file" : "a saved image");
 		return hi_cmd_fail(interp);
 	}
 	FILE *f = fopen(o.out, "w");

@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <stdint.h>
 
+struct hi_dbg_module;
+
 /* A name -> DIE index over the top-level types of every unit.  */
 struct name_entry {
 	struct name_entry *next;
@@ -58,6 +60,11 @@ struct hi_dbg {
 	char pack_version[32];
 	int pack_same_build;
 	int statics_withheld;	/* a pack of another build: none of its statics */
+	/* The modules reported from a list (a core's, hi_dbg_open_modules):
+	 * every module of the process is among them.  */
+	struct hi_dbg_module *mods;
+	size_t nmods;
+	int modules_known;
 };
 
 /* Index the top-level types of every unit of DW (dwindex.c).  */

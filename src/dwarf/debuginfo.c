@@ -333,9 +333,10 @@ int hi_dbg_is_code(struct hi_dbg *d, uint64_t addr)
 	Dwfl_Module *mod = d->dwfl ? dwfl_addrmodule(d->dwfl, addr) : NULL;
 	Dwarf_Addr a = addr, bias;
 	GElf_Shdr sh;
-	if (!mod)	/* a live process's modules are all known; an image's
-			 * only Python's: what lies outside them may be code */
-		return !d->pid;
+	if (!mod)	/* a live process's and a core's modules are all
+			 * known; an image's only Python's: what lies outside
+			 * them may be code */
+		return !d->pid && !d->modules_known;
 	/* The module's own file, not its debug file: dwfl_module_address_
 	 * section would load the DWARF (a tenth of a second for a compressed
 	 * .debug), which the answers kept per build id spare.  */
@@ -713,6 +714,18 @@ struct hi_dbg *hi_dbg_open_file(const char *path)
 	return d;
 }
 
+/* Report the modules MODS into D's dwfl: those that are not ELF files,
+ * or overlap one reported before, are left out.  How many were.  */
+static size_t report_modules(struct hi_dbg *d, const struct hi_dbg_module *mods, size_t n)
+{
+	size_t got = 0;
+	for (size_t i = 0; i < n; i++)
+		if (dwfl_report_elf(d->dwfl, mods[i].name, mods[i].path, -1, mods[i].base, false))
+			got++;
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	return got;
+}
+
 /* ---- other modules: extensions' own DWARF ---- */
 
 struct find_name_ctx {
@@ -753,6 +766,18 @@ static struct hi_dbg *open_named(struct hi_dbg *d, const char *name, const char 
 struct hi_dbg *hi_dbg_open_module(const struct hi_dbg *python, const char *name)
 {
 	char who[32];
+	if (python->pid <= 0 && python->modules_known) {
+		/* A core's modules, as they were reported for Python.  */
+		struct hi_dbg *d = calloc(1, sizeof *d);
+		if (!d || !(d->dwfl = dwfl_begin(&offline_callbacks)) ||
+		    !report_modules(d, python->mods, python->nmods)) {
+			hi_error("%s: cannot report its modules again", python->python_path);
+			hi_dbg_close(d);
+			return NULL;
+		}
+		d->modules_known = 1;
+		return open_named(d, name, python->python_path);
+	}
 	if (python->pid <= 0) {
 		hi_error("%s: not a live process", python->python_path);
 		return NULL;
@@ -770,22 +795,38 @@ struct hi_dbg *hi_dbg_open_elf(const char *path)
 	return d ? open_named(d, base_name(path), path) : NULL;
 }
 
-struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *exe, const char *who)
+/* Keep a copy of MODS in D, for hi_dbg_open_module.  0 or -1.  */
+static int keep_modules(struct hi_dbg *d, const struct hi_dbg_module *mods, size_t n)
+{
+	if (!(d->mods = calloc(n ? n : 1, sizeof *d->mods)))
+		return -1;
+	for (d->nmods = 0; d->nmods < n; d->nmods++) {
+		struct hi_dbg_module *m = &d->mods[d->nmods];
+		m->base = mods[d->nmods].base;
+		if (!(m->name = strdup(mods[d->nmods].name)) || !(m->path = strdup(mods[d->nmods].path)))
+			return -1;
+	}
+	return 0;
+}
+
+struct hi_dbg *hi_dbg_open_modules(const struct hi_dbg_module *mods, size_t n, const char *exe, const char *who)
 {
 	set_debuginfo_path();
 	struct hi_dbg *d = calloc(1, sizeof *d);
-	if (!d) {
+	if (!d || keep_modules(d, mods, n) < 0) {
 		hi_error("%s: out of memory", who);
+		hi_dbg_close(d);
 		return NULL;
 	}
+	d->modules_known = n > 1;
 	d->dwfl = dwfl_begin(&offline_callbacks);
-	if (!d->dwfl || !dwfl_report_elf(d->dwfl, path, path, -1, base, false)) {
-		hi_error("%s: cannot open %s: %s", who, path, d->dwfl ? dwfl_errmsg(-1) : "libdwfl failed");
+	if (!d->dwfl || !report_modules(d, mods, n)) {
+		hi_error("%s: cannot open %s: %s", who, n ? mods[0].path : "its modules",
+			 d->dwfl ? dwfl_errmsg(-1) : "libdwfl failed");
 		hi_error_class(HI_E_NODEBUG);
 		hi_dbg_close(d);
 		return NULL;
 	}
-	dwfl_report_end(d->dwfl, NULL, NULL);
 	if (exe && *exe)
 		d->exe_path = strdup(exe);
 	if (!finish_open(d, who)) {
@@ -793,6 +834,12 @@ struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *e
 		return NULL;
 	}
 	return d;
+}
+
+struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *exe, const char *who)
+{
+	struct hi_dbg_module m = { path, path, base };
+	return hi_dbg_open_modules(&m, 1, exe, who);
 }
 
 uint64_t hi_dbg_python_base(const struct hi_dbg *d)
@@ -841,6 +888,11 @@ void hi_dbg_close(struct hi_dbg *d)
 	}
 	if (d->dwfl)
 		dwfl_end(d->dwfl);
+	for (size_t i = 0; d->mods && i < d->nmods; i++) {
+		free((char *)d->mods[i].name);
+		free((char *)d->mods[i].path);
+	}
+	free(d->mods);
 	free(d->python_path);
 	free(d->exe_path);
 	free(d->debug_path);

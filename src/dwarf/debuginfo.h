@@ -44,6 +44,20 @@ struct hi_dbg *hi_dbg_open_elf(const char *path);
  * hi_errmsg() set.  */
 struct hi_dbg *hi_dbg_open_loaded(const char *path, uint64_t base, const char *exe, const char *who);
 
+/* One module of a process that is not there to ask (a core file's):
+ * NAME as the process knew it, PATH the file to read for it, and BASE,
+ * where its first mapping began.  */
+struct hi_dbg_module {
+	const char *name, *path;
+	uint64_t base;
+};
+/* Report MODS, the modules of a process that is not live, and find its
+ * Python among them as hi_dbg_open_pid does; EXE is its executable.
+ * Files that are not ELF are left out.  hi_dbg_open_module then finds
+ * extension modules among MODS too.  NULL with hi_errmsg() set (WHO
+ * prefixes it).  */
+struct hi_dbg *hi_dbg_open_modules(const struct hi_dbg_module *mods, size_t n, const char *exe, const char *who);
+
 /* Where the Python module starts in the process (its lowest address). */
 uint64_t hi_dbg_python_base(const struct hi_dbg *d);
 /* The addresses it spans, [*LO, *HI).  */

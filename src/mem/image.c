@@ -206,6 +206,7 @@ struct hi_image *hi_image_open(const char *path, const char *who)
 		return NULL;
 	}
 	img->map = MAP_FAILED;
+	img->what = "an image";
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -213,7 +214,7 @@ struct hi_image *hi_image_open(const char *path, const char *who)
 		goto fail;
 	}
 	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < sizeof(struct file_header)) {
-		hi_error("%s: %s is not a heapinspect image (too short); write one with: dump FILE", who, path);
+		hi_error("%s: %s is not a heapinspect image or core file (too short); write one with: dump FILE, or gcore PID", who, path);
 		goto fail;
 	}
 	img->maplen = (size_t)st.st_size;
@@ -225,9 +226,13 @@ struct hi_image *hi_image_open(const char *path, const char *who)
 	}
 	close(fd);
 	fd = -1;
+	if (!(img->path = strdup(path))) {
+		hi_error("%s: out of memory", who);
+		goto fail;
+	}
 	const struct file_header *h = img->map;
 	if (memcmp(h->magic, MAGIC, 8) != 0) {
-		hi_error("%s: %s is not a heapinspect image (bad magic); write one with: dump FILE", who, path);
+		hi_error("%s: %s is not a heapinspect image or core file (bad magic); write one with: dump FILE, or gcore PID", who, path);
 		goto fail;
 	}
 	if (h->version != FORMAT_VERSION || h->header_size != sizeof *h) {
@@ -300,6 +305,9 @@ void hi_image_close(struct hi_image *img)
 	if (!img)
 		return;
 	hi_mem_close(img->mem);
+	if (img->release)
+		img->release(img);
+	free(img->path);
 	if (img->map != MAP_FAILED && img->map)
 		munmap(img->map, img->maplen);
 	free(img);

@@ -28,6 +28,13 @@ struct hi_image {
 	struct hi_mem *mem;	/* reads the saved ranges */
 	void *map;		/* the file, mapped privately */
 	size_t maplen;
+	/* An ELF core file (core.h), not heapinspect's own format, and what
+	 * frees what it adds; and how messages name the file: "an image" or
+	 * "a core file".  */
+	struct hi_core *core;
+	void (*release)(struct hi_image *img);
+	const char *what;
+	char *path;		/* the file read */
 };
 
 /* Save SNAP, a copy of the memory of process PID (hi_snap_take with
@@ -42,7 +49,7 @@ int64_t hi_image_save(const struct hi_mem *snap, pid_t pid, const struct hi_dbg 
 		      const char *path);
 
 /* Read PATH.  Returns a new image, or NULL with hi_errmsg() set (WHO
- * prefixes it).  */
+ * prefixes it).  An ELF core file is read by core.h.  */
 struct hi_image *hi_image_open(const char *path, const char *who);
 
 /* Open the debug information the image needs (its module, as loaded).  */

@@ -7,6 +7,7 @@
 #include "python/numpy.h"
 #include "python/validate.h"
 #include "session/session.h"
+#include "mem/core.h"
 
 static unsigned serials;
 
@@ -47,18 +48,18 @@ fail:
 	return -1;
 }
 
-int hi_session_open_image(struct hi_session *s, const char *path)
+int hi_session_open_image(struct hi_session *s, const char *path, const char *exe)
 {
 	memset(s, 0, sizeof *s);
 	s->serial = ++serials;
 	const char *base = strrchr(path, '/');
 	snprintf(s->who, sizeof s->who, "%s", base ? base + 1 : path);
-	if (!(s->image = hi_image_open(path, s->who)))
+	if (!(s->image = hi_core_or_image_open(path, exe, s->who)))
 		return -1;
 	s->pid = s->image->pid;
 	snprintf(s->who, sizeof s->who, "%s (pid %d)", base ? base + 1 : path, (int)s->pid);
 	s->mem = s->image->mem;
-	if (!(s->dbg = hi_image_debuginfo(s->image, s->who)))
+	if (!(s->dbg = hi_core_or_image_debuginfo(s->image, s->who)))
 		goto fail;
 	if (hi_py_init(&s->py, s->dbg, s->mem, s->who) < 0 || hi_py_validate(&s->py, s->who) < 0)
 		goto fail;

@@ -31,9 +31,11 @@ struct hi_session {
  * running either way.  */
 int hi_session_attach(struct hi_session *s, pid_t pid);
 
-/* Read the image saved in PATH as if it were the process it was taken
- * from.  Returns 0, or -1 with hi_errmsg() set.  */
-int hi_session_open_image(struct hi_session *s, const char *path);
+/* Read the image saved in PATH, or the ELF core file PATH (EXE, when not
+ * NULL, read in place of the executable the core names), as if it were
+ * the process it was taken from.  Returns 0, or -1 with hi_errmsg()
+ * set.  */
+int hi_session_open_image(struct hi_session *s, const char *path, const char *exe);
 
 /* Stop the target for reading (drops every cache).  0 or -1.  */
 int hi_session_stop(struct hi_session *s);

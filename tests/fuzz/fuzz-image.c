@@ -29,6 +29,7 @@
 #include "walk/gcwalk.h"
 #include "walk/heap.h"
 #include "walk/labels.h"
+#include "mem/core.h"
 #include "mem/image.h"
 #include "python/numpy.h"
 #include "python/pyobj.h"
@@ -86,7 +87,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "fuzz-image: set HEAPINSPECT_FUZZ_IMAGE to an image written by `dump FILE`\n");
 		exit(2);
 	}
-	if (!(F.img = hi_image_open(path, "fuzz")) || !(F.dbg = hi_image_debuginfo(F.img, "fuzz")) ||
+	if (!(F.img = hi_core_or_image_open(path, NULL, "fuzz")) || !(F.dbg = hi_core_or_image_debuginfo(F.img, "fuzz")) ||
 	    hi_py_init(&F.py, F.dbg, F.img->mem, "fuzz") < 0 || hi_gc_walk(&F.py, &F.info, -1, collect, NULL, "fuzz") < 0 ||
 	    F.nobjs == 0) {
 		fprintf(stderr, "fuzz-image: %s\n", hi_errmsg());

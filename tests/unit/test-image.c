@@ -124,7 +124,7 @@ static int check_image(const char *image, const struct truth *t, int by_type, in
 {
 	struct hi_session s;
 	int bad = 0;
-	if (hi_session_open_image(&s, image) < 0)
+	if (hi_session_open_image(&s, image, NULL) < 0)
 		return -1;
 	struct hi_census c;
 	struct hi_gcinfo *info = malloc(sizeof *info);
@@ -229,7 +229,7 @@ static int label_image(const char *image, int *edges)
 {
 	struct hi_session s;
 	int bad = 0;
-	if (hi_session_open_image(&s, image) < 0)
+	if (hi_session_open_image(&s, image, NULL) < 0)
 		return -1;
 	struct hi_census c;
 	struct hi_gcinfo *info = malloc(sizeof *info);
