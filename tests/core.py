@@ -29,6 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import SRCDIR, Tap, Target, find_pythons, heapinspect, label, proc_state  # noqa: E402
 
 WORKLOAD = os.path.join(SRCDIR, 'workloads', 'census_target.py')
+NUMPY_WORKLOAD = os.path.join(SRCDIR, 'workloads', 'numpy_target.py')
+INTERP_WORKLOAD = os.path.join(SRCDIR, 'workloads', 'interp_target.py')
 PATTERN = '/proc/sys/kernel/core_pattern'
 SEP = 'puts "#--"'
 
@@ -268,6 +270,73 @@ def filtered(t, python, tmp, pattern):
              'a core without the anonymous memory: one line, exit %d' % rc, err + out[-500:])
 
 
+def interps_core(t, python, tmp):
+    """A core of a process with a subinterpreter (3.12+): heap -interp of
+    each interpreter as on the live process (tests/interps.py checks the
+    live one against each interpreter's own truth)."""
+    name = label(python)
+    paths = [os.path.join(tmp, 'interp-main.json'), os.path.join(tmp, 'interp-sub.json')]
+    target = Target([python, INTERP_WORKLOAD] + paths)
+    core = None
+    try:
+        ids = [json.load(open(p))['id'] for p in paths]
+        os.kill(target.pid, signal.SIGSTOP)
+        wait_state(target.pid, 'T')
+        script = [w for i in ids for w in ('-e', 'puts "#--"', '-e', 'heap -interp %d -by type -format json' % i)]
+        rc, live, err = heapinspect(['attach', str(target.pid)] + script)
+        t.ok(rc == 0, '%s: heap -interp of each interpreter, live' % name, err)
+        prefix = os.path.join(tmp, name + '.interp')
+        subprocess.run(['gcore', '-o', prefix, str(target.pid)], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+        core = '%s.%d' % (prefix, target.pid)
+    finally:
+        os.kill(target.pid, signal.SIGKILL)
+        target.close()
+    rc, got, err = heapinspect(['core', core] + script)
+    parts = lambda out: [json.loads(p) for p in out.split('#--\n') if p.strip()]
+    ok = rc == 0 and parts(got) == parts(live) and len(parts(live)) == 2
+    t.ok(ok, '%s: a core\'s census of each of its 2 interpreters (ids %s) equals the live one' % (name, ids),
+         err + got[:500])
+
+
+def numpy_core(t, tmp):
+    """numpy on a core: its arrays, bases and views as the live process's,
+    on the Python that has numpy (numpy's own DWARF is not needed)."""
+    python = '/usr/bin/python3.11'
+    if not os.path.exists(python) or subprocess.run([python, '-c', 'import numpy'],
+                                                     stderr=subprocess.DEVNULL).returncode != 0:
+        t.skip('numpy on a core', 'no Python here imports numpy')
+        return
+    target = Target([python, NUMPY_WORKLOAD, os.path.join(tmp, 'numpy.truth')])
+    core = None
+    try:
+        for cmd in ('import', 'plant'):
+            target.proc.stdin.write(cmd + '\n')
+            target.proc.stdin.flush()
+            while not target.proc.stdout.readline().startswith('done'):
+                pass
+        os.kill(target.pid, signal.SIGSTOP)
+        wait_state(target.pid, 'T')
+        rc, live, err = heapinspect(['attach', str(target.pid), '-e', 'numpy -n 1000 -format json'])
+        t.ok(rc == 0, 'numpy: the live arrays', err)
+        prefix = os.path.join(tmp, 'numpy.gcore')
+        subprocess.run(['gcore', '-o', prefix, str(target.pid)], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120)
+        core = '%s.%d' % (prefix, target.pid)
+    finally:
+        os.kill(target.pid, signal.SIGKILL)
+        target.close()
+    rc, got, err = heapinspect(['core', core, '-e', 'numpy -n 1000 -format json'])
+    live = json.loads(live) if live.startswith('{') else {}
+    got = json.loads(got) if rc == 0 else {}
+    # Why numpy's DWARF was not used, after whose ("pid N: ", or the
+    # core's Python): the same reason.
+    why = [d.pop('no_dwarf', '').split(': ', 1)[-1] for d in (live, got)]
+    t.ok(rc == 0 and live.get('arrays', 0) > 20 and got == live and why[0] == why[1],
+         'numpy: the %d arrays, bases and views of gcore\'s core equal the live ones' % live.get('arrays', 0),
+         '%s\n%s\n%s' % (err, why, str(got)[:1000]))
+
+
 def main():
     t = Tap()
     # A stopped target in a process group left without its parent's
@@ -295,6 +364,12 @@ def main():
             filtered(t, python, tmp, pattern)
         if '/usr/bin/python3.11' in cores:
             another_build(t, tmp, cores['/usr/bin/python3.11'])
+        numpy_core(t, tmp)
+        for python in cores:
+            minor = subprocess.run([python, '-c', 'import sys; print(sys.version_info[1])'],
+                                   stdout=subprocess.PIPE, universal_newlines=True).stdout.strip()
+            if minor.isdigit() and int(minor) >= 12:
+                interps_core(t, python, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return t.done()

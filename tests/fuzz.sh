@@ -1,6 +1,7 @@
 #!/bin/sh
 # fuzz.sh: a bounded run of the walker's fuzzer (scripts/fuzz): libFuzzer
 # with ASan and UBSan over mutated memory images of every CPython found,
+# and over gcore's cores of the same processes where gdb is installed,
 # HEAPINSPECT_FUZZ_SECONDS in all (default 60).  Any crash, leak or
 # sanitizer report fails.  Longer runs: see scripts/fuzz.
 . "${HI_SRCDIR:-$(dirname "$0")}/test-subr.sh"
@@ -31,7 +32,12 @@ while read -r line; do
 	esac
 done <"$WORK/fuzz.out"
 [ $n -gt 0 ]
-ok $? "fuzzed $n image(s)"
+ok $? "fuzzed $n image(s) and core(s)"
+if command -v gcore >/dev/null; then
+	cores=$(grep -c '^fuzz: CPython .* (core): .* no crash' "$WORK/fuzz.out")
+	[ "$cores" -gt 0 ]
+	ok $? "cores among the inputs ($cores)"
+fi
 total=$(sed -n 's/^fuzz: \([0-9]*\) runs in all/\1/p' "$WORK/fuzz.out")
 [ "${total:-0}" -gt 100 ]
 ok $? "more than 100 runs in all (${total:-0})"

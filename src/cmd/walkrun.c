@@ -429,7 +429,7 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 		return hi_cmd_fail(app->interp);
 	}
 	/* Outside the pause: numpy's layouts.  */
-	if (app->session.attached && !app->session.image)
+	if (app->session.attached && (!app->session.image || app->session.image->core))
 		hi_np_prepare(&app->session.py);
 	int rc, retries = 0;
 	uint64_t first_skipped = 0;

@@ -940,3 +940,4 @@ const char *hi_dbg_pack_file(const struct hi_dbg *d, const char **version, int *
 const char *hi_dbg_name_version(const struct hi_dbg *d) { return d->name_version; }
 double hi_dbg_index_seconds(const struct hi_dbg *d) { return d->index_seconds; }
 pid_t hi_dbg_pid(const struct hi_dbg *d) { return d->pid; }
+int hi_dbg_modules_known(const struct hi_dbg *d) { return d->modules_known; }

@@ -138,6 +138,9 @@ int hi_dbg_tls_symbol(struct hi_dbg *d, const char *name, uint64_t *offset, uint
 
 /* The process D was opened on, or 0 for a file.  */
 pid_t hi_dbg_pid(const struct hi_dbg *d);
+/* Were all the modules of a process that is not live reported (a core's,
+ * hi_dbg_open_modules)?  Then hi_dbg_open_module finds them.  */
+int hi_dbg_modules_known(const struct hi_dbg *d);
 
 /* Seconds spent indexing DWARF, for `info -v` and benchmarks.  */
 double hi_dbg_index_seconds(const struct hi_dbg *d);

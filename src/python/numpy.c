@@ -154,7 +154,9 @@ void hi_np_prepare(struct hi_py *py)
 		py->np_refused++;	/* a caller's bug: the pause must not pay for DWARF */
 		return;
 	}
-	if (pid <= 0 || (py->numpy && py->numpy->dwarf_looked) || !module_mapped(pid))
+	/* A core's modules are all known: numpy's among them, or not.  */
+	int core = pid <= 0 && py->dbg && hi_dbg_modules_known(py->dbg);
+	if ((pid <= 0 && !core) || (py->numpy && py->numpy->dwarf_looked) || (!core && !module_mapped(pid)))
 		return;
 	struct hi_np_layout *l = look_for_dwarf(py);
 	if (!l)
@@ -179,7 +181,7 @@ const struct hi_np_layout *hi_np_layout(struct hi_py *py)
 			 py->dbg && hi_dbg_pid(py->dbg) > 0
 				 ? "not looked for yet: numpy was imported after the last command began, and "
 				   "heapinspect never looks while the target is stopped (the next command does)"
-				 : "not a live process");
+				 : "an image: the files of its modules are not known");
 		l->version_pending = 1;
 		py->numpy = l;
 	}

@@ -1,7 +1,7 @@
 /* fuzz-image.c: libFuzzer harness for the walker, over a mutated image.
  *
  * The base is a real memory image of a small Python process (written by
- * `dump`, named by HEAPINSPECT_FUZZ_IMAGE).  A fuzz input is a list of
+ * `dump`, or a core file of it, named by HEAPINSPECT_FUZZ_IMAGE).  A fuzz input is a list of
  * patches to that image, aimed at the places a walk trusts: words at and
  * around the objects on the GC lists (headers, type pointers, sizes, item
  * pointers, the GC links before them).  Each run applies the patches,
@@ -84,7 +84,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	const char *path = getenv("HEAPINSPECT_FUZZ_IMAGE");
 	if (!path) {
-		fprintf(stderr, "fuzz-image: set HEAPINSPECT_FUZZ_IMAGE to an image written by `dump FILE`\n");
+		fprintf(stderr, "fuzz-image: set HEAPINSPECT_FUZZ_IMAGE to an image written by `dump FILE`, or a core file\n");
 		exit(2);
 	}
 	if (!(F.img = hi_core_or_image_open(path, NULL, "fuzz")) || !(F.dbg = hi_core_or_image_debuginfo(F.img, "fuzz")) ||
