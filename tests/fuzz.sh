@@ -37,6 +37,8 @@ if command -v gcore >/dev/null; then
 	cores=$(grep -c '^fuzz: CPython .* (core): .* no crash' "$WORK/fuzz.out")
 	[ "$cores" -gt 0 ]
 	ok $? "cores among the inputs ($cores)"
+	grep -q '^fuzz: core reader: [1-9][0-9]* runs.* no crash' "$WORK/fuzz.out"
+	ok $? "the core reader fuzzed over its headers, notes and length"
 fi
 total=$(sed -n 's/^fuzz: \([0-9]*\) runs in all/\1/p' "$WORK/fuzz.out")
 [ "${total:-0}" -gt 100 ]

@@ -166,6 +166,17 @@ def check(tap, python, mode, tmp):
         rc3, out3, err3 = heapinspect(['image', img, '-e', 'heap -by type -format json'], env=hidden)
         tap.ok(rc3 == 0 and len(packed) > 2 and rows(out3.strip()) == rows(packed[2]),
                '%s: the image dumped from it reads with the pack, heap by type as live' % name, err3[-800:])
+        # So is a core of it.
+        if shutil.which('gcore'):
+            prefix = os.path.join(root, 'gcore')
+            subprocess.run(['gcore', '-o', prefix, str(target.pid)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=120)
+            rc3, out3, err3 = heapinspect(['core', '%s.%d' % (prefix, target.pid), '-e', 'heap -by type -format json',
+                                           '-e', 'info -format json'], env=hidden)
+            docs = out3.strip().splitlines()
+            ci = json.loads(docs[-1]) if rc3 == 0 and len(docs) == 2 else {}
+            tap.ok(rc3 == 0 and len(packed) > 2 and rows(docs[0]) == rows(packed[2]) and ci.get('layout_from') == 'pack',
+                   '%s: gcore\'s core of it reads with the pack, heap by type as live' % name, err3[-800:])
         # A pack that does not fit: another minor version's, and this
         # build's own with tp_name's offset moved.
         mine = info.get('layout_pack', '')

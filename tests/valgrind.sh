@@ -43,6 +43,23 @@ ok $? "nothing is definitely lost" "$WORK/vg.err"
 running "$vpid"
 ok $? "the target runs on (state $(state "$vpid"))"
 
+# A core file: its notes, segments, mapped files and modules read, every
+# census command run on it, and a truncated copy refused.
+if command -v gcore >/dev/null 2>&1; then
+	gcore -o "$WORK/vg" "$vpid" >/dev/null 2>&1
+	head -c 100000 "$WORK/vg.$vpid" >"$WORK/vg.cut"
+	valgrind --leak-check=full --track-origins=no "$HEAPINSPECT" core "$WORK/vg.$vpid" -e 'info -format json' \
+		-e 'heap -format tcl' -e 'stacks -locals' -e 'top -retained 2' -e 'path str' -e 'numpy' \
+		-e 'catch {attach -image '"$WORK/vg.cut"'}' >"$WORK/vgc.out" 2>"$WORK/vgc.err"
+	rc=$?
+	[ $rc = 0 ] && ! grep -qE "Invalid (read|write|free)|Conditional jump or move depends on uninitialised|Syscall param .* uninitialised" "$WORK/vgc.err" &&
+		{ grep -qE "definitely lost: 0 bytes|no leaks are possible|All heap blocks were freed" "$WORK/vgc.err" ||
+			! grep -q "definitely lost" "$WORK/vgc.err"; }
+	ok $? "a core file and a truncated one under memcheck: exit $rc, no invalid access, nothing lost" "$WORK/vgc.err"
+else
+	skip "a core file under memcheck" "gdb's gcore not installed"
+fi
+
 # The per-object observer, top's previews and numpy's decoding, with a
 # base only a view keeps alive, where numpy can be imported.
 if [ -x /usr/bin/python3.11 ] && /usr/bin/python3.11 -c 'import numpy' 2>/dev/null; then
