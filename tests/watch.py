@@ -137,6 +137,10 @@ def check_watch(tap, name, python, tmp):
     tap.ok(got == want and all(t['count'] == (i + 1) * GROWTH for i, t in enumerate(truths)),
            '%s: the planted kind\'s bytes in each sample equal the target\'s sum of sys.getsizeof (%s)'
            % (name, want), 'csv %s' % got)
+    got = [samples[i].get(('kind_count', KIND)) for i in range(COUNT)]
+    want = [t['count'] for t in truths]
+    tap.ok(got == want, '%s: ... and its count in each sample the target\'s own count (%s)' % (name, want),
+           'csv %s' % got)
     steps = [want[i] - want[i - 1] for i in range(1, COUNT)]
     tap.ok(all(s > 0 and s % GROWTH == 0 for s in steps),
            '%s: so it grows by %s bytes a step: %d instances of %s bytes' % (
@@ -180,6 +184,34 @@ def check_watch(tap, name, python, tmp):
            '%s: seconds from 0, each sample on the %g s grid although 200+ ms pass between samples: %s'
            % (name, INTERVAL, secs))
     return csv_path
+
+
+def check_late(tap, name, python, tmp):
+    """-top 1 on a target whose planted kind starts small and becomes the
+    largest after some growths: its series, bytes and counts, still runs
+    from the first sample, each equal to the target's truth then."""
+    n, count = 2000, 5
+    target = FifoTarget([python, WORKLOAD, str(n)], tmp)
+    csv_path = os.path.join(tmp, 'late.csv')
+    try:
+        truths = [truth(target.ready)]
+        rc, out, err = heapinspect(['attach', str(target.pid), '-f', SCRIPT, target.cmd, target.out, csv_path,
+                                    str(count), '0.3', '1'], timeout=120)
+        truths += [truth(l) for l in out.splitlines() if l.startswith('@@ REPLY done')]
+    finally:
+        target.close()
+    if not tap.ok(rc == 0 and len(truths) == count, '%s: watch -top 1 while a small kind grows' % name, err):
+        return
+    _, samples, _ = read_csv(csv_path)
+    first = [max((b, k) for (s, k), b in samples[i].items() if s == 'kind_bytes')[1] for i in range(count)]
+    tap.ok(first[0] != KIND and first[-1] == KIND,
+           '%s: the planted kind is not the largest in the first sample and is in the last' % name, first)
+    got = [(samples[i].get(('kind_count', KIND)), samples[i].get(('kind_bytes', KIND))) for i in range(count)]
+    want = [(t['count'], t['bytes']) for t in truths]
+    tap.ok(got == want, '%s: yet its counts and bytes run from the first sample, each the target\'s own (%s)'
+           % (name, [c for c, b in want]), 'csv %s\ntruth %s' % (got, want))
+    rc, out, err = heapinspect(['-e', 'plot %s -out %s' % (csv_path, os.path.join(tmp, 'late.svg'))])
+    tap.ok(rc == 0, '%s: plot reads the rows a late kind brought with it' % name, err)
 
 
 def check_plot(tap, name, csv_path, tmp):
@@ -358,6 +390,8 @@ def main():
                 csv_path = None
             if csv_path and os.path.exists(csv_path):
                 check_plot(tap, name, csv_path, tmp)
+            os.makedirs(os.path.join(tmp, 'late'))
+            check_late(tap, name, python, os.path.join(tmp, 'late'))
             for sub in ('int', 'term', 'err'):
                 os.makedirs(os.path.join(tmp, sub))
             check_signal(tap, name, python, os.path.join(tmp, 'int'), signal.SIGINT, 0.2, 3)

@@ -67,14 +67,16 @@ static const struct hi_argspec watch_args[] = {
 		  "sample,time,seconds,series,kind,value; the series\n"
 		  "are rss_bytes, pss_bytes, swap_bytes (from\n"
 		  "/proc/PID/smaps_rollup), census_objects,\n"
-		  "census_bytes, pause_ms, and kind_bytes with the\n"
-		  "kind's name; each sample is flushed as taken" },
+		  "census_bytes, pause_ms, and kind_bytes and kind_count\n"
+		  "with the kind's name (a kind written late brings its\n"
+		  "earlier samples' rows); each sample is flushed as taken" },
 	{ "-interval", HI_ARG_NUMBER, "SECONDS", .min = 0.01, .max = 86400,
 	  .help = "between samples (default 1), on a fixed grid" },
 	{ "-count", HI_ARG_INT, "N", .min = 0, .max = 1e18, .help = "how many samples (default 0: until Ctrl-C)" },
 	{ "-top", HI_ARG_INT, "K", .min = 0, .max = 1000,
-	  .help = "the bytes of each sample's K largest kinds (default 8);\n"
-		  "a kind once written is written in every later sample" },
+	  .help = "the bytes and counts of each sample's K largest kinds\n"
+		  "(default 8), each from the first sample on; a kind once\n"
+		  "written is written in every later sample" },
 	{ "-command", HI_ARG_SCRIPT, "SCRIPT",
 	  .help = "evaluate SCRIPT between samples, with the target\n"
 		  "running (e.g. to drive a load); an error ends the watch" },
@@ -100,7 +102,7 @@ static void get_opts(const struct hi_args *a, struct watch_opts *o)
 
 /* Take sample S: memory totals, then a census.  TCL_OK or TCL_ERROR.  */
 static int take_sample(struct hi_app *app, const struct watch_opts *o, struct hi_watch_sticky *sticky,
-		       struct hi_watch_sample *s, struct hi_watch_kind **kinds)
+		       struct hi_watch_history *history, struct hi_watch_sample *s, struct hi_watch_kind **kinds)
 {
 	struct hi_session *ses = &app->session;
 	if (hi_rollup_read(ses->pid, &s->mem, ses->who) < 0)
@@ -116,6 +118,11 @@ static int take_sample(struct hi_app *app, const struct watch_opts *o, struct hi
 	s->pause_ms = ses->target.last_pause * 1e3;
 	size_t n = 0;
 	int rc = hi_watch_pick_kinds(&c, (size_t)o->top, sticky, kinds, &n);
+	/* Every kind's count and bytes, for a kind that matters later.  */
+	if (rc == 0 && hi_watch_history_add(history, s, &c) < 0) {
+		hi_watch_kinds_free(*kinds, n);
+		rc = -1;
+	}
 	hi_census_free(&c);
 	if (rc < 0) {
 		hi_error("%s: watch: out of memory choosing the kinds to write; free memory or lower -top", ses->who);
@@ -183,6 +190,7 @@ static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 	if (command)
 		Tcl_IncrRefCount(command);
 	struct hi_watch_sticky sticky = { 0 };
+	struct hi_watch_history history = { 0 };
 	struct timespec t0, now;
 	unsigned long taken = 0, k = 0;
 	int rc = TCL_OK, stopped_by_signal = 0;
@@ -200,7 +208,7 @@ static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 		clock_gettime(CLOCK_REALTIME, &s.wall);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		s.seconds = since(&t0, &now);
-		if (take_sample(app, &o, &sticky, &s, &kinds) != TCL_OK) {
+		if (take_sample(app, &o, &sticky, &history, &s, &kinds) != TCL_OK) {
 			rc = TCL_ERROR;
 			stopped_by_signal = hi_interrupted() != 0;
 			break;
@@ -209,7 +217,7 @@ static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 		 * failure comes from these writes (a failed fflush sets it;
 		 * ferror alone may follow an earlier one).  */
 		errno = 0;
-		hi_watchfile_sample(f, &s);
+		hi_watchfile_sample(f, &s, &history);
 		int failed = fflush(f) != 0 || ferror(f), werr = errno;
 		if (!failed && !o.quiet)
 			progress(app->print, &s);
@@ -246,6 +254,7 @@ static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 	if (command)
 		Tcl_DecrRefCount(command);
 	hi_watch_sticky_free(&sticky);
+	hi_watch_history_free(&history);
 	if (fclose(f) != 0 && rc == TCL_OK) {
 		hi_error("%s: watch: cannot write %s: %s; check the disk and the file", app->session.who, o.out,
 			 strerror(errno));

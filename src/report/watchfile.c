@@ -29,35 +29,142 @@ void hi_watchfile_time(char *buf, size_t size, const struct timespec *wall)
 	snprintf(buf, size, "%s.%03ld%.3s:%.2s", date, wall->tv_nsec / 1000000, zone, zone + 3);
 }
 
-static void row(FILE *out, const struct hi_watch_sample *s, const char *when, const char *series, const char *kind,
-		const char *value)
+/* Where a row belongs: its sample's number, wall time and seconds.  */
+struct stamp {
+	unsigned long index;
+	char when[64];
+	double seconds;
+};
+
+static void stamp_of(struct stamp *t, unsigned long index, const struct timespec *wall, double seconds)
 {
-	fprintf(out, "%lu,%s,%.3f,%s,", s->index, when, s->seconds, series);
+	t->index = index;
+	hi_watchfile_time(t->when, sizeof t->when, wall);
+	t->seconds = seconds;
+}
+
+static void row(FILE *out, const struct stamp *t, const char *series, const char *kind, const char *value)
+{
+	fprintf(out, "%lu,%s,%.3f,%s,", t->index, t->when, t->seconds, series);
 	hi_csv_field(out, kind);
 	fprintf(out, ",%s\n", value);
 }
 
-static void row_u64(FILE *out, const struct hi_watch_sample *s, const char *when, const char *series,
-		    const char *kind, uint64_t v)
+static void row_u64(FILE *out, const struct stamp *t, const char *series, const char *kind, uint64_t v)
 {
 	char value[32];
 	snprintf(value, sizeof value, "%" PRIu64, v);
-	row(out, s, when, series, kind, value);
+	row(out, t, series, kind, value);
 }
 
-void hi_watchfile_sample(FILE *out, const struct hi_watch_sample *s)
+/* Kind NAME's rows in every sample H keeps before INDEX: 0 where a
+ * census lacked it.  */
+static void history_rows(FILE *out, struct hi_watch_history *h, unsigned long index, const char *name)
 {
-	char when[64], value[32];
-	hi_watchfile_time(when, sizeof when, &s->wall);
-	row_u64(out, s, when, HI_SERIES_RSS, "", s->mem.rss);
-	row_u64(out, s, when, HI_SERIES_PSS, "", s->mem.pss);
-	row_u64(out, s, when, HI_SERIES_SWAP, "", s->mem.swap);
-	row_u64(out, s, when, HI_SERIES_OBJECTS, "", s->objects);
-	row_u64(out, s, when, HI_SERIES_BYTES, "", s->bytes);
+	uint32_t id = hi_census_kind(&h->names, name);
+	for (size_t i = h->first; i < h->n && h->s[i].index < index; i++) {
+		const struct hi_watch_past *p = &h->s[i];
+		uint64_t count = 0, bytes = 0;
+		for (size_t k = 0; k < p->n; k++)
+			if (p->kind[k] == id) {
+				count = p->count[k];
+				bytes = p->bytes[k];
+				break;
+			}
+		struct stamp t;
+		stamp_of(&t, p->index, &p->wall, p->seconds);
+		row_u64(out, &t, HI_SERIES_KIND, name, bytes);
+		row_u64(out, &t, HI_SERIES_KIND_COUNT, name, count);
+	}
+}
+
+void hi_watchfile_sample(FILE *out, const struct hi_watch_sample *s, struct hi_watch_history *h)
+{
+	char value[32];
+	struct stamp t;
+	stamp_of(&t, s->index, &s->wall, s->seconds);
+	row_u64(out, &t, HI_SERIES_RSS, "", s->mem.rss);
+	row_u64(out, &t, HI_SERIES_PSS, "", s->mem.pss);
+	row_u64(out, &t, HI_SERIES_SWAP, "", s->mem.swap);
+	row_u64(out, &t, HI_SERIES_OBJECTS, "", s->objects);
+	row_u64(out, &t, HI_SERIES_BYTES, "", s->bytes);
 	snprintf(value, sizeof value, "%.3f", s->pause_ms);
-	row(out, s, when, HI_SERIES_PAUSE, "", value);
-	for (size_t i = 0; i < s->nkinds; i++)
-		row_u64(out, s, when, HI_SERIES_KIND, s->kinds[i].name, s->kinds[i].bytes);
+	row(out, &t, HI_SERIES_PAUSE, "", value);
+	for (size_t i = 0; i < s->nkinds; i++) {
+		if (s->kinds[i].first && h)
+			history_rows(out, h, s->index, s->kinds[i].name);
+		row_u64(out, &t, HI_SERIES_KIND, s->kinds[i].name, s->kinds[i].bytes);
+		row_u64(out, &t, HI_SERIES_KIND_COUNT, s->kinds[i].name, s->kinds[i].count);
+	}
+}
+
+/* ---- the history of every kind ---- */
+
+static void past_free(struct hi_watch_past *p)
+{
+	free(p->kind);
+	free(p->count);
+	free(p->bytes);
+}
+
+int hi_watch_history_add(struct hi_watch_history *h, const struct hi_watch_sample *s, const struct hi_census *c)
+{
+	size_t n = hi_census_nonempty(c);
+	/* Over the bound: the oldest samples go.  */
+	while (h->first < h->n && h->entries + n > HI_WATCH_HISTORY_ENTRIES) {
+		h->entries -= h->s[h->first].n;
+		past_free(&h->s[h->first++]);
+	}
+	if (h->first && h->first == h->n)
+		h->first = h->n = 0;
+	if (h->n == h->cap) {
+		if (h->first) {	/* room at the front: move down */
+			memmove(h->s, h->s + h->first, (h->n - h->first) * sizeof *h->s);
+			h->n -= h->first;
+			h->first = 0;
+		} else {
+			size_t cap = h->cap ? 2 * h->cap : 64;
+			struct hi_watch_past *np = realloc(h->s, cap * sizeof *np);
+			if (!np)
+				return -1;
+			h->s = np;
+			h->cap = cap;
+		}
+	}
+	struct hi_watch_past *p = &h->s[h->n];
+	*p = (struct hi_watch_past){ s->index, s->wall, s->seconds, 0, NULL, NULL, NULL };
+	p->kind = malloc((n ? n : 1) * sizeof *p->kind);
+	p->count = malloc((n ? n : 1) * sizeof *p->count);
+	p->bytes = malloc((n ? n : 1) * sizeof *p->bytes);
+	if (!p->kind || !p->count || !p->bytes) {
+		past_free(p);
+		return -1;
+	}
+	for (size_t i = 0; i < c->nrows; i++) {
+		if (!c->rows[i].count)
+			continue;
+		uint32_t id = hi_census_kind(&h->names, c->rows[i].kind);
+		if (id == UINT32_MAX) {
+			past_free(p);
+			return -1;
+		}
+		p->kind[p->n] = id;
+		p->count[p->n] = c->rows[i].count;
+		p->bytes[p->n] = c->rows[i].size;
+		p->n++;
+	}
+	h->entries += p->n;
+	h->n++;
+	return 0;
+}
+
+void hi_watch_history_free(struct hi_watch_history *h)
+{
+	for (size_t i = h->first; i < h->n; i++)
+		past_free(&h->s[i]);
+	free(h->s);
+	hi_census_free(&h->names);
+	memset(h, 0, sizeof *h);
 }
 
 /* ---- which kinds a sample writes ---- */
@@ -75,6 +182,7 @@ void hi_watch_sticky_free(struct hi_watch_sticky *k)
 	for (size_t i = 0; i < k->n; i++)
 		free(k->name[i]);
 	free(k->name);
+	hi_census_free(&k->written);
 	memset(k, 0, sizeof *k);
 }
 
@@ -85,12 +193,17 @@ void hi_watch_kinds_free(struct hi_watch_kind *k, size_t n)
 	free(k);
 }
 
-static int add_kind(struct hi_watch_kind *w, size_t *n, const char *name, uint64_t bytes)
+/* Add kind NAME to W: said to be first if no sample wrote it before.  */
+static int add_kind(struct hi_watch_kind *w, size_t *n, struct hi_watch_sticky *sticky, const char *name,
+		    uint64_t bytes, uint64_t count)
 {
+	size_t known = sticky->written.nrows;
 	char *copy = strdup(name);
-	if (!copy)
+	if (!copy || hi_census_kind(&sticky->written, name) == UINT32_MAX) {
+		free(copy);
 		return -1;
-	w[(*n)++] = (struct hi_watch_kind){ copy, bytes };
+	}
+	w[(*n)++] = (struct hi_watch_kind){ copy, bytes, count, sticky->written.nrows > known };
 	return 0;
 }
 
@@ -120,7 +233,7 @@ int hi_watch_pick_kinds(struct hi_census *c, size_t top, struct hi_watch_sticky 
 	if (!rows || !w)
 		goto oom;
 	for (size_t i = 0; i < ntop; i++) {
-		if (add_kind(w, &n, rows[i].kind, rows[i].size) < 0)
+		if (add_kind(w, &n, sticky, rows[i].kind, rows[i].size, rows[i].count) < 0)
 			goto oom;
 		if (!sticky_has(sticky, rows[i].kind) && sticky->n < HI_WATCH_STICKY_PER_TOP * top &&
 		    add_sticky(sticky, rows[i].kind) < 0)
@@ -134,7 +247,7 @@ int hi_watch_pick_kinds(struct hi_census *c, size_t top, struct hi_watch_sticky 
 			continue;
 		/* A kind this census lacks is added to it, with no objects. */
 		uint32_t id = hi_census_kind(c, sticky->name[i]);
-		if (id == UINT32_MAX || add_kind(w, &n, sticky->name[i], c->rows[id].size) < 0)
+		if (id == UINT32_MAX || add_kind(w, &n, sticky, sticky->name[i], c->rows[id].size, c->rows[id].count) < 0)
 			goto oom;
 	}
 	free(rows);
@@ -346,6 +459,22 @@ static int add_point(struct hi_watch_series *s, double x, double y)
 	return 0;
 }
 
+/* Put S's points in the order of time (an insertion sort: only the rows
+ * a late kind brought with it are out of place, all before the rest).  */
+static void sort_points(struct hi_watch_series *s)
+{
+	for (size_t i = 1; i < s->n; i++) {
+		double x = s->x[i], y = s->y[i];
+		size_t j = i;
+		for (; j > 0 && s->x[j - 1] > x; j--) {
+			s->x[j] = s->x[j - 1];
+			s->y[j] = s->y[j - 1];
+		}
+		s->x[j] = x;
+		s->y[j] = y;
+	}
+}
+
 static int read_records(struct reader *r, struct hi_watch_data *d)
 {
 	unsigned long start = 0, last_sample = 0;
@@ -366,7 +495,10 @@ static int read_records(struct reader *r, struct hi_watch_data *d)
 		unsigned long sample = strtoul(f0, &end, 10);
 		if (!*f0 || *end || errno || *f0 == '-' || *f0 == '+')
 			return bad(r, start, "sample \"%.40s\" is not a number", f0);
-		if (d->samples && sample < last_sample)
+		/* A kind's rows of earlier samples come when it is first
+		 * written; nothing else may go back.  */
+		int kind_series = !strcmp(field(r, 3), HI_SERIES_KIND) || !strcmp(field(r, 3), HI_SERIES_KIND_COUNT);
+		if (d->samples && sample < last_sample && !kind_series)
 			return bad(r, start, "sample %.40s comes after a later one", f0);
 		if (!*field(r, 1))
 			return bad(r, start, "%s", "no time");
@@ -377,17 +509,20 @@ static int read_records(struct reader *r, struct hi_watch_data *d)
 			return bad(r, start, "%s", "no series name");
 		if (parse_number(field(r, 5), &value) < 0)
 			return bad(r, start, "value \"%.40s\" is not a number", field(r, 5));
-		if (!strcmp(field(r, 3), HI_SERIES_KIND) != !!*field(r, 4))
-			return bad(r, start, "%s", "a kind belongs with the series " HI_SERIES_KIND " and only there");
+		if (kind_series != !!*field(r, 4))
+			return bad(r, start, "%s",
+				   "a kind belongs with the series " HI_SERIES_KIND " and " HI_SERIES_KIND_COUNT " and only there");
+		d->has_counts |= !strcmp(field(r, 3), HI_SERIES_KIND_COUNT);
 		struct hi_watch_series *s = series_of(d, field(r, 3), field(r, 4));
 		if (!s || add_point(s, seconds, value) < 0) {
 			hi_error("out of memory");
 			return -1;
 		}
-		if (!d->samples || sample != last_sample)
+		if (!d->samples || sample > last_sample) {
 			d->samples++;
-		last_sample = sample;
-		d->seconds = seconds;
+			last_sample = sample;
+			d->seconds = seconds;
+		}
 	}
 	if (rc < 0)
 		return -1;
@@ -404,6 +539,8 @@ int hi_watchfile_read(const char *path, struct hi_watch_data *d)
 		return -1;
 	int rc = read_records(&r, d);
 	fclose(r.f);
+	for (size_t i = 0; rc == 0 && i < d->n; i++)
+		sort_points(&d->s[i]);
 	for (int k = 0; k < NFIELDS; k++)
 		free(r.field[k]);
 	if (rc < 0)

@@ -40,8 +40,8 @@ static void written_samples_read_back(void)
 {
 	/* A kind name that needs CSV quoting: comma, quotes, a line break. */
 	const char *odd = "__main__.Leak, \"quoted\"\nand <more>";
-	struct hi_watch_kind k0[] = { { "list", 300 }, { odd, 200 } };
-	struct hi_watch_kind k1[] = { { odd, 900 }, { "list", 400 }, { "str", 100 } };
+	struct hi_watch_kind k0[] = { { "list", 300, 3, 0 }, { odd, 200, 2, 0 } };
+	struct hi_watch_kind k1[] = { { odd, 900, 9, 0 }, { "list", 400, 4, 0 }, { "str", 100, 1, 0 } };
 	struct hi_watch_sample s[2] = {
 		{ .index = 0, .wall = { 1700000000, 125000000 }, .seconds = 0, .objects = 10, .bytes = 1000,
 		  .pause_ms = 1.5, .kinds = k0, .nkinds = 2 },
@@ -54,15 +54,16 @@ static void written_samples_read_back(void)
 	s[1].mem.swap = 12288;
 	FILE *f = fopen(path, "w");
 	hi_watchfile_header(f);
-	hi_watchfile_sample(f, &s[0]);
-	hi_watchfile_sample(f, &s[1]);
+	hi_watchfile_sample(f, &s[0], NULL);
+	hi_watchfile_sample(f, &s[1], NULL);
 	CU_ASSERT_EQUAL(fclose(f), 0);
 
 	struct hi_watch_data d;
 	CU_ASSERT_EQUAL_FATAL(hi_watchfile_read(path, &d), 0);
 	CU_ASSERT_EQUAL(d.samples, 2);
 	CU_ASSERT_DOUBLE_EQUAL(d.seconds, 1.25, 1e-9);
-	CU_ASSERT_EQUAL(d.n, 6 + 3);	/* six totals, three kinds */
+	CU_ASSERT_EQUAL(d.n, 6 + 3 * 2);	/* six totals, three kinds' bytes and counts */
+	CU_ASSERT(d.has_counts);
 	struct hi_watch_series *w = hi_watchfile_find(&d, HI_SERIES_RSS, NULL);
 	CU_ASSERT_FATAL(w && w->n == 2);
 	CU_ASSERT_DOUBLE_EQUAL(w->y[0], 4096000, 0);
@@ -75,9 +76,63 @@ static void written_samples_read_back(void)
 	CU_ASSERT(w && w->n == 2 && w->y[1] == 2.25);
 	w = hi_watchfile_find(&d, HI_SERIES_KIND, odd);
 	CU_ASSERT(w && w->n == 2 && w->y[0] == 200 && w->y[1] == 900);
+	w = hi_watchfile_find(&d, HI_SERIES_KIND_COUNT, odd);
+	CU_ASSERT(w && w->n == 2 && w->y[0] == 2 && w->y[1] == 9);
 	w = hi_watchfile_find(&d, HI_SERIES_KIND, "str");	/* from the second sample on */
 	CU_ASSERT(w && w->n == 1 && w->x[0] == 1.25 && w->y[0] == 100);
 	CU_ASSERT_PTR_NULL(hi_watchfile_find(&d, HI_SERIES_KIND, "dict"));
+	hi_watchfile_free(&d);
+}
+
+/* A kind first written in sample 2 brings its rows of samples 0 and 1
+ * from the history (0 where a census lacked it), and reads back as one
+ * series from sample 0, in order of time.  */
+static void late_kind_brings_its_history(void)
+{
+	struct hi_watch_history h = { 0 };
+	struct hi_watch_sticky sticky = { 0 };
+	struct hi_watch_sample s[3];
+	struct hi_watch_kind *k[3] = { NULL };
+	size_t nk[3] = { 0 };
+	uint64_t leak[3] = { 0, 7, 12 };	/* count of "Leak": absent, then growing */
+	FILE *f = fopen(path, "w");
+	hi_watchfile_header(f);
+	for (unsigned long i = 0; i < 3; i++) {
+		struct hi_census c;
+		hi_census_init(&c, "kind");
+		uint32_t big = hi_census_kind(&c, "big");
+		for (int j = 0; j < 10; j++)
+			hi_census_add(&c, big, 1000);
+		uint32_t l = hi_census_kind(&c, "Leak");
+		for (uint64_t j = 0; j < leak[i]; j++)
+			hi_census_add(&c, l, i == 2 ? 5000 : 10);	/* large only in sample 2 */
+		s[i] = (struct hi_watch_sample){ .index = i, .wall = { 1700000000 + (time_t)i, 0 }, .seconds = (double)i };
+		/* The largest kind only: "Leak" is written from sample 2.  */
+		CU_ASSERT_EQUAL_FATAL(hi_watch_pick_kinds(&c, 1, &sticky, &k[i], &nk[i]), 0);
+		s[i].kinds = k[i];
+		s[i].nkinds = nk[i];
+		hi_watchfile_sample(f, &s[i], &h);
+		CU_ASSERT_EQUAL(hi_watch_history_add(&h, &s[i], &c), 0);
+		hi_census_free(&c);
+	}
+	CU_ASSERT(nk[2] >= 1 && !strcmp(k[2][0].name, "Leak") && k[2][0].first);
+	CU_ASSERT(nk[0] == 1 && k[0][0].first && nk[1] == 1 && !k[1][0].first);
+	for (int i = 0; i < 3; i++)
+		hi_watch_kinds_free(k[i], nk[i]);
+	CU_ASSERT_EQUAL(fclose(f), 0);
+	hi_watch_sticky_free(&sticky);
+	hi_watch_history_free(&h);
+	struct hi_watch_data d;
+	CU_ASSERT_EQUAL_FATAL(hi_watchfile_read(path, &d), 0);
+	CU_ASSERT_EQUAL(d.samples, 3);
+	CU_ASSERT_DOUBLE_EQUAL(d.seconds, 2, 1e-9);
+	struct hi_watch_series *w = hi_watchfile_find(&d, HI_SERIES_KIND_COUNT, "Leak");
+	CU_ASSERT(w && w->n == 3 && w->x[0] == 0 && w->x[1] == 1 && w->x[2] == 2 && w->y[0] == 0 && w->y[1] == 7 &&
+		  w->y[2] == 12);
+	w = hi_watchfile_find(&d, HI_SERIES_KIND, "Leak");
+	CU_ASSERT(w && w->n == 3 && w->y[0] == 0 && w->y[1] == 70 && w->y[2] == 60000);
+	w = hi_watchfile_find(&d, HI_SERIES_KIND, "big");
+	CU_ASSERT(w && w->n == 3 && w->y[0] == 10000 && w->y[2] == 10000);
 	hi_watchfile_free(&d);
 }
 
@@ -240,6 +295,7 @@ int hi_suite_watchfile(void)
 {
 	CU_pSuite s = CU_add_suite("watchfile", setup, teardown);
 	if (!s || !CU_add_test(s, "written samples read back", written_samples_read_back) ||
+	    !CU_add_test(s, "a kind written late brings its history", late_kind_brings_its_history) ||
 	    !CU_add_test(s, "time is ISO 8601 with its offset", time_is_iso_8601_with_offset) ||
 	    !CU_add_test(s, "malformed files name file and line", malformed_files_name_file_and_line) ||
 	    !CU_add_test(s, "a kind once written stays, within bounds", kinds_stay_once_written))
