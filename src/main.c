@@ -65,7 +65,7 @@ static const char usage_text[] =
 	"  -h, --help      show this help\n"
 	"  -V, --version   show the version\n"
 	"\n"
-	"Commands: heap, more, all, top, numpy, memory, shm, watch, plot, setrel,\n"
+	"Commands: heap, more, all, top, numpy, memory, shm, watch, plot, growth, setrel,\n"
 	"clearrel, diff, info, layout, stacks, dump, attach, detach, help, quit; and all of Tcl.\n"
 	"Type 'help' in the shell.\n"
 	"Example:\n"
@@ -158,6 +158,7 @@ static int app_finish(struct hi_app *app, int status)
 {
 	hi_session_detach(&app->session);
 	hi_baseline_clear(&app->baseline);
+	hi_census_free(&app->growth.census);
 	hi_cmd_forget_table(app);
 	hi_cmd_forget_graph(app);
 	Tcl_DeleteExitHandler(detach_on_exit, app);

@@ -8,6 +8,7 @@
 #ifndef HI_CMD_H
 #define HI_CMD_H
 #include <stdio.h>
+#include <time.h>
 #include <tcl.h>
 #include "census/baseline.h"
 #include "census/census.h"
@@ -46,6 +47,13 @@ struct hi_app {
 	 * census reserves as much before the target stops.  */
 	uint64_t graph_nodes, graph_refs;
 	struct hi_walk_report walked;	/* how the last census read the target */
+	/* growth's last census, when, and of which session (serial).  */
+	struct {
+		int set;
+		unsigned serial;
+		struct timespec when;
+		struct hi_census census;
+	} growth;
 };
 
 /* What a command takes, declared once (as tmux's cmd_entry and
@@ -123,7 +131,7 @@ const struct hi_cmd *hi_cmd_find(const char *name, size_t len);
 
 extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_dump, hi_cmd_heap,
 	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
-extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot;
+extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot, hi_cmd_growth;
 extern const struct hi_cmd hi_cmd_top, hi_cmd_numpy;
 extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
 extern const struct hi_cmd hi_cmd_layout, hi_cmd_stacks;

@@ -2,6 +2,7 @@
  * malformed file rejected with its file and line, and which kinds each
  * sample writes.  */
 #include "config.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <CUnit/CUnit.h>
 #include "util/error.h"
 #include "suites.h"
+#include "report/growth.h"
 #include "report/watchfile.h"
 
 static char path[64];
@@ -134,6 +136,32 @@ static void late_kind_brings_its_history(void)
 	w = hi_watchfile_find(&d, HI_SERIES_KIND, "big");
 	CU_ASSERT(w && w->n == 3 && w->y[0] == 10000 && w->y[2] == 10000);
 	hi_watchfile_free(&d);
+}
+
+/* The shapes growth tells apart.  */
+static void growth_trends(void)
+{
+	double x[12], leak[12], cache[12], flat[12], gone[12];
+	for (int i = 0; i < 12; i++) {
+		x[i] = i;
+		leak[i] = 1000.0 * i;
+		cache[i] = i < 3 ? 4000.0 * i : 12000;
+		flat[i] = 500 + (i & 1);
+		gone[i] = 12000 - 1000.0 * i;
+	}
+	struct hi_fit f;
+	hi_fit_line(x, leak, 12, &f);
+	CU_ASSERT(hi_fit_trend(&f) == HI_TREND_STEADY && fabs(f.slope - 1000) < 1e-6 && fabs(f.r2 - 1) < 1e-9 &&
+		  fabs(f.late - 1000) < 1e-6 && f.first == 0 && f.last == 11000);
+	hi_fit_line(x, cache, 12, &f);
+	CU_ASSERT(hi_fit_trend(&f) == HI_TREND_LEVELS_OFF && f.late == 0 && f.early > 0);
+	hi_fit_line(x, flat, 12, &f);
+	CU_ASSERT(hi_fit_trend(&f) == HI_TREND_FLAT);
+	hi_fit_line(x, gone, 12, &f);
+	CU_ASSERT(hi_fit_trend(&f) == HI_TREND_SHRINKS);
+	hi_fit_line(x, leak, 3, &f);	/* too few points to tell how */
+	CU_ASSERT(hi_fit_trend(&f) == HI_TREND_GROWS);
+	CU_ASSERT_STRING_EQUAL(hi_trend_name(HI_TREND_STEADY), "grows steadily");
 }
 
 static void time_is_iso_8601_with_offset(void)
@@ -296,6 +324,7 @@ int hi_suite_watchfile(void)
 	CU_pSuite s = CU_add_suite("watchfile", setup, teardown);
 	if (!s || !CU_add_test(s, "written samples read back", written_samples_read_back) ||
 	    !CU_add_test(s, "a kind written late brings its history", late_kind_brings_its_history) ||
+	    !CU_add_test(s, "growth tells a leak from a cache", growth_trends) ||
 	    !CU_add_test(s, "time is ISO 8601 with its offset", time_is_iso_8601_with_offset) ||
 	    !CU_add_test(s, "malformed files name file and line", malformed_files_name_file_and_line) ||
 	    !CU_add_test(s, "a kind once written stays, within bounds", kinds_stay_once_written))

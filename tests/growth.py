@@ -1,0 +1,122 @@
+"""growth: the kinds that grew, over a watch file and since the previous
+call, on every CPython 3.8+ found.
+
+workloads/growth_target.py leaks 1000 Leaked objects a step for ever and
+puts 4000 Cached objects a step into a cache bounded at 12000.  A watch
+steps it between samples (in lock-step, through -command), so after 11
+steps the cache has grown more than the leak over the whole file, and
+nothing in the second half (its OrderedDict, whose table grows in jumps
+as it churns, grows unsteadily).  growth -from the file must rank the
+leak first, by size and by count, say it grows steadily with its count and
+bytes exactly the target's, and say the cache levels off.  Then, live:
+growth, one more step, growth again: the leak's 1000 new objects and
+their bytes exactly, first, and the full cache not at all.
+"""
+import json
+import os
+import re
+import sys
+import tempfile
+import shutil
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testlib import SRCDIR, FifoTarget, Tap, find_pythons, heapinspect, label  # noqa: E402
+
+WORKLOAD = os.path.join(SRCDIR, 'workloads', 'growth_target.py')
+SAMPLES = 12
+SCRIPT = r'''
+lassign $argv cmdfifo outfifo csv count
+set to [open $cmdfifo w]
+set from [open $outfifo r]
+proc step {} {
+    puts $::to step
+    flush $::to
+    puts "@@ [gets $::from]"
+    flush stdout
+}
+watch -out $csv -count $count -interval 0.2 -top 10 -quiet -command step
+puts "#--"
+puts [growth -from $csv -format json]
+puts "#--"
+puts [growth -from $csv -by count -format json]
+puts "#--"
+puts [growth -from $csv]
+set first [growth -format json]
+step
+puts "#--"
+puts [growth -format json]
+close $to
+close $from
+'''
+
+
+def truth(line):
+    return {k: int(v) for k, v in re.findall(r'(\w+)=(\d+)', line)}
+
+
+def check(tap, python, tmp):
+    name = label(python)
+    script = os.path.join(tmp, 'growth.tcl')
+    with open(script, 'w') as f:
+        f.write(SCRIPT)
+    csv = os.path.join(tmp, 'growth.csv')
+    target = FifoTarget([python, WORKLOAD], tmp)
+    try:
+        rc, out, err = heapinspect(['attach', str(target.pid), '-f', script, target.cmd, target.out, csv,
+                                    str(SAMPLES)], timeout=300)
+    finally:
+        target.close()
+    truths = [truth(l) for l in out.splitlines() if l.startswith('@@ done')]
+    parts = out.split('#--\n')
+    if not tap.ok(rc == 0 and len(parts) == 5 and len(truths) == SAMPLES, '%s: watch, growth -from, growth live'
+                  % name, err + out[-2000:]):
+        return
+    by_size, by_count, table, live = json.loads(parts[1]), json.loads(parts[2]), parts[3], json.loads(parts[4])
+    rows = {r['kind']: r for r in by_size['rows']}
+    leak, cache = rows.get('__main__.Leaked', {}), rows.get('__main__.Cached', {})
+    end = truths[-2]	# the watch's last sample: after SAMPLES - 1 steps
+    tap.ok(cache.get('dsize', 0) > leak.get('dsize', 0) and cache.get('count') == end['cached'],
+           '%s: over the whole file the cache grew more than the leak (%s against %s bytes)'
+           % (name, cache.get('dsize'), leak.get('dsize')), json.dumps(by_size)[:1500])
+    tap.ok(by_size['rows'] and by_size['rows'][0]['kind'] == '__main__.Leaked',
+           '%s: yet growth -from ranks the leak first: steady growth, then the rate in the second half' % name,
+           [(r['kind'], r['size_per_min'], r['trend']) for r in by_size['rows']])
+    tap.ok(leak.get('trend') == 'grows steadily' and leak.get('count') == end['leaked'] and
+           leak.get('dcount') == end['leaked'] and leak.get('size') == end['leaked_bytes'],
+           '%s: the leak grows steadily, its count and bytes the target\'s own (%d, %d bytes)'
+           % (name, end['leaked'], end['leaked_bytes']), leak)
+    tap.ok(cache.get('trend') == 'levels off' and cache.get('size') == end['cached_bytes'],
+           '%s: the cache levels off, its bytes the target\'s own (%d)' % (name, end['cached_bytes']), cache)
+    tap.ok(by_count['rows'] and by_count['rows'][0]['kind'] == '__main__.Leaked' and by_count['by'] == 'count',
+           '%s: by count too the leak comes first' % name, [(r['kind'], r['count_per_min']) for r in by_count['rows']])
+    first = [l for l in table.splitlines() if re.match(r'^\s+0\s', l)]
+    tap.ok(table.startswith('Growth in %s: %d samples over ' % (csv, SAMPLES)) and first and
+           first[0].rstrip().endswith('grows steadily   __main__.Leaked'),
+           '%s: the table says over what, and its first row is the leak, growing steadily' % name, table)
+    lrows = live['rows']
+    step = truths[-1]['leaked'] - end['leaked']
+    tap.ok(lrows and lrows[0]['kind'] == '__main__.Leaked' and lrows[0]['dcount'] == step and
+           lrows[0]['dsize'] == truths[-1]['leaked_bytes'] - end['leaked_bytes'] and
+           'since the previous call' in live['from'],
+           '%s: live, since the previous call: the leak\'s %d new objects and their bytes, first' % (name, step),
+           lrows[:3])
+    tap.ok(not any(r['kind'] == '__main__.Cached' for r in lrows),
+           '%s: ... and the full cache, which did not grow, not at all' % name, lrows)
+
+
+def main():
+    tap = Tap()
+    pythons = find_pythons()
+    if not pythons:
+        tap.skip('growth', 'no CPython 3.8+ found')
+    for python in pythons:
+        tmp = tempfile.mkdtemp(prefix='heapinspect-growth-')
+        try:
+            check(tap, python, tmp)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return tap.done()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
