@@ -18,6 +18,7 @@ import re
 import sys
 import tempfile
 import shutil
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import SRCDIR, FifoTarget, Tap, find_pythons, heapinspect, label  # noqa: E402
@@ -102,6 +103,27 @@ def check(tap, python, tmp):
            lrows[:3])
     tap.ok(not any(r['kind'] == '__main__.Cached' for r in lrows),
            '%s: ... and the full cache, which did not grow, not at all' % name, lrows)
+    # plot ranks the kinds as growth does: the leak's is the first line
+    # after the totals; -by size orders by peaks.
+    svg = os.path.join(tmp, 'growth.svg')
+    order = {}
+    for by in ('growth', 'size'):
+        rc, out, err = heapinspect(['-e', 'plot %s -out %s -by %s' % (csv, svg, by)])
+        try:
+            root = ET.parse(svg).getroot()
+        except (OSError, ET.ParseError):
+            root = None
+        ns = '{http://www.w3.org/2000/svg}'
+        order[by] = [p.find(ns + 'title').text for p in root.iter(ns + 'polyline')] if rc == 0 and root is not None else []
+        ticks = [t.text for t in root.iter(ns + 'text') if t.get('class') == 'ytick'] if root is not None else []
+    tap.ok(order['growth'][:3] == ['RSS', 'census', '__main__.Leaked'],
+           '%s: plot draws the leak first after the totals' % name, order['growth'])
+    peaks = [k for k in order['size'][2:]]
+    # (the cache's OrderedDict, over 2 MiB, peaks higher than the leak)
+    tap.ok(order['size'][:2] == ['RSS', 'census'] and peaks and peaks[0] != '__main__.Leaked',
+           '%s: plot -by size orders the kinds by their peaks instead' % name, order)
+    tap.ok(ticks and all(re.match(r'^[\d.]+ (B|KiB|MiB|GiB)$', t) for t in ticks),
+           '%s: the byte axis in binary units, as the tables: %s' % (name, ticks[-1:]), ticks)
 
 
 def main():

@@ -43,31 +43,16 @@ struct grow_row {
 	struct hi_fit count, size;
 	int has_count;
 	enum hi_trend trend;
+	int by_count;		/* ranked by its count's fit, not its size's */
 	double rank;
 };
-
-/* Suspects first: what grows steadily, then what grows otherwise, what
- * levelled off, what did not change, what shrank.  */
-static int trend_order(enum hi_trend t)
-{
-	switch (t) {
-	case HI_TREND_STEADY: return 0;
-	case HI_TREND_UNSTEADY: return 1;
-	case HI_TREND_GROWS: return 1;
-	case HI_TREND_LEVELS_OFF: return 2;
-	case HI_TREND_FLAT: return 3;
-	default: return 4;
-	}
-}
 
 static int rank_cmp(const void *a, const void *b)
 {
 	const struct grow_row *x = a, *y = b;
-	int tx = trend_order(x->trend), ty = trend_order(y->trend);
-	if (tx != ty)
-		return tx < ty ? -1 : 1;
-	if (x->rank != y->rank)
-		return x->rank > y->rank ? -1 : 1;
+	int c = hi_fit_rank_cmp(x->by_count ? &x->count : &x->size, y->by_count ? &y->count : &y->size);
+	if (c)
+		return c;
 	double dx = x->size.last - x->size.first, dy = y->size.last - y->size.first;
 	if (dx != dy)
 		return dx > dy ? -1 : 1;
@@ -191,6 +176,7 @@ static int from_file(struct hi_app *app, Tcl_Interp *interp, const char *path, i
 		}
 		const struct hi_fit *f = by_count && r->has_count ? &r->count : &r->size;
 		r->trend = hi_fit_trend(f);
+		r->by_count = f == &r->count;
 		r->rank = f->n > 2 ? f->late : f->slope;
 	}
 	char from[4200];
@@ -271,6 +257,7 @@ static int since_last(struct hi_app *app, Tcl_Interp *interp, int mode, int by_c
 			}
 			const struct hi_fit *f = by_count ? &r->count : &r->size;
 			r->trend = hi_fit_trend(f);
+			r->by_count = f == &r->count;
 			r->rank = f->last - f->first;
 			n++;
 		}

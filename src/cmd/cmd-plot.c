@@ -6,28 +6,48 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "util/error.h"
+#include "report/growth.h"
 #include "report/svgplot.h"
 #include "report/watchfile.h"
 
+/* A kind's series and the line fitted to it.  */
+struct ranked {
+	const struct hi_watch_series *s;
+	struct hi_fit fit;
+};
+
 static int by_peak(const void *a, const void *b)
 {
-	const struct hi_watch_series *x = *(const struct hi_watch_series *const *)a;
-	const struct hi_watch_series *y = *(const struct hi_watch_series *const *)b;
-	if (x->peak != y->peak)
-		return x->peak > y->peak ? -1 : 1;
-	return strcmp(x->kind, y->kind);
+	const struct ranked *x = a, *y = b;
+	if (x->s->peak != y->s->peak)
+		return x->s->peak > y->s->peak ? -1 : 1;
+	return strcmp(x->s->kind, y->s->kind);
 }
+
+/* As growth ranks them: steady growth first, then by the rate lately.  */
+static int by_growth(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int c = hi_fit_rank_cmp(&x->fit, &y->fit);
+	return c ? c : by_peak(a, b);
+}
+
+static const char *const plot_by[] = { "growth", "size", NULL };
 
 static const struct hi_argspec plot_args[] = {
 	{ "FILE", HI_ARG_FILE, .required = 1, .help = "a CSV file written by 'watch -out FILE'" },
 	{ "-out", HI_ARG_FILE, "FILE.svg", .required = 1, .help = "the chart to write (replaced): a self-contained SVG" },
 	{ "-title", HI_ARG_STRING, "TEXT", .help = "its title (default: the watch file's name)" },
 	{ "-top", HI_ARG_INT, "K", .min = 0, .max = 20,
-	  .help = "draw the K kinds with the highest peaks (default 8,\n"
-		  "at most 20: more lines would not be told apart)" },
+	  .help = "draw K kinds (default 8, at most 20: more lines would\n"
+		  "not be told apart)" },
+	{ "-by", HI_ARG_CHOICE, "growth|size", plot_by,
+	  .help = "which kinds, in the legend's order: those that grow,\n"
+		  "ranked as 'growth -from FILE' ranks them, steady growth\n"
+		  "first (the default); or those with the highest peaks" },
 	{ NULL },
 };
-enum { O_FILE, O_OUT, O_TITLE, O_TOP };
+enum { O_FILE, O_OUT, O_TITLE, O_TOP, O_BY };
 
 static int plot_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args *a)
 {
@@ -38,8 +58,9 @@ static int plot_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	struct hi_watch_data d;
 	if (hi_watchfile_read(file, &d) < 0)
 		return hi_cmd_fail(interp);
-	/* The totals, then the kinds with the highest peaks.  */
-	struct hi_watch_series **kinds = malloc((d.n + 1) * sizeof *kinds);
+	int by_size = a->v[O_BY].set && a->v[O_BY].choice == 1;
+	/* The totals, then the kinds that grow most (or peak highest).  */
+	struct ranked *kinds = malloc((d.n + 1) * sizeof *kinds);
 	struct hi_plot_series *s = malloc((d.n + 2) * sizeof *s);
 	if (!kinds || !s) {
 		free(kinds);
@@ -55,12 +76,15 @@ static int plot_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	if ((w = hi_watchfile_find(&d, HI_SERIES_BYTES, NULL)))
 		s[ns++] = (struct hi_plot_series){ "census", w->x, w->y, w->n, 1 };
 	for (size_t i = 0; i < d.n; i++)
-		if (strcmp(d.s[i].series, HI_SERIES_KIND) == 0)
-			kinds[nk++] = &d.s[i];
-	qsort(kinds, nk, sizeof *kinds, by_peak);
+		if (strcmp(d.s[i].series, HI_SERIES_KIND) == 0) {
+			kinds[nk].s = &d.s[i];
+			hi_fit_line(d.s[i].x, d.s[i].y, d.s[i].n, &kinds[nk].fit);
+			nk++;
+		}
+	qsort(kinds, nk, sizeof *kinds, by_size ? by_peak : by_growth);
 	size_t drawn = nk < (size_t)top ? nk : (size_t)top;
 	for (size_t i = 0; i < drawn; i++)
-		s[ns++] = (struct hi_plot_series){ kinds[i]->kind, kinds[i]->x, kinds[i]->y, kinds[i]->n, 0 };
+		s[ns++] = (struct hi_plot_series){ kinds[i].s->kind, kinds[i].s->x, kinds[i].s->y, kinds[i].s->n, 0 };
 
 	int rc = TCL_OK;
 	char *deftitle = NULL;
@@ -107,7 +131,9 @@ static int plot_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 const struct hi_cmd hi_cmd_plot = {
 	"plot", "draw a watch file as an SVG chart of memory over time", plot_args,
 	"Draws RSS, the census's bytes and the kinds over time, one line each,\n"
-	"with a legend giving each line's peak.  Needs no target.  A malformed\n"
-	"file is an error naming the file and line.\n",
+	"with a legend giving each line's peak, in binary units (MiB) as every\n"
+	"table.  The kinds are those that grow, steady growth first, unless\n"
+	"-by size.  Needs no target.  A malformed file is an error naming the\n"
+	"file and line.\n",
 	plot_run,
 };

@@ -79,3 +79,31 @@ const char *hi_trend_name(enum hi_trend t)
 	default: return "flat";
 	}
 }
+
+static int trend_order(enum hi_trend t)
+{
+	switch (t) {
+	case HI_TREND_STEADY: return 0;
+	case HI_TREND_UNSTEADY:
+	case HI_TREND_GROWS: return 1;
+	case HI_TREND_LEVELS_OFF: return 2;
+	case HI_TREND_FLAT: return 3;
+	default: return 4;
+	}
+}
+
+static double lately(const struct hi_fit *f)
+{
+	return f->n > 2 ? f->late : f->slope;
+}
+
+int hi_fit_rank_cmp(const struct hi_fit *a, const struct hi_fit *b)
+{
+	int ta = trend_order(hi_fit_trend(a)), tb = trend_order(hi_fit_trend(b));
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	double ra = lately(a), rb = lately(b);
+	if (ra != rb)
+		return ra > rb ? -1 : 1;
+	return 0;
+}

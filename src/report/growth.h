@@ -37,4 +37,10 @@ enum hi_trend hi_fit_trend(const struct hi_fit *f);
 /* "grows steadily", "levels off", ...  */
 const char *hi_trend_name(enum hi_trend t);
 
+/* Order two changes suspects first: by trend (steady growth, other
+ * growth, levelling off, flat, shrinking), then by how fast they grew
+ * lately (the second half's slope; the whole's under 3 points), faster
+ * first.  Negative when A comes first, as qsort's.  */
+int hi_fit_rank_cmp(const struct hi_fit *a, const struct hi_fit *b);
+
 #endif

@@ -43,11 +43,11 @@ void hi_ticks_choose(double lo, double hi, int max_ticks, struct hi_ticks *t)
 
 double hi_bytes_unit(double top, const char **name)
 {
-	static const char *const names[] = { "B", "kB", "MB", "GB", "TB" };
+	static const char *const names[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double unit = 1;
 	int i = 0;
-	while (i < 4 && fabs(top) >= unit * 1000 * (1 - EPS)) {
-		unit *= 1000;
+	while (i < 4 && fabs(top) >= unit * 1024 * (1 - EPS)) {
+		unit *= 1024;
 		i++;
 	}
 	*name = names[i];
@@ -186,9 +186,12 @@ int hi_svgplot_write(FILE *out, const char *title, const struct hi_plot_series *
 	double tunit = hi_time_unit(xmax, &tname);
 	struct hi_ticks xt, yt;
 	hi_ticks_choose(0, xmax / tunit, 10, &xt);
-	hi_ticks_choose(0, ymax, 8, &yt);
+	/* Ticks round in the axis's binary unit: 0, 2, 4 MiB.  */
+	double yunit = hi_bytes_unit(ymax, &yname);
+	hi_ticks_choose(0, ymax / yunit, 8, &yt);
+	yt.first *= yunit;
+	yt.step *= yunit;
 	double xlast = xt.first + (xt.n - 1) * xt.step, ylast = yt.first + (yt.n - 1) * yt.step;
-	double yunit = hi_bytes_unit(ylast, &yname);
 #define PX(x) (X0 + ((x) / tunit - xt.first) / (xlast - xt.first) * (X1 - X0))
 #define PY(y) (Y1 - ((y) - yt.first) / (ylast - yt.first) * (Y1 - Y0))
 	char label[64];

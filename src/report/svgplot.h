@@ -2,9 +2,9 @@
  *
  * Pure formatting: series in, SVG text out, no dependencies.  One chart
  * kind, the one `plot` needs: a time axis (seconds, minutes or hours), a
- * byte axis from zero (decimal units: 1 MB = 1,000,000 bytes, so that
- * ticks in steps of 1, 2 or 5 are round in every unit), a polyline per
- * series, a legend.  */
+ * byte axis from zero in binary units (1 MiB = 1,048,576 bytes, as every
+ * table of heapinspect), its ticks in steps of 1, 2 or 5 of that unit,
+ * a polyline per series, a legend.  */
 #ifndef HI_SVGPLOT_H
 #define HI_SVGPLOT_H
 #include <stddef.h>
@@ -22,8 +22,8 @@ struct hi_ticks {
  * widened to a sensible one around it.  */
 void hi_ticks_choose(double lo, double hi, int max_ticks, struct hi_ticks *t);
 
-/* The decimal unit for byte values up to TOP: its size (1, 1e3, 1e6, 1e9,
- * 1e12) and name ("B", "kB", "MB", "GB", "TB").  */
+/* The binary unit for byte values up to TOP: its size (1, 1024, 1024^2,
+ * ...) and name ("B", "KiB", "MiB", "GiB", "TiB").  */
 double hi_bytes_unit(double top, const char **name);
 
 /* The unit for a time axis spanning SPAN seconds: 1 "s" up to 3 minutes,

@@ -97,16 +97,17 @@ static void units_and_labels(void)
 {
 	const char *name;
 	char buf[64];
-	CU_ASSERT_EQUAL(hi_bytes_unit(999, &name), 1);
+	/* Binary, as every table: 71.7 MiB is not "75.2 MB".  */
+	CU_ASSERT_EQUAL(hi_bytes_unit(1023, &name), 1);
 	CU_ASSERT_STRING_EQUAL(name, "B");
-	CU_ASSERT_EQUAL(hi_bytes_unit(1000, &name), 1000);
-	CU_ASSERT_STRING_EQUAL(name, "kB");
-	CU_ASSERT_EQUAL(hi_bytes_unit(5e7, &name), 1e6);
-	CU_ASSERT_STRING_EQUAL(name, "MB");
-	CU_ASSERT_EQUAL(hi_bytes_unit(1e9, &name), 1e9);
-	CU_ASSERT_STRING_EQUAL(name, "GB");
-	CU_ASSERT_EQUAL(hi_bytes_unit(4e15, &name), 1e12);
-	CU_ASSERT_STRING_EQUAL(name, "TB");
+	CU_ASSERT_EQUAL(hi_bytes_unit(1024, &name), 1024);
+	CU_ASSERT_STRING_EQUAL(name, "KiB");
+	CU_ASSERT_EQUAL(hi_bytes_unit(5e7, &name), 1048576);
+	CU_ASSERT_STRING_EQUAL(name, "MiB");
+	CU_ASSERT_EQUAL(hi_bytes_unit(1073741824.0, &name), 1073741824.0);
+	CU_ASSERT_STRING_EQUAL(name, "GiB");
+	CU_ASSERT_EQUAL(hi_bytes_unit(4e15, &name), 1099511627776.0);
+	CU_ASSERT_STRING_EQUAL(name, "TiB");
 	CU_ASSERT_EQUAL(hi_time_unit(180, &name), 1);
 	CU_ASSERT_STRING_EQUAL(name, "s");
 	CU_ASSERT_EQUAL(hi_time_unit(181, &name), 60);
@@ -178,10 +179,11 @@ static void a_chart_has_a_polyline_per_series(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "<title>dict of &lt;x&gt;</title>"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ">t &amp; t</text>"));
 	/* 240 s is more than 3 minutes: the axis is in minutes, 0 to 4 in
-	 * steps of 0.5; 4.5 MB: 0 to 5 MB in steps of 1.  */
+	 * steps of 0.5; 4.5e6 bytes, 4.3 MiB: 0 to 5 MiB in steps of 1.  */
 	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ">4.0 min</text>"));
 	CU_ASSERT_EQUAL(count(buf, "class=\"xtick\""), 9);
-	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ">5 MB</text>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, ">5 MiB</text>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(buf, "(peak 4.3 MiB)"));
 	CU_ASSERT_EQUAL(count(buf, "class=\"ytick\""), 6);
 	free(buf);
 }
