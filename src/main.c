@@ -6,6 +6,7 @@
  *   heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...
  *   heapinspect image FILE [-e SCRIPT | -f FILE]...     a saved memory image
  *   heapinspect core FILE [EXE] [-e SCRIPT | -f FILE]... an ELF core file
+ *   heapinspect live PID [LIVE OPTION]...               the live view
  *   heapinspect                                        the shell, unattached
  *
  * Exit status: 0 success, 2 a usage error, 3 no such process, 4 not
@@ -47,6 +48,7 @@ static const char usage_text[] =
 	"       heapinspect run [-e SCRIPT]... [-f FILE [ARG]...] -- PROGRAM [ARG]...\n"
 	"       heapinspect image FILE [-e SCRIPT]... [-f FILE [ARG]...]\n"
 	"       heapinspect core FILE [EXECUTABLE] [-e SCRIPT]... [-f FILE [ARG]...]\n"
+	"       heapinspect live PID [-interval S] [-by growth|size|count] [-count N] [-n ROWS]\n"
 	"       heapinspect --help | --version\n"
 	"\n"
 	"Look inside a running CPython 3.8+ process from outside: stop it for a\n"
@@ -59,13 +61,15 @@ static const char usage_text[] =
 	"  image FILE      inspect a memory image saved by 'dump FILE' instead\n"
 	"  core FILE [EXE] inspect an ELF core file (gcore's, the kernel's); EXE\n"
 	"                  in place of the executable it names\n"
+	"  live PID ...    the heap by kind refreshed in the terminal, growth first\n"
+	"                  (py-spy top, for memory); q leaves\n"
 	"  -e SCRIPT       evaluate SCRIPT, a Tcl command string; may repeat\n"
 	"  -f FILE [ARG]   evaluate a Tcl file with argv set to the ARGs\n"
 	"  -v, --verbose   report pauses and diagnostics on stderr\n"
 	"  -h, --help      show this help\n"
 	"  -V, --version   show the version\n"
 	"\n"
-	"Commands: heap, more, all, top, numpy, memory, shm, watch, plot, growth, setrel,\n"
+	"Commands: heap, more, all, top, numpy, memory, shm, watch, plot, growth, live, setrel,\n"
 	"clearrel, diff, info, layout, stacks, dump, attach, detach, help, quit; and all of Tcl.\n"
 	"Type 'help' in the shell.\n"
 	"Example:\n"
@@ -389,6 +393,23 @@ int main(int argc, char **argv)
 				exe = argv[++i];
 			else
 				exe = "";
+		} else if (!strcmp(a, "live") && i == 1) {
+			/* heapinspect live PID [OPTION]...: attach, then the live
+			 * command with the rest as its options.  */
+			if (i + 1 >= argc)
+				return usage_error("%s needs a PID", a);
+			if (parse_pid(argv[i + 1], &pid) < 0)
+				return usage_error("'%s' is not a process id", argv[i + 1]);
+			have_pid = 1;
+			char *merged = Tcl_Merge(argc - i - 2, (const char *const *)argv + i + 2);
+			size_t len = strlen(merged) + 8;
+			char *script = malloc(len);
+			if (!script)
+				return HI_E_RUNTIME;
+			snprintf(script, len, "live %s", merged);
+			Tcl_Free(merged);
+			scripts[nscripts++] = script;	/* lives as long as the process */
+			break;
 		} else if (!strcmp(a, "run") && !have_pid && !run && !image && i == 1) {
 			run = 1;
 		} else if (!strcmp(a, "--") && run) {

@@ -131,7 +131,7 @@ const struct hi_cmd *hi_cmd_find(const char *name, size_t len);
 
 extern const struct hi_cmd hi_cmd_all, hi_cmd_attach, hi_cmd_clearrel, hi_cmd_detach, hi_cmd_diff, hi_cmd_dump, hi_cmd_heap,
 	hi_cmd_help, hi_cmd_info, hi_cmd_more, hi_cmd_quit, hi_cmd_setrel;
-extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot, hi_cmd_growth;
+extern const struct hi_cmd hi_cmd_watch, hi_cmd_plot, hi_cmd_growth, hi_cmd_live;
 extern const struct hi_cmd hi_cmd_top, hi_cmd_numpy;
 extern const struct hi_cmd hi_cmd_memory, hi_cmd_shm;
 extern const struct hi_cmd hi_cmd_layout, hi_cmd_stacks;

@@ -14,7 +14,7 @@
 
 const struct hi_cmd *const hi_commands[] = {
 	&hi_cmd_all,	&hi_cmd_attach, &hi_cmd_clearrel, &hi_cmd_detach, &hi_cmd_diff, &hi_cmd_dump, &hi_cmd_graph,
-	&hi_cmd_growth, &hi_cmd_heap,	&hi_cmd_help,	&hi_cmd_info,	&hi_cmd_layout, &hi_cmd_stacks, &hi_cmd_memory, &hi_cmd_more,	  &hi_cmd_numpy,
+	&hi_cmd_growth, &hi_cmd_heap,	&hi_cmd_help,	&hi_cmd_live,	&hi_cmd_info,	&hi_cmd_layout, &hi_cmd_stacks, &hi_cmd_memory, &hi_cmd_more,	  &hi_cmd_numpy,
 	&hi_cmd_objects, &hi_cmd_path,
 	&hi_cmd_plot,	&hi_cmd_quit,	&hi_cmd_referents, &hi_cmd_referrers, &hi_cmd_setrel, &hi_cmd_shm,
 	&hi_cmd_show,	&hi_cmd_top,	&hi_cmd_watch,	NULL,
