@@ -18,7 +18,9 @@ import re
 import sys
 import tempfile
 import shutil
+import struct
 import xml.etree.ElementTree as ET
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from testlib import SRCDIR, FifoTarget, Tap, find_pythons, heapinspect, label  # noqa: E402
@@ -49,6 +51,46 @@ puts [growth -format json]
 close $to
 close $from
 '''
+
+
+def png_pixels(path):
+    """(width, height, {(r, g, b): how many}) of an 8-bit RGB or RGBA
+    PNG, its rows unfiltered as the PNG specification says."""
+    data = open(path, 'rb').read()
+    if data[:8] != b'\x89PNG\r\n\x1a\n':
+        return 0, 0, {}
+    at, idat, w, h, kind = 8, b'', 0, 0, 2
+    while at + 8 <= len(data):
+        n, tag = struct.unpack('>I4s', data[at:at + 8])
+        body = data[at + 8:at + 8 + n]
+        if tag == b'IHDR':
+            w, h, depth, kind = struct.unpack('>IIBB', body[:10])
+        elif tag == b'IDAT':
+            idat += body
+        at += 12 + n
+    bpp = 4 if kind == 6 else 3
+    raw = zlib.decompress(idat)
+    stride, prev, count = w * bpp, bytearray(w * bpp), {}
+    for y in range(h):
+        f, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = row[i - bpp] if i >= bpp else 0
+            b, c = prev[i], prev[i - bpp] if i >= bpp else 0
+            if f == 1:
+                row[i] = (row[i] + a) & 255
+            elif f == 2:
+                row[i] = (row[i] + b) & 255
+            elif f == 3:
+                row[i] = (row[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        for i in range(0, stride, bpp):
+            px = tuple(row[i:i + 3])
+            count[px] = count.get(px, 0) + 1
+        prev = row
+    return w, h, count
 
 
 def truth(line):
@@ -124,6 +166,17 @@ def check(tap, python, tmp):
            '%s: plot -by size orders the kinds by their peaks instead' % name, order)
     tap.ok(ticks and all(re.match(r'^[\d.]+ (B|KiB|MiB|GiB)$', t) for t in ticks),
            '%s: the byte axis in binary units, as the tables: %s' % (name, ticks[-1:]), ticks)
+    # The same chart as a PNG: its size, and the first kind's colour (the
+    # SVG's third line) drawn, in more pixels than its legend's 24 (the
+    # rest of its line is blended with the white by antialiasing).
+    png = os.path.join(tmp, 'growth.png')
+    rc, out, err = heapinspect(['-e', 'plot %s -out %s' % (csv, png)])
+    w, h, pixels = png_pixels(png) if rc == 0 else (0, 0, {})
+    first = [p for p in root.iter('{http://www.w3.org/2000/svg}polyline')][2].get('stroke') if root is not None else ''
+    rgb = tuple(int(first[i:i + 2], 16) for i in (1, 3, 5)) if first else None
+    tap.ok((w, h) == (1000, 560) and rgb and pixels.get(rgb, 0) > 50 and pixels.get((255, 255, 255), 0) > 400000,
+           '%s: plot -out FILE.png writes a 1000x560 PNG with the leak\'s line in its colour (%d pixels of %s)'
+           % (name, pixels.get(rgb, 0) if rgb else 0, first), 'exit %d %s %s' % (rc, err, (w, h)))
 
 
 def main():

@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "cmd/cmd.h"
 #include "util/error.h"
 #include "report/growth.h"
+#include "report/pngplot.h"
 #include "report/svgplot.h"
 #include "report/watchfile.h"
 
@@ -36,7 +38,9 @@ static const char *const plot_by[] = { "growth", "size", NULL };
 
 static const struct hi_argspec plot_args[] = {
 	{ "FILE", HI_ARG_FILE, .required = 1, .help = "a CSV file written by 'watch -out FILE'" },
-	{ "-out", HI_ARG_FILE, "FILE.svg", .required = 1, .help = "the chart to write (replaced): a self-contained SVG" },
+	{ "-out", HI_ARG_FILE, "FILE.svg", .required = 1,
+	  .help = "the chart to write (replaced): a self-contained SVG,\n"
+		  "or a PNG image when FILE ends in .png" },
 	{ "-title", HI_ARG_STRING, "TEXT", .help = "its title (default: the watch file's name)" },
 	{ "-top", HI_ARG_INT, "K", .min = 0, .max = 20,
 	  .help = "draw K kinds (default 8, at most 20: more lines would\n"
@@ -98,11 +102,13 @@ static int plot_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	/* errno is read right after the call that failed; a write that
 	 * failed earlier leaves only the stream's error flag, and then the
 	 * message says so rather than quote an unrelated errno.  */
+	size_t olen = strlen(out);
+	int png = olen > 4 && !strcasecmp(out + olen - 4, ".png");
 	FILE *f = fopen(out, "w");
 	int ok = f != NULL, werr = f ? 0 : errno;
 	if (f) {
 		errno = 0;
-		ok = hi_svgplot_write(f, title, s, ns) == 0;
+		ok = (png ? hi_pngplot_write(f, title, s, ns, 1) : hi_svgplot_write(f, title, s, ns)) == 0;
 		if (!ok)
 			werr = errno;
 		if (fclose(f) != 0 && ok) {
@@ -130,7 +136,8 @@ static int plot_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 
 const struct hi_cmd hi_cmd_plot = {
 	"plot", "draw a watch file as an SVG chart of memory over time", plot_args,
-	"Draws RSS, the census's bytes and the kinds over time, one line each,\n"
+	"Draws RSS, the census's bytes and the kinds over time, one line each\n"
+	"(an SVG, or a PNG for -out FILE.png),\n"
 	"with a legend giving each line's peak, in binary units (MiB) as every\n"
 	"table.  The kinds are those that grow, steady growth first, unless\n"
 	"-by size.  Needs no target.  A malformed file is an error naming the\n"

@@ -161,18 +161,15 @@ static const char *const palette[] = {
 };
 #define NCOLOURS (sizeof palette / sizeof palette[0])
 
-/* The geometry of the chart.  */
-#define W 1000.0
-#define H 560.0
-#define X0 90.0		/* plot area */
-#define X1 680.0
-#define Y0 60.0
-#define Y1 490.0
-#define LEGEND_X 700.0
 #define LEGEND_NAME 34	/* code points of a name in the legend */
-#define MARKERS_UP_TO 40	/* points per series that still get dots */
 
-int hi_svgplot_write(FILE *out, const char *title, const struct hi_plot_series *s, size_t ns)
+const char *hi_chart_colour(size_t i, int *dashed)
+{
+	*dashed = i >= NCOLOURS;
+	return palette[i % NCOLOURS];
+}
+
+void hi_chart_layout(const struct hi_plot_series *s, size_t ns, struct hi_chart *c)
 {
 	double xmax = 0, ymax = 0;
 	for (size_t i = 0; i < ns; i++)
@@ -182,18 +179,65 @@ int hi_svgplot_write(FILE *out, const char *title, const struct hi_plot_series *
 			if (isfinite(s[i].y[k]) && s[i].y[k] > ymax)
 				ymax = s[i].y[k];
 		}
-	const char *tname, *yname;
-	double tunit = hi_time_unit(xmax, &tname);
-	struct hi_ticks xt, yt;
-	hi_ticks_choose(0, xmax / tunit, 10, &xt);
+	*c = (struct hi_chart){ .w = 1000, .h = 560, .x0 = 90, .x1 = 680, .y0 = 60, .y1 = 490, .legend_x = 700 };
+	c->tunit = hi_time_unit(xmax, &c->tname);
+	hi_ticks_choose(0, xmax / c->tunit, 10, &c->xt);
 	/* Ticks round in the axis's binary unit: 0, 2, 4 MiB.  */
-	double yunit = hi_bytes_unit(ymax, &yname);
-	hi_ticks_choose(0, ymax / yunit, 8, &yt);
-	yt.first *= yunit;
-	yt.step *= yunit;
-	double xlast = xt.first + (xt.n - 1) * xt.step, ylast = yt.first + (yt.n - 1) * yt.step;
-#define PX(x) (X0 + ((x) / tunit - xt.first) / (xlast - xt.first) * (X1 - X0))
-#define PY(y) (Y1 - ((y) - yt.first) / (ylast - yt.first) * (Y1 - Y0))
+	c->yunit = hi_bytes_unit(ymax, &c->yname);
+	hi_ticks_choose(0, ymax / c->yunit, 8, &c->yt);
+	c->yt.first *= c->yunit;
+	c->yt.step *= c->yunit;
+	c->xlast = c->xt.first + (c->xt.n - 1) * c->xt.step;
+	c->ylast = c->yt.first + (c->yt.n - 1) * c->yt.step;
+}
+
+double hi_chart_px(const struct hi_chart *c, double x)
+{
+	return c->x0 + (x / c->tunit - c->xt.first) / (c->xlast - c->xt.first) * (c->x1 - c->x0);
+}
+
+double hi_chart_py(const struct hi_chart *c, double y)
+{
+	return c->y1 - (y - c->yt.first) / (c->ylast - c->yt.first) * (c->y1 - c->y0);
+}
+
+double hi_chart_ytick(const struct hi_chart *c, int i, char *label, size_t size)
+{
+	double v = (c->yt.first / c->yt.step + i) * c->yt.step;
+	hi_axis_label(label, size, v, c->yt.step, c->yunit, c->yname);
+	return hi_chart_py(c, v);
+}
+
+double hi_chart_xtick(const struct hi_chart *c, int i, char *label, size_t size)
+{
+	double v = (c->xt.first / c->xt.step + i) * c->xt.step;
+	hi_axis_label(label, size, v, c->xt.step, 1, c->tname);
+	return c->x0 + (double)i / (c->xt.n - 1) * (c->x1 - c->x0);
+}
+
+void hi_chart_legend(const struct hi_plot_series *s, char *buf, size_t size)
+{
+	double peak = 0;
+	for (size_t k = 0; k < s->n; k++)
+		if (s->y[k] > peak)
+			peak = s->y[k];
+	const char *pname;
+	double punit = hi_bytes_unit(peak, &pname);
+	char name[256], value[64];
+	short_name(name, sizeof name, s->name, LEGEND_NAME);
+	hi_axis_label(value, sizeof value, peak, punit / 10, punit, pname);
+	snprintf(buf, size, "%s (peak %s)", name, value);
+}
+
+#define MARKERS_UP_TO 40	/* points per series that still get dots */
+
+int hi_svgplot_write(FILE *out, const char *title, const struct hi_plot_series *s, size_t ns)
+{
+	struct hi_chart c;
+	hi_chart_layout(s, ns, &c);
+	const double W = c.w, H = c.h, X0 = c.x0, X1 = c.x1, Y0 = c.y0, Y1 = c.y1, LEGEND_X = c.legend_x;
+#define PX(x) hi_chart_px(&c, (x))
+#define PY(y) hi_chart_py(&c, (y))
 	char label[64];
 
 	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -208,41 +252,41 @@ int hi_svgplot_write(FILE *out, const char *title, const struct hi_plot_series *
 
 	/* Grid and tick labels.  */
 	fputs("<g class=\"grid\" stroke=\"#e2e2e2\" stroke-width=\"1\">\n", out);
-	for (int i = 0; i < yt.n; i++)
-		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", X0, PY(yt.first + i * yt.step),
-			X1, PY(yt.first + i * yt.step));
-	for (int i = 0; i < xt.n; i++) {
-		double px = X0 + (double)i / (xt.n - 1) * (X1 - X0);
+	for (int i = 0; i < c.yt.n; i++) {
+		double py = hi_chart_ytick(&c, i, label, sizeof label);
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", X0, py, X1, py);
+	}
+	for (int i = 0; i < c.xt.n; i++) {
+		double px = hi_chart_xtick(&c, i, label, sizeof label);
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", px, Y0, px, Y1);
 	}
 	fputs("</g>\n", out);
-	for (int i = 0; i < yt.n; i++) {
-		double v = (yt.first / yt.step + i) * yt.step;
-		hi_axis_label(label, sizeof label, v, yt.step, yunit, yname);
+	for (int i = 0; i < c.yt.n; i++) {
+		double py = hi_chart_ytick(&c, i, label, sizeof label);
 		fprintf(out, "<text class=\"ytick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", X0 - 8,
-			PY(v) + 4, label);
+			py + 4, label);
 	}
-	for (int i = 0; i < xt.n; i++) {
-		double v = (xt.first / xt.step + i) * xt.step;
-		hi_axis_label(label, sizeof label, v, xt.step, 1, tname);
-		fprintf(out, "<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-			X0 + (double)i / (xt.n - 1) * (X1 - X0), Y1 + 18, label);
+	for (int i = 0; i < c.xt.n; i++) {
+		double px = hi_chart_xtick(&c, i, label, sizeof label);
+		fprintf(out, "<text class=\"xtick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n", px,
+			Y1 + 18, label);
 	}
 	fprintf(out, "<g stroke=\"#333333\" stroke-width=\"1\">"
 		     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
 		     "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/></g>\n",
 		X0, Y0, X0, Y1, X0, Y1, X1, Y1);
 	fprintf(out, "<text class=\"xlabel\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">time since the first sample (%s)</text>\n",
-		(X0 + X1) / 2, Y1 + 44, tname);
+		(X0 + X1) / 2, Y1 + 44, c.tname);
 	fprintf(out, "<text class=\"ylabel\" transform=\"translate(%.1f %.1f) rotate(-90)\" text-anchor=\"middle\">memory (%s)</text>\n",
-		X0 - 70, (Y0 + Y1) / 2, yname);
+		X0 - 70, (Y0 + Y1) / 2, c.yname);
 
 	/* The series, then the legend.  */
 	for (size_t i = 0; i < ns; i++) {
-		const char *colour = palette[i % NCOLOURS];
+		int dashed;
+		const char *colour = hi_chart_colour(i, &dashed);
 		fprintf(out, "<polyline class=\"series\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" "
 			     "stroke-linejoin=\"round\"%s points=\"",
-			colour, s[i].bold ? "2.5" : "1.5", i >= NCOLOURS ? " stroke-dasharray=\"6 3\"" : "");
+			colour, s[i].bold ? "2.5" : "1.5", dashed ? " stroke-dasharray=\"6 3\"" : "");
 		for (size_t k = 0; k < s[i].n; k++)
 			fprintf(out, "%s%.1f,%.1f", k ? " " : "", PX(s[i].x[k]), PY(s[i].y[k]));
 		fputs("\"><title>", out);
@@ -257,21 +301,17 @@ int hi_svgplot_write(FILE *out, const char *title, const struct hi_plot_series *
 	}
 	fputs("<g class=\"legend\">\n", out);
 	for (size_t i = 0; i < ns; i++) {
-		double y = Y0 + 6 + 20.0 * (double)i, peak = 0;
-		for (size_t k = 0; k < s[i].n; k++)
-			if (s[i].y[k] > peak)
-				peak = s[i].y[k];
-		const char *pname;
-		double punit = hi_bytes_unit(peak, &pname);
-		char name[256], value[64];
-		short_name(name, sizeof name, s[i].name, LEGEND_NAME);
-		hi_axis_label(value, sizeof value, peak, punit / 10, punit, pname);
+		double y = Y0 + 6 + 20.0 * (double)i;
+		int dashed;
+		const char *colour = hi_chart_colour(i, &dashed);
+		char text[512];
+		hi_chart_legend(&s[i], text, sizeof text);
 		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"%s\"%s/>",
-			LEGEND_X, y - 4, LEGEND_X + 24, y - 4, palette[i % NCOLOURS], s[i].bold ? "2.5" : "1.5",
-			i >= NCOLOURS ? " stroke-dasharray=\"6 3\"" : "");
+			LEGEND_X, y - 4, LEGEND_X + 24, y - 4, colour, s[i].bold ? "2.5" : "1.5",
+			dashed ? " stroke-dasharray=\"6 3\"" : "");
 		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", LEGEND_X + 30, y);
-		hi_xml_text(out, name);
-		fprintf(out, " (peak %s)</text>\n", value);
+		hi_xml_text(out, text);
+		fputs("</text>\n", out);
 	}
 	fputs("</g>\n</svg>\n", out);
 #undef PX

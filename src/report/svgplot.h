@@ -47,6 +47,26 @@ struct hi_plot_series {
 	int bold;		/* a total (RSS, census): a thicker line */
 };
 
+/* The chart laid out once, for the SVG writer and the PNG one
+ * (pngplot.h): its size and plot area, the axes' ticks and units.  */
+struct hi_chart {
+	double w, h, x0, x1, y0, y1, legend_x;
+	struct hi_ticks xt, yt;
+	double tunit, yunit, xlast, ylast;
+	const char *tname, *yname;
+};
+void hi_chart_layout(const struct hi_plot_series *s, size_t ns, struct hi_chart *c);
+/* Where a point is drawn (seconds, bytes).  */
+double hi_chart_px(const struct hi_chart *c, double x);
+double hi_chart_py(const struct hi_chart *c, double y);
+/* Tick I of each axis: its label into LABEL, and where it is drawn.  */
+double hi_chart_ytick(const struct hi_chart *c, int i, char *label, size_t size);
+double hi_chart_xtick(const struct hi_chart *c, int i, char *label, size_t size);
+/* Series I's colour ("#rrggbb"), and whether its line is dashed.  */
+const char *hi_chart_colour(size_t i, int *dashed);
+/* Its legend: the name, cut to 34 code points, and "(peak 4.3 MiB)".  */
+void hi_chart_legend(const struct hi_plot_series *s, char *buf, size_t size);
+
 /* Write the chart as an SVG document.  Each series is one
  * <polyline class="series"> with one point per (x, y) and its name in a
  * <title> child; tick labels are <text class="xtick"> and
