@@ -8,7 +8,7 @@ count within one refresh's dripping of the target's own count, its size
 that count times the target's sys.getsizeof, its rate per minute near
 the target's; `s` and `c` sort by
 size and count; Down and `p` show the selected kind's retention path;
-`q` leaves with status 0 and the target runs on.  With stdout not a
+`q` leaves with status 0 (Ctrl-C with 130) and the target runs on.  With stdout not a
 terminal, live prints one block of plain lines a refresh.
 """
 import os
@@ -110,6 +110,17 @@ def check(tap, python, tmp):
         tap.ok('EXIT=0' in shown, '%s: q leaves, status 0' % name, shown)
         run, state = target.running()
         tap.ok(run, '%s: the target runs on (state %s)' % (name, state))
+        # Ctrl-C leaves too, as any interrupted command: status 130.
+        tmux('kill-server')
+        tmux('new-session', '-d', '-s', 'live', '-x', '160', '-y', '40',
+             'env LANG=C.UTF-8 %s live %d -interval 1; echo "EXIT=$?"; sleep 60' % (HEAPINSPECT, target.pid))
+        time.sleep(2.5)
+        tmux('send-keys', '-t', 'live', 'C-c')
+        time.sleep(1.0)
+        shown = screen()
+        run, state = target.running()
+        tap.ok('EXIT=130' in shown and run, '%s: Ctrl-C leaves, status 130, and the target runs on (state %s)'
+               % (name, state), shown)
         rc, out, err = heapinspect(['live', str(target.pid), '-count', '2', '-interval', '0.5', '-n', '5'])
         blocks = [b for b in out.split('\n\n') if b.startswith('heapinspect live pid %d' % target.pid)]
         tap.ok(rc == 0 and len(blocks) == 2 and '__main__.Drip' in blocks[1] and
