@@ -27,9 +27,26 @@ RATE = 3000
 ROW = re.compile(r'^\s*(\d+)\s+([+-]\d+)\s+([+-]\d+)\s+(\d+)\s+([+-]\d+)\s+([+-]\d+)\s+\S*\s+(\S.*)$')
 
 
+# A tmux server of this test's own: two runs at once (a build tree and a
+# distcheck) must not kill each other's panes.
+SOCKET = 'heapinspect-live-%d' % os.getpid()
+
+
 def tmux(*args):
-    return subprocess.run(['tmux', '-L', 'heapinspect-live'] + list(args), stdout=subprocess.PIPE,
+    return subprocess.run(['tmux', '-L', SOCKET] + list(args), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True).stdout
+
+
+def start_pane(command):
+    """A new server with one 160x40 pane running COMMAND.  A server just
+    killed may still hold its socket: retry until the session is there."""
+    tmux('kill-server')
+    for _ in range(50):
+        tmux('new-session', '-d', '-s', 'live', '-x', '160', '-y', '40', command)
+        if subprocess.run(['tmux', '-L', SOCKET, 'has-session', '-t', 'live'], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0:
+            return
+        time.sleep(0.1)
 
 
 def screen():
@@ -40,6 +57,18 @@ def rows(text):
     """(count, size, kind, count per minute) of each row shown."""
     return [(int(m.group(1)), int(m.group(4)), m.group(7).strip(), int(m.group(3)))
             for m in map(ROW.match, text.splitlines()) if m]
+
+
+def wait_screen(pred, timeout=10):
+    """Poll the pane until PRED holds of its text: (True, text), or
+    (False, the last text) after TIMEOUT seconds."""
+    deadline, shown = time.time() + timeout, ''
+    while time.time() < deadline:
+        shown = screen()
+        if pred(shown):
+            return True, shown
+        time.sleep(0.2)
+    return False, shown
 
 
 def truth(path):
@@ -53,71 +82,74 @@ def check(tap, python, tmp):
     countfile = os.path.join(tmp, 'count')
     target = Target([python, WORKLOAD, countfile, str(RATE)])
     try:
-        tmux('kill-server')
-        tmux('new-session', '-d', '-s', 'live', '-x', '160', '-y', '40',
-             'env LANG=C.UTF-8 %s live %d -interval 1; echo "EXIT=$?"; sleep 60' % (HEAPINSPECT, target.pid))
+        start_pane('env LANG=C.UTF-8 %s live %d -interval 1; echo "EXIT=$?"; sleep 60' % (HEAPINSPECT, target.pid))
+        # The screen is polled: on a loaded machine a census takes longer
+        # and live stretches its interval (the header says by how much).
         first, shown, want = None, '', None
-        deadline = time.time() + 15
+        deadline = time.time() + 20
         while time.time() < deadline:
-            time.sleep(0.3)
+            before = truth(countfile)[0]
             shown = screen()
+            want = truth(countfile)
             r = rows(shown)
-            m = re.search(r'\), (\d+) s;', shown)
+            m = re.search(r'\), (\d+) s; stopped [\d.]+ ms every ([\d.]+) s', shown)
             if r and m and r[0][2] == '__main__.Drip':
-                want = truth(countfile)
-                first = (r[0], int(m.group(1)))
+                first = (r[0], int(m.group(1)), float(m.group(2)), before)
                 break
-        tap.ok(first is not None and first[1] <= 3,
+            time.sleep(0.2)
+        tap.ok(first is not None and first[1] <= 3 * first[2],
                '%s: within three refreshes the dripping kind is first, sorted by growth (%s s in)'
                % (name, first and first[1]), shown)
         if first:
-            (count, size, kind, rate), _ = first
-            # The census saw the target at most one refresh and one drip
-            # before the count file was read.
-            tap.ok(want[0] - RATE * 1.5 <= count <= want[0] and size == count * want[1],
+            (count, size, kind, rate), _, every, before = first
+            # The census saw the target at most one refresh (and the
+            # census itself) before the screen was read.
+            tap.ok(before - RATE * (every + 1) <= count <= want[0] and size == count * want[1],
                    '%s: its count %d within one refresh of the target\'s own (%d), its size count x %d bytes'
                    % (name, count, want[0], want[1]), shown)
             # Its rate: the target's 3000 a second, give or take one drip
-            # (300) over the second it was measured on, and the timing.
+            # (300) over the time it was measured on, and the timing.
             tap.ok(abs(rate - RATE * 60) <= RATE * 60 * 0.25,
                    '%s: its growth per minute %d near the target\'s %d' % (name, rate, RATE * 60), shown)
         tmux('send-keys', '-t', 'live', 's')
-        time.sleep(0.5)
-        shown = screen()
-        r = rows(shown)
-        tap.ok('sorted by size' in shown and r and r[0][1] == max(x[1] for x in r),
-               '%s: s sorts by size' % name, shown)
+        ok, shown = wait_screen(lambda t: 'sorted by size' in t and rows(t) and
+                                rows(t)[0][1] == max(x[1] for x in rows(t)))
+        tap.ok(ok, '%s: s sorts by size' % name, shown)
         tmux('send-keys', '-t', 'live', 'c')
-        time.sleep(0.5)
-        shown = screen()
-        r = rows(shown)
-        tap.ok('sorted by count' in shown and r and r[0][0] == max(x[0] for x in r),
-               '%s: c sorts by count' % name, shown)
+        ok, shown = wait_screen(lambda t: 'sorted by count' in t and rows(t) and
+                                rows(t)[0][0] == max(x[0] for x in rows(t)))
+        tap.ok(ok, '%s: c sorts by count' % name, shown)
         tmux('send-keys', '-t', 'live', 'g')
-        time.sleep(1.2)
-        r = rows(screen())
+        ok, shown = wait_screen(lambda t: 'sorted by growth' in t)
+        # b: a baseline, as setrel; growth counts from it.
+        drip = [x for x in rows(shown) if x[2] == '__main__.Drip']
+        tmux('send-keys', '-t', 'live', 'b')
+        since = re.compile(r'\), (\d+) s; stopped [\d.]+ ms every ([\d.]+) s')
+        ok, shown = wait_screen(lambda t: 'setrel: baseline of pid %d' % target.pid in t and since.search(t) and
+                                int(since.search(t).group(1)) >= 1, 20)
+        m = re.search(r'^\s*\d+\s+([+-]\d+)\s.*__main__\.Drip\s*$', shown, re.M)
+        secs = since.search(shown)
+        tap.ok(ok and drip and m and secs and
+               0 <= int(m.group(1)) <= RATE * (int(secs.group(1)) + 1) and int(m.group(1)) < drip[0][0],
+               '%s: b takes a baseline (setrel), and the growth counts from it (%s in %s s)'
+               % (name, m and m.group(1), secs and secs.group(1)), shown)
+        r = rows(shown)
         at = [x[2] for x in r].index('__main__.Drip') if r and '__main__.Drip' in [x[2] for x in r] else -1
         for _ in range(max(at, 0)):
             tmux('send-keys', '-t', 'live', 'Down')
         tmux('send-keys', '-t', 'live', 'p')
-        time.sleep(1.0)
-        shown = screen()
-        tap.ok(at >= 0 and 'of kind __main__.Drip' in shown and '__main__.DRIPS[*]' in shown,
-               '%s: p shows the selected kind\'s retention path (__main__.DRIPS[*])' % name, shown)
+        ok, shown = wait_screen(lambda t: 'of kind __main__.Drip' in t and '__main__.DRIPS[*]' in t)
+        tap.ok(at >= 0 and ok, '%s: p shows the selected kind\'s retention path (__main__.DRIPS[*])' % name, shown)
         tmux('send-keys', '-t', 'live', 'q')
-        time.sleep(1.0)
-        shown = screen()
+        ok, shown = wait_screen(lambda t: 'EXIT=' in t)
         tap.ok('EXIT=0' in shown, '%s: q leaves, status 0' % name, shown)
         run, state = target.running()
         tap.ok(run, '%s: the target runs on (state %s)' % (name, state))
         # Ctrl-C leaves too, as any interrupted command: status 130.
-        tmux('kill-server')
-        tmux('new-session', '-d', '-s', 'live', '-x', '160', '-y', '40',
-             'env LANG=C.UTF-8 %s live %d -interval 1; echo "EXIT=$?"; sleep 60' % (HEAPINSPECT, target.pid))
-        time.sleep(2.5)
+        start_pane('env LANG=C.UTF-8 %s live %d -interval 1; echo "EXIT=$?"; sleep 60' % (HEAPINSPECT, target.pid))
+        wait_screen(lambda t: 'sorted by growth' in t and rows(t), 20)
         tmux('send-keys', '-t', 'live', 'C-c')
-        time.sleep(1.0)
-        shown = screen()
+        ok, shown = wait_screen(lambda t: 'EXIT=' in t)
         run, state = target.running()
         tap.ok('EXIT=130' in shown and run, '%s: Ctrl-C leaves, status 130, and the target runs on (state %s)'
                % (name, state), shown)

@@ -442,8 +442,12 @@ static int live_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 				l.by = c == 'g' ? BY_GROWTH : c == 's' ? BY_SIZE : BY_COUNT;
 				l.path[0] = '\0';
 			} else if (c == 'b') {
+				/* The session's baseline too (setrel): heap after
+				 * live shows what is new since.  */
+				int r = Tcl_EvalEx(app->interp, "setrel", -1, TCL_EVAL_GLOBAL);
 				rebase(&l);
-				snprintf(l.status, sizeof l.status, "baseline taken: growth counts from now");
+				snprintf(l.status, sizeof l.status, "%s%s", r == TCL_OK ? "setrel: " : "setrel failed: ",
+					 Tcl_GetStringResult(app->interp));
 			} else if (c == KEY_DOWN) {
 				l.sel++;
 				l.path[0] = '\0';
@@ -482,7 +486,8 @@ const struct hi_cmd hi_cmd_live = {
 	"py-spy top, for memory: RSS and census totals with their change since the\n"
 	"start, then each kind's count and size, what they grew by, per minute,\n"
 	"and a sparkline of its size; largest growth first.  Keys: g, s, c sort\n"
-	"by growth, size or count; b takes a baseline (growth counts from then);\n"
+	"by growth, size or count; b takes a baseline, as setrel (growth counts\n"
+	"from then, and heap afterwards shows what is new);\n"
 	"the arrows select a kind and p shows its retention paths; q leaves and\n"
 	"detaches.  The target runs between refreshes; the interval stretches so\n"
 	"that it is stopped at most 2% of the time.  Without a terminal, one\n"
