@@ -44,7 +44,6 @@ struct grow_row {
 	int has_count;
 	enum hi_trend trend;
 	int by_count;		/* ranked by its count's fit, not its size's */
-	double rank;
 };
 
 static int rank_cmp(const void *a, const void *b)
@@ -81,11 +80,11 @@ static void describe(struct hi_emit *e, const struct hi_app *app, struct grow_ro
 	int64_t shown = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct grow_row *r = &rows[i];
+		const struct hi_fit *f = by_count && r->has_count ? &r->count : &r->size;
 		int grew = r->size.last > r->size.first || (r->has_count && r->count.last > r->count.first) ||
-			   r->rank > 0;
+			   (f->n > 2 ? f->late : f->slope) > 0;
 		if (!all && (!grew || shown >= limit))
 			continue;
-		const struct hi_fit *f = by_count && r->has_count ? &r->count : &r->size;
 		char fit[16] = "";
 		if (f->n >= 3)
 			snprintf(fit, sizeof fit, "%.2f", f->r2);
@@ -177,7 +176,6 @@ static int from_file(struct hi_app *app, Tcl_Interp *interp, const char *path, i
 		const struct hi_fit *f = by_count && r->has_count ? &r->count : &r->size;
 		r->trend = hi_fit_trend(f);
 		r->by_count = f == &r->count;
-		r->rank = f->n > 2 ? f->late : f->slope;
 	}
 	char from[4200];
 	snprintf(from, sizeof from, "in %s", path);
@@ -190,6 +188,24 @@ static int from_file(struct hi_app *app, Tcl_Interp *interp, const char *path, i
 	free(rows);
 	hi_watchfile_free(&d);
 	return rc;
+}
+
+/* Row R: kind KIND, A (NULL: none) then B (NULL: gone) SECS apart (0:
+ * the first call, from nothing, with no rate).  */
+static void add_row(struct grow_row *r, const char *kind, const struct hi_row *a, const struct hi_row *b, double secs,
+		    int by_count)
+{
+	double x[2] = { 0, secs > 0 ? secs : 1 };
+	double yc[2] = { a ? (double)a->count : 0, b ? (double)b->count : 0 };
+	double ys[2] = { a ? (double)a->size : 0, b ? (double)b->size : 0 };
+	r->kind = kind;
+	r->has_count = 1;
+	hi_fit_line(x, yc, 2, &r->count);
+	hi_fit_line(x, ys, 2, &r->size);
+	if (secs <= 0)
+		r->count.slope = r->size.slope = 0;
+	r->by_count = by_count;
+	r->trend = hi_fit_trend(by_count ? &r->count : &r->size);
 }
 
 /* Since the previous call, on the attached target.  */
@@ -211,10 +227,7 @@ static int since_last(struct hi_app *app, Tcl_Interp *interp, int mode, int by_c
 	}
 	int have_last = app->growth.set && app->growth.serial == s->serial;
 	struct hi_census *last = &app->growth.census;
-	double secs = have_last ? (double)(when.tv_sec - app->growth.when.tv_sec) +
-					  (double)(when.tv_nsec - app->growth.when.tv_nsec) / 1e9
-				: 0;
-	/* Every kind of either census.  */
+	double secs = have_last ? hi_cmd_since(&app->growth.when, &when) : 0;
 	size_t cap = now.nrows + (have_last ? last->nrows : 0) + 1;
 	struct grow_row *rows = calloc(cap, sizeof *rows);
 	size_t n = 0;
@@ -223,44 +236,19 @@ static int since_last(struct hi_app *app, Tcl_Interp *interp, int mode, int by_c
 		hi_error("out of memory");
 		return hi_cmd_fail(interp);
 	}
-	for (int pass = 0; pass < 2; pass++) {
-		const struct hi_census *c = pass ? last : &now;
-		if (pass && !have_last)
-			break;
-		for (size_t i = 0; i < c->nrows; i++) {
-			const char *k = c->rows[i].kind;
-			if (pass && hi_census_kind(&now, k) < now.nrows && now.rows[hi_census_kind(&now, k)].count)
-				continue;	/* done in the first pass */
-			uint64_t c0 = 0, s0 = 0, c1 = 0, s1 = 0;
-			if (!pass) {
-				c1 = c->rows[i].count;
-				s1 = c->rows[i].size;
-				if (!c1)
-					continue;
-			}
-			if (have_last) {
-				uint32_t j = hi_census_kind(last, k);
-				if (j != UINT32_MAX) {
-					c0 = last->rows[j].count;
-					s0 = last->rows[j].size;
-				}
-			}
-			struct grow_row *r = &rows[n];
-			double x[2] = { 0, secs > 0 ? secs : 1 }, yc[2] = { (double)c0, (double)c1 },
-			       ys[2] = { (double)s0, (double)s1 };
-			r->kind = k;
-			r->has_count = 1;
-			hi_fit_line(x, yc, 2, &r->count);
-			hi_fit_line(x, ys, 2, &r->size);
-			if (secs <= 0) {	/* the first call: from nothing, no rate */
-				r->count.slope = r->size.slope = 0;
-			}
-			const struct hi_fit *f = by_count ? &r->count : &r->size;
-			r->trend = hi_fit_trend(f);
-			r->by_count = f == &r->count;
-			r->rank = f->last - f->first;
-			n++;
-		}
+	/* Every kind now, then those only the last census had (gone).  */
+	for (size_t i = 0; i < now.nrows; i++) {
+		const struct hi_row *b = &now.rows[i];
+		uint32_t j = have_last && b->count ? hi_census_kind(last, b->kind) : UINT32_MAX;
+		const struct hi_row *a = j < last->nrows ? &last->rows[j] : NULL;
+		if (b->count)
+			add_row(&rows[n++], b->kind, a, b, secs, by_count);
+	}
+	for (size_t i = 0; have_last && i < last->nrows; i++) {
+		const struct hi_row *a = &last->rows[i];
+		uint32_t j = a->count ? hi_census_kind(&now, a->kind) : UINT32_MAX;
+		if (a->count && (j >= now.nrows || !now.rows[j].count))
+			add_row(&rows[n++], a->kind, a, NULL, secs, by_count);
 	}
 	char from[256];
 	if (have_last)

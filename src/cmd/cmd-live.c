@@ -66,11 +66,6 @@ struct live {
 	char status[256];
 };
 
-static double since(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 /* One refresh: the RSS, then a census.  TCL_OK or TCL_ERROR.  */
 static int sample(struct live *l)
 {
@@ -160,12 +155,12 @@ static int64_t grown(const struct kind *k)
 	return (int64_t)k->size - (int64_t)k->size0;
 }
 
-static int by_key;
-static int kind_cmp(const void *a, const void *b)
+/* qsort_r's: ARG points to the order (BY_*).  */
+static int kind_cmp(const void *a, const void *b, void *arg)
 {
 	const struct kind *x = *(const struct kind *const *)a, *y = *(const struct kind *const *)b;
 	int64_t vx, vy;
-	switch (by_key) {
+	switch (*(const int *)arg) {
 	case BY_SIZE: vx = (int64_t)x->size, vy = (int64_t)y->size; break;
 	case BY_COUNT: vx = (int64_t)x->count, vy = (int64_t)y->count; break;
 	default: vx = grown(x), vy = grown(y); break;
@@ -187,8 +182,7 @@ static struct kind **ordered(struct live *l, size_t *n)
 	for (size_t i = 0; i < l->n; i++)
 		if (l->k[i].count || l->k[i].count0)
 			o[(*n)++] = &l->k[i];
-	by_key = l->by;
-	qsort(o, *n, sizeof *o, kind_cmp);
+	qsort_r(o, *n, sizeof *o, kind_cmp, &l->by);
 	return o;
 }
 
@@ -216,7 +210,7 @@ static void sparkline(const struct live *l, const struct kind *k, char *out, siz
 
 static double minutes(const struct live *l)
 {
-	double m = since(&l->t0, &l->now) / 60;
+	double m = hi_cmd_since(&l->t0, &l->now) / 60;
 	return m > 0 ? m : 0;
 }
 
@@ -234,7 +228,7 @@ static void header(const struct live *l, char *line1, char *line2, size_t size)
 	double drss = ((double)l->rss - (double)l->rss0) / 1048576.0, dsize = ((double)l->size - (double)l->size0) / 1048576.0;
 	double m = minutes(l);
 	snprintf(line1, size, "heapinspect live %s (CPython %s), %.0f s; stopped %.1f ms every %.1f s", l->app->session.who,
-		 l->app->session.py.version, since(&l->t0, &l->now), l->pause_ms, l->interval);
+		 l->app->session.py.version, hi_cmd_since(&l->t0, &l->now), l->pause_ms, l->interval);
 	snprintf(line2, size, "RSS %s, %+.1f MiB (%+.1f MiB/min); census %s, %+.1f MiB (%+.1f MiB/min) in %" PRIu64
 		 " objects, %+" PRId64, hi_fmt_bytes(l->rss, rss), drss, m > 0 ? drss / m : 0, hi_fmt_bytes(l->size, census),
 		 dsize, m > 0 ? dsize / m : 0, l->objects, (int64_t)l->objects - (int64_t)l->objects0);
@@ -348,7 +342,7 @@ static int wait_key(struct live *l, const struct timespec *due)
 			return -1;
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		double left = since(&now, due);
+		double left = hi_cmd_since(&now, due);
 		if (left <= 0)
 			return 0;
 		if (!l->tty) {
@@ -419,14 +413,7 @@ static int live_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 			draw_lines(&l, (size_t)rows);
 		if (count && l.refreshes >= (unsigned long)count)
 			break;
-		double off = l.interval;
-		due = l.now;
-		due.tv_sec += (time_t)off;
-		due.tv_nsec += (long)((off - floor(off)) * 1e9);
-		if (due.tv_nsec >= 1000000000L) {
-			due.tv_nsec -= 1000000000L;
-			due.tv_sec++;
-		}
+		due = hi_cmd_later(&l.now, l.interval);
 		for (;;) {
 			int c = wait_key(&l, &due);
 			if (c <= 0) {
@@ -477,7 +464,7 @@ static int live_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_args
 	if (rc != TCL_OK)
 		return rc;
 	fprintf(app->out, "%lu refresh%s over %.1f s\n", l.refreshes, l.refreshes == 1 ? "" : "es",
-		since(&l.t0, &l.now));
+		hi_cmd_since(&l.t0, &l.now));
 	return TCL_OK;
 }
 

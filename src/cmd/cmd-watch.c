@@ -34,22 +34,10 @@ static void progress(FILE *o, const struct hi_watch_sample *s)
 	fflush(o);
 }
 
-static double since(const struct timespec *a, const struct timespec *b)
-{
-	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
-}
-
 /* T0 + K * INTERVAL.  */
 static struct timespec tick(const struct timespec *t0, unsigned long k, double interval)
 {
-	double off = (double)k * interval;
-	double whole = floor(off);
-	struct timespec t = { t0->tv_sec + (time_t)whole, t0->tv_nsec + (long)((off - whole) * 1e9) };
-	while (t.tv_nsec >= 1000000000L) {
-		t.tv_nsec -= 1000000000L;
-		t.tv_sec++;
-	}
-	return t;
+	return hi_cmd_later(t0, (double)k * interval);
 }
 
 struct watch_opts {
@@ -207,7 +195,7 @@ static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 		struct hi_watch_kind *kinds = NULL;
 		clock_gettime(CLOCK_REALTIME, &s.wall);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		s.seconds = since(&t0, &now);
+		s.seconds = hi_cmd_since(&t0, &now);
 		if (take_sample(app, &o, &sticky, &history, &s, &kinds) != TCL_OK) {
 			rc = TCL_ERROR;
 			stopped_by_signal = hi_interrupted() != 0;
@@ -248,7 +236,7 @@ static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 		/* The next tick still ahead: a census or command that overran
 		 * the interval skips the ticks it covered.  */
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		unsigned long next = (unsigned long)floor(since(&t0, &now) / o.interval) + 1;
+		unsigned long next = (unsigned long)floor(hi_cmd_since(&t0, &now) / o.interval) + 1;
 		k = next > k + 1 ? next : k + 1;
 	}
 	if (command)
@@ -272,7 +260,7 @@ static int watch_run(struct hi_app *app, Tcl_Interp *interp, const struct hi_arg
 	}
 	/* The result: what was kept where.  */
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	fprintf(app->out, "%lu sample%s over %.1f s in %s\n", taken, taken == 1 ? "" : "s", since(&t0, &now), o.out);
+	fprintf(app->out, "%lu sample%s over %.1f s in %s\n", taken, taken == 1 ? "" : "s", hi_cmd_since(&t0, &now), o.out);
 	return TCL_OK;
 }
 

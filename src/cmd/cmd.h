@@ -154,6 +154,11 @@ void hi_commands_register(struct hi_app *app);
  * TCL_ERROR.  */
 int hi_cmd_fail(Tcl_Interp *interp);
 
+/* Seconds from A to B, and T plus SECONDS (>= 0): the schedules of watch
+ * and live, on CLOCK_MONOTONIC.  */
+double hi_cmd_since(const struct timespec *a, const struct timespec *b);
+struct timespec hi_cmd_later(const struct timespec *t, double seconds);
+
 /* The baseline, if it was taken of the attached process, else NULL.  */
 const struct hi_baseline *hi_cmd_baseline(const struct hi_app *app);
 

@@ -1,6 +1,7 @@
 /* commands.c: the command table and shared helpers (see cmd.h).  */
 #include "config.h"
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,22 @@ void hi_commands_register(struct hi_app *app)
 		*b = (struct binding){ app, hi_commands[i] };
 		Tcl_CreateObjCommand(app->interp, hi_commands[i]->name, run_cmd, b, free_binding);
 	}
+}
+
+double hi_cmd_since(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+struct timespec hi_cmd_later(const struct timespec *t, double seconds)
+{
+	double whole = floor(seconds);
+	struct timespec r = { t->tv_sec + (time_t)whole, t->tv_nsec + (long)((seconds - whole) * 1e9) };
+	while (r.tv_nsec >= 1000000000L) {
+		r.tv_nsec -= 1000000000L;
+		r.tv_sec++;
+	}
+	return r;
 }
 
 int hi_cmd_fail(Tcl_Interp *interp)

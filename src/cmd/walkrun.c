@@ -428,8 +428,9 @@ int hi_cmd_walk(struct hi_app *app, const struct hi_heap_opts *opts_in, enum hi_
 		hi_error("out of memory");
 		return hi_cmd_fail(app->interp);
 	}
-	/* Outside the pause: numpy's layouts.  */
-	if (app->session.attached && (!app->session.image || app->session.image->core))
+	/* Outside the pause: numpy's layouts (hi_np_prepare knows where
+	 * there are modules to look in: a process, a core).  */
+	if (app->session.attached)
 		hi_np_prepare(&app->session.py);
 	int rc, retries = 0;
 	uint64_t first_skipped = 0;
